@@ -1,0 +1,125 @@
+package dev.plinth.reader.markdown;
+
+/**
+ * How Markdown is written. The knobs mirror Turndown's options (and so the reader's {@code X-Md-*}
+ * headers); the defaults are plinth's: ATX headings, fenced code, {@code -} bullets, inlined links.
+ *
+ * @param headingStyle       <b>{@code ATX}</b> ({@code # Title}) or {@code SETEXT} (underlined h1/h2)
+ * @param hr                 thematic break; <b>{@code ---}</b>
+ * @param bulletListMarker   <b>{@code -}</b>, {@code *} or {@code +}
+ * @param codeBlockStyle     <b>{@code FENCED}</b> or {@code INDENTED}
+ * @param fence              <b>{@code ```}</b> or {@code ~~~}; lengthened when the code contains it
+ * @param emDelimiter        <b>{@code _}</b> or {@code *}
+ * @param strongDelimiter    <b>{@code **}</b> or {@code __}
+ * @param linkStyle          <b>{@code INLINED}</b>, {@code REFERENCED} (definitions at the end) or
+ *                           {@code DISCARDED} (link text only)
+ * @param linkReferenceStyle for referenced links: <b>{@code FULL}</b> {@code [text][1]},
+ *                           {@code COLLAPSED} {@code [text][]} or {@code SHORTCUT} {@code [text]}
+ * @param br                 what a line break becomes before the newline; <b>two spaces</b>
+ * @param preformattedCode   keep {@code <code>} whitespace as is instead of collapsing it
+ * @param gfm                GitHub extensions: tables, strikethrough, task lists; <b>on</b>
+ * @param images             which images are kept; <b>{@code ALL}</b>
+ * @param links              how links are written; <b>{@code ALL}</b>
+ * @param keepDataUris       keep {@code data:} image URIs instead of a placeholder; <b>off</b>
+ */
+public record MarkdownOptions(
+        HeadingStyle headingStyle,
+        String hr,
+        String bulletListMarker,
+        CodeBlockStyle codeBlockStyle,
+        String fence,
+        String emDelimiter,
+        String strongDelimiter,
+        LinkStyle linkStyle,
+        LinkReferenceStyle linkReferenceStyle,
+        String br,
+        boolean preformattedCode,
+        boolean gfm,
+        Images images,
+        Links links,
+        boolean keepDataUris) {
+
+    public enum HeadingStyle { ATX, SETEXT }
+
+    public enum CodeBlockStyle { FENCED, INDENTED }
+
+    public enum LinkStyle { INLINED, REFERENCED, DISCARDED }
+
+    public enum LinkReferenceStyle { FULL, COLLAPSED, SHORTCUT }
+
+    /** Which images the output keeps: all, none, or only their alt text. */
+    public enum Images { ALL, NONE, ALT }
+
+    /** How links are written: as links, as their text only, or not at all. */
+    public enum Links { ALL, TEXT, NONE }
+
+    /** plinth's defaults. */
+    public static final MarkdownOptions DEFAULTS = builder().build();
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.headingStyle = headingStyle;
+        b.hr = hr;
+        b.bulletListMarker = bulletListMarker;
+        b.codeBlockStyle = codeBlockStyle;
+        b.fence = fence;
+        b.emDelimiter = emDelimiter;
+        b.strongDelimiter = strongDelimiter;
+        b.linkStyle = linkStyle;
+        b.linkReferenceStyle = linkReferenceStyle;
+        b.br = br;
+        b.preformattedCode = preformattedCode;
+        b.gfm = gfm;
+        b.images = images;
+        b.links = links;
+        b.keepDataUris = keepDataUris;
+        return b;
+    }
+
+    public static final class Builder {
+        private HeadingStyle headingStyle = HeadingStyle.ATX;
+        private String hr = "---";
+        private String bulletListMarker = "-";
+        private CodeBlockStyle codeBlockStyle = CodeBlockStyle.FENCED;
+        private String fence = "```";
+        private String emDelimiter = "_";
+        private String strongDelimiter = "**";
+        private LinkStyle linkStyle = LinkStyle.INLINED;
+        private LinkReferenceStyle linkReferenceStyle = LinkReferenceStyle.FULL;
+        private String br = "  ";
+        private boolean preformattedCode;
+        private boolean gfm = true;
+        private Images images = Images.ALL;
+        private Links links = Links.ALL;
+        private boolean keepDataUris;
+
+        private Builder() {}
+
+        public Builder headingStyle(HeadingStyle v) { headingStyle = v; return this; }
+        public Builder hr(String v) { hr = v; return this; }
+        public Builder bulletListMarker(String v) { bulletListMarker = v; return this; }
+        public Builder codeBlockStyle(CodeBlockStyle v) { codeBlockStyle = v; return this; }
+        public Builder fence(String v) { fence = v; return this; }
+        public Builder emDelimiter(String v) { emDelimiter = v; return this; }
+        public Builder strongDelimiter(String v) { strongDelimiter = v; return this; }
+        public Builder linkStyle(LinkStyle v) { linkStyle = v; return this; }
+        public Builder linkReferenceStyle(LinkReferenceStyle v) { linkReferenceStyle = v; return this; }
+        public Builder br(String v) { br = v; return this; }
+        public Builder preformattedCode(boolean v) { preformattedCode = v; return this; }
+        public Builder gfm(boolean v) { gfm = v; return this; }
+        public Builder images(Images v) { images = v; return this; }
+        public Builder links(Links v) { links = v; return this; }
+        public Builder keepDataUris(boolean v) { keepDataUris = v; return this; }
+
+        public MarkdownOptions build() {
+            return new MarkdownOptions(headingStyle, hr, bulletListMarker, codeBlockStyle, fence, emDelimiter,
+                    strongDelimiter, linkStyle, linkReferenceStyle, br, preformattedCode, gfm, images, links,
+                    keepDataUris);
+        }
+    }
+}
