@@ -2,23 +2,776 @@ package dev.plinth.reader.extract;
 
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
+import org.jsoup.nodes.Node;
+import org.jsoup.nodes.TextNode;
 
-/** Finds a page's main content and metadata. (Skeleton.) */
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Finds a page's main content: the article, post or documentation body without the site around it.
+ *
+ * <h2>Notes</h2>
+ * The shape follows Mozilla's <em>Readability.js</em> (the "arc90" algorithm): paragraphs vote for the
+ * containers around them, with a weight that grows with their length and comma count, decaying with
+ * distance; a container's score is then discounted by its link density, the best one wins and its
+ * siblings that look like more of the same are joined to it. From <em>trafilatura</em> (Barbaresi,
+ * ACL 2021) come the things that make the difference on real pages: boilerplate is removed
+ * <em>before</em> scoring (navigation, headers and footers, share bars, cookie banners, related-article
+ * lists, comments, hidden elements, forms, ads), link-heavy blocks are pruned <em>inside</em> the
+ * winner, known article-body containers ({@code itemprop=articleBody}, {@code article-body}) are
+ * trusted, and a cascade of fallbacks applies when the result is too short: the JSON-LD
+ * {@code articleBody}, {@code <article>}, {@code <main>}, and finally the densest block of text.
+ *
+ * <p>Three choices differ from both:
+ * <ul>
+ *   <li>Class and id hints are matched as <b>whole words</b>: a class is split into words on
+ *       {@code -}, {@code _}, spaces, digits and camelCase, so {@code header-ad} says "ad" while
+ *       {@code reader}, {@code thread} and {@code shadow} say nothing about ads or headers.</li>
+ *   <li>Structure is protected: code blocks and data tables are never dropped for being short or
+ *       for lacking commas, since a two-line shell command is often the point of a page.</li>
+ *   <li>Siblings sandwiched between joined siblings (a list or a subheading between two paragraphs
+ *       of the article) are joined too, so split article bodies come out whole.</li>
+ * </ul>
+ *
+ * <p>The flow, top to bottom in this file: {@link #extract} → {@link #removeBoilerplate} →
+ * {@link #score} → {@link #pickCandidate} → {@link #joinSiblings} → {@link #cleanContent} →
+ * {@link #fallback}. Helpers (word hints, text statistics) come last.
+ *
+ * @see <a href="https://github.com/mozilla/readability">Readability.js</a>
+ * @see <a href="https://aclanthology.org/2021.acl-demo.15/">trafilatura (Barbaresi, 2021)</a>
+ */
 public final class Extractor {
 
     /** The main content (a detached element tree) and the page's metadata. */
     public record Extraction(Element content, Metadata metadata) {}
 
+    /** Below this many characters of text an extraction is "too short" and the fallbacks are tried. */
+    private static final int MIN_TEXT = 250;
+    /** A paragraph shorter than this casts no vote. */
+    private static final int MIN_PARAGRAPH = 25;
+
     private Extractor() {}
 
     /** Extracts the main content of {@code doc}; never throws on messy HTML and never returns null content. */
     public static Extraction extract(Document doc) {
-        Element body = doc.body() == null ? new Element("body") : doc.body().clone();
-        return new Extraction(body, new Metadata(doc.title(), null, null, null, null, null, null, null));
+        MetadataReader.Found found = MetadataReader.read(doc);
+        Element content;
+        try {
+            content = mainContent(doc, found);
+        } catch (RuntimeException | StackOverflowError e) {
+            // Pathological markup (absurd nesting) must still yield something: the body's text.
+            content = new Element("div");
+            content.appendElement("p").text(doc.body() == null ? "" : doc.body().text());
+        }
+        return new Extraction(content, found.metadata());
     }
 
     /** The page's metadata alone. */
     public static Metadata metadata(Document doc) {
-        return extract(doc).metadata();
+        return MetadataReader.read(doc).metadata();
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // 1. The main flow
+    // ------------------------------------------------------------------------------------------------
+
+    private static Element mainContent(Document doc, MetadataReader.Found found) {
+        Element body = doc.body();
+        if (body == null) {
+            return new Element("div");
+        }
+        Element original = body.clone();
+
+        removeBoilerplate(body, true);
+        Element content = extractFrom(body, found.metadata().title(), true);
+        int length = textLength(content);
+        if (length >= MIN_TEXT && !muchShorterThan(length, found.articleBody())) {
+            return content;
+        }
+        return fallback(original, content, found);
+    }
+
+    /** Scores what is left of {@code body} and gathers the winner with its siblings, cleaned. */
+    private static Element extractFrom(Element body, String title, boolean useHints) {
+        Map<Element, Double> scores = score(body, useHints);
+        Element top = pickCandidate(body, scores);
+        Element content = joinSiblings(top, scores);
+        cleanContent(content, title, useHints);
+        return content;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // 2. Boilerplate removal, before anything is scored
+    // ------------------------------------------------------------------------------------------------
+
+    /** Elements that never carry readable content. */
+    private static final Set<String> NEVER_CONTENT = Set.of(
+            "script", "style", "noscript", "template", "link", "meta", "iframe", "object", "embed", "applet",
+            "svg", "canvas", "map", "input", "button", "select", "textarea", "option", "optgroup", "datalist",
+            "dialog", "menu", "menuitem", "frame", "frameset", "head", "title", "audio", "video", "source", "track",
+            "label", "output", "progress", "meter");
+
+    /** Page furniture by tag: removed unless it holds a substantial amount of non-link text. */
+    private static final Set<String> FURNITURE = Set.of("nav", "header", "footer", "aside", "form", "fieldset");
+
+    /** ARIA landmarks that are never the main content. */
+    private static final Set<String> FURNITURE_ROLES = Set.of(
+            "navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog", "menu", "menubar",
+            "search", "toolbar", "tablist", "alert", "status", "marquee", "timer", "tooltip");
+
+    /** Whole class names that mean "not shown". */
+    private static final Set<String> HIDDEN_CLASSES = Set.of(
+            "hidden", "hide", "invisible", "sr-only", "screen-reader-text", "screen-reader-only", "visually-hidden",
+            "visuallyhidden", "element-invisible", "offscreen", "d-none", "is-hidden", "u-hidden", "a11y-hidden");
+
+    private static final Pattern HIDDEN_STYLE = Pattern.compile(
+            "(?i)(?:^|;)\\s*(?:display\\s*:\\s*none|visibility\\s*:\\s*hidden)");
+
+    /**
+     * Removes what is never main content: non-content tags, hidden elements, page furniture, and
+     * elements whose class or id words mark them as boilerplate. Walks top-down so a removed subtree
+     * is never looked at again.
+     */
+    private static void removeBoilerplate(Element root, boolean useHints) {
+        int pageText = useHints ? textLength(root) : 0;
+        Deque<Element> stack = new ArrayDeque<>();
+        stack.push(root);
+        while (!stack.isEmpty()) {
+            Element e = stack.pop();
+            for (Element child : new ArrayList<>(e.children())) {
+                if (isBoilerplate(child, pageText, useHints)) {
+                    child.remove();
+                } else {
+                    stack.push(child);
+                }
+            }
+        }
+    }
+
+    private static boolean isBoilerplate(Element e, int pageText, boolean useHints) {
+        String tag = e.normalName();
+        if (NEVER_CONTENT.contains(tag) || isHidden(e)) {
+            return true;
+        }
+        if (tag.equals("body") || tag.equals("main") || tag.equals("article") || isArticleBody(e)) {
+            return false;
+        }
+        if (FURNITURE.contains(tag) || FURNITURE_ROLES.contains(e.attr("role").toLowerCase(Locale.ROOT))) {
+            return !isSubstantial(e);
+        }
+        if (!useHints) {
+            return false;
+        }
+        Words words = Words.of(e);
+        if (!words.boilerplate()) {
+            return false;
+        }
+        // Hints can be wrong about a wrapper (`<div class="page has-sidebar">`); never drop the article itself.
+        if (containsArticleMarker(e)) {
+            return false;
+        }
+        int text = textLength(e);
+        return text < pageText / 2 || linkDensity(e) > 0.5;
+    }
+
+    private static boolean isHidden(Element e) {
+        if (e.hasAttr("hidden") || "true".equalsIgnoreCase(e.attr("aria-hidden")) && !e.normalName().equals("body")) {
+            return true;
+        }
+        if (e.hasAttr("style") && HIDDEN_STYLE.matcher(e.attr("style")).find()) {
+            return true;
+        }
+        for (String name : e.classNames()) {
+            if (HIDDEN_CLASSES.contains(name.toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Furniture tags sometimes wrap the article itself; those hold a lot of text that is not links. */
+    private static boolean isSubstantial(Element e) {
+        return textLength(e) >= 1000 && linkDensity(e) < 0.25 && e.select("p").size() >= 3;
+    }
+
+    private static boolean isArticleBody(Element e) {
+        return e.attr("itemprop").toLowerCase(Locale.ROOT).contains("articlebody");
+    }
+
+    private static boolean containsArticleMarker(Element e) {
+        return !e.select("article, main, [itemprop~=(?i)articleBody]").isEmpty();
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // 3. Scoring: paragraphs vote for their ancestors
+    // ------------------------------------------------------------------------------------------------
+
+    /** Tags whose own text is a paragraph. */
+    private static final Set<String> PARAGRAPHS = Set.of("p", "pre", "td", "blockquote", "h2", "h3", "h4", "h5", "h6");
+
+    /** Tags that make a {@code <div>} a container rather than a paragraph (Readability's DIV_TO_P rule). */
+    private static final Set<String> BLOCK_CHILDREN = Set.of(
+            "a", "blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul", "section", "article", "figure",
+            "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "aside", "nav", "main", "form", "li");
+
+    private static final Set<String> INLINE = Set.of(
+            "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark", "q",
+            "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr", "br",
+            "del", "ins");
+
+    /**
+     * Every text block of at least {@link #MIN_PARAGRAPH} characters gives
+     * {@code 1 + commas + min(length / 100, 3)} points to its container, half to the container's parent
+     * and a third divided by the level to the ancestors above (five levels in all). A container's
+     * starting score comes from its tag and its class/id words; its final score is discounted by its
+     * link density.
+     */
+    private static Map<Element, Double> score(Element body, boolean useHints) {
+        Map<Element, Double> scores = new IdentityHashMap<>();
+        for (Element e : body.getAllElements()) {
+            String tag = e.normalName();
+            Element container;
+            String text;
+            if (PARAGRAPHS.contains(tag) || isDivParagraph(e)) {
+                container = e.parent();
+                text = e.text();
+            } else if (!INLINE.contains(tag)) {
+                container = e;
+                text = ownInlineText(e);
+            } else {
+                continue;
+            }
+            if (container == null || text.length() < MIN_PARAGRAPH) {
+                continue;
+            }
+            double points = 1 + commas(text) + Math.min(text.length() / 100, 3);
+            Element ancestor = container;
+            for (int level = 0; level < 5 && ancestor != null && ancestor.parent() != null; level++) {
+                double share = level == 0 ? points : level == 1 ? points / 2 : points / (level * 3);
+                double base = scores.containsKey(ancestor) ? 0 : initialScore(ancestor, useHints);
+                scores.merge(ancestor, base + share, Double::sum);
+                ancestor = ancestor.parent();
+            }
+        }
+        for (Map.Entry<Element, Double> entry : scores.entrySet()) {
+            entry.setValue(entry.getValue() * (1 - linkDensity(entry.getKey())));
+        }
+        return scores;
+    }
+
+    /** A {@code <div>} (or section) with no block children reads as a paragraph. */
+    private static boolean isDivParagraph(Element e) {
+        String tag = e.normalName();
+        if (!tag.equals("div") && !tag.equals("section")) {
+            return false;
+        }
+        for (Element child : e.children()) {
+            if (BLOCK_CHILDREN.contains(child.normalName()) && !(child.normalName().equals("a") && isInlineLink(child))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isInlineLink(Element a) {
+        return a.childrenSize() == 0 || a.select("div, p, img, ul, h1, h2, h3, h4").isEmpty();
+    }
+
+    /** Text of the direct text nodes and inline children: what a browser would show as an anonymous paragraph. */
+    private static String ownInlineText(Element e) {
+        StringBuilder sb = new StringBuilder();
+        for (Node child : e.childNodes()) {
+            if (child instanceof TextNode t) {
+                sb.append(t.text());
+            } else if (child instanceof Element c && INLINE.contains(c.normalName())) {
+                sb.append(c.text());
+            }
+        }
+        return sb.toString().strip();
+    }
+
+    private static double initialScore(Element e, boolean useHints) {
+        double score = switch (e.normalName()) {
+            case "div", "article", "main" -> 5;
+            case "pre", "td", "blockquote" -> 3;
+            case "address", "ol", "ul", "dl", "dd", "dt", "li", "form" -> -3;
+            case "h1", "h2", "h3", "h4", "h5", "h6", "th" -> -5;
+            default -> 0;
+        };
+        if (isArticleBody(e)) {
+            score += 50;
+        }
+        return useHints ? score + Words.of(e).weight() : score;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // 4. The winner, and its siblings
+    // ------------------------------------------------------------------------------------------------
+
+    /**
+     * The best-scoring container, moved up when several near-best candidates share an ancestor (the
+     * article is split over sibling blocks) or when its parent scores at least as well.
+     */
+    private static Element pickCandidate(Element body, Map<Element, Double> scores) {
+        if (scores.isEmpty()) {
+            return body;
+        }
+        List<Element> ranked = new ArrayList<>(scores.keySet());
+        ranked.sort(Comparator.comparingDouble((Element e) -> scores.get(e)).reversed());
+        Element top = ranked.getFirst();
+        double topScore = scores.get(top);
+
+        // Readability: if three of the next four candidates within 75% of the best share an ancestor, use it.
+        List<Element> close = new ArrayList<>();
+        for (Element e : ranked.subList(1, Math.min(5, ranked.size()))) {
+            if (scores.get(e) / topScore >= 0.75) {
+                close.add(e);
+            }
+        }
+        if (close.size() >= 3) {
+            for (Element parent = top.parent(); parent != null && parent != body; parent = parent.parent()) {
+                int sharing = 0;
+                for (Element e : close) {
+                    if (isAncestor(parent, e)) {
+                        sharing++;
+                    }
+                }
+                if (sharing >= 3) {
+                    top = parent;
+                    break;
+                }
+            }
+        }
+
+        // Climb while the parent is scored about as well: the article's real container holds more of it.
+        double last = scores.getOrDefault(top, 0.0);
+        double threshold = last / 3;
+        for (Element parent = top.parent(); parent != null && parent != body; parent = parent.parent()) {
+            Double parentScore = scores.get(parent);
+            if (parentScore == null) {
+                continue;
+            }
+            if (parentScore < threshold) {
+                break;
+            }
+            if (parentScore > last) {
+                top = parent;
+                break;
+            }
+            last = parentScore;
+        }
+        while (top.parent() != null && top.parent() != body && top.parent().childrenSize() == 1) {
+            top = top.parent();
+        }
+        return top;
+    }
+
+    /**
+     * A new container holding the winner and those siblings that look like more of the article: a
+     * good score of their own, a long paragraph with few links, a short one that ends a sentence, or
+     * anything textual sandwiched between two joined siblings.
+     */
+    private static Element joinSiblings(Element top, Map<Element, Double> scores) {
+        Element content = new Element("div");
+        Element parent = top.parent();
+        if (parent == null || top.normalName().equals("body")) {
+            for (Node child : new ArrayList<>(top.childNodes())) {
+                content.appendChild(child);
+            }
+            return content;
+        }
+        double topScore = scores.getOrDefault(top, 0.0);
+        double threshold = Math.max(10, topScore * 0.2);
+        List<Element> siblings = new ArrayList<>(parent.children());
+        boolean[] joined = new boolean[siblings.size()];
+        for (int i = 0; i < siblings.size(); i++) {
+            Element s = siblings.get(i);
+            if (s == top) {
+                joined[i] = true;
+                continue;
+            }
+            double bonus = !top.className().isEmpty() && s.className().equals(top.className()) ? topScore * 0.2 : 0;
+            Double score = scores.get(s);
+            if (score != null && score + bonus >= threshold) {
+                joined[i] = true;
+            } else if (s.normalName().equals("p")) {
+                int length = textLength(s);
+                double links = linkDensity(s);
+                joined[i] = length > 80 && links < 0.25
+                        || length > 0 && length <= 80 && links == 0 && SENTENCE_END.matcher(s.text()).find();
+            }
+        }
+        int first = -1, last = -1;
+        for (int i = 0; i < joined.length; i++) {
+            if (joined[i]) {
+                first = first < 0 ? i : first;
+                last = i;
+            }
+        }
+        for (int i = Math.max(first, 0); i <= last; i++) {
+            Element s = siblings.get(i);
+            if (joined[i] || linkDensity(s) < 0.3 && !Words.of(s).boilerplate()) {
+                content.appendChild(s);
+            }
+        }
+        return content;
+    }
+
+    private static final Pattern SENTENCE_END = Pattern.compile("[.!?。！？]\\s*[\"”’»)]?\\s*$");
+
+    // ------------------------------------------------------------------------------------------------
+    // 5. Cleaning inside the winner
+    // ------------------------------------------------------------------------------------------------
+
+    /** Blocks judged on their own inside the content: Readability's "clean conditionally" set. */
+    private static final Set<String> JUDGED = Set.of("div", "section", "ul", "ol", "table", "form", "fieldset", "aside", "dl");
+
+    /**
+     * Prunes what slipped through: link lists, share bars and "related" boxes, blocks that are mostly
+     * images or inputs, bylines and date lines, the title repeated as a heading, and empty blocks.
+     * Code blocks and data tables are never judged.
+     */
+    private static void cleanContent(Element content, String title, boolean useHints) {
+        Deque<Element> stack = new ArrayDeque<>();
+        stack.push(content);
+        while (!stack.isEmpty()) {
+            Element e = stack.pop();
+            for (Element child : new ArrayList<>(e.children())) {
+                if (isClutter(child, useHints)) {
+                    child.remove();
+                } else {
+                    stack.push(child);
+                }
+            }
+        }
+        removeTitleHeading(content, title);
+        for (Element e : content.select("p, div, section, span, li, h1, h2, h3, h4, h5, h6")) {
+            if (e.childrenSize() == 0 && e.text().isBlank() && e.parent() != null) {
+                e.remove();
+            }
+        }
+    }
+
+    private static boolean isClutter(Element e, boolean useHints) {
+        String tag = e.normalName();
+        if (isProtected(e)) {
+            return false;
+        }
+        Words words = Words.of(e);
+        int length = textLength(e);
+        if (useHints && words.boilerplate() && length < 500 + 5 * MIN_PARAGRAPH) {
+            return true;
+        }
+        if (useHints && words.byline() && length < 200) {
+            return true;
+        }
+        if (isByline(e) && length < 200) {
+            return true;
+        }
+        if (tag.equals("p") || tag.startsWith("h") && tag.length() == 2) {
+            // A paragraph that is only links ("Read more: …", "Follow us on …") is navigation.
+            return length > 0 && linkDensity(e) > 0.8 && length < 200;
+        }
+        if (!JUDGED.contains(tag)) {
+            return false;
+        }
+        String text = e.text();
+        if (commas(text) >= 10) {
+            return false;
+        }
+        int weight = useHints ? words.weight() : 0;
+        if (weight < 0) {
+            return true;
+        }
+        int paragraphs = e.select("p").size();
+        int images = e.select("img").size();
+        int items = e.select("li").size() - 100;
+        int inputs = e.select("input, select, textarea, button").size();
+        double links = linkDensity(e);
+        boolean list = tag.equals("ul") || tag.equals("ol") || tag.equals("dl");
+        if (list && links > 0.5 && length < 1000) {
+            return true;
+        }
+        return images > 1 && paragraphs < images / 2.0 && length < 200 && !hasAncestor(e, "figure")
+                || !list && items > paragraphs
+                || inputs > paragraphs / 3
+                || !list && length < MIN_PARAGRAPH && (images == 0 || images > 2) && !hasAncestor(e, "figure")
+                    && e.select("h1, h2, h3, h4, h5, h6").isEmpty()
+                || !list && weight < 25 && links > 0.3 && length < 2000
+                || weight >= 25 && links > 0.5;
+    }
+
+    /** Code, preformatted text, maths and data tables are content however short they are. */
+    private static boolean isProtected(Element e) {
+        String tag = e.normalName();
+        if (tag.equals("pre") || tag.equals("code") || tag.equals("math") || tag.equals("figure")
+                && !e.select("pre, code, img, table").isEmpty()) {
+            return true;
+        }
+        if (tag.equals("table")) {
+            return isDataTable(e);
+        }
+        return (tag.equals("div") || tag.equals("section")) && !e.select("pre, table").isEmpty()
+                && e.select("pre").size() + e.select("table").stream().filter(Extractor::isDataTable).count() > 0
+                && !Words.of(e).boilerplate();
+    }
+
+    /** A table of data rather than layout: headers, a caption, or a regular grid of short cells. */
+    private static boolean isDataTable(Element table) {
+        if ("presentation".equals(table.attr("role")) || "0".equals(table.attr("datatable"))) {
+            return false;
+        }
+        if (!table.select("> caption, > thead, th, col, colgroup").isEmpty() || table.hasAttr("summary")) {
+            return true;
+        }
+        if (!table.select("table table").isEmpty()) {
+            return false;
+        }
+        int rows = table.select("tr").size();
+        int columns = 0;
+        for (Element row : table.select("tr")) {
+            columns = Math.max(columns, row.select("> td, > th").size());
+        }
+        return rows >= 3 && columns >= 2;
+    }
+
+    private static boolean isByline(Element e) {
+        return "author".equalsIgnoreCase(e.attr("rel")) || e.attr("itemprop").toLowerCase(Locale.ROOT).contains("author");
+    }
+
+    /** The title as the first heading of the content is already the result's title. */
+    private static void removeTitleHeading(Element content, String title) {
+        for (Element h : content.select("h1, h2")) {
+            if (h.normalName().equals("h1") || title != null && similar(h.text(), title)) {
+                h.remove();
+            }
+        }
+    }
+
+    private static boolean similar(String a, String b) {
+        String x = a.strip().toLowerCase(Locale.ROOT), y = b.strip().toLowerCase(Locale.ROOT);
+        return !x.isEmpty() && (x.equals(y) || y.startsWith(x) && x.length() > y.length() * 0.6);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // 6. The fallback cascade
+    // ------------------------------------------------------------------------------------------------
+
+    /**
+     * When the scored extraction is too short: the JSON-LD {@code articleBody}, the page's
+     * {@code itemprop=articleBody}, {@code <article>} or {@code <main>}, then a second pass that ignores
+     * class hints (Readability's relaxed retry), and finally the whole body. The longest of these that
+     * is still mostly prose wins.
+     */
+    private static Element fallback(Element original, Element scored, MetadataReader.Found found) {
+        Element best = scored;
+        int bestLength = textLength(scored);
+        String title = found.metadata().title();
+
+        for (String selector : List.of("[itemprop~=(?i)articleBody]", "article", "main", "[role=main]")) {
+            Element copy = original.clone();
+            removeBoilerplate(copy, false);
+            Element biggest = copy.select(selector).stream().max(Comparator.comparingInt(Extractor::textLength)).orElse(null);
+            if (biggest != null) {
+                Element content = new Element("div");
+                content.appendChild(biggest);
+                cleanContent(content, title, true);
+                int length = textLength(content);
+                if (length > bestLength * 1.2 && length >= MIN_TEXT / 2) {
+                    best = content;
+                    bestLength = length;
+                }
+            }
+            if (bestLength >= MIN_TEXT) {
+                break;
+            }
+        }
+
+        String articleBody = found.articleBody();
+        if (articleBody != null && articleBody.length() > bestLength * 1.2 && articleBody.length() >= MIN_TEXT / 2) {
+            best = paragraphs(articleBody);
+            bestLength = articleBody.length();
+        }
+        if (bestLength >= MIN_TEXT) {
+            return best;
+        }
+
+        Element relaxed = original.clone();
+        removeBoilerplate(relaxed, false);
+        Element densest = extractFrom(relaxed, title, false);
+        return textLength(densest) > bestLength ? densest : best;
+    }
+
+    private static boolean muchShorterThan(int length, String articleBody) {
+        return articleBody != null && articleBody.length() > 2 * length;
+    }
+
+    /** Plain text split into paragraphs on blank lines (or single newlines when there are none). */
+    private static Element paragraphs(String text) {
+        Element content = new Element("div");
+        String[] parts = text.contains("\n\n") ? text.split("\\n\\s*\\n") : text.split("\\n");
+        for (String part : parts) {
+            if (!part.isBlank()) {
+                content.appendElement("p").text(part.strip());
+            }
+        }
+        return content;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Helpers: class/id words, text statistics
+    // ------------------------------------------------------------------------------------------------
+
+    /**
+     * The words of an element's class and id, split as whole words: on anything not a letter, on
+     * letter/digit boundaries and on camelCase humps, lower-cased.
+     */
+    record Words(Set<String> words) {
+
+        private static final Pattern SPLIT = Pattern.compile(
+                "[^\\p{L}\\p{N}]+|(?<=\\p{Ll})(?=\\p{Lu})|(?<=\\p{L})(?=\\p{N})|(?<=\\p{N})(?=\\p{L})");
+
+        /** Words that mark page furniture and clutter; whole words only. */
+        static final Set<String> NEGATIVE = Set.of(
+                "ad", "ads", "adv", "advert", "adverts", "advertisement", "advertising", "advertorial", "sponsor",
+                "sponsored", "promo", "promos", "promotion", "promoted", "banner", "outbrain", "taboola", "dfp",
+                "comment", "comments", "commentlist", "disqus", "discussion", "respond", "replies",
+                "share", "shares", "sharing", "sharebar", "social", "socials", "sociable", "facebook", "twitter",
+                "related", "recommended", "recommendation", "recommendations", "trending", "popular", "more",
+                "newsletter", "newsletters", "subscribe", "subscription", "signup", "cookie", "cookies", "consent",
+                "gdpr", "breadcrumb", "breadcrumbs", "nav", "navbar", "navigation", "menu", "sidebar", "widget",
+                "widgets", "footer", "masthead", "header", "popup", "modal", "overlay", "toolbar", "pagination",
+                "pager", "tags", "tag", "tagcloud", "skip", "login", "signin", "rss", "print", "jump", "shoutbox",
+                "sitemap", "links", "blogroll", "community", "extra", "meta", "byline", "author", "dateline");
+
+        /** Words that mark the article itself. */
+        static final Set<String> POSITIVE = Set.of(
+                "article", "body", "content", "entry", "hentry", "main", "page", "post", "text", "blog", "story",
+                "articlebody", "prose", "column");
+
+        /** Negative words strong enough to outvote a positive word ({@code post-comments}, {@code article-share}). */
+        static final Set<String> OVERRIDING = Set.of(
+                "comment", "comments", "commentlist", "disqus", "share", "sharing", "sharebar", "social", "related",
+                "recommended", "recommendations", "newsletter", "subscribe", "ad", "ads", "advert", "advertisement",
+                "sponsored", "promo", "outbrain", "taboola", "breadcrumb", "breadcrumbs", "tags", "byline", "meta");
+
+        static final Set<String> BYLINE = Set.of("byline", "author", "dateline", "date", "timestamp", "published",
+                "time", "posted", "credit", "credits");
+
+        static Words of(Element e) {
+            String s = e.className() + " " + e.id();
+            if (s.isBlank()) {
+                return new Words(Set.of());
+            }
+            Set<String> words = new HashSet<>();
+            for (String w : SPLIT.split(s)) {
+                if (!w.isEmpty()) {
+                    words.add(w.toLowerCase(Locale.ROOT));
+                }
+            }
+            return new Words(words);
+        }
+
+        boolean any(Set<String> set) {
+            for (String w : words) {
+                if (set.contains(w)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Marked as boilerplate: a negative word and no positive one, or an overriding negative word. */
+        boolean boilerplate() {
+            return any(OVERRIDING) || any(NEGATIVE) && !any(POSITIVE);
+        }
+
+        boolean byline() {
+            return any(BYLINE) && !any(POSITIVE);
+        }
+
+        /** Readability's class weight: +25 for a positive word, -25 for a negative one. */
+        int weight() {
+            int w = 0;
+            if (any(POSITIVE)) {
+                w += 25;
+            }
+            if (any(NEGATIVE)) {
+                w -= 25;
+            }
+            return w;
+        }
+    }
+
+    /** Length of the element's text with runs of white space counted once. */
+    static int textLength(Element e) {
+        int[] length = {0};
+        boolean[] space = {true};
+        e.traverse((node, depth) -> {
+            if (node instanceof TextNode t) {
+                String s = t.getWholeText();
+                for (int i = 0; i < s.length(); i++) {
+                    boolean ws = Character.isWhitespace(s.charAt(i));
+                    if (!ws || !space[0]) {
+                        length[0]++;
+                    }
+                    space[0] = ws;
+                }
+            }
+        });
+        return length[0];
+    }
+
+    /** Share of the element's text that sits inside links; in-page {@code #} links count a third. */
+    static double linkDensity(Element e) {
+        int total = textLength(e);
+        if (total == 0) {
+            return 0;
+        }
+        double links = 0;
+        for (Element a : e.select("a")) {
+            String href = a.attr("href");
+            links += textLength(a) * (href.startsWith("#") && href.length() > 1 ? 0.3 : 1);
+        }
+        return Math.min(1, links / total);
+    }
+
+    private static final Pattern COMMA = Pattern.compile("[,，、،]");
+
+    static int commas(String text) {
+        int n = 0;
+        var m = COMMA.matcher(text);
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    private static boolean isAncestor(Element ancestor, Element e) {
+        for (Element p = e.parent(); p != null; p = p.parent()) {
+            if (p == ancestor) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasAncestor(Element e, String tag) {
+        for (Element p = e.parent(); p != null; p = p.parent()) {
+            if (p.normalName().equals(tag)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -1,0 +1,247 @@
+package dev.plinth.reader.extract;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads what a page says about itself. Sources in order of trust: JSON-LD ({@code schema.org}
+ * Article and its kin, including {@code @graph}s), OpenGraph, Twitter cards, Dublin Core and plain
+ * {@code <meta>} tags, then the document itself ({@code <title>} without its " | Site" suffix,
+ * {@code <h1>}, {@code <html lang>}, {@code <time datetime>}, {@code rel=author}). Broken JSON-LD is
+ * read leniently and skipped when it cannot be read at all.
+ */
+final class MetadataReader {
+
+    /** The metadata, and the JSON-LD {@code articleBody} that the extractor may fall back on. */
+    record Found(Metadata metadata, String articleBody) {}
+
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS, JsonReadFeature.ALLOW_TRAILING_COMMA,
+                    JsonReadFeature.ALLOW_SINGLE_QUOTES, JsonReadFeature.ALLOW_JAVA_COMMENTS,
+                    JsonReadFeature.ALLOW_BACKSLASH_ESCAPING_ANY_CHARACTER, JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
+
+    /** schema.org types whose fields describe the page's main content, best first. */
+    private static final List<String> ARTICLE_TYPES = List.of(
+            "newsarticle", "article", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+            "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "techarticle", "scholarlyarticle",
+            "socialmediaposting", "liveblogposting", "report", "review", "recipe", "howto", "qapage", "discussionforumposting",
+            "webpage", "itempage", "product", "event", "videoobject");
+
+    private static final Pattern TITLE_SEPARATOR = Pattern.compile("\\s+[|\\-–—:·»/]\\s+");
+
+    private MetadataReader() {}
+
+    static Found read(Document doc) {
+        Map<String, String> meta = metaTags(doc);
+        JsonNode ld = articleObject(doc);
+
+        String siteName = first(meta.get("og:site_name"), text(ld, "publisher", "name"), meta.get("application-name"));
+        String title = first(text(ld, "headline"), meta.get("og:title"), meta.get("twitter:title"),
+                meta.get("dc.title"), meta.get("dcterms.title"), cleanTitle(doc.title(), siteName), firstText(doc, "h1"));
+        String description = first(meta.get("og:description"), text(ld, "description"), meta.get("twitter:description"),
+                meta.get("description"), meta.get("dc.description"), meta.get("dcterms.description"));
+        String byline = first(authors(ld), notUrl(meta.get("author")), notUrl(meta.get("article:author")),
+                meta.get("dc.creator"), meta.get("dcterms.creator"), meta.get("byl"),
+                firstText(doc, "[rel=author], [itemprop~=(?i)^author$] [itemprop=name], [itemprop~=(?i)^author$]"));
+        String published = first(text(ld, "datePublished"), meta.get("article:published_time"),
+                meta.get("og:published_time"), meta.get("dc.date"), meta.get("dcterms.created"), meta.get("dc.date.issued"),
+                meta.get("date"), meta.get("pubdate"), meta.get("publish-date"), meta.get("sailthru.date"),
+                attr(doc, "[itemprop=datePublished]", "content"), attr(doc, "[itemprop=datePublished]", "datetime"),
+                attr(doc, "time[datetime]", "datetime"));
+        String lang = first(attr(doc, "html[lang]", "lang"), meta.get("content-language"), text(ld, "inLanguage"),
+                meta.get("dc.language"), locale(meta.get("og:locale")));
+        String image = first(meta.get("og:image"), meta.get("og:image:url"), meta.get("twitter:image"),
+                meta.get("twitter:image:src"), image(ld));
+        String articleBody = text(ld, "articleBody");
+        return new Found(new Metadata(title, description, byline, published, lang, siteName, image, meta), articleBody);
+    }
+
+    /** Every {@code <meta name|property|itemprop content>}, keys lower-cased, first value wins. */
+    private static Map<String, String> metaTags(Document doc) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        for (Element m : doc.select("meta[content]")) {
+            String key = m.hasAttr("property") ? m.attr("property") : m.hasAttr("name") ? m.attr("name")
+                    : m.hasAttr("http-equiv") ? m.attr("http-equiv") : m.attr("itemprop");
+            String value = m.attr("content").strip();
+            if (!key.isBlank() && !value.isEmpty()) {
+                meta.putIfAbsent(key.strip().toLowerCase(Locale.ROOT), value);
+            }
+        }
+        return meta;
+    }
+
+    /** The JSON-LD object that best describes the main content, or null. */
+    private static JsonNode articleObject(Document doc) {
+        List<JsonNode> objects = new ArrayList<>();
+        for (Element script : doc.select("script[type~=(?i)application/ld\\+json]")) {
+            try {
+                collect(JSON.readTree(script.data().strip()), objects, 0);
+            } catch (Exception e) {
+                // Invalid JSON-LD is common and harmless: the other sources still apply.
+            }
+        }
+        JsonNode best = null;
+        int bestRank = Integer.MAX_VALUE;
+        for (JsonNode o : objects) {
+            for (String type : types(o)) {
+                int rank = ARTICLE_TYPES.indexOf(type);
+                if (rank >= 0 && rank < bestRank) {
+                    best = o;
+                    bestRank = rank;
+                }
+            }
+        }
+        return best;
+    }
+
+    private static void collect(JsonNode node, List<JsonNode> out, int depth) {
+        if (node == null || depth > 4) {
+            return;
+        }
+        if (node.isArray()) {
+            node.forEach(n -> collect(n, out, depth + 1));
+        } else if (node.isObject()) {
+            out.add(node);
+            collect(node.get("@graph"), out, depth + 1);
+            collect(node.get("mainEntity"), out, depth + 1);
+        }
+    }
+
+    private static Set<String> types(JsonNode o) {
+        Set<String> types = new LinkedHashSet<>();
+        JsonNode type = o.get("@type");
+        if (type != null && type.isArray()) {
+            type.forEach(t -> types.add(t.asText().toLowerCase(Locale.ROOT)));
+        } else if (type != null) {
+            types.add(type.asText().toLowerCase(Locale.ROOT));
+        }
+        return types;
+    }
+
+    /** A string at {@code path} (objects followed by name, arrays by their first element), or null. */
+    private static String text(JsonNode node, String... path) {
+        for (String key : path) {
+            if (node == null) {
+                return null;
+            }
+            node = node.isArray() && !node.isEmpty() ? node.get(0) : node;
+            node = node.get(key);
+        }
+        if (node != null && node.isArray() && !node.isEmpty()) {
+            node = node.get(0);
+        }
+        if (node == null || !node.isValueNode()) {
+            return null;
+        }
+        String s = node.asText().strip();
+        return s.isEmpty() ? null : s;
+    }
+
+    private static String authors(JsonNode ld) {
+        JsonNode author = ld == null ? null : ld.get("author");
+        if (author == null) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        for (JsonNode a : author.isArray() ? author : List.of(author)) {
+            String name = a.isTextual() ? a.asText() : a.path("name").asText("");
+            if (!name.isBlank() && !name.startsWith("http")) {
+                names.add(name.strip());
+            }
+        }
+        return names.isEmpty() ? null : String.join(", ", names);
+    }
+
+    private static String image(JsonNode ld) {
+        JsonNode image = ld == null ? null : ld.get("image");
+        if (image == null) {
+            return null;
+        }
+        if (image.isArray()) {
+            image = image.isEmpty() ? null : image.get(0);
+        }
+        if (image == null) {
+            return null;
+        }
+        return image.isTextual() ? image.asText() : text(image, "url");
+    }
+
+    /** {@code <title>} without a trailing or leading " | Site Name" when the site's name is known. */
+    static String cleanTitle(String title, String siteName) {
+        if (title == null || title.isBlank()) {
+            return null;
+        }
+        title = title.strip();
+        if (siteName == null || siteName.isBlank()) {
+            return title;
+        }
+        String site = siteName.strip().toLowerCase(Locale.ROOT);
+        String[] parts = TITLE_SEPARATOR.split(title);
+        if (parts.length < 2) {
+            return title;
+        }
+        var matcher = TITLE_SEPARATOR.matcher(title);
+        int lastStart = -1, lastEnd = -1, firstStart = -1, firstEnd = -1;
+        while (matcher.find()) {
+            if (firstStart < 0) {
+                firstStart = matcher.start();
+                firstEnd = matcher.end();
+            }
+            lastStart = matcher.start();
+            lastEnd = matcher.end();
+        }
+        if (title.substring(lastEnd).strip().toLowerCase(Locale.ROOT).equals(site)) {
+            return title.substring(0, lastStart).strip();
+        }
+        if (title.substring(0, firstStart).strip().toLowerCase(Locale.ROOT).equals(site)) {
+            return title.substring(firstEnd).strip();
+        }
+        return title;
+    }
+
+    private static String firstText(Document doc, String selector) {
+        Element e = doc.selectFirst(selector);
+        if (e == null) {
+            return null;
+        }
+        String text = e.text().strip();
+        return text.isEmpty() ? null : text;
+    }
+
+    private static String attr(Document doc, String selector, String attr) {
+        Element e = doc.selectFirst(selector);
+        return e == null ? null : e.attr(attr).strip();
+    }
+
+    private static String notUrl(String s) {
+        return s == null || s.startsWith("http://") || s.startsWith("https://") ? null : s;
+    }
+
+    /** {@code en_US} → {@code en-US}. */
+    private static String locale(String s) {
+        return s == null ? null : s.replace('_', '-');
+    }
+
+    private static String first(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v.strip();
+            }
+        }
+        return null;
+    }
+}
