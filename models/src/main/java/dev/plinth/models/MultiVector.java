@@ -1,0 +1,146 @@
+package dev.plinth.models;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Token-level embeddings: every token of a text keeps its own unit vector instead of being pooled
+ * into one. The engine behind {@code POST /v1/multi-vector} and the late-interaction reranker.
+ *
+ * <p>Notes. One forward pass through the model's shared {@link Batcher} gives both views of a
+ * text: the token states (ColBERT-style multi-vector, Khattab &amp; Zaharia, arXiv 2004.12832) and
+ * the pooled vector the bi-encoder would return, so scoring with both costs one pass. A query is
+ * encoded with the model's {@code retrieval.query} task and a document with
+ * {@code retrieval.passage} (when the model has them: a prefix such as bge's instruction, or a task
+ * id), exactly as {@code /v1/embeddings} would; the vectors returned are those of the text's own
+ * tokens — the special tokens ({@code [CLS]}, {@code [SEP]}) and the task prefix give the text
+ * its context but are not part of it. Each token vector is cut to {@code dimensions} and
+ * normalized to unit length, so a dot product is a cosine. Texts longer than the model's window are
+ * cut to it (the tokens counted are those embedded).
+ */
+public final class MultiVector {
+
+    /** Which side of a search a text is on. */
+    public enum InputType {
+        /** A search query: the {@code retrieval.query} task. */
+        QUERY("retrieval.query"),
+        /** A document or passage: the {@code retrieval.passage} task. */
+        DOCUMENT("retrieval.passage");
+
+        private final String task;
+
+        InputType(String task) {
+            this.task = task;
+        }
+
+        /** The Jina task name this side is encoded with. */
+        public String task() {
+            return task;
+        }
+    }
+
+    /**
+     * One text, encoded.
+     *
+     * @param tokens the text's token vectors, each unit length, {@code [tokens][dimensions]}
+     * @param pooled the bi-encoder vector of the same pass, unit length, {@code [dimensions]}
+     * @param length the tokens run through the model, special tokens and prefix included
+     */
+    public record Encoded(float[][] tokens, float[] pooled, int length) {}
+
+    /** The answer of {@link #embed}: one token matrix per input, and the tokens used. */
+    public record Result(String model, List<float[][]> embeddings, int totalTokens) {}
+
+    /** The most texts one call takes. */
+    public static final int MAX_INPUTS = 512;
+
+    private final ModelRegistry registry;
+
+    public MultiVector(ModelRegistry registry) {
+        this.registry = registry;
+    }
+
+    /**
+     * Token embeddings of {@code texts} with {@code model} (null: the embeddings default), cut to
+     * {@code dimensions} (null: the model's width).
+     */
+    public Result embed(String model, List<String> texts, InputType type, Integer dimensions) {
+        if (texts.size() > MAX_INPUTS) {
+            throw ModelException.invalid("at most " + MAX_INPUTS + " inputs, got " + texts.size());
+        }
+        String name = model != null ? model : registry.defaultModel(ModelRegistry.EMBEDDINGS);
+        Model loaded = registry.get(name);
+        if (loaded.config().kind() != ModelConfig.Kind.ENCODER) {
+            throw ModelException.invalid("model " + name + " is a " + loaded.config().kind().name().toLowerCase()
+                    .replace('_', '-') + ", not an encoder: it has no token embeddings");
+        }
+        List<Encoded> encoded = encode(loaded, texts, type, dimensions);
+        List<float[][]> embeddings = new ArrayList<>(encoded.size());
+        int tokens = 0;
+        for (Encoded e : encoded) {
+            embeddings.add(e.tokens());
+            tokens += e.length();
+        }
+        return new Result(name, embeddings, tokens);
+    }
+
+    /**
+     * Encodes {@code texts} as {@code type} through the model's batcher: token vectors and pooled
+     * vector from one pass, each cut to {@code dimensions} (null: full width) and normalized.
+     */
+    public static List<Encoded> encode(Model model, List<String> texts, InputType type, Integer dimensions) {
+        ModelConfig config = model.config();
+        int width = checkDimensions(config, dimensions);
+        ModelConfig.Task task = config.tasks().containsKey(type.task()) ? config.task(type.task()) : config.task(null);
+        String prefix = task == null ? "" : task.prefixOrEmpty();
+        Long taskId = task == null || task.id() == null ? null : task.id().longValue();
+
+        Tokenizer tokenizer = model.tokenizer();
+        int leading = tokenizer.leading().length;
+        int trailing = tokenizer.trailing().length;
+        int prefixTokens = prefixLength(model, prefix);
+        List<long[]> sequences = new ArrayList<>(texts.size());
+        for (String text : texts) sequences.add(tokenizer.encode(prefix + text, config.maxTokens()).ids());
+
+        Pooling.Mode pooling = config.pooling();
+        List<Raw> raw = model.batcher().run(sequences, taskId, (out, i) -> new Raw(out.tokens(i), out.pooled(i, pooling)));
+
+        List<Encoded> encoded = new ArrayList<>(raw.size());
+        for (int i = 0; i < raw.size(); i++) {
+            float[][] states = raw.get(i).states();
+            int from = Math.min(states.length, leading + prefixTokens);
+            int to = Math.max(from, states.length - trailing);
+            if (from == to) { // an empty text: its special tokens are all there is
+                from = 0;
+                to = states.length;
+            }
+            float[][] tokens = new float[to - from][];
+            for (int t = from; t < to; t++) tokens[t - from] = Pooling.finish(states[t], width, true);
+            encoded.add(new Encoded(tokens, Pooling.finish(raw.get(i).pooled(), width, true), states.length));
+        }
+        return encoded;
+    }
+
+    /** The width to cut to: {@code dimensions} when valid, else the model's; a 422 when out of range. */
+    static int checkDimensions(ModelConfig config, Integer dimensions) {
+        if (dimensions == null) return config.dimensions();
+        if (dimensions < 1 || dimensions > config.dimensions()) {
+            throw ModelException.invalid("dimensions must be between 1 and " + config.dimensions()
+                    + " for model " + config.name() + ", got " + dimensions);
+        }
+        return dimensions;
+    }
+
+    private record Raw(float[][] states, float[] pooled) {}
+
+    private static final Map<String, Integer> PREFIX_LENGTHS = new ConcurrentHashMap<>();
+
+    /** How many tokens a task prefix takes (word-level pre-tokenizers never merge across its end). */
+    private static int prefixLength(Model model, String prefix) {
+        if (prefix.isEmpty()) return 0;
+        return PREFIX_LENGTHS.computeIfAbsent(model.name() + '\u0000' + prefix,
+                key -> model.tokenizer().pieces(prefix).length);
+    }
+}
