@@ -1,16 +1,115 @@
 package dev.plinth.server;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code plinth serve}: the HTTP API. (Skeleton.) */
-@Command(name = "serve", description = "Start the HTTP API.")
+/**
+ * {@code plinth serve}: the HTTP API. Flags override the environment ({@code PLINTH_HOST},
+ * {@code PLINTH_PORT}, {@code PLINTH_API_KEYS}, {@code PLINTH_ALLOW_PRIVATE_NETWORK},
+ * {@code PLINTH_CACHE_DIR}), which overrides the defaults. Runs until SIGTERM or Ctrl-C, then
+ * stops gracefully.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Start the HTTP API (reader, and models when loaded).")
 final class ServeCommand implements Callable<Integer> {
 
+    @Option(names = "--host", description = "Address to bind (default: $PLINTH_HOST or 127.0.0.1).")
+    String host;
+
+    @Option(names = "--port", description = "Port to bind (default: $PLINTH_PORT or 8080).")
+    Integer port;
+
+    @Option(names = "--api-keys", split = ",", description = "Accepted API keys, comma-separated (default: $PLINTH_API_KEYS).")
+    List<String> apiKeys;
+
+    @Option(names = "--no-auth", description = "Allow binding a non-loopback address without API keys.")
+    boolean noAuth;
+
+    @Option(names = "--allow-private-network",
+            description = "Let the reader fetch private and loopback addresses (default: $PLINTH_ALLOW_PRIVATE_NETWORK).")
+    boolean allowPrivateNetwork;
+
+    @Option(names = "--cache-dir", description = "Page-cache folder (default: $PLINTH_CACHE_DIR or ~/.cache/plinth).")
+    Path cacheDir;
+
+    @Option(names = "--no-cache", description = "Run without a page cache.")
+    boolean noCache;
+
+    @Option(names = "--cache-max-mb", defaultValue = "1024", description = "Bound on cached page bodies in MiB (default: ${DEFAULT-VALUE}).")
+    long cacheMaxMb;
+
+    @Option(names = "--rate-limit", defaultValue = "600",
+            description = "Requests a minute per API key or IP; 0 = unlimited (default: ${DEFAULT-VALUE}).")
+    int rateLimit;
+
+    @Option(names = "--max-reads", defaultValue = "32", description = "Reads running at once (default: ${DEFAULT-VALUE}).")
+    int maxReads;
+
+    @Option(names = "--max-queue", defaultValue = "256",
+            description = "Reads waiting for a slot before answering 429 (default: ${DEFAULT-VALUE}).")
+    int maxQueue;
+
+    @Option(names = "--max-body-mb", defaultValue = "32", description = "Request-body cap in MiB (default: ${DEFAULT-VALUE}).")
+    int maxBodyMb;
+
+    /** Model APIs mounted beside the reader; each adds itself here with one line. */
+    static List<RouteGroup> modelApis() {
+        List<RouteGroup> apis = new ArrayList<>();
+        return apis;
+    }
+
     @Override
-    public Integer call() {
-        System.err.println("plinth serve: not implemented yet");
-        return 1;
+    public Integer call() throws Exception {
+        Server.Config config = config();
+        Server server;
+        try {
+            server = Server.start(config, modelApis());
+        } catch (IllegalArgumentException e) {
+            System.err.println("plinth serve: " + e.getMessage());
+            return 2;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "plinth-shutdown"));
+        System.err.println("plinth: serving on http://" + config.host() + ":" + server.port());
+        server.await();
+        return 0;
+    }
+
+    Server.Config config() {
+        Path cache = noCache ? null : cacheDir != null ? cacheDir : defaultCacheDir();
+        return Server.Config.defaults(cache)
+                .withHost(host != null ? host : env("PLINTH_HOST", "127.0.0.1"))
+                .withPort(port != null ? port : Integer.parseInt(env("PLINTH_PORT", "8080")))
+                .withApiKeys(apiKeys != null ? clean(apiKeys) : clean(Arrays.asList(env("PLINTH_API_KEYS", "").split(","))))
+                .withNoAuth(noAuth)
+                .withAllowPrivateNetwork(allowPrivateNetwork || Boolean.parseBoolean(env("PLINTH_ALLOW_PRIVATE_NETWORK", "false")))
+                .withCache(cache, cacheMaxMb << 20)
+                .withRateLimit(rateLimit)
+                .withReads(maxReads, maxQueue, Duration.ofSeconds(30))
+                .withMaxBodyBytes(Math.toIntExact((long) maxBodyMb << 20));
+    }
+
+    private static Path defaultCacheDir() {
+        String env = System.getenv("PLINTH_CACHE_DIR");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("plinth");
+    }
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v.strip();
+    }
+
+    private static List<String> clean(List<String> keys) {
+        return keys.stream().map(String::strip).filter(k -> !k.isEmpty()).toList();
     }
 }

@@ -1,0 +1,118 @@
+package dev.plinth.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.plinth.reader.ReaderException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Locale;
+
+/**
+ * The one place where failures become HTTP answers. Reader routes answer in the hosted reader's
+ * shape, {@code {"code":422,"status":42206,"name":"…","message":"…","readableMessage":"…"}};
+ * model routes ({@code /v1/…}) in theirs, {@code {"detail":"…"}}. Anything unexpected is logged
+ * here with its stack trace and answered with a generic 500: no trace ever reaches a client.
+ */
+final class Errors {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A failure reduced to what the client sees. */
+    record Failure(int status, String name, String message, long retryAfterSeconds) {}
+
+    private Errors() {}
+
+    /** Installs the mapping on {@code app}. */
+    static void install(Javalin app) {
+        app.exception(Exception.class, (e, ctx) -> answer(ctx, classify(e, ctx)));
+        app.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty() || !isJson(ctx)) {
+                answer(ctx, new Failure(404, "NotFoundError", "no route for " + ctx.method() + " " + ctx.path(), 0));
+            }
+        });
+        app.error(405, ctx -> answer(ctx, new Failure(405, "MethodNotAllowedError",
+                ctx.method() + " is not allowed on " + ctx.path(), 0)));
+    }
+
+    /** What {@code e} means for the client: known failures keep their status, the rest are a logged 500. */
+    static Failure classify(Throwable e, Context ctx) {
+        if (e instanceof ApiException api) {
+            return new Failure(api.status(), api.name(), api.getMessage(), api.retryAfterSeconds());
+        }
+        if (e instanceof ReaderException re) {
+            return new Failure(re.kind().status(), readerName(re.kind()), re.getMessage(), 0);
+        }
+        if (e instanceof HttpResponseException http) {
+            return new Failure(http.getStatus(), httpName(http.getStatus()), http.getMessage(), 0);
+        }
+        LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+        return new Failure(500, "InternalServerError", "the server failed to handle this request; it has been logged", 0);
+    }
+
+    /** Writes {@code failure} as the response, in the shape of the route. */
+    static void answer(Context ctx, Failure failure) {
+        ctx.status(failure.status());
+        if (failure.retryAfterSeconds() > 0) {
+            ctx.header("Retry-After", Long.toString(failure.retryAfterSeconds()));
+        }
+        ctx.contentType("application/json; charset=utf-8");
+        ctx.result(body(ctx.path(), failure));
+    }
+
+    /** The JSON body for {@code failure} on a route at {@code path}. */
+    static String body(String path, Failure failure) {
+        ObjectNode body = JSON.createObjectNode();
+        if (path.startsWith("/v1/")) {
+            body.put("detail", failure.message());
+        } else {
+            body.putNull("data");
+            body.put("code", failure.status());
+            body.put("name", failure.name());
+            body.put("status", failure.status() * 100 + subCode(failure.name()));
+            body.put("message", failure.message());
+            body.put("readableMessage", failure.name() + ": " + failure.message());
+        }
+        return body.toString();
+    }
+
+    private static boolean isJson(Context ctx) {
+        String type = ctx.res().getContentType();
+        return type != null && type.startsWith("application/json");
+    }
+
+    private static String readerName(ReaderException.Kind kind) {
+        return switch (kind) {
+            case BAD_OPTION -> "ParamValidationError";
+            case CONFLICT -> "RobotsTxtDisallowedError";
+            case TOO_LARGE -> "PayloadTooLargeError";
+            case UNREADABLE -> "AssertionFailureError";
+            case BLOCKED -> "SecurityCompromiseError";
+        };
+    }
+
+    private static String httpName(int status) {
+        return switch (status) {
+            case 400 -> "ParamValidationError";
+            case 404 -> "NotFoundError";
+            case 405 -> "MethodNotAllowedError";
+            case 413 -> "PayloadTooLargeError";
+            case 415 -> "UnsupportedMediaTypeError";
+            default -> "HttpError" + status;
+        };
+    }
+
+    /** The last two digits of the five-digit status: which error of its HTTP class this is. */
+    private static int subCode(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "authenticationrequirederror", "budgetexceedederror", "assertionfailureerror" -> 1;
+            case "authenticationfailederror", "robotstxtdisallowederror" -> 3;
+            case "securitycompromiseerror" -> 2;
+            default -> 0;
+        };
+    }
+}

@@ -1,0 +1,328 @@
+package dev.plinth.server;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.plinth.reader.Options;
+import dev.plinth.reader.Page;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The durable page cache: fetched pages (final URL, status, headers, body) keyed by the normalized
+ * URL plus every option that changes what the fetch returns, so one fetch serves any output format.
+ *
+ * <p>Notes. The store is SQLite (xerial's JDBC driver, which bundles the native library) in WAL
+ * mode. SQLite was chosen over H2's MVStore because its crash safety is the most exercised of any
+ * embedded store: a commit is atomic across an abrupt kill or power loss (at worst the last commits
+ * are lost, never the file), WAL lets readers proceed while one writer appends, and eviction is one
+ * indexed {@code ORDER BY accessed_at} query. Should the file still be unreadable (a disk error, a
+ * foreign file), it is moved aside and a fresh cache started: a cache can always be refilled.
+ *
+ * <p>Size is bounded: when the stored bodies pass {@code maxBytes}, the least recently used pages
+ * are deleted down to 90 % of it. Access times are written at most once a minute per page so a hot
+ * cache does not turn every hit into a write. Readers use a small pool of connections; writes go
+ * through one connection under a lock, as SQLite allows one writer at a time anyway.
+ */
+final class PageCache implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PageCache.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int READERS = 4;
+    private static final long TOUCH_INTERVAL_MS = 60_000;
+
+    private final Path file;
+    private final long maxBytes;
+    private final Clock clock;
+    private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
+    private final Connection writer;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final AtomicLong bytes = new AtomicLong();
+
+    /** A cached page and when it was fetched. */
+    record Entry(Page page, long fetchedAtMillis) {}
+
+    /** Opens (or creates) the cache in {@code dir}, keeping at most {@code maxBytes} of page bodies. */
+    static PageCache open(Path dir, long maxBytes) throws IOException {
+        return open(dir, maxBytes, Clock.systemUTC());
+    }
+
+    static PageCache open(Path dir, long maxBytes, Clock clock) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve("pages.db");
+        try {
+            return new PageCache(file, maxBytes, clock);
+        } catch (SQLException e) {
+            LOG.warn("page cache {} is unreadable ({}); starting a fresh one", file, e.getMessage());
+            for (String suffix : List.of("", "-wal", "-shm")) {
+                Path f = Path.of(file + suffix);
+                if (Files.exists(f)) {
+                    Files.move(f, Path.of(file + suffix + ".corrupt"), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            try {
+                return new PageCache(file, maxBytes, clock);
+            } catch (SQLException again) {
+                throw new IOException("cannot create the page cache " + file + ": " + again.getMessage(), again);
+            }
+        }
+    }
+
+    private PageCache(Path file, long maxBytes, Clock clock) throws SQLException {
+        this.file = file;
+        this.maxBytes = maxBytes;
+        this.clock = clock;
+        writer = connect(file);
+        try (Statement s = writer.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            // NORMAL in WAL mode: a kill loses nothing committed; a power cut may lose the last commits, never the file.
+            s.execute("PRAGMA synchronous=NORMAL");
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS pages (
+                      key TEXT PRIMARY KEY, url TEXT NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
+                      charset TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL, size INTEGER NOT NULL,
+                      fetched_at INTEGER NOT NULL, accessed_at INTEGER NOT NULL)""");
+            s.execute("CREATE INDEX IF NOT EXISTS pages_accessed ON pages(accessed_at)");
+            try (ResultSet check = s.executeQuery("PRAGMA quick_check")) {
+                String verdict = check.next() ? check.getString(1) : "no answer";
+                if (!"ok".equals(verdict)) {
+                    writer.close();
+                    throw new SQLException("integrity check failed: " + verdict);
+                }
+            }
+            try (ResultSet sum = s.executeQuery("SELECT COALESCE(SUM(size), 0) FROM pages")) {
+                sum.next();
+                bytes.set(sum.getLong(1));
+            }
+        } catch (SQLException e) {
+            writer.close();
+            throw e;
+        }
+        for (int i = 0; i < READERS; i++) {
+            readers.add(connect(file));
+        }
+    }
+
+    private static Connection connect(Path file) throws SQLException {
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA busy_timeout=5000");
+        }
+        return c;
+    }
+
+    /**
+     * The key of a fetch: the normalized URL and the options that change what the server sends back.
+     * Output options (format, selectors, Markdown style) are left out: they apply after the fetch.
+     */
+    static String key(URI url, Options options) {
+        String material = String.join("\n", normalize(url), Objects.toString(options.userAgent(), ""),
+                Objects.toString(options.locale(), ""), Objects.toString(options.referer(), ""),
+                Objects.toString(options.proxyUrl(), ""), Objects.toString(options.robotsTxt(), ""));
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(material.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /** Lower-case scheme and host, no default port, no fragment, {@code /} for an empty path. */
+    static String normalize(URI url) {
+        String scheme = url.getScheme().toLowerCase(Locale.ROOT);
+        int port = url.getPort();
+        boolean defaultPort = port == -1 || scheme.equals("http") && port == 80 || scheme.equals("https") && port == 443;
+        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        String query = url.getRawQuery() == null ? "" : "?" + url.getRawQuery();
+        return scheme + "://" + url.getHost().toLowerCase(Locale.ROOT) + (defaultPort ? "" : ":" + port) + path + query;
+    }
+
+    /** The page stored under {@code key} if it was fetched at most {@code toleranceSeconds} ago, else null. */
+    Entry get(String key, long toleranceSeconds) throws SQLException, InterruptedException {
+        long now = clock.millis();
+        Entry entry;
+        long accessedAt;
+        Connection c = readers.take();
+        try (PreparedStatement q = c.prepareStatement(
+                "SELECT url, status, content_type, charset, headers, body, fetched_at, accessed_at FROM pages WHERE key = ?")) {
+            q.setString(1, key);
+            try (ResultSet r = q.executeQuery()) {
+                if (!r.next()) {
+                    return null;
+                }
+                long fetchedAt = r.getLong(7);
+                if (now - fetchedAt > toleranceSeconds * 1000) {
+                    return null;
+                }
+                accessedAt = r.getLong(8);
+                Page page = new Page(URI.create(r.getString(1)), r.getInt(2), r.getString(3), charset(r.getString(4)),
+                        r.getBytes(6), headers(r.getString(5)));
+                entry = new Entry(page, fetchedAt);
+            }
+        } finally {
+            readers.add(c);
+        }
+        if (now - accessedAt > TOUCH_INTERVAL_MS) {
+            touch(key, now);
+        }
+        return entry;
+    }
+
+    /** Stores {@code page} under {@code key}, then evicts the least recently used pages if over the cap. */
+    void put(String key, Page page) throws SQLException {
+        long now = clock.millis();
+        int size = page.body().length;
+        if (size > maxBytes) {
+            return;
+        }
+        writeLock.lock();
+        try {
+            long previous = 0;
+            try (PreparedStatement q = writer.prepareStatement("SELECT size FROM pages WHERE key = ?")) {
+                q.setString(1, key);
+                try (ResultSet r = q.executeQuery()) {
+                    if (r.next()) {
+                        previous = r.getLong(1);
+                    }
+                }
+            }
+            try (PreparedStatement u = writer.prepareStatement("INSERT OR REPLACE INTO pages "
+                    + "(key, url, status, content_type, charset, headers, body, size, fetched_at, accessed_at) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                u.setString(1, key);
+                u.setString(2, page.url().toString());
+                u.setInt(3, page.status());
+                u.setString(4, page.contentType());
+                u.setString(5, page.charset().name());
+                u.setString(6, JSON.writeValueAsString(page.headers()));
+                u.setBytes(7, page.body());
+                u.setLong(8, size);
+                u.setLong(9, now);
+                u.setLong(10, now);
+                u.executeUpdate();
+            } catch (IOException e) {
+                throw new SQLException("cannot encode headers", e);
+            }
+            if (bytes.addAndGet(size - previous) > maxBytes) {
+                evict();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Deletes least recently used pages until the bodies fit in 90 % of the cap. */
+    private void evict() throws SQLException {
+        long target = maxBytes / 10 * 9;
+        long remaining = bytes.get();
+        List<String> victims = new java.util.ArrayList<>();
+        try (PreparedStatement q = writer.prepareStatement("SELECT key, size FROM pages ORDER BY accessed_at");
+             ResultSet r = q.executeQuery()) {
+            while (remaining > target && r.next()) {
+                victims.add(r.getString(1));
+                remaining -= r.getLong(2);
+            }
+        }
+        try (PreparedStatement d = writer.prepareStatement("DELETE FROM pages WHERE key = ?")) {
+            for (String victim : victims) {
+                d.setString(1, victim);
+                d.addBatch();
+            }
+            d.executeBatch();
+        }
+        bytes.set(remaining);
+    }
+
+    private void touch(String key, long now) throws SQLException {
+        writeLock.lock();
+        try (PreparedStatement u = writer.prepareStatement("UPDATE pages SET accessed_at = ? WHERE key = ?")) {
+            u.setLong(1, now);
+            u.setString(2, key);
+            u.executeUpdate();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Bytes of page bodies stored now. */
+    long bytes() {
+        return bytes.get();
+    }
+
+    /** Pages stored now. */
+    long count() throws SQLException, InterruptedException {
+        Connection c = readers.take();
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT COUNT(*) FROM pages")) {
+            r.next();
+            return r.getLong(1);
+        } finally {
+            readers.add(c);
+        }
+    }
+
+    /** The database file. */
+    Path file() {
+        return file;
+    }
+
+    private static Charset charset(String name) {
+        try {
+            return Charset.forName(name);
+        } catch (IllegalArgumentException e) {
+            return StandardCharsets.UTF_8;
+        }
+    }
+
+    private static Map<String, List<String>> headers(String json) {
+        try {
+            return JSON.readValue(json, new TypeReference<Map<String, List<String>>>() {});
+        } catch (IOException e) {
+            return Map.of();
+        }
+    }
+
+    @Override
+    public void close() {
+        writeLock.lock();
+        try {
+            for (Connection c : readers) {
+                closeQuietly(c);
+            }
+            closeQuietly(writer);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            LOG.warn("closing the page cache: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,280 @@
+package dev.plinth.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.plinth.reader.Options;
+import dev.plinth.reader.Request;
+import dev.plinth.reader.Result;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.UploadedFile;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The reader's HTTP routes, wire-compatible with the hosted reader: {@code GET /{url}} with options
+ * in headers; {@code POST /} (or {@code POST /{url}}) with a JSON, form or multipart body naming a
+ * {@code url}, raw {@code html}, a base64 {@code pdf} or an uploaded {@code file}, plus options in
+ * camelCase; {@code GET /} for usage. The answer's form follows {@code Accept}: the text layout by
+ * default, the JSON envelope for {@code application/json}, an SSE {@code data} event for
+ * {@code text/event-stream}.
+ */
+final class ReaderRoutes implements RouteGroup {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ReadService service;
+    private final int maxBodyBytes;
+
+    ReaderRoutes(ReadService service, int maxBodyBytes) {
+        this.service = service;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    public void register(Javalin app) {
+        app.get("/", this::usage);
+        app.get("/favicon.ico", ctx -> ctx.status(404));
+        app.get("/<target>", this::readGet);
+        app.post("/", this::readPost);
+        app.post("/<target>", this::readPost);
+    }
+
+    private void readGet(Context ctx) throws Exception {
+        ReadParams params = OptionParser.parse(headers(ctx), null);
+        URI url = TargetUrl.fromRequest(ctx.req().getRequestURI(), ctx.req().getQueryString());
+        respond(ctx, Request.of(url, params.options()), params);
+    }
+
+    private void readPost(Context ctx) throws Exception {
+        String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
+        byte[] pdf = null;
+        ObjectNode body;
+        if (type.startsWith("multipart/form-data")) {
+            body = JSON.createObjectNode();
+            Multipart.Form form = Multipart.read(ctx, maxBodyBytes);
+            form.fields().forEach(body::put);
+            pdf = form.file();
+        } else {
+            body = parseBody(type, Bodies.read(ctx, maxBodyBytes));
+        }
+        ReadParams params = OptionParser.parse(headers(ctx), body);
+        String url = text(body, "url");
+        String html = text(body, "html");
+        String pdfField = text(body, "pdf");
+        if (pdf == null && pdfField != null) {
+            try {
+                pdf = Base64.getMimeDecoder().decode(pdfField);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badParameter("pdf must be base64: " + e.getMessage());
+            }
+        }
+        URI target = url != null ? TargetUrl.parse(url) : pathTarget(ctx);
+        Request request;
+        if (pdf != null) {
+            request = Request.ofPdf(pdf, target, params.options());
+        } else if (html != null) {
+            request = Request.ofHtml(html, target, params.options());
+        } else if (target != null) {
+            request = Request.of(target, params.options());
+        } else {
+            throw ApiException.badParameter("a POST needs a url, html, pdf (base64) or an uploaded file");
+        }
+        respond(ctx, request, params);
+    }
+
+    private void respond(Context ctx, Request request, ReadParams params) throws Exception {
+        String accept = ctx.header("Accept") == null ? "" : ctx.header("Accept").toLowerCase(Locale.ROOT);
+        if (accept.contains("text/event-stream")) {
+            stream(ctx, request, params);
+            return;
+        }
+        ReadService.Outcome outcome = service.read(request, params);
+        Result r = outcome.result();
+        headers(ctx, outcome);
+        Options options = request.options();
+        if (accept.contains("application/json")) {
+            ObjectNode data = ReaderOutput.data(r, options, chunks(r, params));
+            ctx.contentType("application/json; charset=utf-8").result(ReaderOutput.envelope(data, r.tokens()).toString());
+        } else if (r.screenshot() != null && (options.respondWith() == Options.Format.SCREENSHOT
+                || options.respondWith() == Options.Format.PAGESHOT)) {
+            ctx.contentType("image/png").result(r.screenshot());
+        } else {
+            ctx.contentType("text/plain; charset=utf-8").result(ReaderOutput.text(r, options));
+        }
+    }
+
+    /**
+     * One {@code data} event with the JSON object, or one {@code error} event. The status is the
+     * error's, not 200, so that an EventSource does not reconnect to repeat a read that failed.
+     */
+    private void stream(Context ctx, Request request, ReadParams params) {
+        ctx.contentType("text/event-stream; charset=utf-8").header("Cache-Control", "no-cache");
+        try {
+            ReadService.Outcome outcome = service.read(request, params);
+            headers(ctx, outcome);
+            Result r = outcome.result();
+            ctx.result("event: data\ndata: " + ReaderOutput.data(r, request.options(), chunks(r, params)) + "\n\n");
+        } catch (Exception e) {
+            Errors.Failure failure = Errors.classify(e, ctx);
+            ctx.status(failure.status());
+            if (failure.retryAfterSeconds() > 0) {
+                ctx.header("Retry-After", Long.toString(failure.retryAfterSeconds()));
+            }
+            ctx.result("event: error\ndata: " + Errors.body(ctx.path(), failure) + "\n\n");
+        }
+    }
+
+    private static void headers(Context ctx, ReadService.Outcome outcome) {
+        ctx.header("X-Usage-Tokens", Integer.toString(outcome.result().tokens()));
+        ctx.header("X-Cache", outcome.cached() ? "HIT" : "MISS");
+        ctx.attribute("plinth.cache", outcome.cached() ? "hit" : "miss");
+    }
+
+    private static List<String> chunks(Result r, ReadParams params) {
+        return params.chunkDepth() > 0 ? MarkdownChunks.split(r.content(), params.chunkDepth()) : null;
+    }
+
+    private void usage(Context ctx) {
+        String accept = ctx.header("Accept") == null ? "" : ctx.header("Accept").toLowerCase(Locale.ROOT);
+        if (accept.contains("application/json")) {
+            ObjectNode usage = JSON.createObjectNode();
+            usage.put("name", "plinth reader");
+            usage.put("read", "GET /{url}");
+            usage.put("post", "POST / with {\"url\"} or {\"html\", \"url\"} or {\"pdf\"} and options in camelCase");
+            usage.put("accept", "text/plain (default) | application/json | text/event-stream");
+            usage.put("health", "GET /health");
+            usage.put("metrics", "GET /metrics");
+            ctx.contentType("application/json; charset=utf-8").result(usage.toString());
+            return;
+        }
+        ctx.contentType("text/plain; charset=utf-8").result("""
+                plinth reader: any URL to LLM-ready Markdown.
+
+                  GET  /{url}          curl %1$s/https://example.com
+                  POST /               {"url": "…"} | {"html": "…", "url": "base"} | {"pdf": "<base64>"} | multipart file
+                  Accept               text/plain (default) | application/json | text/event-stream
+                  Options              X-Respond-With: content|markdown|html|text, X-Target-Selector,
+                                       X-Remove-Selector, X-With-Links-Summary, X-Max-Tokens, X-No-Cache, …
+                  GET  /health, GET /metrics
+                """.formatted(ctx.scheme() + "://" + ctx.host()));
+    }
+
+    // ---- request bodies --------------------------------------------------------------------------
+
+    private static ObjectNode parseBody(String type, byte[] bytes) {
+        if (type.startsWith("application/x-www-form-urlencoded")) {
+            ObjectNode body = JSON.createObjectNode();
+            for (String pair : new String(bytes, StandardCharsets.UTF_8).split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                body.put(name, value);
+            }
+            return body;
+        }
+        if (bytes.length == 0) {
+            return JSON.createObjectNode();
+        }
+        try {
+            JsonNode node = JSON.readTree(bytes);
+            if (node instanceof ObjectNode object) {
+                return object;
+            }
+            throw ApiException.badParameter("the body must be a JSON object");
+        } catch (JsonProcessingException e) {
+            throw ApiException.badParameter("the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiException.badParameter("the body could not be read: " + e.getMessage());
+        }
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw ApiException.badParameter(field + " must be a string");
+        }
+        return v.asText().isBlank() ? null : v.asText();
+    }
+
+    /** The target named by the path of {@code POST /{url}}, or null for {@code POST /}. */
+    private static URI pathTarget(Context ctx) {
+        String path = ctx.req().getRequestURI();
+        return path.length() <= 1 ? null : TargetUrl.fromRequest(path, ctx.req().getQueryString());
+    }
+
+    private static java.util.function.Function<String, List<String>> headers(Context ctx) {
+        return name -> Collections.list(ctx.req().getHeaders(name));
+    }
+
+    /** Request bodies read with a cap, whether or not the client sent a length. */
+    static final class Bodies {
+        private Bodies() {}
+
+        static byte[] read(Context ctx, int max) {
+            try (InputStream in = ctx.req().getInputStream()) {
+                byte[] bytes = in.readNBytes(max + 1);
+                if (bytes.length > max) {
+                    throw ApiException.tooLarge("the request body is over the " + max + "-byte limit");
+                }
+                return bytes;
+            } catch (IOException e) {
+                throw ApiException.badParameter("the request body could not be read: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The fields and uploaded file of a multipart form. */
+    static final class Multipart {
+        record Form(Map<String, String> fields, byte[] file) {}
+
+        private Multipart() {}
+
+        static Form read(Context ctx, int max) {
+            try {
+                Map<String, String> fields = new java.util.LinkedHashMap<>();
+                ctx.formParamMap().forEach((k, v) -> {
+                    if (!v.isEmpty()) {
+                        fields.put(k, v.getFirst());
+                    }
+                });
+                UploadedFile file = ctx.uploadedFile("file");
+                byte[] bytes = null;
+                if (file != null) {
+                    try (InputStream in = file.content()) {
+                        bytes = in.readNBytes(max + 1);
+                    }
+                    if (bytes.length > max) {
+                        throw ApiException.tooLarge("the uploaded file is over the " + max + "-byte limit");
+                    }
+                }
+                return new Form(fields, bytes);
+            } catch (ApiException e) {
+                throw e;
+            } catch (Exception e) {
+                String message = String.valueOf(e.getMessage()) + (e.getCause() == null ? "" : " " + e.getCause().getMessage());
+                if (message.toLowerCase(Locale.ROOT).contains("exceed")) {
+                    throw ApiException.tooLarge("the multipart body is over the " + max + "-byte limit");
+                }
+                throw ApiException.badParameter("the multipart body could not be read: " + e.getMessage());
+            }
+        }
+    }
+}
