@@ -71,10 +71,10 @@ public final class Catalog {
     private static final String BGE_ZH_QUERY = "为这个句子生成表示以用于检索相关文章：";
 
     private static final List<Entry> ENTRIES = List.of(
-            bge("bge-small-en-v1.5", "bge-small-en-v15", OLD, "bge-small-en-v1.5", BGE_EN_QUERY, false, false),
-            bge("bge-small-en-v1.5-int8", "bge-small-en-v15-q", OLD, "bge-small-en-v1.5-q", BGE_EN_QUERY, false, true),
-            bge("bge-small-zh-v1.5", "bge-small-zh-v15", NEW, "bge-small-zh-v1.5", BGE_ZH_QUERY, true, false),
-            bge("bge-small-zh-v1.5-int8", "bge-small-zh-v15-q", OLD, "bge-small-zh-v1.5-q", BGE_ZH_QUERY, true, true),
+            bge("bge-small-en-v1.5", "bge-small-en-v15", OLD, "bge-small-en-v1.5", 384, BGE_EN_QUERY, false, false),
+            bge("bge-small-en-v1.5-int8", "bge-small-en-v15-q", OLD, "bge-small-en-v1.5-q", 384, BGE_EN_QUERY, false, true),
+            bge("bge-small-zh-v1.5", "bge-small-zh-v15", NEW, "bge-small-zh-v1.5", 512, BGE_ZH_QUERY, true, false),
+            bge("bge-small-zh-v1.5-int8", "bge-small-zh-v15-q", OLD, "bge-small-zh-v1.5-q", 512, BGE_ZH_QUERY, true, true),
             meanPooled("all-MiniLM-L6-v2", "all-minilm-l6-v2", NEW, 256, Map.of(), false),
             meanPooled("all-MiniLM-L6-v2-int8", "all-minilm-l6-v2-q", NEW, 256, Map.of(), true),
             meanPooled("e5-small-v2", "e5-small-v2", OLD, 512, e5Tasks(), false),
@@ -93,7 +93,7 @@ public final class Catalog {
         return ENTRIES.stream().filter(e -> e.name().equals(name)).findFirst();
     }
 
-    private static Entry bge(String name, String artifact, String version, String file, String queryPrefix,
+    private static Entry bge(String name, String artifact, String version, String file, int dimensions, String queryPrefix,
                              boolean lowercase, boolean quantized) {
         Map<String, ModelConfig.Task> tasks = Map.of(
                 "retrieval.query", new ModelConfig.Task(queryPrefix, null),
@@ -101,7 +101,7 @@ public final class Catalog {
                 "text-matching", new ModelConfig.Task(null, null),
                 "classification", new ModelConfig.Task(null, null),
                 "separation", new ModelConfig.Task(null, null));
-        ModelConfig config = new ModelConfig(name, ModelConfig.Kind.ENCODER, Pooling.Mode.CLS, true, 512, 384, false,
+        ModelConfig config = new ModelConfig(name, ModelConfig.Kind.ENCODER, Pooling.Mode.CLS, true, 512, dimensions, false,
                 ordered(tasks), null, null, lowercase, quantized, null);
         return new Entry(config, "dev.langchain4j:langchain4j-embeddings-" + artifact + ":" + version,
                 file + ".onnx", file + "-tokenizer.json");

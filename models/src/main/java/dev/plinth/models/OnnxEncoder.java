@@ -122,6 +122,12 @@ public final class OnnxEncoder implements AutoCloseable {
             throw loadError("output '" + wanted + "' has rank " + outputRank + ", a " + config.kind().name().toLowerCase()
                     + " needs rank " + expected + "; its outputs are " + describe(outputs));
         }
+        long[] shape = ((TensorInfo) info.getInfo()).getShape();
+        long width = shape[shape.length - 1];
+        if (config.kind() == ModelConfig.Kind.ENCODER && width > 0 && width != config.dimensions()) {
+            throw loadError("output '" + wanted + "' is " + width + " wide but plinth-model.json says dimensions "
+                    + config.dimensions());
+        }
     }
 
     /** Opens {@code model.onnx} (a file, memory-mapped by ORT, or a path inside a jar). */
