@@ -196,12 +196,25 @@ public final class Extractor {
                 return true;
             }
         }
-        return false;
+        return Words.of(e).any(Words.POPUP);
     }
 
-    /** Furniture tags sometimes wrap the article itself; those hold a lot of text that is not links. */
+    /**
+     * Furniture tags sometimes wrap the article itself (ASP.NET wraps whole pages in a {@code <form>});
+     * those hold an article marker or several paragraphs of prose.
+     */
     private static boolean isSubstantial(Element e) {
-        return textLength(e) >= 1000 && linkDensity(e) < 0.25 && e.select("p").size() >= 3;
+        if (containsArticleMarker(e)) {
+            return true;
+        }
+        int prose = 0;
+        for (Element p : e.select("p")) {
+            int length = textLength(p);
+            if (length >= 80 && linkDensity(p) < 0.3) {
+                prose += length;
+            }
+        }
+        return prose >= 500;
     }
 
     private static boolean isArticleBody(Element e) {
@@ -454,7 +467,10 @@ public final class Extractor {
                 }
             }
         }
+        markCaptions(content);
         removeTitleHeading(content, title);
+        removeTeasers(content);
+        removeRepeatedCaptions(content);
         for (Element e : content.select("p, div, section, span, li, h1, h2, h3, h4, h5, h6")) {
             if (e.childrenSize() == 0 && e.text().isBlank() && e.parent() != null) {
                 e.remove();
@@ -547,6 +563,45 @@ public final class Extractor {
 
     private static boolean isByline(Element e) {
         return "author".equalsIgnoreCase(e.attr("rel")) || e.attr("itemprop").toLowerCase(Locale.ROOT).contains("author");
+    }
+
+    /**
+     * Captions marked only by a class ({@code <div class="caption">}, {@code <span class="photo-credit">})
+     * become {@code <figcaption>}, so every writer treats them alike.
+     */
+    private static void markCaptions(Element content) {
+        for (Element e : content.select("div, span, p, small")) {
+            if (Words.of(e).any(Words.CAPTION) && textLength(e) < 400 && e.select("p, div").size() <= 1) {
+                e.tagName("figcaption");
+            }
+        }
+    }
+
+    /**
+     * An {@code <article>} inside the article is a card: a related post, a teaser, a promoted story.
+     * Kept only when it holds most of the text (themes that nest the real post in a wrapper article).
+     */
+    private static void removeTeasers(Element content) {
+        int total = textLength(content);
+        for (Element inner : content.select("article article")) {
+            if (inner.parent() != null && textLength(inner) < total / 3) {
+                inner.remove();
+            }
+        }
+    }
+
+    /**
+     * A caption repeated inside the content (a gallery showing each slide twice, thumbnails and all) is
+     * kept once. Repeated paragraphs stay: recipes and menus legitimately say the same thing twice.
+     */
+    private static void removeRepeatedCaptions(Element content) {
+        Set<String> seen = new HashSet<>();
+        for (Element caption : content.select("figcaption")) {
+            String text = caption.text().strip();
+            if (text.length() >= 30 && !seen.add(text)) {
+                caption.remove();
+            }
+        }
     }
 
     /** The title as the first heading of the content is already the result's title. */
@@ -646,13 +701,14 @@ public final class Extractor {
                 "ad", "ads", "adv", "advert", "adverts", "advertisement", "advertising", "advertorial", "sponsor",
                 "sponsored", "promo", "promos", "promotion", "promoted", "banner", "outbrain", "taboola", "dfp",
                 "comment", "comments", "commentlist", "disqus", "discussion", "respond", "replies",
-                "share", "shares", "sharing", "sharebar", "social", "socials", "sociable", "facebook", "twitter",
+                "share", "shares", "sharing", "sharebar", "social", "socials", "sociable", "likes",
                 "related", "recommended", "recommendation", "recommendations", "trending", "popular", "more",
                 "newsletter", "newsletters", "subscribe", "subscription", "signup", "cookie", "cookies", "consent",
                 "gdpr", "breadcrumb", "breadcrumbs", "nav", "navbar", "navigation", "menu", "sidebar", "widget",
                 "widgets", "footer", "masthead", "header", "popup", "modal", "overlay", "toolbar", "pagination",
                 "pager", "tags", "tag", "tagcloud", "skip", "login", "signin", "rss", "print", "jump", "shoutbox",
-                "sitemap", "links", "blogroll", "community", "extra", "meta", "byline", "author", "dateline");
+                "sitemap", "links", "blogroll", "community", "extra", "meta", "byline", "author", "dateline",
+                "copyright", "carousel", "slideshow", "slider");
 
         /** Words that mark the article itself. */
         static final Set<String> POSITIVE = Set.of(
@@ -668,6 +724,27 @@ public final class Extractor {
         static final Set<String> BYLINE = Set.of("byline", "author", "dateline", "date", "timestamp", "published",
                 "time", "posted", "credit", "credits");
 
+        /** Image captions and credits. */
+        static final Set<String> CAPTION = Set.of("caption", "figcaption", "credit", "credits", "photocredit");
+
+        /** Hover cards and tooltips: never visible in the flow of the text. */
+        static final Set<String> POPUP = Set.of("tooltip", "popover", "rollover", "hovercard");
+
+        /** Words a run-together class name may be split into: the hint words and common layout words. */
+        static final Set<String> VOCABULARY = new HashSet<>();
+        static {
+            VOCABULARY.addAll(NEGATIVE);
+            VOCABULARY.addAll(POSITIVE);
+            VOCABULARY.addAll(BYLINE);
+            VOCABULARY.addAll(POPUP);
+            VOCABULARY.addAll(CAPTION);
+            VOCABULARY.addAll(Set.of("title", "box", "wrap", "wrapper", "container", "list", "item", "items", "block",
+                    "area", "section", "posts", "articles", "stories", "news", "inner", "outer", "holder", "bar",
+                    "buttons", "button", "icons", "icon", "module", "panel", "zone", "slot", "by", "google", "top",
+                    "bottom", "side", "left", "right", "read", "also", "you", "may", "might", "like", "likes",
+                    "links", "widget", "single", "full", "wide"));
+        }
+
         static Words of(Element e) {
             String s = e.className() + " " + e.id();
             if (s.isBlank()) {
@@ -676,10 +753,40 @@ public final class Extractor {
             Set<String> words = new HashSet<>();
             for (String w : SPLIT.split(s)) {
                 if (!w.isEmpty()) {
-                    words.add(w.toLowerCase(Locale.ROOT));
+                    String word = w.toLowerCase(Locale.ROOT);
+                    words.add(word);
+                    if (word.length() >= 5 && !VOCABULARY.contains(word)) {
+                        segment(word, words);
+                    }
                 }
             }
             return new Words(words);
+        }
+
+        /**
+         * Splits a run-together class name ({@code relatedposts}, {@code sharebox}) into vocabulary words,
+         * but only when the <em>whole</em> name splits, so {@code thread}, {@code reader}, {@code shadow}
+         * and {@code address} stay single words that mean nothing here.
+         */
+        private static void segment(String word, Set<String> out) {
+            int n = word.length();
+            int[] from = new int[n + 1];
+            java.util.Arrays.fill(from, -1);
+            from[0] = 0;
+            for (int end = 2; end <= n; end++) {
+                for (int start = Math.max(0, end - 20); start <= end - 2; start++) {
+                    if (from[start] >= 0 && VOCABULARY.contains(word.substring(start, end))) {
+                        from[end] = start;
+                        break;
+                    }
+                }
+            }
+            if (from[n] < 0) {
+                return;
+            }
+            for (int end = n; end > 0; end = from[end]) {
+                out.add(word.substring(from[end], end));
+            }
         }
 
         boolean any(Set<String> set) {

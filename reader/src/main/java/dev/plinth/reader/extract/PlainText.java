@@ -10,7 +10,8 @@ import java.util.Set;
  * Plain text of an element tree, laid out the way a reader expects: blocks (paragraphs, headings,
  * lists, tables, quotes) separated by blank lines, list items and table rows on their own lines, table
  * cells separated by a tab, {@code <br>} as a line break, whitespace collapsed as a browser collapses
- * it and {@code <pre>} kept verbatim. Images and other replaced elements have no text.
+ * it and {@code <pre>} kept verbatim. Images and other replaced elements have no text, and neither
+ * has a {@code <figcaption>}: it describes an image that plain text leaves out.
  */
 public final class PlainText {
 
@@ -28,7 +29,7 @@ public final class PlainText {
     private static final Set<String> SKIPPED = Set.of(
             "script", "style", "noscript", "template", "head", "title", "meta", "link", "svg", "math", "canvas",
             "iframe", "object", "embed", "video", "audio", "img", "picture", "source", "track", "map", "select",
-            "input", "button", "textarea");
+            "input", "button", "textarea", "figcaption");
 
     private PlainText() {}
 
