@@ -1,0 +1,474 @@
+package dev.plinth.browser;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.plinth.reader.Options;
+import dev.plinth.reader.Page;
+import dev.plinth.reader.ReaderException;
+import dev.plinth.reader.ReaderException.Kind;
+import dev.plinth.reader.Renderer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * One page rendered in one tab: open, guard, navigate, wait until the page is done, read the DOM,
+ * take a screenshot if asked, clean up. Read top to bottom, {@link #render} is the whole flow.
+ *
+ * <p><b>Guard.</b> {@code Fetch.enable} pauses every request the page makes — the navigation, each
+ * redirect hop, subresources, XHR/fetch, iframes — before it is sent; each is vetted by the
+ * {@link RequestGuard} off the socket thread and then continued or failed with
+ * {@code BlockedByClient}. Refusals become warnings (the page is still read), or the error of the
+ * whole read when it is the page itself that was refused. WebSockets are not interceptable: they are
+ * judged for the warning here and stopped by the {@link GuardProxy}.
+ *
+ * <p><b>When is a page done?</b> Like Puppeteer's {@code networkidle0}: the document has been parsed,
+ * no request has been in flight for {@value #NETWORK_QUIET_MS} ms, and the DOM's content (nodes and
+ * text, not attributes) has not changed for {@value #DOM_QUIET_MS} ms. With wait-for-selector, it
+ * is done when every selector matches and the DOM is quiet. Otherwise the deadline ends the wait and
+ * the page is read as it stands, with a warning. Requests in flight are counted from
+ * {@code Network} events; DOM changes by a {@code MutationObserver} that {@code page.js} installs in
+ * an isolated world before any script of the page runs, so the page can neither see nor disturb it.
+ *
+ * <p><b>Deadline.</b> Every protocol call waits at most until the deadline; the wait ends early
+ * enough to leave a fifth of the time (at most 2 s) for reading the DOM, and the tab is closed in
+ * {@code finally}, so no page outlives its request.
+ */
+final class Tab {
+
+    static final int NETWORK_QUIET_MS = 500;
+    static final int DOM_QUIET_MS = 200;
+    private static final int POLL_MS = 50;
+    private static final int MAX_HTML_CHARS = 10 << 20;
+    private static final int MAX_PAGESHOT_HEIGHT = 16_384;
+    private static final int MAX_WARNINGS = 20;
+    private static final String WORLD = "plinth";
+    private static final String PAGE_JS = resource("page.js");
+    private static final ExecutorService GUARD_THREADS = Executors.newVirtualThreadPerTaskExecutor();
+
+    private final Cdp cdp;
+    private final RequestGuard guard;
+    private final String userAgent;
+    private final URI url;
+    private final Options options;
+    private final Duration timeout;
+    private final Instant deadline;
+
+    // Written by the socket thread (events), read by the rendering thread.
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final Set<String> warnings = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
+    private final Set<String> origins = ConcurrentHashMap.newKeySet();
+    private volatile long lastNetworkNanos = System.nanoTime();
+    private volatile int worldContext;
+    private volatile JsonNode mainResponse;
+    private volatile String crashed;
+    private volatile String refusedNavigation;
+    private String sessionId;
+    private String mainFrame;
+
+    Tab(Cdp cdp, RequestGuard guard, String userAgent, URI url, Options options, Duration timeout, Instant deadline) {
+        this.cdp = cdp;
+        this.guard = guard;
+        this.userAgent = userAgent;
+        this.url = url;
+        this.options = options;
+        this.timeout = timeout;
+        this.deadline = deadline;
+    }
+
+    /** Renders the page in a new tab of {@code contextId}; the tab is gone when this returns. */
+    Renderer.Rendering render(String contextId) throws ReaderException {
+        String refusal = guard.refusal(url.toString());
+        if (refusal != null) {
+            throw new ReaderException(Kind.BLOCKED, refusal);
+        }
+        String targetId = null;
+        try {
+            targetId = call(null, "Target.createTarget", Map.of("url", "about:blank",
+                    "browserContextId", contextId, "background", true)).path("targetId").asText();
+            mainFrame = targetId; // a page target's main frame has the target's id
+            sessionId = call(null, "Target.attachToTarget", Map.of("targetId", targetId, "flatten", true))
+                    .path("sessionId").asText();
+            cdp.listen(sessionId, this::onEvent);
+            prepare();
+            navigate();
+            boolean done = awaitDone();
+            Renderer.Rendering rendering = snapshot();
+            if (!done) {
+                warn("The page was still loading at the deadline (" + timeout.toMillis() / 1000.0
+                        + " s): the content may be partial");
+            }
+            return new Renderer.Rendering(rendering.page(), rendering.screenshot(), List.copyOf(warningsCopy()));
+        } catch (Cdp.CdpException e) {
+            if (crashed != null) {
+                throw new ReaderException(Kind.UNREADABLE, "the browser tab crashed while loading " + url, e);
+            }
+            throw new ReaderException(Kind.UNREADABLE, "the browser failed while loading " + url + ": " + e.getMessage(), e);
+        } finally {
+            close(targetId);
+        }
+    }
+
+    // ---- set-up ---------------------------------------------------------------------------------
+
+    private void prepare() throws Cdp.CdpException, ReaderException {
+        call(sessionId, "Fetch.enable", Map.of("patterns", List.of(Map.of("urlPattern", "*"))));
+        call(sessionId, "Network.enable", Map.of("maxTotalBufferSize", 1 << 20, "maxResourceBufferSize", 1 << 19));
+        call(sessionId, "Page.enable", Map.of());
+        call(sessionId, "Page.addScriptToEvaluateOnNewDocument", Map.of("source", PAGE_JS, "worldName", WORLD));
+        call(sessionId, "Runtime.enable", Map.of());
+
+        int width = options.viewportWidth();
+        int height = options.viewportHeight();
+        if (width < 1 || width > 8192 || height < 1 || height > 8192) {
+            throw new ReaderException(Kind.BAD_OPTION,
+                    "the viewport must be 1 to 8192 pixels each way, not " + width + "x" + height);
+        }
+        call(sessionId, "Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
+                "deviceScaleFactor", 1, "mobile", false));
+
+        Map<String, Object> agent = new HashMap<>();
+        agent.put("userAgent", options.userAgent() != null ? options.userAgent() : userAgent);
+        if (options.locale() != null && !options.locale().isBlank()) {
+            agent.put("acceptLanguage", options.locale());
+            String tag = options.locale().split("[,;]")[0].strip();
+            try {
+                call(sessionId, "Emulation.setLocaleOverride", Map.of("locale", tag.replace('-', '_')));
+            } catch (Cdp.CdpException e) {
+                warn("The browser does not know the locale '" + tag + "'; only Accept-Language was set");
+            }
+        }
+        call(sessionId, "Emulation.setUserAgentOverride", agent);
+
+        if (!options.cookies().isEmpty()) {
+            List<Map<String, Object>> cookies = new ArrayList<>();
+            for (String cookie : options.cookies()) {
+                cookies.add(Cookies.parse(cookie, url));
+            }
+            try {
+                call(sessionId, "Network.setCookies", Map.of("cookies", cookies));
+            } catch (Cdp.CdpException e) {
+                throw new ReaderException(Kind.BAD_OPTION, "the browser refused a cookie: " + e.getMessage());
+            }
+        }
+        if (options.proxyUrl() != null) {
+            warn("The browser engine does not use the proxy URL; the page was loaded without it");
+        }
+    }
+
+    private void navigate() throws Cdp.CdpException, ReaderException {
+        Map<String, Object> params = new HashMap<>();
+        params.put("url", url.toString());
+        if (options.referer() != null) {
+            params.put("referrer", options.referer());
+        }
+        JsonNode result;
+        try {
+            result = cdp.call(sessionId, "Page.navigate", params, softDeadline());
+        } catch (Cdp.CdpException e) {
+            if (Instant.now().isBefore(softDeadline())) {
+                throw e;
+            }
+            throw new ReaderException(Kind.UNREADABLE, url + " sent no response within " + timeout.toMillis() / 1000.0 + " s");
+        }
+        String error = Cdp.text(result.get("errorText"));
+        if (error != null) {
+            // A refused hop (a redirect to a private address) is the guard's verdict, not a network error.
+            String refusal = refusedNavigation;
+            if (refusal != null) {
+                throw new ReaderException(Kind.BLOCKED, refusal);
+            }
+            if (!error.equals("net::ERR_ABORTED") || mainResponse == null) {
+                throw new ReaderException(Kind.UNREADABLE, "cannot load " + url + ": " + error);
+            }
+        }
+    }
+
+    // ---- waiting --------------------------------------------------------------------------------
+
+    /** Waits until the page is done (true) or the wait's deadline passed (false). */
+    private boolean awaitDone() throws Cdp.CdpException, ReaderException {
+        List<String> selectors = options.waitForSelector();
+        String expression = "__plinth.probe(" + Cdp.JSON.valueToTree(selectors) + ")";
+        while (Instant.now().isBefore(softDeadline())) {
+            if (crashed != null) {
+                throw new Cdp.CdpException(crashed);
+            }
+            JsonNode probe = worldContext == 0 ? null : evaluate(expression, false);
+            if (probe != null) {
+                double sinceChange = probe.path("sinceChange").asDouble();
+                boolean quietDom = sinceChange >= DOM_QUIET_MS;
+                if (!selectors.isEmpty()) {
+                    if (probe.path("matched").asBoolean() && quietDom) {
+                        return true;
+                    }
+                } else {
+                    long quietNetwork = inFlight.isEmpty() ? (System.nanoTime() - lastNetworkNanos) / 1_000_000 : 0;
+                    boolean parsed = !"loading".equals(probe.path("readyState").asText());
+                    if (parsed && quietDom && quietNetwork >= NETWORK_QUIET_MS) {
+                        return true;
+                    }
+                }
+            }
+            sleep(POLL_MS);
+        }
+        if (!selectors.isEmpty() && worldContext != 0) {
+            JsonNode probe = evaluate(expression, false);
+            if (probe == null || !probe.path("matched").asBoolean()) {
+                warn("No element matched " + String.join(", ", selectors) + " before the deadline");
+            }
+        }
+        return false;
+    }
+
+    // ---- reading the page -----------------------------------------------------------------------
+
+    private Renderer.Rendering snapshot() throws Cdp.CdpException, ReaderException {
+        if (worldContext == 0) {
+            throw new ReaderException(Kind.UNREADABLE, url + " produced no document before the deadline");
+        }
+        Map<String, Object> flags = Map.of("shadow", options.withShadowDom(), "iframes", options.withIframe(),
+                "maxChars", MAX_HTML_CHARS);
+        JsonNode dom = evaluate("__plinth.serialize(" + Cdp.JSON.valueToTree(flags) + ")", true);
+        if (dom == null) {
+            throw new ReaderException(Kind.UNREADABLE, "the page's document went away before it could be read");
+        }
+        if (dom.path("truncated").asBoolean()) {
+            warn("The rendered page is over " + (MAX_HTML_CHARS >> 20) + " MiB of HTML; the rest was cut");
+        }
+        byte[] screenshot = switch (options.respondWith()) {
+            case SCREENSHOT -> screenshot(false);
+            case PAGESHOT -> screenshot(true);
+            default -> null;
+        };
+
+        JsonNode response = mainResponse;
+        int status = response == null ? 200 : response.path("status").asInt(200);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        if (response != null) {
+            response.path("headers").properties().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT),
+                    List.of(h.getValue().asText().split("\n"))));
+        }
+        URI finalUrl = parseOr(dom.path("url").asText(), url);
+        byte[] html = dom.path("html").asText().getBytes(StandardCharsets.UTF_8);
+        Page page = new Page(finalUrl, status, "text/html", StandardCharsets.UTF_8, html, headers);
+        return new Renderer.Rendering(page, screenshot, List.of());
+    }
+
+    private byte[] screenshot(boolean fullPage) throws Cdp.CdpException {
+        Map<String, Object> params = new HashMap<>();
+        params.put("format", "png");
+        if (fullPage) {
+            JsonNode size = call(sessionId, "Page.getLayoutMetrics", Map.of()).path("cssContentSize");
+            int width = (int) Math.ceil(size.path("width").asDouble(options.viewportWidth()));
+            int height = (int) Math.ceil(size.path("height").asDouble(options.viewportHeight()));
+            if (height > MAX_PAGESHOT_HEIGHT) {
+                warn("The page is " + height + " px tall; the page shot stops at " + MAX_PAGESHOT_HEIGHT + " px");
+                height = MAX_PAGESHOT_HEIGHT;
+            }
+            params.put("captureBeyondViewport", true);
+            params.put("clip", Map.of("x", 0, "y", 0, "width", Math.max(1, width), "height", Math.max(1, height),
+                    "scale", 1));
+        }
+        String data = cdp.call(sessionId, "Page.captureScreenshot", params, deadline).path("data").asText();
+        return Base64.getDecoder().decode(data);
+    }
+
+    /** Evaluates {@code expression} in plinth's isolated world of the main frame; null if that world is gone. */
+    private JsonNode evaluate(String expression, boolean untilHardDeadline) throws Cdp.CdpException, ReaderException {
+        int context = worldContext;
+        JsonNode result;
+        try {
+            result = cdp.call(sessionId, "Runtime.evaluate", Map.of("expression", expression, "contextId", context,
+                    "returnByValue", true), untilHardDeadline ? deadline : softDeadline());
+        } catch (Cdp.CdpException e) {
+            if (context != worldContext || String.valueOf(e.getMessage()).contains("context")) {
+                return null; // a navigation replaced the document between the probe and now
+            }
+            throw e;
+        }
+        JsonNode exception = result.get("exceptionDetails");
+        if (exception != null) {
+            String text = exception.path("exception").path("description").asText(exception.path("text").asText());
+            if (text.contains("SyntaxError") && text.contains("querySelector")) {
+                throw new ReaderException(Kind.BAD_OPTION, "not a valid CSS selector: "
+                        + String.join(", ", options.waitForSelector()));
+            }
+            throw new ReaderException(Kind.UNREADABLE, "reading the page failed: " + text.lines().findFirst().orElse(text));
+        }
+        return result.path("result").path("value");
+    }
+
+    // ---- events ---------------------------------------------------------------------------------
+
+    /** Runs on the socket thread: bookkeeping only; the guard's DNS look-ups go to virtual threads. */
+    private void onEvent(String method, JsonNode params) {
+        switch (method) {
+            case "Fetch.requestPaused" -> GUARD_THREADS.execute(() -> vet(params));
+            case "Network.requestWillBeSent" -> {
+                inFlight.add(params.path("requestId").asText());
+                lastNetworkNanos = System.nanoTime();
+                String origin = origin(params.path("request").path("url").asText());
+                if (origin != null) {
+                    origins.add(origin);
+                }
+            }
+            case "Network.loadingFinished", "Network.loadingFailed" -> {
+                inFlight.remove(params.path("requestId").asText());
+                lastNetworkNanos = System.nanoTime();
+            }
+            case "Network.responseReceived" -> {
+                lastNetworkNanos = System.nanoTime();
+                if ("Document".equals(params.path("type").asText())
+                        && mainFrame.equals(params.path("frameId").asText())) {
+                    mainResponse = params.path("response");
+                }
+            }
+            case "Network.webSocketCreated" -> {
+                String why = guard.refusal(params.path("url").asText());
+                if (why != null) {
+                    warn("Blocked a WebSocket to " + params.path("url").asText() + ": " + why);
+                }
+            }
+            case "Runtime.executionContextCreated" -> {
+                JsonNode context = params.path("context");
+                if (WORLD.equals(context.path("name").asText())
+                        && mainFrame.equals(context.path("auxData").path("frameId").asText())) {
+                    worldContext = context.path("id").asInt();
+                }
+            }
+            case "Page.javascriptDialogOpening" ->
+                    cdp.send(sessionId, "Page.handleJavaScriptDialog", Map.of("accept", false));
+            case "Inspector.targetCrashed" -> crashed = "the page's renderer crashed";
+            default -> { }
+        }
+    }
+
+    private void vet(JsonNode params) {
+        String requestId = params.path("requestId").asText();
+        String requested = params.path("request").path("url").asText();
+        String why = guard.refusal(requested);
+        if (why == null) {
+            cdp.send(sessionId, "Fetch.continueRequest", Map.of("requestId", requestId));
+            return;
+        }
+        if ("Document".equals(params.path("resourceType").asText())
+                && mainFrame.equals(params.path("frameId").asText())) {
+            refusedNavigation = "refused to load " + requested + ": " + why;
+        }
+        warn("Blocked a request to " + requested + ": " + why);
+        cdp.send(sessionId, "Fetch.failRequest", Map.of("requestId", requestId, "errorReason", "BlockedByClient"));
+    }
+
+    // ---- clean-up -------------------------------------------------------------------------------
+
+    /** Clears what the page stored for the origins it touched, then closes the tab. */
+    private void close(String targetId) {
+        if (targetId == null) {
+            return;
+        }
+        Instant cleanup = Instant.now().plusSeconds(2);
+        try {
+            if (sessionId != null && cdp.isOpen()) {
+                for (String origin : origins) {
+                    cdp.send(sessionId, "Storage.clearDataForOrigin", Map.of("origin", origin, "storageTypes", "all"));
+                }
+                cdp.call(sessionId, "Network.clearBrowserCookies", Map.of(), cleanup);
+            }
+        } catch (Cdp.CdpException ignored) {
+            // the tab is closed below either way; a context that fails here is disposed by the pool
+        } finally {
+            if (sessionId != null) {
+                cdp.forget(sessionId);
+            }
+            try {
+                if (cdp.isOpen()) {
+                    cdp.call(null, "Target.closeTarget", Map.of("targetId", targetId), cleanup);
+                }
+            } catch (Cdp.CdpException ignored) {
+                // closing failed: the pool disposes the whole context
+            }
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    private JsonNode call(String session, String method, Map<String, ?> params) throws Cdp.CdpException {
+        return cdp.call(session, method, params, deadline);
+    }
+
+    /** Time kept back from waiting to read the DOM and take a screenshot: a fifth, at most 2 s. */
+    private Instant softDeadline() {
+        return deadline.minusMillis(Math.min(2000, timeout.toMillis() / 5));
+    }
+
+    private void warn(String warning) {
+        synchronized (warnings) {
+            if (warnings.size() < MAX_WARNINGS) {
+                warnings.add(warning);
+            }
+        }
+    }
+
+    private List<String> warningsCopy() {
+        synchronized (warnings) {
+            return new ArrayList<>(warnings);
+        }
+    }
+
+    private static String origin(String url) {
+        try {
+            URI u = new URI(url);
+            if (u.getScheme() == null || u.getHost() == null || !u.getScheme().startsWith("http")) {
+                return null;
+            }
+            return u.getScheme() + "://" + u.getRawAuthority();
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static URI parseOr(String text, URI fallback) {
+        try {
+            return text == null || text.isBlank() || text.startsWith("about:") ? fallback : new URI(text);
+        } catch (Exception e) {
+            return fallback;
+        }
+    }
+
+    private static void sleep(int millis) throws ReaderException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ReaderException(Kind.UNREADABLE, "interrupted while waiting for the page");
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = Tab.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from the browser module's resources");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
