@@ -61,6 +61,8 @@ final class ServeCommand implements Callable<Integer> {
     /** Model APIs mounted beside the reader; each adds itself here with one line. */
     static List<RouteGroup> modelApis() {
         List<RouteGroup> apis = new ArrayList<>();
+        apis.add(new EmbeddingsRoutes(ServerModels.embedder()));
+        apis.add(new ModelsRoutes(ServerModels.registry()));
         return apis;
     }
 
