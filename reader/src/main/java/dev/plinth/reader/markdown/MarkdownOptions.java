@@ -21,6 +21,8 @@ package dev.plinth.reader.markdown;
  * @param images             which images are kept; <b>{@code ALL}</b>
  * @param links              how links are written; <b>{@code ALL}</b>
  * @param keepDataUris       keep {@code data:} image URIs instead of a placeholder; <b>off</b>
+ * @param strikethroughDelimiter GFM strikethrough; <b>{@code ~~}</b> (what every GFM renderer reads) or
+ *                           {@code ~} (GitHub only)
  */
 public record MarkdownOptions(
         HeadingStyle headingStyle,
@@ -37,7 +39,8 @@ public record MarkdownOptions(
         boolean gfm,
         Images images,
         Links links,
-        boolean keepDataUris) {
+        boolean keepDataUris,
+        String strikethroughDelimiter) {
 
     public enum HeadingStyle { ATX, SETEXT }
 
@@ -78,6 +81,7 @@ public record MarkdownOptions(
         b.images = images;
         b.links = links;
         b.keepDataUris = keepDataUris;
+        b.strikethroughDelimiter = strikethroughDelimiter;
         return b;
     }
 
@@ -97,6 +101,7 @@ public record MarkdownOptions(
         private Images images = Images.ALL;
         private Links links = Links.ALL;
         private boolean keepDataUris;
+        private String strikethroughDelimiter = "~~";
 
         private Builder() {}
 
@@ -115,11 +120,12 @@ public record MarkdownOptions(
         public Builder images(Images v) { images = v; return this; }
         public Builder links(Links v) { links = v; return this; }
         public Builder keepDataUris(boolean v) { keepDataUris = v; return this; }
+        public Builder strikethroughDelimiter(String v) { strikethroughDelimiter = v; return this; }
 
         public MarkdownOptions build() {
             return new MarkdownOptions(headingStyle, hr, bulletListMarker, codeBlockStyle, fence, emDelimiter,
                     strongDelimiter, linkStyle, linkReferenceStyle, br, preformattedCode, gfm, images, links,
-                    keepDataUris);
+                    keepDataUris, strikethroughDelimiter);
         }
     }
 }
