@@ -74,4 +74,209 @@ class BrowserTest {
         assertEquals(site.url("/late"), rendering.page().url());
         assertEquals(200, rendering.page().status());
     }
+
+    @Test
+    void readsClientRoutedSinglePageApp() throws Exception {
+        // One shell for every /app/ path; the script routes on location and fetches the view's data.
+        site.page("/app/", """
+                <html><head><title>Shop</title></head><body><div id="root"></div>
+                <script>
+                  const view = location.pathname.replace('/app/', '') || 'home';
+                  fetch('/api/' + view).then(r => r.json()).then(data => {
+                    document.title = data.title;
+                    document.getElementById('root').innerHTML = '<article><h1>' + data.title + '</h1><p>' + data.body + '</p></article>';
+                    history.replaceState(null, '', '/app/' + view + '#loaded');
+                  });
+                </script></body></html>""");
+        site.route("/api/", exchange -> {
+            String view = exchange.getRequestURI().getPath().substring("/api/".length());
+            TestSite.send(exchange, 200, "application/json",
+                    "{\"title\":\"View " + view + "\",\"body\":\"Rendered on the client for " + view + ".\"}");
+        });
+        Rendering rendering = render("/app/pricing", Options.DEFAULTS);
+        assertTrue(html(rendering).contains("Rendered on the client for pricing."), html(rendering));
+        assertEquals(site.url("/app/pricing#loaded"), rendering.page().url());
+        assertEquals(1, site.hits("/api/pricing"));
+    }
+
+    @Test
+    void expandsOpenShadowRootsAndResolvesSlots() throws Exception {
+        site.page("/shadow", """
+                <html><body>
+                <product-card><span slot="name">Slotted product name</span><span>unassigned light text</span></product-card>
+                <script>
+                  customElements.define('product-card', class extends HTMLElement {
+                    constructor() {
+                      super();
+                      this.attachShadow({mode: 'open'}).innerHTML =
+                        '<h2><slot name="name">fallback name</slot></h2><p>Text inside the shadow root.</p><slot name="none">Fallback of an empty slot.</slot>';
+                    }
+                  });
+                </script></body></html>""");
+        String flat = html(render("/shadow", Options.builder().withShadowDom(true).build()));
+        assertTrue(flat.contains("<h2><span slot=\"name\">Slotted product name</span></h2>"), flat);
+        assertTrue(flat.contains("Text inside the shadow root."), flat);
+        assertTrue(flat.contains("Fallback of an empty slot."), flat);
+        assertFalse(flat.contains("unassigned light text"), flat); // not rendered: no default slot
+
+        String plain = html(render("/shadow", Options.DEFAULTS));
+        assertFalse(plain.contains("Text inside the shadow root."), plain);
+        assertTrue(plain.contains("Slotted product name"), plain);
+    }
+
+    @Test
+    void inlinesSameOriginIframes() throws Exception {
+        site.page("/framed", "<html><body><h1>Outer page</h1><iframe src=\"/frame\"></iframe></body></html>");
+        site.page("/frame", "<html><body><p>Text that lives in the frame.</p></body></html>");
+        String inlined = html(render("/framed", Options.builder().withIframe(true).build()));
+        assertTrue(inlined.contains("<p>Text that lives in the frame.</p>"), inlined);
+        assertFalse(inlined.contains("<iframe"), inlined);
+
+        String plain = html(render("/framed", Options.DEFAULTS));
+        assertFalse(plain.contains("Text that lives in the frame."), plain);
+    }
+
+    @Test
+    void blocksMetadataAndPrivateAddressesButStillReadsThePage() throws Exception {
+        String secret = "http://127.0.0.1:" + victim.port() + "/";
+        site.page("/ssrf", """
+                <html><body><h1>Public article</h1><p id="status">Article text stays readable.</p>
+                <img src="http://169.254.169.254/latest/meta-data/iam/">
+                <iframe src="SECRET frame"></iframe>
+                <script>
+                  const report = (what) => document.body.insertAdjacentHTML('beforeend', '<p>' + what + '</p>');
+                  fetch('http://169.254.169.254/latest/meta-data/').then(() => report('metadata fetched'), () => report('metadata refused'));
+                  fetch('SECRETapi').then(() => report('private fetched'), () => report('private refused'));
+                  const ws = new WebSocket('ws://127.0.0.1:PORT/socket');
+                  ws.onerror = () => report('socket refused');
+                  ws.onopen = () => report('socket opened');
+                </script></body></html>""".replace("SECRET", secret).replace("PORT", Integer.toString(victim.port())));
+        Rendering rendering = render("/ssrf", Options.DEFAULTS);
+        String html = html(rendering);
+        assertTrue(html.contains("Article text stays readable."), html);
+        assertTrue(html.contains("metadata refused"), html);
+        assertTrue(html.contains("private refused"), html);
+        assertTrue(html.contains("socket refused"), html);
+        assertEquals(0, victim.totalHits(), "a blocked request reached the private server");
+        String warnings = String.join("\n", rendering.warnings());
+        assertTrue(warnings.contains("http://169.254.169.254/latest/meta-data/"), warnings);
+        assertTrue(warnings.contains(secret + "api"), warnings);
+        assertTrue(warnings.contains("ws://127.0.0.1:" + victim.port() + "/socket"), warnings);
+    }
+
+    @Test
+    void refusesRedirectToPrivateAddress() throws Exception {
+        site.route("/hop", exchange -> {
+            exchange.getResponseHeaders().set("Location", "http://127.0.0.1:" + victim.port() + "/");
+            exchange.sendResponseHeaders(302, -1);
+        });
+        ReaderException e = assertThrows(ReaderException.class, () -> render("/hop", Options.DEFAULTS));
+        assertEquals(ReaderException.Kind.BLOCKED, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().contains("127.0.0.1:" + victim.port()), e.getMessage());
+        assertEquals(0, victim.totalHits());
+    }
+
+    @Test
+    void refusesPrivateTargetBeforeOpeningATab() {
+        ReaderException e = assertThrows(ReaderException.class,
+                () -> browser.render(victim.url("/"), Options.DEFAULTS));
+        assertEquals(ReaderException.Kind.BLOCKED, e.kind());
+        assertEquals(0, victim.totalHits());
+    }
+
+    @Test
+    void deadlineHoldsForPageThatNeverStopsLoading() throws Exception {
+        site.route("/endless", exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            out.write("<html><head><title>Endless</title></head><body><p>The first part arrived.</p>".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            try {
+                Thread.sleep(60_000); // never finishes within the test's deadline
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        long start = System.nanoTime();
+        Rendering rendering = render("/endless", Options.builder().timeout(Duration.ofSeconds(3)).build());
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis < 3_600, "took " + millis + " ms");
+        assertTrue(millis >= 2_000, "returned early, after " + millis + " ms");
+        assertTrue(html(rendering).contains("The first part arrived."), html(rendering));
+        assertTrue(String.join(" ", rendering.warnings()).contains("still loading at the deadline"), rendering.warnings().toString());
+    }
+
+    @Test
+    void waitsForSelectorBeyondTheQuietWindow() throws Exception {
+        site.page("/slow", """
+                <html><body><p>Shell</p><script>
+                  setTimeout(() => document.body.insertAdjacentHTML('beforeend', '<div id="late">Late content after 1.5 s.</div>'), 1500);
+                </script></body></html>""");
+        Rendering quick = render("/slow", Options.DEFAULTS);
+        assertFalse(html(quick).contains("Late content"), "the quiet window should end before 1.5 s");
+        Rendering waited = render("/slow", Options.builder().waitForSelector(List.of("#late")).build());
+        assertTrue(html(waited).contains("Late content after 1.5 s."), html(waited));
+        assertEquals(List.of(), waited.warnings());
+    }
+
+    @Test
+    void screenshotIsAViewportSizedPng() throws Exception {
+        site.page("/tall", "<html><body style=\"margin:0\"><div style=\"height:2500px;background:#4a8\">Tall</div></body></html>");
+        Rendering shot = render("/tall", Options.builder().respondWith(Options.Format.SCREENSHOT).viewport(800, 600).build());
+        assertArrayEquals(new int[]{800, 600}, pngSize(shot.screenshot()));
+        Rendering pageshot = render("/tall", Options.builder().respondWith(Options.Format.PAGESHOT).viewport(800, 600).build());
+        assertArrayEquals(new int[]{800, 2500}, pngSize(pageshot.screenshot()));
+        assertEquals(null, render("/tall", Options.DEFAULTS).screenshot());
+    }
+
+    @Test
+    void honoursCookiesUserAgentAndLocale() throws Exception {
+        site.route("/echo", exchange -> {
+            var h = exchange.getRequestHeaders();
+            TestSite.send(exchange, 200, "text/html", "<html><body><pre id=\"server\">cookie=" + h.getFirst("Cookie")
+                    + "\nagent=" + h.getFirst("User-Agent") + "\nlanguage=" + h.getFirst("Accept-Language")
+                    + "</pre><script>document.body.insertAdjacentHTML('beforeend', '<p id=\"client\">' + navigator.language"
+                    + " + ' ' + innerWidth + 'x' + innerHeight + ' ' + navigator.userAgent + '</p>')</script></body></html>");
+        });
+        Options options = Options.builder().cookies(List.of("session=abc123; Path=/", "theme=dark"))
+                .userAgent("plinth-test/1.0").locale("de-DE").viewport(1024, 700).build();
+        String html = html(render("/echo", options));
+        assertTrue(html.contains("cookie=session=abc123; theme=dark"), html);
+        assertTrue(html.contains("agent=plinth-test/1.0"), html);
+        assertTrue(html.contains("language=de-DE"), html);
+        assertTrue(html.contains("de-DE 1024x700 plinth-test/1.0"), html);
+
+        String defaults = html(render("/echo", Options.DEFAULTS));
+        assertFalse(defaults.contains("HeadlessChrome"), defaults);
+        assertTrue(defaults.contains("cookie=null"), "cookies must not leak from one page to the next: " + defaults);
+    }
+
+    @Test
+    void recoversWhenTheBrowserProcessDies() throws Exception {
+        site.page("/alive", "<html><body><p>Still reading pages.</p></body></html>");
+        render("/alive", Options.DEFAULTS);
+        long pid = browser.pid();
+        int starts = browser.starts();
+        ProcessHandle chromium = ProcessHandle.of(pid).orElseThrow();
+        chromium.destroyForcibly();
+        chromium.onExit().get();
+        Rendering rendering = render("/alive", Options.DEFAULTS);
+        assertTrue(html(rendering).contains("Still reading pages."));
+        assertEquals(starts + 1, browser.starts());
+        assertNotEquals(pid, browser.pid());
+    }
+
+    /** Width and height from a PNG's IHDR chunk, after checking the signature. */
+    static int[] pngSize(byte[] png) {
+        byte[] signature = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+        assertTrue(png != null && png.length > 24, "no PNG");
+        for (int i = 0; i < signature.length; i++) {
+            assertEquals(signature[i], png[i], "not a PNG signature");
+        }
+        ByteBuffer b = ByteBuffer.wrap(png);
+        assertEquals(13, b.getInt(8));
+        assertEquals("IHDR", new String(png, 12, 4, StandardCharsets.US_ASCII));
+        return new int[]{b.getInt(16), b.getInt(20)};
+    }
 }
