@@ -1,0 +1,1025 @@
+package dev.plinth.reader.pdf;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Page layout analysis: positioned glyphs in, Markdown out.
+ *
+ * <p>A PDF has no paragraphs, headings or reading order, only glyphs at coordinates. This class rebuilds
+ * them in six steps, each a section below, in the order they run:
+ * <ol>
+ *   <li><b>Lines.</b> Glyphs are chained in content-stream order while they stay on one baseline and
+ *       close together; chains on one baseline are then joined across small gaps. A large gap (a column
+ *       gutter, a table cell boundary) or a vertical ruling ends a line, so a "line" never crosses a
+ *       column. Spaces are inserted from gaps, as producers often omit space glyphs.</li>
+ *   <li><b>Running heads.</b> Lines in the top or bottom band of the page whose text, with digits
+ *       masked, recurs on at least half of the pages (and two) are page furniture: headers, footers
+ *       and page numbers, which the masking makes equal.</li>
+ *   <li><b>Tables.</b> Consecutive rows with two or more lines whose x-extents fall into the same
+ *       column intervals form a table. Two wide, full columns of running text align the same way, so a
+ *       two-interval "table" whose intervals are both filled with prose is left to step 4.</li>
+ *   <li><b>Reading order</b> (Breuel, "High performance document layout analysis", 2003): line a
+ *       precedes line b if they overlap horizontally and a is above b, or if a lies wholly left of b
+ *       and no third line between them vertically overlaps both. A topological sort of that relation
+ *       reads columns top to bottom and left to right, with full-width titles before and full-width
+ *       text after them, without guessing the number of columns.</li>
+ *   <li><b>Blocks.</b> Lines in reading order join into one block while their baselines are a normal
+ *       line pitch apart (the document's most common pitch, relative to font size), the font size and
+ *       weight stay the same and the line is not a list marker. Blocks are then typed: headings are
+ *       short blocks set larger than the body text (the most common size, by characters), or bold at
+ *       body size; their level is the rank of their size among all heading sizes of the document.
+ *       List items start with a bullet or a number; their nesting is the rank of the marker's
+ *       x-position within the run of items.</li>
+ *   <li><b>Markdown.</b> Lines of a block join with spaces, no space between CJK characters, and a
+ *       hyphen at a line end followed by a lowercase letter is removed (de-hyphenation). A paragraph
+ *       cut by a column or page break (no closing punctuation, next block starts in lowercase) is
+ *       mended. Link annotations under glyphs become Markdown links.</li>
+ * </ol>
+ * Left-to-right scripts are assumed; right-to-left text comes out in visual order.
+ */
+final class PdfLayout {
+
+    // ---- Inputs and outputs -------------------------------------------------------------------------
+
+    /** One character as drawn: position of its baseline start, advance width, size in points, weight. */
+    record Glyph(String text, float x, float baseline, float width, float size, boolean bold, float space,
+                 int dir, String href) {}
+
+    /** A vertical ruling (a table border), top-left coordinates. */
+    record Rule(float x, float top, float bottom) {}
+
+    /** A small painted blob that may be a list bullet drawn as a shape, top-left coordinates. */
+    record Dot(float x0, float x1, float top, float bottom) {}
+
+    /** What the collector saw on one page. */
+    record PageGlyphs(int number, float width, float height, List<Glyph> glyphs, List<Rule> rules, List<Dot> dots) {}
+
+    /** One page reduced to lines, the form pages are kept in until the whole document is seen. */
+    record PageLines(int number, float width, float height, List<Line> lines) {}
+
+    /** The document as Markdown, and the first top-level heading as a fallback title (or null). */
+    record Markdown(String title, String text) {}
+
+    /** A run of text sharing one link target (null = not a link). */
+    record Span(String text, String href) {}
+
+    /** Text on one baseline within one column or cell. */
+    record Line(float x0, float x1, float baseline, float size, boolean bold, List<Span> spans) {
+        String text() {
+            StringBuilder sb = new StringBuilder();
+            spans.forEach(s -> sb.append(s.text()));
+            return sb.toString();
+        }
+
+        float top() {
+            return baseline - size * 0.8f;
+        }
+
+        float bottom() {
+            return baseline + size * 0.25f;
+        }
+    }
+
+    // Tuning, all relative to the font size (em) so they hold at any scale.
+    /** Stream-order glyphs further apart than this start a new chain (a gutter or cell boundary). */
+    private static final float CHAIN_GAP = 1.5f;
+    /** Chains on one baseline closer than this are one line (out-of-order drawing, style changes). */
+    private static final float JOIN_GAP = 0.6f;
+    /** A list marker and its text may be this far apart (LibreOffice and Word use tab stops). */
+    private static final float MARKER_GAP = 4f;
+    /** Baselines this close are the same row. */
+    private static final float SAME_BASELINE = 0.4f;
+    /** Text this much larger than the body text is a heading. */
+    private static final float HEADING_RATIO = 1.15f;
+    /** Share of the page height, from the top and from the bottom, where running heads live. */
+    private static final float HEAD_BAND = 0.12f;
+    /** Pages above this line count are ordered by position alone; the Breuel sort is cubic. */
+    private static final int MAX_ORDERED_UNITS = 600;
+
+    private static final Pattern BULLET = Pattern.compile("^([•◦▪▫‣⁃●○■□◆◇►▸✓✔\\-–—*·\\uF000-\\uF0FF])\\s+");
+    private static final Pattern NUMBER = Pattern.compile("^(\\(?(\\d{1,3}|[a-z]|[ivx]{1,5})[.)])\\s+");
+    private static final Pattern CLOSES_SENTENCE = Pattern.compile(".*[.!?:;。！？）)\"”»]\\s*$");
+
+    private static final boolean DEBUG = Boolean.getBoolean("plinth.pdf.debug");
+
+    private PdfLayout() {}
+
+    // ---- Step 1: glyphs to lines ----------------------------------------------------------------------
+
+    /** Reduces one page's glyphs to lines. Runs as each page is collected, so glyphs never pile up. */
+    static PageLines lines(PageGlyphs page) {
+        int dir = dominantDirection(page.glyphs());
+        List<List<Glyph>> chains = new ArrayList<>();
+        List<Glyph> chain = null;
+        float chainEnd = 0;
+        for (Glyph g : page.glyphs()) {
+            if (g.dir() != dir) {
+                continue; // rotated stamps and margin notes are not part of the text flow
+            }
+            if (chain != null) {
+                Glyph last = chain.getLast();
+                float size = Math.max(g.size(), last.size());
+                float gap = g.x() - chainEnd;
+                boolean continues = Math.abs(g.baseline() - last.baseline()) <= SAME_BASELINE * size
+                        && gap > -0.3f * size && gap < CHAIN_GAP * size
+                        && !ruledBetween(page.rules(), chainEnd, g.x(), g.baseline());
+                if (!continues) {
+                    chains.add(chain);
+                    chain = null;
+                }
+            }
+            if (chain == null) {
+                chain = new ArrayList<>();
+                chainEnd = g.x();
+            }
+            chain.add(g);
+            chainEnd = Math.max(chainEnd, g.x() + g.width());
+        }
+        if (chain != null) {
+            chains.add(chain);
+        }
+        List<Line> lines = joinChains(chains, page.rules());
+        return new PageLines(page.number(), page.width(), page.height(), bulletsFromDots(lines, page.dots()));
+    }
+
+    /** Browsers draw disc and square bullets as shapes: a dot just left of a line's start is its marker. */
+    private static List<Line> bulletsFromDots(List<Line> lines, List<Dot> dots) {
+        if (dots.isEmpty()) {
+            return lines;
+        }
+        List<Line> out = new ArrayList<>(lines.size());
+        for (Line line : lines) {
+            Dot bullet = null;
+            for (Dot dot : dots) {
+                float middle = (dot.top() + dot.bottom()) / 2;
+                float gap = line.x0() - dot.x1();
+                if (middle > line.top() && middle < line.baseline() && gap > 0 && gap < 2.5f * line.size()
+                        && dot.bottom() - dot.top() < 0.6f * line.size()) {
+                    bullet = dot;
+                }
+            }
+            if (bullet == null || startsWithMarker(line.text())) {
+                out.add(line);
+            } else {
+                List<Span> spans = new ArrayList<>(line.spans());
+                spans.addFirst(new Span("• ", null));
+                out.add(new Line(bullet.x0(), line.x1(), line.baseline(), line.size(), line.bold(), spans));
+            }
+        }
+        return out;
+    }
+
+    /** Joins chains that sit on one baseline with a small gap, or a list marker and its text. */
+    private static List<Line> joinChains(List<List<Glyph>> chains, List<Rule> rules) {
+        chains.sort(Comparator.comparingDouble(c -> c.getFirst().baseline()));
+        List<Line> lines = new ArrayList<>();
+        int i = 0;
+        while (i < chains.size()) {
+            // One row: chains whose baselines are within tolerance of the row's first.
+            float base = chains.get(i).getFirst().baseline();
+            float size = chains.get(i).getFirst().size();
+            int j = i;
+            while (j < chains.size() && Math.abs(chains.get(j).getFirst().baseline() - base) <= SAME_BASELINE * size) {
+                j++;
+            }
+            List<List<Glyph>> row = new ArrayList<>(chains.subList(i, j));
+            row.sort(Comparator.comparingDouble(c -> c.getFirst().x()));
+            List<Glyph> current = new ArrayList<>(row.getFirst());
+            for (List<Glyph> next : row.subList(1, row.size())) {
+                float end = end(current);
+                float gap = next.getFirst().x() - end;
+                float em = Math.max(current.getLast().size(), next.getFirst().size());
+                boolean marker = isMarkerOnly(plain(current)) && gap < MARKER_GAP * em;
+                if ((gap < JOIN_GAP * em || marker) && gap > -0.5f * em
+                        && !ruledBetween(rules, end, next.getFirst().x(), next.getFirst().baseline())) {
+                    current.addAll(next);
+                } else {
+                    addLine(lines, current);
+                    current = new ArrayList<>(next);
+                }
+            }
+            addLine(lines, current);
+            i = j;
+        }
+        return lines;
+    }
+
+    private static void addLine(List<Line> lines, List<Glyph> glyphs) {
+        List<Span> spans = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        String href = null;
+        float end = Float.NaN;
+        Map<Float, Integer> sizes = new HashMap<>();
+        boolean bold = true;
+        float x0 = Float.MAX_VALUE;
+        float x1 = -Float.MAX_VALUE;
+        for (Glyph g : glyphs) {
+            if (!Float.isNaN(end) && g.x() - end > spaceThreshold(g) && !endsWithSpace(text) && !g.text().isBlank()) {
+                text.append(' ');
+            }
+            if (!java.util.Objects.equals(href, g.href()) && !text.isEmpty()) {
+                spans.add(new Span(text.toString(), href));
+                text.setLength(0);
+            }
+            href = g.href();
+            text.append(g.text());
+            end = g.x() + g.width();
+            if (!g.text().isBlank()) {
+                sizes.merge(Math.round(g.size() * 2) / 2f, g.text().length(), Integer::sum);
+                bold &= g.bold();
+                x0 = Math.min(x0, g.x());
+                x1 = Math.max(x1, g.x() + g.width());
+            }
+        }
+        if (sizes.isEmpty()) {
+            return; // whitespace only
+        }
+        spans.add(new Span(text.toString(), href));
+        // A soft hyphen is drawn only where a word breaks at the line end; elsewhere it is invisible.
+        for (int i = 0; i < spans.size() - 1; i++) {
+            spans.set(i, new Span(spans.get(i).text().replace("\u00AD", ""), spans.get(i).href()));
+        }
+        String lastText = spans.getLast().text().stripTrailing();
+        int shy = lastText.endsWith("\u00AD") ? lastText.length() - 1 : lastText.length();
+        spans.set(spans.size() - 1, new Span(lastText.substring(0, shy).replace("\u00AD", "") + lastText.substring(shy),
+                spans.getLast().href()));
+        float size = mode(sizes);
+        lines.add(new Line(x0, x1, glyphs.getFirst().baseline(), size, bold, trim(spans)));
+    }
+
+    /** A gap wider than half a space (or a third of an em when the font's space is unknown) is a space. */
+    private static float spaceThreshold(Glyph g) {
+        return Math.max(0.1f * g.size(), Math.min(0.5f * g.space(), 0.3f * g.size()));
+    }
+
+    private static boolean ruledBetween(List<Rule> rules, float from, float to, float baseline) {
+        for (Rule r : rules) {
+            if (r.x() >= from - 1 && r.x() <= to + 1 && r.top() <= baseline && r.bottom() >= baseline - 2) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int dominantDirection(List<Glyph> glyphs) {
+        int[] counts = new int[4];
+        for (Glyph g : glyphs) {
+            counts[Math.floorMod(g.dir() / 90, 4)]++;
+        }
+        int best = 0;
+        for (int d = 1; d < 4; d++) {
+            best = counts[d] > counts[best] ? d : best;
+        }
+        return best * 90;
+    }
+
+    // ---- Step 2: the whole document -------------------------------------------------------------------
+
+    /** Converts the pages, in the order given, to Markdown. */
+    static Markdown markdown(List<PageLines> pages) {
+        List<List<Line>> kept = dropRunningHeads(pages);
+        float body = bodySize(kept);
+        float pitch = pitchRatio(kept);
+        if (DEBUG) {
+            System.err.println("body=" + body + " pitch=" + pitch);
+            kept.forEach(ls -> ls.forEach(l -> System.err.printf("%6.1f %6.1f-%6.1f %4.1f %s %s%n", l.baseline(), l.x0(), l.x1(), l.size(), l.bold() ? "B" : " ", l.text())));
+        }
+        List<Block> blocks = new ArrayList<>();
+        for (int p = 0; p < pages.size(); p++) {
+            PageLines page = pages.get(p);
+            List<Object> units = new ArrayList<>();
+            List<Line> free = new ArrayList<>(kept.get(p));
+            for (Table table : tables(free, page.width())) {
+                units.add(table);
+                free.removeAll(table.lines());
+            }
+            units.addAll(free);
+            blocks.addAll(blocks(readingOrder(units), page.number(), body, pitch));
+        }
+        classify(blocks, body);
+        mendBreaks(blocks);
+        return write(blocks);
+    }
+
+    /** Drops headers, footers and page numbers: lines near the page edge that recur across pages. */
+    private static List<List<Line>> dropRunningHeads(List<PageLines> pages) {
+        Map<String, Set<Integer>> seen = new HashMap<>();
+        for (PageLines page : pages) {
+            for (Line line : page.lines()) {
+                String key = headKey(page, line);
+                if (key != null) {
+                    seen.computeIfAbsent(key, k -> new HashSet<>()).add(page.number());
+                }
+            }
+        }
+        int threshold = Math.max(2, (pages.size() + 1) / 2);
+        List<List<Line>> kept = new ArrayList<>();
+        for (PageLines page : pages) {
+            List<Line> lines = new ArrayList<>();
+            for (Line line : page.lines()) {
+                String key = headKey(page, line);
+                if (key == null || seen.get(key).size() < threshold) {
+                    lines.add(line);
+                }
+            }
+            kept.add(lines);
+        }
+        return kept;
+    }
+
+    /** The line's text with digits masked, tagged with its band; null outside the bands. */
+    private static String headKey(PageLines page, Line line) {
+        String band = line.top() < page.height() * HEAD_BAND ? "top:"
+                : line.bottom() > page.height() * (1 - HEAD_BAND) ? "bottom:" : null;
+        if (band == null) {
+            return null;
+        }
+        return band + line.text().strip().toLowerCase(Locale.ROOT).replaceAll("\\d+", "#").replaceAll("\\s+", " ");
+    }
+
+    /** The most common font size, weighted by characters: the body text. */
+    private static float bodySize(List<List<Line>> pages) {
+        Map<Float, Integer> sizes = new HashMap<>();
+        for (List<Line> lines : pages) {
+            for (Line line : lines) {
+                sizes.merge(line.size(), line.text().length(), Integer::sum);
+            }
+        }
+        return sizes.isEmpty() ? 12 : mode(sizes);
+    }
+
+    /**
+     * The most common distance between successive baselines of one column, as a multiple of the font
+     * size: the line pitch within a paragraph. Paragraph spacing makes larger distances, rarer.
+     */
+    private static float pitchRatio(List<List<Line>> pages) {
+        Map<Float, Integer> ratios = new HashMap<>();
+        for (List<Line> lines : pages) {
+            List<Line> sorted = new ArrayList<>(lines);
+            sorted.sort(Comparator.comparingDouble(Line::baseline));
+            for (int i = 0; i < sorted.size(); i++) {
+                Line a = sorted.get(i);
+                for (int j = i + 1; j < sorted.size() && j < i + 8; j++) {
+                    Line b = sorted.get(j);
+                    if (overlaps(a, b) && Math.abs(a.size() - b.size()) < 0.5f) {
+                        float r = (b.baseline() - a.baseline()) / a.size();
+                        if (r >= 0.9f && r <= 2.5f) {
+                            ratios.merge(Math.round(r * 20) / 20f, 1, Integer::sum);
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        return ratios.isEmpty() ? 1.2f : mode(ratios);
+    }
+
+    // ---- Step 3: tables -------------------------------------------------------------------------------
+
+    /** A table: rows of cells, each cell the lines that fell in its column. */
+    record Table(List<List<List<Line>>> rows, List<Line> lines, float x0, float x1, float top, float bottom) {}
+
+    private static List<Table> tables(List<Line> lines, float pageWidth) {
+        List<Table> tables = new ArrayList<>();
+        List<List<Line>> run = new ArrayList<>();
+        for (List<Line> row : rows(lines)) {
+            boolean fits = row.size() >= 2 && (run.isEmpty() || fits(run, row));
+            if (!fits) {
+                addTable(tables, run, pageWidth);
+                run = new ArrayList<>();
+            }
+            if (row.size() >= 2) {
+                run.add(row);
+            }
+        }
+        addTable(tables, run, pageWidth);
+        return tables;
+    }
+
+    /**
+     * Whether {@code row} continues the table rows of {@code run}: close below it, and each cell in a
+     * column of its own, aligned with that column on the left, right or centre, or inside its extent; a
+     * cell beyond the table's extent is text beside it, such as the next text column.
+     */
+    private static boolean fits(List<List<Line>> run, List<Line> row) {
+        float em = row.getFirst().size();
+        if (row.getFirst().baseline() - run.getLast().getFirst().baseline() > 3.5f * em) {
+            return false;
+        }
+        List<float[]> columns = columns(run.stream().flatMap(List::stream).toList());
+        Set<Integer> used = new HashSet<>();
+        for (Line cell : row) {
+            int match = -1;
+            for (int c = 0; c < columns.size(); c++) {
+                float[] col = columns.get(c);
+                boolean overlaps = cell.x0() < col[1] && cell.x1() > col[0];
+                if (!overlaps) {
+                    continue;
+                }
+                boolean aligned = Math.abs(cell.x0() - col[0]) < em || Math.abs(cell.x1() - col[1]) < em
+                        || Math.abs((cell.x0() + cell.x1()) - (col[0] + col[1])) < 2 * em
+                        || cell.x0() > col[0] - em && cell.x1() < col[1] + em;
+                if (match >= 0 || !aligned) {
+                    return false;
+                }
+                match = c;
+            }
+            boolean outside = cell.x0() > columns.getLast()[1] || cell.x1() < columns.getFirst()[0];
+            if (match >= 0 && !used.add(match) || match < 0 && outside) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Lines grouped into rows by baseline, each row sorted left to right. */
+    private static List<List<Line>> rows(List<Line> lines) {
+        List<Line> sorted = new ArrayList<>(lines);
+        sorted.sort(Comparator.comparingDouble(Line::baseline));
+        List<List<Line>> rows = new ArrayList<>();
+        for (Line line : sorted) {
+            List<Line> last = rows.isEmpty() ? null : rows.getLast();
+            if (last != null && line.baseline() - last.getFirst().baseline() <= SAME_BASELINE * line.size()) {
+                last.add(line);
+            } else {
+                rows.add(new ArrayList<>(List.of(line)));
+            }
+        }
+        rows.forEach(r -> r.sort(Comparator.comparingDouble(Line::x0)));
+        return rows;
+    }
+
+    private static void addTable(List<Table> tables, List<List<Line>> run, float pageWidth) {
+        if (run.size() < 2) {
+            return;
+        }
+        List<Line> cells = run.stream().flatMap(List::stream).sorted(Comparator.comparingDouble(Line::x0)).toList();
+        List<float[]> columns = columns(cells);
+        if (columns.size() < 2 || columns.size() == 2 && isProse(cells, columns.get(0), pageWidth)
+                && isProse(cells, columns.get(1), pageWidth)) {
+            return;
+        }
+        List<List<List<Line>>> grid = new ArrayList<>();
+        for (List<Line> row : run) {
+            List<List<Line>> out = new ArrayList<>();
+            for (int c = 0; c < columns.size(); c++) {
+                out.add(new ArrayList<>());
+            }
+            for (Line cell : row) {
+                out.get(column(columns, cell)).add(cell);
+            }
+            grid.add(out);
+        }
+        tables.add(new Table(grid, cells, columns.getFirst()[0], columns.getLast()[1],
+                run.getFirst().stream().map(Line::top).min(Float::compare).orElseThrow(),
+                run.getLast().stream().map(Line::bottom).max(Float::compare).orElseThrow()));
+    }
+
+    /** Columns: the union of the cells' x-extents, merged where they overlap. */
+    private static List<float[]> columns(List<Line> cells) {
+        List<Line> sorted = new ArrayList<>(cells);
+        sorted.sort(Comparator.comparingDouble(Line::x0));
+        List<float[]> columns = new ArrayList<>();
+        for (Line cell : sorted) {
+            float[] last = columns.isEmpty() ? null : columns.getLast();
+            if (last != null && cell.x0() < last[1]) {
+                last[1] = Math.max(last[1], cell.x1());
+            } else {
+                columns.add(new float[] {cell.x0(), cell.x1()});
+            }
+        }
+        return columns;
+    }
+
+    /** A column of running text: wide, and most of its lines fill it. */
+    private static boolean isProse(List<Line> cells, float[] column, float pageWidth) {
+        float width = column[1] - column[0];
+        if (width < pageWidth * 0.25f) {
+            return false;
+        }
+        long inside = cells.stream().filter(c -> c.x0() >= column[0] && c.x1() <= column[1]).count();
+        long full = cells.stream().filter(c -> c.x0() >= column[0] && c.x1() <= column[1])
+                .filter(c -> c.x1() - c.x0() >= 0.8f * width).count();
+        return full >= 0.6 * inside;
+    }
+
+    private static int column(List<float[]> columns, Line cell) {
+        for (int c = 0; c < columns.size(); c++) {
+            if (cell.x0() < columns.get(c)[1]) {
+                return c;
+            }
+        }
+        return columns.size() - 1;
+    }
+
+    // ---- Step 4: reading order ------------------------------------------------------------------------
+
+    /** Orders lines and tables (Breuel's two rules, topologically sorted, ties broken top-left first). */
+    private static List<Object> readingOrder(List<Object> units) {
+        int n = units.size();
+        float[][] box = new float[n][];
+        for (int i = 0; i < n; i++) {
+            box[i] = box(units.get(i));
+        }
+        Integer[] byPosition = new Integer[n];
+        Arrays.setAll(byPosition, i -> i);
+        Comparator<Integer> topLeft = Comparator.<Integer>comparingDouble(i -> box[i][2]).thenComparingDouble(i -> box[i][0]);
+        Arrays.sort(byPosition, topLeft);
+        if (n > MAX_ORDERED_UNITS) {
+            return Arrays.stream(byPosition).map(units::get).toList();
+        }
+        List<List<Integer>> after = new ArrayList<>();
+        int[] indegree = new int[n];
+        for (int i = 0; i < n; i++) {
+            after.add(new ArrayList<>());
+        }
+        for (int a = 0; a < n; a++) {
+            for (int b = 0; b < n; b++) {
+                if (a != b && precedes(box, a, b)) {
+                    after.get(a).add(b);
+                    indegree[b]++;
+                }
+            }
+        }
+        int[] rank = new int[n];
+        for (int r = 0; r < n; r++) {
+            rank[byPosition[r]] = r;
+        }
+        PriorityQueue<Integer> ready = new PriorityQueue<>(Comparator.comparingInt(i -> rank[i]));
+        boolean[] done = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            if (indegree[i] == 0) {
+                ready.add(i);
+            }
+        }
+        List<Object> ordered = new ArrayList<>(n);
+        while (ordered.size() < n) {
+            if (ready.isEmpty()) {
+                // A cycle (overlapping boxes can make one): release the top-left unit still waiting.
+                for (int i : byPosition) {
+                    if (!done[i]) {
+                        ready.add(i);
+                        break;
+                    }
+                }
+            }
+            int i = ready.poll();
+            if (done[i]) {
+                continue;
+            }
+            done[i] = true;
+            ordered.add(units.get(i));
+            for (int b : after.get(i)) {
+                if (--indegree[b] == 0 && !done[b]) {
+                    ready.add(b);
+                }
+            }
+        }
+        return ordered;
+    }
+
+    /** Breuel's rules: above while overlapping in x, or left with nothing spanning both between them. */
+    private static boolean precedes(float[][] box, int a, int b) {
+        float[] p = box[a];
+        float[] q = box[b];
+        if (Math.min(p[1], q[1]) - Math.max(p[0], q[0]) > 0) {
+            return p[2] < q[2] || p[2] == q[2] && a < b;
+        }
+        if (p[1] > q[0]) {
+            return false; // not wholly left of b
+        }
+        float from = Math.min(p[3], q[3]);
+        float to = Math.max(p[2], q[2]);
+        for (int c = 0; c < box.length; c++) {
+            float[] r = box[c];
+            if (c != a && c != b && r[2] >= from && r[3] <= to
+                    && r[0] < p[1] && r[1] > p[0] && r[0] < q[1] && r[1] > q[0]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** x0, x1, top, bottom. */
+    private static float[] box(Object unit) {
+        return unit instanceof Line l ? new float[] {l.x0(), l.x1(), l.top(), l.bottom()}
+                : unit instanceof Table t ? new float[] {t.x0(), t.x1(), t.top(), t.bottom()} : null;
+    }
+
+    // ---- Step 5: blocks -------------------------------------------------------------------------------
+
+    enum Kind { PARAGRAPH, HEADING, LIST_ITEM, TABLE }
+
+    /** A paragraph, heading, list item or table, as it will be written. */
+    static final class Block {
+        final List<Line> lines = new ArrayList<>();
+        final Table table;
+        final int page;
+        Kind kind = Kind.PARAGRAPH;
+        int level;
+        float headingSize;
+        String marker;
+        int depth;
+
+        Block(Line first, Table table, int page) {
+            if (first != null) {
+                lines.add(first);
+            }
+            this.table = table;
+            this.page = page;
+        }
+
+        Line first() {
+            return lines.getFirst();
+        }
+
+        Line last() {
+            return lines.getLast();
+        }
+
+        float size() {
+            return first().size();
+        }
+
+        String text() {
+            StringBuilder sb = new StringBuilder();
+            for (Line line : lines) {
+                join(sb, line.text());
+            }
+            return sb.toString();
+        }
+    }
+
+    private static List<Block> blocks(List<Object> ordered, int page, float body, float pitch) {
+        List<Block> blocks = new ArrayList<>();
+        Block current = null;
+        for (Object unit : ordered) {
+            if (unit instanceof Table table) {
+                Block block = new Block(null, table, page);
+                block.kind = Kind.TABLE;
+                blocks.add(block);
+                current = null;
+            } else if (unit instanceof Line line) {
+                if (current != null && continues(current, line, pitch)) {
+                    current.lines.add(line);
+                } else {
+                    current = new Block(line, null, page);
+                    blocks.add(current);
+                }
+            }
+        }
+        return blocks;
+    }
+
+    /** Whether {@code line} is the next line of {@code block}'s paragraph. */
+    private static boolean continues(Block block, Line line, float pitch) {
+        Line last = block.last();
+        float size = last.size();
+        float step = line.baseline() - last.baseline();
+        if (Math.abs(line.size() - size) > Math.max(0.5f, 0.08f * size) || line.bold() != last.bold()
+                || step < SAME_BASELINE * size || step > (pitch * 1.25f + 0.1f) * size
+                || !overlaps(last, line) || startsWithMarker(line.text())) {
+            return false;
+        }
+        float left = block.lines.stream().map(Line::x0).min(Float::compare).orElseThrow();
+        float right = block.lines.stream().map(Line::x1).max(Float::compare).orElseThrow();
+        if (startsWithMarker(block.first().text())) {
+            // A list item's later lines hang at its text, not at its marker.
+            return line.x0() > left + 0.5f * size || block.lines.size() > 1 && line.x0() >= block.lines.get(1).x0() - 0.5f * size;
+        }
+        // An indented line that runs to the right edge opens a new paragraph (first-line indent).
+        boolean indented = line.x0() > left + size && Math.abs(line.x1() - right) < size && block.lines.size() > 1;
+        return !indented;
+    }
+
+    /** Types each block and gives headings their level and list items their depth. */
+    private static void classify(List<Block> blocks, float body) {
+        TreeMap<Float, Integer> levels = new TreeMap<>(Comparator.reverseOrder());
+        for (Block b : blocks) {
+            if (b.kind == Kind.TABLE) {
+                continue;
+            }
+            String text = b.text().strip();
+            boolean allBold = b.lines.stream().allMatch(Line::bold);
+            if (b.size() >= body * HEADING_RATIO && text.length() <= 200 && b.lines.size() <= 3) {
+                b.kind = Kind.HEADING;
+                b.headingSize = b.size();
+            } else if (BULLET.matcher(text).find()) {
+                b.kind = Kind.LIST_ITEM;
+            } else if (allBold && b.lines.size() == 1 && text.length() <= 80 && b.size() >= body * 0.95f
+                    && !text.endsWith(".") && !text.endsWith(",")) {
+                b.kind = Kind.HEADING;
+                b.headingSize = body; // bold at body size ranks below every larger heading
+            } else if (NUMBER.matcher(text).find()) {
+                b.kind = Kind.LIST_ITEM;
+            }
+            if (b.kind == Kind.HEADING) {
+                levels.put(b.headingSize, 0);
+            }
+        }
+        int level = 1;
+        for (Map.Entry<Float, Integer> e : levels.entrySet()) {
+            e.setValue(Math.min(6, level++));
+        }
+        for (Block b : blocks) {
+            if (b.kind == Kind.HEADING) {
+                b.level = levels.get(b.headingSize);
+            }
+        }
+        listDepths(blocks);
+    }
+
+    /** Nesting depth of list items: the rank of the marker's x among the markers of one list. */
+    private static void listDepths(List<Block> blocks) {
+        int i = 0;
+        while (i < blocks.size()) {
+            if (blocks.get(i).kind != Kind.LIST_ITEM) {
+                i++;
+                continue;
+            }
+            int j = i;
+            List<Float> indents = new ArrayList<>();
+            while (j < blocks.size() && blocks.get(j).kind == Kind.LIST_ITEM) {
+                Block b = blocks.get(j);
+                float x = b.first().x0();
+                if (indents.stream().noneMatch(v -> Math.abs(v - x) < b.size())) {
+                    indents.add(x);
+                }
+                j++;
+            }
+            indents.sort(Float::compare);
+            // Ordinals per depth, for markers that are letters or roman numerals.
+            int[] counters = new int[indents.size()];
+            for (int k = i; k < j; k++) {
+                Block b = blocks.get(k);
+                float x = b.first().x0();
+                int depth = 0;
+                while (depth < indents.size() - 1 && Math.abs(indents.get(depth) - x) >= b.size()) {
+                    depth++;
+                }
+                Arrays.fill(counters, depth + 1, counters.length, 0);
+                counters[depth]++;
+                b.depth = depth;
+                b.marker = markdownMarker(b.text().strip(), counters[depth]);
+            }
+            i = j;
+        }
+    }
+
+    private static String markdownMarker(String text, int ordinal) {
+        Matcher number = NUMBER.matcher(text);
+        if (!BULLET.matcher(text).find() && number.find()) {
+            String n = number.group(2);
+            return (n.chars().allMatch(Character::isDigit) ? Integer.parseInt(n) : ordinal) + ".";
+        }
+        return "-";
+    }
+
+    /** Mends paragraphs cut by a column or page break: no closing punctuation, next starts lowercase. */
+    private static void mendBreaks(List<Block> blocks) {
+        for (int i = blocks.size() - 1; i > 0; i--) {
+            Block a = blocks.get(i - 1);
+            Block b = blocks.get(i);
+            if (a.kind == Kind.TABLE || a.kind == Kind.HEADING || b.kind != Kind.PARAGRAPH
+                    || Math.abs(a.size() - b.size()) > 0.5f) {
+                continue;
+            }
+            boolean jumped = b.page != a.page || b.first().baseline() < a.last().baseline();
+            String end = a.last().text().strip();
+            String start = b.first().text().strip();
+            boolean open = !CLOSES_SENTENCE.matcher(end).matches();
+            boolean carriesOn = Character.isLowerCase(start.codePointAt(0))
+                    || isCjk(end.codePointBefore(end.length())) && isCjk(start.codePointAt(0));
+            if (jumped && open && carriesOn) {
+                a.lines.addAll(b.lines);
+                blocks.remove(i);
+            }
+        }
+    }
+
+    // ---- Step 6: Markdown -----------------------------------------------------------------------------
+
+    private static Markdown write(List<Block> blocks) {
+        StringBuilder md = new StringBuilder();
+        String title = null;
+        Block previous = null;
+        for (Block b : blocks) {
+            if (previous != null) {
+                md.append(previous.kind == Kind.LIST_ITEM && b.kind == Kind.LIST_ITEM ? "\n" : "\n\n");
+            }
+            switch (b.kind) {
+                case HEADING -> {
+                    String text = inline(spans(b.lines, 0));
+                    md.append("#".repeat(b.level)).append(' ').append(text);
+                    if (title == null && b.level == 1) {
+                        title = plain(spans(b.lines, 0));
+                    }
+                }
+                case LIST_ITEM -> {
+                    Matcher m = BULLET.matcher(b.text().strip());
+                    Matcher n = NUMBER.matcher(b.text().strip());
+                    int markerLength = m.find() ? m.end() : n.find() ? n.end() : 0;
+                    md.append("    ".repeat(b.depth)).append(b.marker).append(' ')
+                            .append(inline(spans(b.lines, markerLength)));
+                }
+                case TABLE -> writeTable(md, b.table);
+                default -> md.append(inline(spans(b.lines, 0)));
+            }
+            previous = b;
+        }
+        return new Markdown(title, md.append('\n').toString().replaceAll("\n{3,}", "\n\n").strip() + "\n");
+    }
+
+    private static void writeTable(StringBuilder md, Table table) {
+        boolean first = true;
+        for (List<List<Line>> row : table.rows()) {
+            md.append('|');
+            for (List<Line> cell : row) {
+                md.append(' ').append(inline(spans(cell, 0)).replace("|", "\\|")).append(" |");
+            }
+            md.append('\n');
+            if (first) {
+                md.append('|').append(" --- |".repeat(row.size())).append('\n');
+                first = false;
+            }
+        }
+        md.setLength(md.length() - 1);
+    }
+
+    /**
+     * The spans of {@code lines} joined into one paragraph, the first {@code skip} characters (a list
+     * marker) dropped, with a link broken over two lines made one again.
+     */
+    private static List<Span> spans(List<Line> lines, int skip) {
+        List<Span> out = new ArrayList<>();
+        for (Line line : lines) {
+            List<Span> next = new ArrayList<>(line.spans());
+            if (!out.isEmpty()) {
+                Span last = out.removeLast();
+                Span first = next.removeFirst();
+                String text = last.text();
+                String start = first.text();
+                switch (separator(text, start)) {
+                    case DROP_HYPHEN -> text = text.substring(0, text.length() - 1);
+                    case SPACE -> text = text + " ";
+                    case NONE -> { }
+                }
+                if (java.util.Objects.equals(last.href(), first.href())) {
+                    out.add(new Span(text + start, last.href()));
+                } else {
+                    out.add(new Span(text, last.href()));
+                    out.add(first);
+                }
+            }
+            out.addAll(next);
+        }
+        return dropPrefix(out, skip);
+    }
+
+    private static List<Span> dropPrefix(List<Span> spans, int skip) {
+        List<Span> out = new ArrayList<>();
+        int left = skip;
+        boolean leading = true;
+        for (Span span : spans) {
+            String text = span.text();
+            if (left > 0) {
+                int cut = Math.min(left, text.length());
+                text = text.substring(cut);
+                left -= cut;
+            }
+            if (leading) {
+                text = text.stripLeading();
+                leading = text.isEmpty();
+            }
+            if (!text.isEmpty()) {
+                out.add(new Span(text, span.href()));
+            }
+        }
+        return out;
+    }
+
+    /** Markdown for spans: plain text, and links as {@code [text](href)} with surrounding spaces kept outside. */
+    private static String inline(List<Span> spans) {
+        StringBuilder sb = new StringBuilder();
+        for (Span span : spans) {
+            String text = span.text();
+            if (span.href() == null || text.isBlank()) {
+                sb.append(text);
+                continue;
+            }
+            String core = text.strip();
+            int lead = text.indexOf(core);
+            sb.append(text, 0, lead).append('[').append(core.replace("]", "\\]")).append("](")
+                    .append(span.href().replace(" ", "%20").replace(")", "%29")).append(')')
+                    .append(text.substring(lead + core.length()));
+        }
+        return sb.toString().strip();
+    }
+
+    private static String plain(List<?> items) {
+        StringBuilder sb = new StringBuilder();
+        for (Object item : items) {
+            sb.append(item instanceof Span s ? s.text() : item instanceof Glyph g ? g.text() : "");
+        }
+        return sb.toString().strip();
+    }
+
+    /** Appends the next line of a paragraph, separated as {@link #separator} says. */
+    private static void join(StringBuilder sb, String next) {
+        String line = next.strip();
+        if (line.isEmpty()) {
+            return;
+        }
+        switch (sb.isEmpty() ? Separator.NONE : separator(sb.toString(), line)) {
+            case DROP_HYPHEN -> sb.setLength(sb.length() - 1);
+            case SPACE -> sb.append(' ');
+            case NONE -> { }
+        }
+        sb.append(line);
+    }
+
+    private enum Separator { SPACE, NONE, DROP_HYPHEN }
+
+    /**
+     * How two lines of a paragraph meet: a space between words, nothing between CJK characters, and a
+     * line-end hyphen before a lowercase letter dropped, since the typesetter split the word there.
+     */
+    private static Separator separator(String before, String after) {
+        if (before.isEmpty() || after.isEmpty()) {
+            return Separator.NONE;
+        }
+        int n = before.length();
+        char end = before.charAt(n - 1);
+        int start = after.codePointAt(0);
+        if (end == '\u00AD') {
+            return Separator.DROP_HYPHEN;
+        }
+        if ((end == '-' || end == '\u2010') && n >= 2 && Character.isLetter(before.charAt(n - 2))
+                && Character.isLowerCase(start)) {
+            return Separator.DROP_HYPHEN;
+        }
+        return isCjk(before.codePointBefore(n)) || isCjk(start) ? Separator.NONE : Separator.SPACE;
+    }
+
+    // ---- Helpers --------------------------------------------------------------------------------------
+
+    /** A bullet or number standing alone, drawn apart from the text it marks. */
+    private static boolean isMarkerOnly(String text) {
+        String t = text.strip() + " ";
+        return BULLET.matcher(t).matches() || NUMBER.matcher(t).matches();
+    }
+
+    private static boolean startsWithMarker(String text) {
+        String t = text.strip();
+        return BULLET.matcher(t).find() || NUMBER.matcher(t).find();
+    }
+
+    private static boolean isCjk(int cp) {
+        Character.UnicodeScript script = Character.UnicodeScript.of(cp);
+        return script == Character.UnicodeScript.HAN || script == Character.UnicodeScript.HIRAGANA
+                || script == Character.UnicodeScript.KATAKANA
+                || cp >= 0x3000 && cp <= 0x303F || cp >= 0xFF00 && cp <= 0xFFEF;
+    }
+
+    private static boolean overlaps(Line a, Line b) {
+        return Math.min(a.x1(), b.x1()) - Math.max(a.x0(), b.x0()) > 0;
+    }
+
+    private static float end(List<Glyph> glyphs) {
+        float end = -Float.MAX_VALUE;
+        for (Glyph g : glyphs) {
+            end = Math.max(end, g.x() + g.width());
+        }
+        return end;
+    }
+
+    private static boolean endsWithSpace(StringBuilder sb) {
+        return !sb.isEmpty() && Character.isWhitespace(sb.charAt(sb.length() - 1));
+    }
+
+    private static List<Span> trim(List<Span> spans) {
+        List<Span> out = new ArrayList<>(spans);
+        out.set(0, new Span(out.getFirst().text().stripLeading(), out.getFirst().href()));
+        out.set(out.size() - 1, new Span(out.getLast().text().stripTrailing(), out.getLast().href()));
+        out.removeIf(s -> s.text().isEmpty());
+        return out;
+    }
+
+    private static <K> K mode(Map<K, Integer> counts) {
+        return counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+    }
+}
