@@ -38,8 +38,12 @@ class GoldenVectorsTest {
     }
 
     static void compare(String name, EmbeddingModel reference, List<String> texts, boolean lowercase) {
+        compare(name, reference, texts, lowercase, Shared.EMBEDDER);
+    }
+
+    static void compare(String name, EmbeddingModel reference, List<String> texts, boolean lowercase, Embedder embedder) {
         // One request with every text: batched together, and still equal to one-by-one.
-        List<float[]> ours = Shared.EMBEDDER.embed(Embedder.Request.of(texts).withModel(name)).embeddings();
+        List<float[]> ours = embedder.embed(Embedder.Request.of(texts).withModel(name)).embeddings();
         for (int i = 0; i < texts.size(); i++) {
             String t = lowercase ? texts.get(i).toLowerCase(Locale.ROOT) : texts.get(i);
             float[] theirs = reference.embed(t).content().vector();

@@ -1,0 +1,119 @@
+package dev.plinth.models;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BatcherTest {
+
+    static final List<String> TEXTS = List.of("short", "a somewhat longer sentence about batching",
+            "tiny", "the longest sentence of them all, with many more words than the others have", "mid length one");
+
+    @Test
+    void quantizedModels_runOneTextPerBatchSoNeighboursCannotMoveResults() {
+        Model model = Shared.REGISTRY.get(Shared.EN);
+        assertEquals(Batcher.Grouping.SINGLE, model.batcher().grouping());
+        List<float[]> together = Shared.EMBEDDER.embed(Embedder.Request.of(TEXTS).withModel(Shared.EN)).embeddings();
+        for (int i = 0; i < TEXTS.size(); i++) {
+            float[] alone = Shared.EMBEDDER.embed(Embedder.Request.of(List.of(TEXTS.get(i))).withModel(Shared.EN)).embeddings().getFirst();
+            assertArrayEquals(alone, together.get(i), "text " + i + " must not depend on its batch");
+        }
+    }
+
+    @Test
+    void paddedInt8Batches_shiftVectors_whichIsWhySingleIsTheDefault() {
+        Model model = Shared.REGISTRY.get(Shared.EN);
+        List<long[]> ids = new ArrayList<>();
+        for (String t : TEXTS) ids.add(model.tokenizer().encode(t, 512).ids());
+        OnnxEncoder.Output batch = model.encoder().run(ids, null);
+        OnnxEncoder.Output alone = model.encoder().run(List.of(ids.getFirst()), null);
+        float[] a = Pooling.finish(batch.pooled(0, Pooling.Mode.CLS), 384, true);
+        float[] b = Pooling.finish(alone.pooled(0, Pooling.Mode.CLS), 384, true);
+        float diff = Shared.maxAbsDiff(a, b);
+        assertTrue(diff > 1e-6, "dynamic int8 quantization sees the padding: " + diff);
+        assertTrue(diff < 0.05, "but only slightly: " + diff);
+    }
+
+    @Test
+    void requestsFromManyThreadsMergeAndGetTheirOwnResults() throws Exception {
+        List<float[]> expected = new ArrayList<>();
+        for (String t : TEXTS) expected.add(Shared.EMBEDDER.embed(Embedder.Request.of(List.of(t)).withModel(Shared.EN)).embeddings().getFirst());
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<List<float[]>>> futures = new ArrayList<>();
+            for (int c = 0; c < 16; c++) {
+                int shift = c;
+                futures.add(pool.submit(() -> {
+                    go.await();
+                    List<String> rotated = new ArrayList<>();
+                    for (int i = 0; i < TEXTS.size(); i++) rotated.add(TEXTS.get((i + shift) % TEXTS.size()));
+                    return Shared.EMBEDDER.embed(Embedder.Request.of(rotated).withModel(Shared.EN)).embeddings();
+                }));
+            }
+            go.countDown();
+            for (int c = 0; c < futures.size(); c++) {
+                List<float[]> got = futures.get(c).get();
+                for (int i = 0; i < TEXTS.size(); i++) {
+                    assertArrayEquals(expected.get((i + c) % TEXTS.size()), got.get(i), "client " + c + " text " + i);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void fullQueueRefusesAtOnceWithRetryAfter() {
+        ModelRegistry small = ModelRegistry.create(ModelRegistry.Options.defaults().withFolders(List.of())
+                .withBatching(new Batcher.Options(8192, 128, 8, null)));
+        try (small) {
+            Model model = small.get(Shared.EN);
+            long[] ids = model.tokenizer().encode("word ".repeat(400), 512).ids();
+            List<long[]> six = java.util.Collections.nCopies(6, ids);
+            CompletableFuture<List<float[]>> first = model.batcher().submit(six, null, (o, i) -> o.pooled(i, Pooling.Mode.CLS));
+            CompletableFuture<List<float[]>> second = null;
+            ModelException e = null;
+            // The worker may already have drained the first request; keep adding until the bound bites.
+            for (int k = 0; k < 50 && e == null; k++) {
+                try {
+                    second = model.batcher().submit(six, null, (o, i) -> o.pooled(i, Pooling.Mode.CLS));
+                } catch (ModelException refused) {
+                    e = refused;
+                }
+            }
+            assertTrue(e != null, "an 8-sequence queue must refuse at some point");
+            assertEquals(ModelException.Reason.OVERLOADED, e.reason());
+            assertTrue(e.retryAfterSeconds() >= 1);
+            assertEquals(6, first.join().size());
+            if (second != null) assertEquals(6, second.join().size());
+        }
+    }
+
+    @Test
+    void paddedGrouping_sortsByLengthUnderTheTokenBudget() {
+        ModelRegistry padded = ModelRegistry.create(ModelRegistry.Options.defaults().withFolders(List.of())
+                .withBatching(Batcher.Options.defaults().withGrouping(Batcher.Grouping.PADDED)));
+        try (padded) {
+            Model model = padded.get(Shared.EN);
+            List<long[]> ids = new ArrayList<>();
+            for (String t : TEXTS) ids.add(model.tokenizer().encode(t, 512).ids());
+            // Each result reports the padded length of the batch it ran in.
+            List<Integer> seq = model.batcher().run(ids, null, (out, i) -> out.seq());
+            List<Integer> own = ids.stream().map(a -> a.length).toList();
+            for (int i = 0; i < ids.size(); i++) assertTrue(seq.get(i) >= own.get(i));
+            assertTrue(seq.stream().distinct().count() <= 2, "one round of 5 short texts is at most a batch or two: " + seq);
+        }
+    }
+}
