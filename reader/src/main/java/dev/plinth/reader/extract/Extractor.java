@@ -4,6 +4,8 @@ import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
 import org.jsoup.nodes.Node;
 import org.jsoup.nodes.TextNode;
+import org.jsoup.select.NodeTraversor;
+import org.jsoup.select.NodeVisitor;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -67,7 +69,7 @@ public final class Extractor {
         MetadataReader.Found found = MetadataReader.read(doc);
         Element content;
         try {
-            content = mainContent(doc, found);
+            content = new Extractor().mainContent(doc, found);
         } catch (RuntimeException | StackOverflowError e) {
             // Pathological markup (absurd nesting) must still yield something: the body's text.
             content = new Element("div");
@@ -85,7 +87,7 @@ public final class Extractor {
     // 1. The main flow
     // ------------------------------------------------------------------------------------------------
 
-    private static Element mainContent(Document doc, MetadataReader.Found found) {
+    private Element mainContent(Document doc, MetadataReader.Found found) {
         Element body = doc.body();
         if (body == null) {
             return new Element("div");
@@ -102,7 +104,8 @@ public final class Extractor {
     }
 
     /** Scores what is left of {@code body} and gathers the winner with its siblings, cleaned. */
-    private static Element extractFrom(Element body, String title, boolean useHints) {
+    private Element extractFrom(Element body, String title, boolean useHints) {
+        forget();
         Map<Element, Double> scores = score(body, useHints);
         Element top = pickCandidate(body, scores);
         Element content = joinSiblings(top, scores);
@@ -142,7 +145,7 @@ public final class Extractor {
      * elements whose class or id words mark them as boilerplate. Walks top-down so a removed subtree
      * is never looked at again.
      */
-    private static void removeBoilerplate(Element root, boolean useHints) {
+    private void removeBoilerplate(Element root, boolean useHints) {
         int pageText = useHints ? textLength(root) : 0;
         Deque<Element> stack = new ArrayDeque<>();
         stack.push(root);
@@ -158,7 +161,7 @@ public final class Extractor {
         }
     }
 
-    private static boolean isBoilerplate(Element e, int pageText, boolean useHints) {
+    private boolean isBoilerplate(Element e, int pageText, boolean useHints) {
         String tag = e.normalName();
         if (NEVER_CONTENT.contains(tag) || isHidden(e)) {
             return true;
@@ -184,7 +187,7 @@ public final class Extractor {
         return text < pageText / 2 || linkDensity(e) > 0.5;
     }
 
-    private static boolean isHidden(Element e) {
+    private boolean isHidden(Element e) {
         if (e.hasAttr("hidden") || "true".equalsIgnoreCase(e.attr("aria-hidden")) && !e.normalName().equals("body")) {
             return true;
         }
@@ -203,7 +206,7 @@ public final class Extractor {
      * Furniture tags sometimes wrap the article itself (ASP.NET wraps whole pages in a {@code <form>});
      * those hold an article marker or several paragraphs of prose.
      */
-    private static boolean isSubstantial(Element e) {
+    private boolean isSubstantial(Element e) {
         if (containsArticleMarker(e)) {
             return true;
         }
@@ -217,11 +220,11 @@ public final class Extractor {
         return prose >= 500;
     }
 
-    private static boolean isArticleBody(Element e) {
+    private boolean isArticleBody(Element e) {
         return e.attr("itemprop").toLowerCase(Locale.ROOT).contains("articlebody");
     }
 
-    private static boolean containsArticleMarker(Element e) {
+    private boolean containsArticleMarker(Element e) {
         return !e.select("article, main, [itemprop~=(?i)articleBody]").isEmpty();
     }
 
@@ -249,8 +252,9 @@ public final class Extractor {
      * starting score comes from its tag and its class/id words; its final score is discounted by its
      * link density.
      */
-    private static Map<Element, Double> score(Element body, boolean useHints) {
+    private Map<Element, Double> score(Element body, boolean useHints) {
         Map<Element, Double> scores = new IdentityHashMap<>();
+        measure(body);
         for (Element e : body.getAllElements()) {
             String tag = e.normalName();
             Element container;
@@ -283,7 +287,7 @@ public final class Extractor {
     }
 
     /** A {@code <div>} (or section) with no block children reads as a paragraph. */
-    private static boolean isDivParagraph(Element e) {
+    private boolean isDivParagraph(Element e) {
         String tag = e.normalName();
         if (!tag.equals("div") && !tag.equals("section")) {
             return false;
@@ -296,12 +300,12 @@ public final class Extractor {
         return true;
     }
 
-    private static boolean isInlineLink(Element a) {
+    private boolean isInlineLink(Element a) {
         return a.childrenSize() == 0 || a.select("div, p, img, ul, h1, h2, h3, h4").isEmpty();
     }
 
     /** Text of the direct text nodes and inline children: what a browser would show as an anonymous paragraph. */
-    private static String ownInlineText(Element e) {
+    private String ownInlineText(Element e) {
         StringBuilder sb = new StringBuilder();
         for (Node child : e.childNodes()) {
             if (child instanceof TextNode t) {
@@ -313,7 +317,7 @@ public final class Extractor {
         return sb.toString().strip();
     }
 
-    private static double initialScore(Element e, boolean useHints) {
+    private double initialScore(Element e, boolean useHints) {
         double score = switch (e.normalName()) {
             case "div", "article", "main" -> 5;
             case "pre", "td", "blockquote" -> 3;
@@ -335,7 +339,7 @@ public final class Extractor {
      * The best-scoring container, moved up when several near-best candidates share an ancestor (the
      * article is split over sibling blocks) or when its parent scores at least as well.
      */
-    private static Element pickCandidate(Element body, Map<Element, Double> scores) {
+    private Element pickCandidate(Element body, Map<Element, Double> scores) {
         if (scores.isEmpty()) {
             return body;
         }
@@ -394,7 +398,7 @@ public final class Extractor {
      * good score of their own, a long paragraph with few links, a short one that ends a sentence, or
      * anything textual sandwiched between two joined siblings.
      */
-    private static Element joinSiblings(Element top, Map<Element, Double> scores) {
+    private Element joinSiblings(Element top, Map<Element, Double> scores) {
         Element content = new Element("div");
         Element parent = top.parent();
         if (parent == null || top.normalName().equals("body")) {
@@ -454,7 +458,7 @@ public final class Extractor {
      * images or inputs, bylines and date lines, the title repeated as a heading, and empty blocks.
      * Code blocks and data tables are never judged.
      */
-    private static void cleanContent(Element content, String title, boolean useHints) {
+    private void cleanContent(Element content, String title, boolean useHints) {
         Deque<Element> stack = new ArrayDeque<>();
         stack.push(content);
         while (!stack.isEmpty()) {
@@ -478,7 +482,7 @@ public final class Extractor {
         }
     }
 
-    private static boolean isClutter(Element e, boolean useHints) {
+    private boolean isClutter(Element e, boolean useHints) {
         String tag = e.normalName();
         if (isProtected(e)) {
             return false;
@@ -528,7 +532,7 @@ public final class Extractor {
     }
 
     /** Code, preformatted text, maths and data tables are content however short they are. */
-    private static boolean isProtected(Element e) {
+    private boolean isProtected(Element e) {
         String tag = e.normalName();
         if (tag.equals("pre") || tag.equals("code") || tag.equals("math") || tag.equals("figure")
                 && !e.select("pre, code, img, table").isEmpty()) {
@@ -538,12 +542,12 @@ public final class Extractor {
             return isDataTable(e);
         }
         return (tag.equals("div") || tag.equals("section")) && !e.select("pre, table").isEmpty()
-                && e.select("pre").size() + e.select("table").stream().filter(Extractor::isDataTable).count() > 0
+                && e.select("pre").size() + e.select("table").stream().filter(this::isDataTable).count() > 0
                 && !Words.of(e).boilerplate();
     }
 
     /** A table of data rather than layout: headers, a caption, or a regular grid of short cells. */
-    private static boolean isDataTable(Element table) {
+    private boolean isDataTable(Element table) {
         if ("presentation".equals(table.attr("role")) || "0".equals(table.attr("datatable"))) {
             return false;
         }
@@ -561,7 +565,7 @@ public final class Extractor {
         return rows >= 3 && columns >= 2;
     }
 
-    private static boolean isByline(Element e) {
+    private boolean isByline(Element e) {
         return "author".equalsIgnoreCase(e.attr("rel")) || e.attr("itemprop").toLowerCase(Locale.ROOT).contains("author");
     }
 
@@ -569,7 +573,7 @@ public final class Extractor {
      * Captions marked only by a class ({@code <div class="caption">}, {@code <span class="photo-credit">})
      * become {@code <figcaption>}, so every writer treats them alike.
      */
-    private static void markCaptions(Element content) {
+    private void markCaptions(Element content) {
         for (Element e : content.select("div, span, p, small")) {
             if (Words.of(e).any(Words.CAPTION) && textLength(e) < 400 && e.select("p, div").size() <= 1) {
                 e.tagName("figcaption");
@@ -581,7 +585,7 @@ public final class Extractor {
      * An {@code <article>} inside the article is a card: a related post, a teaser, a promoted story.
      * Kept only when it holds most of the text (themes that nest the real post in a wrapper article).
      */
-    private static void removeTeasers(Element content) {
+    private void removeTeasers(Element content) {
         int total = textLength(content);
         for (Element inner : content.select("article article")) {
             if (inner.parent() != null && textLength(inner) < total / 3) {
@@ -594,7 +598,7 @@ public final class Extractor {
      * A caption repeated inside the content (a gallery showing each slide twice, thumbnails and all) is
      * kept once. Repeated paragraphs stay: recipes and menus legitimately say the same thing twice.
      */
-    private static void removeRepeatedCaptions(Element content) {
+    private void removeRepeatedCaptions(Element content) {
         Set<String> seen = new HashSet<>();
         for (Element caption : content.select("figcaption")) {
             String text = caption.text().strip();
@@ -605,7 +609,7 @@ public final class Extractor {
     }
 
     /** The title as the first heading of the content is already the result's title. */
-    private static void removeTitleHeading(Element content, String title) {
+    private void removeTitleHeading(Element content, String title) {
         for (Element h : content.select("h1, h2")) {
             if (h.normalName().equals("h1") || title != null && similar(h.text(), title)) {
                 h.remove();
@@ -613,7 +617,7 @@ public final class Extractor {
         }
     }
 
-    private static boolean similar(String a, String b) {
+    private boolean similar(String a, String b) {
         String x = a.strip().toLowerCase(Locale.ROOT), y = b.strip().toLowerCase(Locale.ROOT);
         return !x.isEmpty() && (x.equals(y) || y.startsWith(x) && x.length() > y.length() * 0.6);
     }
@@ -628,7 +632,7 @@ public final class Extractor {
      * class hints (Readability's relaxed retry), and finally the whole body. The longest of these that
      * is still mostly prose wins.
      */
-    private static Element fallback(Element original, Element scored, MetadataReader.Found found) {
+    private Element fallback(Element original, Element scored, MetadataReader.Found found) {
         Element best = scored;
         int bestLength = textLength(scored);
         String title = found.metadata().title();
@@ -636,7 +640,8 @@ public final class Extractor {
         for (String selector : List.of("[itemprop~=(?i)articleBody]", "article", "main", "[role=main]")) {
             Element copy = original.clone();
             removeBoilerplate(copy, false);
-            Element biggest = copy.select(selector).stream().max(Comparator.comparingInt(Extractor::textLength)).orElse(null);
+            forget();
+            Element biggest = copy.select(selector).stream().max(Comparator.comparingInt(this::textLength)).orElse(null);
             if (biggest != null) {
                 Element content = new Element("div");
                 content.appendChild(biggest);
@@ -667,12 +672,12 @@ public final class Extractor {
         return textLength(densest) > bestLength ? densest : best;
     }
 
-    private static boolean muchShorterThan(int length, String articleBody) {
+    private boolean muchShorterThan(int length, String articleBody) {
         return articleBody != null && articleBody.length() > 2 * length;
     }
 
     /** Plain text split into paragraphs on blank lines (or single newlines when there are none). */
-    private static Element paragraphs(String text) {
+    private Element paragraphs(String text) {
         Element content = new Element("div");
         String[] parts = text.contains("\n\n") ? text.split("\\n\\s*\\n") : text.split("\\n");
         for (String part : parts) {
@@ -692,9 +697,6 @@ public final class Extractor {
      * letter/digit boundaries and on camelCase humps, lower-cased.
      */
     record Words(Set<String> words) {
-
-        private static final Pattern SPLIT = Pattern.compile(
-                "[^\\p{L}\\p{N}]+|(?<=\\p{Ll})(?=\\p{Lu})|(?<=\\p{L})(?=\\p{N})|(?<=\\p{N})(?=\\p{L})");
 
         /** Words that mark page furniture and clutter; whole words only. */
         static final Set<String> NEGATIVE = Set.of(
@@ -746,21 +748,40 @@ public final class Extractor {
         }
 
         static Words of(Element e) {
-            String s = e.className() + " " + e.id();
-            if (s.isBlank()) {
+            String classes = e.className();
+            String id = e.id();
+            if (classes.isEmpty() && id.isEmpty()) {
                 return new Words(Set.of());
             }
             Set<String> words = new HashSet<>();
-            for (String w : SPLIT.split(s)) {
-                if (!w.isEmpty()) {
-                    String word = w.toLowerCase(Locale.ROOT);
-                    words.add(word);
-                    if (word.length() >= 5 && !VOCABULARY.contains(word)) {
-                        segment(word, words);
-                    }
+            split(classes, words);
+            split(id, words);
+            return new Words(words);
+        }
+
+        /** Splits on anything not a letter or digit, on letter/digit boundaries and before camelCase humps. */
+        private static void split(String s, Set<String> out) {
+            int start = -1;
+            for (int i = 0; i <= s.length(); i++) {
+                char c = i < s.length() ? s.charAt(i) : ' ';
+                boolean part = Character.isLetterOrDigit(c);
+                boolean boundary = !part || start >= 0 && i > start && (
+                        Character.isUpperCase(c) && Character.isLowerCase(s.charAt(i - 1))
+                        || Character.isDigit(c) != Character.isDigit(s.charAt(i - 1)));
+                if (boundary && start >= 0) {
+                    add(s.substring(start, i).toLowerCase(Locale.ROOT), out);
+                    start = -1;
+                }
+                if (part && start < 0) {
+                    start = i;
                 }
             }
-            return new Words(words);
+        }
+
+        private static void add(String word, Set<String> out) {
+            if (out.add(word) && word.length() >= 5 && !VOCABULARY.contains(word)) {
+                segment(word, out);
+            }
         }
 
         /**
@@ -820,37 +841,77 @@ public final class Extractor {
         }
     }
 
-    /** Length of the element's text with runs of white space counted once. */
-    static int textLength(Element e) {
-        int[] length = {0};
-        boolean[] space = {true};
-        e.traverse((node, depth) -> {
-            if (node instanceof TextNode t) {
-                String s = t.getWholeText();
-                for (int i = 0; i < s.length(); i++) {
-                    boolean ws = Character.isWhitespace(s.charAt(i));
-                    if (!ws || !space[0]) {
-                        length[0]++;
-                    }
-                    space[0] = ws;
+    /**
+     * Text length (white-space runs counted once) and link-text length of every element of a subtree,
+     * measured in one walk and remembered until the tree changes (see {@link #forget}).
+     */
+    private final Map<Element, double[]> measured = new IdentityHashMap<>();
+
+    private double[] measure(Element root) {
+        double[] known = measured.get(root);
+        if (known != null) {
+            return known;
+        }
+        Deque<double[]> open = new ArrayDeque<>();
+        NodeTraversor.traverse(new NodeVisitor() {
+            @Override
+            public void head(Node node, int depth) {
+                if (node instanceof Element) {
+                    open.push(new double[2]);
+                } else if (node instanceof TextNode t && !open.isEmpty()) {
+                    open.peek()[0] += collapsedLength(t.getWholeText());
                 }
             }
-        });
-        return length[0];
+
+            @Override
+            public void tail(Node node, int depth) {
+                if (node instanceof Element e) {
+                    double[] m = open.pop();
+                    if (e.normalName().equals("a")) {
+                        String href = e.attr("href");
+                        m[1] = m[0] * (href.startsWith("#") && href.length() > 1 ? 0.3 : 1);
+                    }
+                    measured.put(e, m);
+                    if (!open.isEmpty()) {
+                        open.peek()[0] += m[0];
+                        open.peek()[1] += m[1];
+                    }
+                }
+            }
+        }, root);
+        return measured.get(root);
+    }
+
+    /** Drops remembered measures: called after the tree was pruned. */
+    private void forget() {
+        measured.clear();
+    }
+
+    /** Non-space characters plus one for each run of white space that precedes one. */
+    private static int collapsedLength(String s) {
+        int length = 0;
+        boolean space = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f') {
+                space = true;
+            } else {
+                length += space ? 2 : 1;
+                space = false;
+            }
+        }
+        return length;
+    }
+
+    /** Length of the element's text with runs of white space counted once. */
+    int textLength(Element e) {
+        return (int) measure(e)[0];
     }
 
     /** Share of the element's text that sits inside links; in-page {@code #} links count a third. */
-    static double linkDensity(Element e) {
-        int total = textLength(e);
-        if (total == 0) {
-            return 0;
-        }
-        double links = 0;
-        for (Element a : e.select("a")) {
-            String href = a.attr("href");
-            links += textLength(a) * (href.startsWith("#") && href.length() > 1 ? 0.3 : 1);
-        }
-        return Math.min(1, links / total);
+    double linkDensity(Element e) {
+        double[] m = measure(e);
+        return m[0] == 0 ? 0 : Math.min(1, m[1] / m[0]);
     }
 
     private static final Pattern COMMA = Pattern.compile("[,，、،]");
@@ -864,7 +925,7 @@ public final class Extractor {
         return n;
     }
 
-    private static boolean isAncestor(Element ancestor, Element e) {
+    private boolean isAncestor(Element ancestor, Element e) {
         for (Element p = e.parent(); p != null; p = p.parent()) {
             if (p == ancestor) {
                 return true;
@@ -873,7 +934,7 @@ public final class Extractor {
         return false;
     }
 
-    private static boolean hasAncestor(Element e, String tag) {
+    private boolean hasAncestor(Element e, String tag) {
         for (Element p = e.parent(); p != null; p = p.parent()) {
             if (p.normalName().equals(tag)) {
                 return true;
