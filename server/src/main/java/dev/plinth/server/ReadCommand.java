@@ -1,16 +1,283 @@
 package dev.plinth.server;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.plinth.reader.Options;
+import dev.plinth.reader.Page;
+import dev.plinth.reader.Reader;
+import dev.plinth.reader.ReaderException;
+import dev.plinth.reader.Request;
+import dev.plinth.reader.Result;
+import dev.plinth.reader.fetch.Charsets;
+import dev.plinth.reader.fetch.Fetcher;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.zip.GZIPInputStream;
 
-/** {@code plinth read}: pages to Markdown on the command line. (Skeleton.) */
-@Command(name = "read", description = "Read URLs or HTML files and print their content as Markdown.")
+/**
+ * {@code plinth read <url|file>…}: pages to Markdown (or text, HTML, JSON) on the command line.
+ *
+ * <p>Inputs are URLs (fetched behind the SSRF guard), HTML files ({@code .html}, {@code .htm},
+ * optionally gzipped; charset detected as the fetcher detects it) and PDF files. They are read a few
+ * at a time in one JVM; results go to stdout in input order (several inputs separated by a
+ * {@code ==> input <==} line, or one JSON object per line) or, with {@code --out}, one file each. An
+ * input that fails prints {@code plinth: <input>: <reason>} on stderr and the rest carry on; the exit
+ * status is 1 when any failed.
+ */
+@Command(name = "read", mixinStandardHelpOptions = true,
+        description = "Read URLs, HTML or PDF files and print their content as Markdown.")
 final class ReadCommand implements Callable<Integer> {
 
+    /** What {@code --format} accepts. */
+    enum Format {
+        content("md"), markdown("md"), text("txt"), html("html"), json("json");
+
+        final String extension;
+
+        Format(String extension) {
+            this.extension = extension;
+        }
+    }
+
+    /** Local files are the user's own, but still not read without bound. */
+    private static final long MAX_FILE_BYTES = 256L << 20;
+    private static final int PARALLEL = 4;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Parameters(arity = "1..*", paramLabel = "INPUT", description = "URLs, .html/.htm/.html.gz files or .pdf files.")
+    List<String> inputs;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "content",
+            description = "content (main content as Markdown, default), markdown (whole page), text, html, json.")
+    Format format;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Write <name>.<md|txt|html|json> files here instead of stdout.")
+    Path out;
+
+    @Option(names = "--selector", paramLabel = "CSS", description = "Only what these CSS selectors match (repeatable).")
+    List<String> selectors = List.of();
+
+    @Option(names = "--remove", paramLabel = "CSS", description = "Remove what these CSS selectors match first (repeatable).")
+    List<String> removals = List.of();
+
+    @Option(names = "--pages", paramLabel = "RANGE", description = "PDF pages, e.g. 3 or 2-5 (default: all).")
+    String pages;
+
+    @Option(names = "--allow-private-network",
+            description = "Let URLs reach private and loopback addresses (default: $PLINTH_ALLOW_PRIVATE_NETWORK).")
+    boolean allowPrivateNetwork;
+
+    /** One input's outcome: the text to emit, or why it failed. */
+    private record Outcome(String input, String output, String error) {}
+
     @Override
-    public Integer call() {
-        System.err.println("plinth read: not implemented yet");
-        return 1;
+    public Integer call() throws IOException {
+        PrintStream stdout = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+        PrintStream stderr = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        if (out != null) {
+            Files.createDirectories(out);
+        }
+        Options options = options();
+        boolean allowPrivate = allowPrivateNetwork || isTrue(System.getenv("PLINTH_ALLOW_PRIVATE_NETWORK"));
+        Set<String> usedNames = new HashSet<>();
+        int failed = 0;
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL, inputs.size()));
+        try (Reader reader = new Reader(new Fetcher(Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(allowPrivate)));
+             Progress progress = Progress.to(stderr, "read", inputs.size(),
+                inputs.size() > 1 && Progress.stderrIsTerminal())) {
+            List<Future<Outcome>> futures = new ArrayList<>();
+            for (String input : inputs) {
+                futures.add(pool.submit(() -> readOne(reader, input, options)));
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                Outcome outcome = await(futures.get(i), inputs.get(i));
+                if (outcome.error != null) {
+                    failed++;
+                    progress.println("plinth: " + outcome.input + ": " + outcome.error);
+                } else if (out != null) {
+                    Path file = out.resolve(uniqueName(outcome.input, usedNames) + "." + format.extension);
+                    Files.writeString(file, outcome.output, StandardCharsets.UTF_8);
+                } else {
+                    emit(stdout, outcome, i);
+                }
+                progress.advance(1);
+            }
+        } finally {
+            pool.shutdownNow();
+            stdout.flush();
+        }
+        return failed == 0 ? 0 : 1;
+    }
+
+    private Options options() {
+        Options.Format respondWith = switch (format) {
+            case markdown -> Options.Format.MARKDOWN;
+            case text -> Options.Format.TEXT;
+            case html -> Options.Format.HTML;
+            case content, json -> Options.Format.CONTENT;
+        };
+        return Options.builder()
+                .respondWith(respondWith)
+                .targetSelector(selectors)
+                .removeSelector(removals)
+                .pages(pages)
+                .withLinksSummary(format == Format.json)
+                .withImagesSummary(format == Format.json)
+                .build();
+    }
+
+    /** Reads one input; every failure becomes a one-line reason, never a stack trace. */
+    private Outcome readOne(Reader reader, String input, Options options) {
+        try {
+            Result result = read(reader, input, options);
+            String output = format == Format.json
+                    ? JSON.writeValueAsString(ReaderOutput.data(result, options, null))
+                    : result.content();
+            return new Outcome(input, output, null);
+        } catch (ReaderException e) {
+            return new Outcome(input, null, e.getMessage());
+        } catch (NoSuchFileException e) {
+            return new Outcome(input, null, "no such file");
+        } catch (IOException e) {
+            return new Outcome(input, null, "cannot read: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        } catch (RuntimeException e) {
+            return new Outcome(input, null, "internal error: " + e);
+        }
+    }
+
+    private static Result read(Reader reader, String input, Options options) throws ReaderException, IOException {
+        if (isUrl(input)) {
+            URI url;
+            try {
+                url = new URI(input.strip());
+            } catch (java.net.URISyntaxException e) {
+                throw new ReaderException(ReaderException.Kind.BAD_OPTION, "not a valid URL: " + e.getReason());
+            }
+            return reader.read(Request.of(url, options));
+        }
+        Path file = Path.of(input);
+        if (!Files.exists(file)) {
+            throw new NoSuchFileException(input);
+        }
+        if (Files.isDirectory(file)) {
+            throw new IOException("is a directory");
+        }
+        if (Files.size(file) > MAX_FILE_BYTES) {
+            throw new IOException("larger than " + (MAX_FILE_BYTES >> 20) + " MiB");
+        }
+        URI base = file.toAbsolutePath().toUri();
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        byte[] bytes = name.endsWith(".gz") ? gunzip(file) : Files.readAllBytes(file);
+        if (name.endsWith(".pdf") || startsWith(bytes, "%PDF-")) {
+            return reader.read(Request.ofPdf(bytes, base, options));
+        }
+        Page page = Charsets.page(base, bytes, null);
+        return reader.convert(page, options);
+    }
+
+    private static byte[] gunzip(Path file) throws IOException {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+            byte[] bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
+            if (bytes.length > MAX_FILE_BYTES) {
+                throw new IOException("decompresses to more than " + (MAX_FILE_BYTES >> 20) + " MiB");
+            }
+            return bytes;
+        }
+    }
+
+    private void emit(PrintStream stdout, Outcome outcome, int index) {
+        if (format == Format.json) {
+            stdout.println(outcome.output); // one JSON object per line: JSON Lines for several inputs
+        } else {
+            if (inputs.size() > 1) {
+                stdout.print((index > 0 ? "\n" : "") + "==> " + outcome.input + " <==\n\n");
+            }
+            stdout.print(outcome.output);
+            if (!outcome.output.endsWith("\n")) {
+                stdout.print('\n');
+            }
+        }
+        stdout.flush();
+    }
+
+    private static Outcome await(Future<Outcome> future, String input) {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            return new Outcome(input, null, "internal error: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Outcome(input, null, "interrupted");
+        }
+    }
+
+    /** The output file name: a file's name without its HTML/PDF extension, or a slug of a URL's host and path. */
+    static String baseName(String input) {
+        if (isUrl(input)) {
+            URI url = URI.create(input.strip());
+            String slug = (url.getHost() == null ? "" : url.getHost()) + (url.getPath() == null ? "" : url.getPath());
+            slug = slug.replaceAll("[^A-Za-z0-9._-]+", "-").replaceAll("-{2,}", "-").replaceAll("^[-.]+|[-.]+$", "");
+            slug = slug.replaceAll("\\.(html?|php|aspx?)$", "");
+            return slug.isEmpty() ? "page" : slug.length() > 120 ? slug.substring(0, 120) : slug;
+        }
+        String name = Path.of(input).getFileName().toString();
+        String lower = name.toLowerCase(Locale.ROOT);
+        for (String extension : List.of(".html.gz", ".htm.gz", ".html", ".htm", ".pdf")) {
+            if (lower.endsWith(extension) && lower.length() > extension.length()) {
+                return name.substring(0, name.length() - extension.length());
+            }
+        }
+        return name;
+    }
+
+    /** {@link #baseName}, with {@code -2}, {@code -3}… when two inputs would write the same file. */
+    private static String uniqueName(String input, Set<String> used) {
+        String base = baseName(input);
+        String name = base;
+        for (int n = 2; !used.add(name.toLowerCase(Locale.ROOT)); n++) {
+            name = base + "-" + n;
+        }
+        return name;
+    }
+
+    /** Anything with a scheme is a URL (the guard refuses the ones that are not http/https). */
+    private static boolean isUrl(String input) {
+        return input.strip().matches("(?i)[a-z][a-z0-9+.-]*://.*");
+    }
+
+    private static boolean startsWith(byte[] bytes, String prefix) {
+        if (bytes.length < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if (bytes[i] != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isTrue(String value) {
+        return value != null && Set.of("true", "1", "yes").contains(value.strip().toLowerCase(Locale.ROOT));
     }
 }

@@ -1,0 +1,199 @@
+package dev.plinth.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReadCommandTest {
+
+    private static final String ARTICLE = """
+            <!doctype html><html lang="en"><head><title>Tides of the North Sea</title>
+            <meta name="description" content="How tides shape the coast."></head>
+            <body><nav><a href="/">Home</a> | <a href="/about">About</a></nav>
+            <article><h1>Tides of the North Sea</h1>
+            <p>The North Sea has two tides a day, and along the Dutch coast the difference between high and low
+            water is often more than two metres. Fishermen have planned their days around it for centuries.</p>
+            <p>Storm surges are the danger: when a north-westerly gale pushes water into the narrowing basin, the sea
+            rises far above the forecast tide, as it did in the disastrous flood of 1953.</p>
+            <p class="note">Read more in the <a href="/archive">archive</a>.</p>
+            </article><footer>Copyright 2024 Coastal Weekly</footer></body></html>
+            """;
+
+    private static final String RUSSIAN = "Вчера в Москве прошло заседание правительства, на котором обсуждались "
+            + "вопросы развития транспортной инфраструктуры и модернизации железнодорожного сообщения.";
+
+    private static HttpServer server;
+    private static String base;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/news/tides.html", exchange -> {
+            byte[] body = ARTICLE.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        base = "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop(0);
+    }
+
+    /** What one run printed and returned. */
+    private record Run(int exit, String out, String err) {}
+
+    private static synchronized Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int exit = Main.run(args);
+            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void printsMainContentOfAnHtmlFileAsMarkdown() throws IOException {
+        Path page = Files.writeString(dir.resolve("tides.html"), ARTICLE);
+        Run run = run("read", page.toString());
+        assertEquals(0, run.exit, run.err);
+        assertTrue(run.out.contains("two tides a day"), run.out);
+        assertTrue(run.out.contains("Storm surges are the danger"), run.out);
+        assertFalse(run.out.contains("Copyright 2024"), "boilerplate left out: " + run.out);
+        assertEquals("", run.err);
+    }
+
+    @Test
+    void writesOneFilePerInputAndReportsTheBadOnes() throws IOException {
+        Path out = dir.resolve("out");
+        Path plain = Files.writeString(dir.resolve("tides.html"), ARTICLE);
+        Path gz = dir.resolve("russian.html.gz");
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            // windows-1251 with no declaration: the sniffer has to find it
+            o.write(("<html><head><title>Новости</title></head><body><article><p>" + RUSSIAN + "</p><p>" + RUSSIAN
+                    + "</p></article></body></html>").getBytes(Charset.forName("windows-1251")));
+        }
+        Path missing = dir.resolve("missing.html");
+        Run run = run("read", "--out", out.toString(), plain.toString(), missing.toString(), gz.toString(),
+                "--allow-private-network", base + "/news/tides.html");
+
+        assertEquals(1, run.exit);
+        assertEquals("plinth: " + missing + ": no such file", run.err.strip());
+        assertTrue(Files.readString(out.resolve("tides.md")).contains("two tides a day"));
+        assertTrue(Files.readString(out.resolve("russian.md")).contains(RUSSIAN));
+        assertTrue(Files.readString(out.resolve("127.0.0.1-news-tides.md")).contains("Storm surges"));
+        assertEquals("", run.out, "nothing on stdout with --out");
+    }
+
+    @Test
+    void blockedAndUnreachableUrlsAreOneLineErrors() throws IOException {
+        Path page = Files.writeString(dir.resolve("ok.html"), ARTICLE);
+        String blocked = base + "/news/tides.html";
+        String refused = "http://127.0.0.1:1/";
+        Run run = run("read", blocked, page.toString(), "ftp://example.com/x");
+        assertEquals(1, run.exit);
+        String[] lines = run.err.strip().split("\n");
+        assertEquals(2, lines.length, run.err);
+        assertTrue(lines[0].startsWith("plinth: " + blocked + ": ") && lines[0].contains("127.0.0.1"), lines[0]);
+        assertTrue(lines[1].startsWith("plinth: ftp://example.com/x: "), lines[1]);
+        assertTrue(run.out.contains("two tides a day"), "the good input is still read");
+
+        Run unreachable = run("read", "--allow-private-network", refused);
+        assertEquals(1, unreachable.exit);
+        assertTrue(unreachable.err.startsWith("plinth: " + refused + ": cannot fetch"), unreachable.err);
+        assertFalse(unreachable.err.contains("\tat "), "no stack trace");
+    }
+
+    @Test
+    void separatesSeveralInputsOnStdout() throws IOException {
+        Path a = Files.writeString(dir.resolve("a.html"), ARTICLE);
+        Path b = Files.writeString(dir.resolve("b.htm"), ARTICLE.replace("North Sea", "Baltic"));
+        Run run = run("read", a.toString(), b.toString());
+        assertEquals(0, run.exit, run.err);
+        int first = run.out.indexOf("==> " + a + " <==");
+        int second = run.out.indexOf("==> " + b + " <==");
+        assertTrue(first == 0 && second > first, run.out);
+        assertTrue(run.out.substring(second).contains("Baltic"));
+    }
+
+    @Test
+    void jsonCarriesTheDataObject() throws IOException {
+        Run run = run("read", "--format", "json", "--allow-private-network", base + "/news/tides.html");
+        assertEquals(0, run.exit, run.err);
+        JsonNode data = new ObjectMapper().readTree(run.out);
+        assertEquals("Tides of the North Sea", data.get("title").asText());
+        assertEquals("How tides shape the coast.", data.get("description").asText());
+        assertEquals(base + "/news/tides.html", data.get("url").asText());
+        assertTrue(data.get("content").asText().contains("two tides a day"));
+        assertTrue(data.get("usage").get("tokens").asInt() > 20);
+        assertTrue(data.get("links").toString().contains(base + "/archive"), data.toString());
+    }
+
+    @Test
+    void formatsSelectorsAndRemovals() throws IOException {
+        Path page = Files.writeString(dir.resolve("tides.html"), ARTICLE);
+        Run text = run("read", "--format", "text", "--selector", "article p", "--remove", ".note", page.toString());
+        assertEquals(0, text.exit, text.err);
+        assertTrue(text.out.contains("two tides a day"));
+        assertFalse(text.out.contains("Read more"), text.out);
+        assertFalse(text.out.contains("#"), "plain text has no Markdown headings: " + text.out);
+
+        Run html = run("read", "--format", "html", page.toString());
+        assertTrue(html.out.contains("<p>"), html.out);
+
+        Path out = dir.resolve("formats");
+        run("read", "--format", "markdown", "--out", out.toString(), page.toString());
+        String whole = Files.readString(out.resolve("tides.md"));
+        assertTrue(whole.contains("Home") && whole.contains("Copyright 2024"), "markdown is the whole page: " + whole);
+    }
+
+    @Test
+    void badFormatIsAUsageError() {
+        Run run = run("read", "--format", "yaml", "x.html");
+        assertEquals(2, run.exit);
+    }
+
+    @Test
+    void namesOutputsAfterFilesAndUrls() {
+        assertEquals("page", ReadCommand.baseName("/tmp/x/page.html.gz"));
+        assertEquals("Report.v2", ReadCommand.baseName("Report.v2.HTML"));
+        assertEquals("doc", ReadCommand.baseName("doc.pdf"));
+        assertEquals("example.com-blog-2024-post", ReadCommand.baseName("https://example.com/blog/2024/post.html?x=1"));
+        assertEquals("example.com", ReadCommand.baseName("https://example.com/"));
+    }
+}
