@@ -950,7 +950,8 @@ public final class MarkdownWriter {
             return "";
         }
         String href = url(a, "href");
-        if (href == null || href.toLowerCase(Locale.ROOT).startsWith("javascript:")
+        // "#" and javascript: links are buttons dressed as links; their text is all that means anything.
+        if (href == null || a.attr("href").strip().equals("#") || href.toLowerCase(Locale.ROOT).startsWith("javascript:")
                 || o.links() == MarkdownOptions.Links.TEXT || o.linkStyle() == MarkdownOptions.LinkStyle.DISCARDED) {
             return content;
         }
