@@ -66,6 +66,12 @@ public final class Reader implements AutoCloseable {
         return convert(page, page.url(), options, List.of(), null);
     }
 
+    /**
+     * Loads {@code url} with the engine {@code options} ask for. {@code AUTO} fetches directly and
+     * renders in the browser only when the HTML looks script-rendered ({@link ScriptRendered}),
+     * within what is left of the same deadline; if the browser then fails, the page as served is
+     * read, with a warning.
+     */
     private Result load(URI url, Options options) throws ReaderException {
         if (options.needsBrowser()) {
             if (renderer == null) {
@@ -75,8 +81,29 @@ public final class Reader implements AutoCloseable {
             Renderer.Rendering rendering = renderer.render(url, options);
             return convert(rendering.page(), url, options, rendering.warnings(), rendering.screenshot());
         }
+        long start = System.nanoTime();
         Page page = fetcher.fetch(url, options);
-        return convert(page, url, options, List.of(), null);
+        if (options.engine() != Options.Engine.AUTO || renderer == null || page.status() >= 400
+                || !isHtml(page) || !ScriptRendered.looksSo(page)) {
+            return convert(page, url, options, List.of(), null);
+        }
+        java.time.Duration budget = options.timeout() != null ? options.timeout() : fetcher.settings().timeout();
+        java.time.Duration left = budget.minusNanos(System.nanoTime() - start);
+        if (left.toMillis() < 1000) {
+            return convert(page, url, options,
+                    List.of("The page looks script-rendered, but too little time was left to render it"), null);
+        }
+        try {
+            Renderer.Rendering rendering = renderer.render(url, options.toBuilder().timeout(left).build());
+            return convert(rendering.page(), url, options, rendering.warnings(), rendering.screenshot());
+        } catch (ReaderException e) {
+            if (e.kind() == ReaderException.Kind.BLOCKED || e.kind() == ReaderException.Kind.BAD_OPTION) {
+                throw e;
+            }
+            return convert(page, url, options,
+                    List.of("The page looks script-rendered, but the browser failed (" + e.getMessage()
+                            + "); this is the page as served"), null);
+        }
     }
 
     private Result convert(Page page, URI requested, Options options, List<String> warnings, byte[] screenshot)
@@ -86,7 +113,7 @@ public final class Reader implements AutoCloseable {
             warn.add("Target URL returned error " + page.status());
         }
         String type = page.contentType();
-        if (type.equals("application/pdf") || type.isEmpty() && isPdf(page.body())) {
+        if (type.equals("application/pdf") || type.equals("application/x-pdf") || isPdf(page.body())) {
             return readPdf(page.body(), page.url(), options);
         }
         if (!isHtml(page)) {
