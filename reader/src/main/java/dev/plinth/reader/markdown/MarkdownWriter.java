@@ -914,20 +914,17 @@ public final class MarkdownWriter {
         } else if (isMathScript(e)) {
             tex = e.dataNodes().stream().map(DataNode::getWholeData).reduce("", String::concat);
             display = e.attr("type").toLowerCase(Locale.ROOT).contains("mode=display");
-        } else if (e.hasClass("katex") || e.hasClass("katex-display")) {
-            Element annotation = e.selectFirst("annotation[encoding=application/x-tex]");
-            tex = annotation == null ? null : annotation.wholeText();
-            display = e.hasClass("katex-display") || e.parent() != null && e.parent().hasClass("katex-display");
         } else {
             Element math = e.normalName().equals("math") ? e : e.selectFirst("math");
             if (math != null) {
                 tex = math.attr("alttext");
                 if (tex.isBlank()) {
                     Element annotation = math.selectFirst("annotation[encoding~=(?i)^(application/x-tex|tex)$]");
-                    tex = annotation != null ? annotation.wholeText() : math.text();
+                    tex = annotation != null ? annotation.wholeText() : MathMl.toTex(math);
                 }
                 display = math.attr("display").equalsIgnoreCase("block") || e.attr("display").equals("true");
             }
+            display |= e.hasClass("katex-display") || e.parent() != null && e.parent().hasClass("katex-display");
         }
         if (tex == null || tex.isBlank()) {
             return;

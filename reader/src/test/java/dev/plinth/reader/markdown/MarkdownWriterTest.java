@@ -378,6 +378,14 @@ class MarkdownWriterTest {
                 + "<annotation encoding='application/x-tex'>\\frac{a}{b}</annotation></semantics></math>"));
     }
 
+    @Test
+    void convertsPlainMathMlToTex() {
+        String html = "<math><mrow><msup><mi>x</mi><mn>2</mn></msup><mo>+</mo><mfrac><mn>1</mn><msqrt><mi>y</mi></msqrt></mfrac>"
+                + "<mo>\u2264</mo><munderover><mo>\u2211</mo><mrow><mi>i</mi><mo>=</mo><mn>1</mn></mrow><mi>n</mi></munderover>"
+                + "<mi>sin</mi><mo>\u2061</mo><mi>i</mi></mrow></math>";
+        assertEquals("$x^{2}+\\frac{1}{\\sqrt{y}}\\le \\sum_{i=1}^{n}\\sin i$", md(html));
+    }
+
     // Robustness
 
     @Test
