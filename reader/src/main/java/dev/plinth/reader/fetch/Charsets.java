@@ -93,10 +93,21 @@ public final class Charsets {
         if (declared == null) {
             declared = fromMeta(body);
         }
-        if (declared != null) {
-            return isLatin1Family(declared) && isMultiByteUtf8(body) ? StandardCharsets.UTF_8 : declared;
+        if (declared == null) {
+            return sniff(body);
         }
-        return sniff(body);
+        if (isLatin1Family(declared) && isMultiByteUtf8(body)) {
+            return StandardCharsets.UTF_8;
+        }
+        if (declared.equals(StandardCharsets.UTF_8) && mostlyMalformedUtf8(body)) {
+            // A page labelled UTF-8 whose bytes mostly are not: a stale template header over a legacy
+            // page. Trust a confident sniff over the label; otherwise keep the label.
+            Candidate guess = bestGuess(body);
+            if (guess != null && guess.score >= 0.6) {
+                return guess.charset;
+            }
+        }
+        return declared;
     }
 
     /**
@@ -200,9 +211,37 @@ public final class Charsets {
 
     /** Guesses the charset of undeclared {@code body}; see the class notes. */
     static Charset sniff(byte[] body) {
-        byte[] sample = body.length <= SNIFF_BYTES ? body : trimToCharBoundary(Arrays.copyOf(body, SNIFF_BYTES));
-        if (isAscii(sample) || isUtf8(sample)) {
+        byte[] sample = sample(body);
+        if (sample == null || isUtf8(sample)) {
             return StandardCharsets.UTF_8;
+        }
+        Candidate best = bestGuess(body);
+        return best != null && best.score > 0.2 ? best.charset : WINDOWS_1252;
+    }
+
+    /**
+     * Up to 64 KiB of {@code body} from its first non-ASCII byte, cut at a UTF-8 character boundary;
+     * null when the body is all ASCII. Starting there matters: a page can carry 100 KiB of ASCII
+     * scripts in its head before the first word of text.
+     */
+    private static byte[] sample(byte[] body) {
+        int start = 0;
+        while (start < body.length && body[start] >= 0) {
+            start++;
+        }
+        if (start == body.length) {
+            return null;
+        }
+        int end = Math.min(body.length, start + SNIFF_BYTES);
+        byte[] sample = Arrays.copyOfRange(body, start, end);
+        return end == body.length ? sample : trimToCharBoundary(sample);
+    }
+
+    /** The best-scoring legacy charset for {@code body}, or null when nothing scores at all. */
+    private static Candidate bestGuess(byte[] body) {
+        byte[] sample = sample(body);
+        if (sample == null) {
+            return null;
         }
         List<Candidate> candidates = List.of(
                 new Candidate(GB18030, gbk(sample)),
@@ -214,11 +253,32 @@ public final class Charsets {
                 new Candidate(KOI8_R, singleByte(sample, KOI8_R)));
         Candidate best = null;
         for (Candidate c : candidates) {
-            if (best == null || c.score > best.score) {
+            if (c.score > 0 && (best == null || c.score > best.score)) {
                 best = c;
             }
         }
-        return best.score > 0.2 ? best.charset : WINDOWS_1252;
+        return best;
+    }
+
+    /** True when over a fifth of the non-ASCII characters of {@code body} read as UTF-8 are malformed. */
+    private static boolean mostlyMalformedUtf8(byte[] body) {
+        byte[] sample = sample(body);
+        if (sample == null) {
+            return false;
+        }
+        String text = new String(sample, StandardCharsets.UTF_8);
+        int nonAscii = 0;
+        int malformed = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                nonAscii++;
+                if (c == '\uFFFD') {
+                    malformed++;
+                }
+            }
+        }
+        return malformed * 5 > nonAscii;
     }
 
     private record Candidate(Charset charset, double score) {}
@@ -452,15 +512,6 @@ public final class Charsets {
         return new String(b, charset);
     }
 
-    private static boolean isAscii(byte[] b) {
-        for (byte x : b) {
-            if (x < 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static boolean isUtf8(byte[] b) {
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -474,8 +525,8 @@ public final class Charsets {
 
     /** Valid UTF-8 that uses at least one multi-byte sequence. */
     private static boolean isMultiByteUtf8(byte[] body) {
-        byte[] sample = body.length <= SNIFF_BYTES ? body : trimToCharBoundary(Arrays.copyOf(body, SNIFF_BYTES));
-        return !isAscii(sample) && isUtf8(sample);
+        byte[] sample = sample(body);
+        return sample != null && isUtf8(sample);
     }
 
     /** Drops a UTF-8 sequence cut in half at the end of a sample so the cut is not read as an error. */

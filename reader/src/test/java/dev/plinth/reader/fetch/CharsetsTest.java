@@ -94,6 +94,15 @@ class CharsetsTest {
     }
 
     @Test
+    void utf8LabelOverALegacyBodyYieldsToAConfidentSniff() {
+        byte[] gbk = Samples.page(Samples.CHINESE_SIMPLIFIED, Charset.forName("GBK"));
+        assertEquals(Charset.forName("GB18030"), Charsets.detect(gbk, "text/html; charset=utf-8"));
+        byte[] utf8 = Samples.page(Samples.JAPANESE, StandardCharsets.UTF_8);
+        utf8[utf8.length / 2] = (byte) 0xFF; // one broken byte does not overturn the label
+        assertEquals(StandardCharsets.UTF_8, Charsets.detect(utf8, "text/html; charset=utf-8"));
+    }
+
+    @Test
     void pageOfFileStripsByteOrderMark() {
         byte[] body = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '<', 'p', '>', 'x'};
         var page = Charsets.page(URI.create("file:///tmp/a.html"), body, null);
