@@ -1,6 +1,7 @@
 package dev.plinth.bench;
 
 import dev.plinth.models.Catalog;
+import dev.plinth.models.ModelConfig;
 import dev.plinth.models.ModelRegistry;
 
 import java.io.IOException;
@@ -33,6 +34,28 @@ final class EmbeddingsModels {
             entry.install(Path.of(jar), dir);
         }
         return dir;
+    }
+
+    /**
+     * A copy of an installed model ({@code <name>-noprefix}, files linked) whose config has no task
+     * prefixes: for evaluating under MTEB's prompt-free STS protocol.
+     */
+    static void withoutPrefixes(String name) throws IOException {
+        Path dir = install();
+        Path from = dir.resolve(name);
+        Path to = dir.resolve(name + "-noprefix");
+        if (Files.isRegularFile(to.resolve(ModelRegistry.CONFIG_FILE))) return;
+        Files.createDirectories(to);
+        for (String f : List.of("model.onnx", "tokenizer.json")) {
+            if (!Files.exists(to.resolve(f))) Files.createSymbolicLink(to.resolve(f), from.resolve(f));
+        }
+        ModelConfig c;
+        try (var in = Files.newInputStream(from.resolve(ModelRegistry.CONFIG_FILE))) {
+            c = ModelConfig.read(in);
+        }
+        ModelConfig plain = new ModelConfig(name + "-noprefix", c.kind(), c.pooling(), c.normalize(), c.maxTokens(),
+                c.dimensions(), c.matryoshka(), java.util.Map.of(), null, null, c.lowercase(), c.quantized(), c.output());
+        Files.writeString(to.resolve(ModelRegistry.CONFIG_FILE), plain.toJson());
     }
 
     /** A registry over the installed folders (and the bundled models). */
