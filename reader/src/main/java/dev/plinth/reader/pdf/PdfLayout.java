@@ -385,7 +385,8 @@ final class PdfLayout {
                 }
             }
         }
-        return ratios.isEmpty() ? 1.2f : mode(ratios);
+        // Too few pairs say nothing about paragraphs; assume single spacing.
+        return ratios.values().stream().mapToInt(Integer::intValue).sum() < 5 ? 1.2f : mode(ratios);
     }
 
     // ---- Step 3: tables -------------------------------------------------------------------------------
