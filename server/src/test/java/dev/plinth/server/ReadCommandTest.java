@@ -3,6 +3,11 @@ package dev.plinth.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.font.PDType1Font;
+import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -180,6 +185,48 @@ class ReadCommandTest {
         run("read", "--format", "markdown", "--out", out.toString(), page.toString());
         String whole = Files.readString(out.resolve("tides.md"));
         assertTrue(whole.contains("Home") && whole.contains("Copyright 2024"), "markdown is the whole page: " + whole);
+    }
+
+    @Test
+    void readsPdfFiles() throws IOException {
+        Path pdf = dir.resolve("letter.pdf");
+        try (PDDocument doc = new PDDocument()) {
+            PDPage page = new PDPage();
+            doc.addPage(page);
+            try (PDPageContentStream content = new PDPageContentStream(doc, page)) {
+                content.beginText();
+                content.setFont(new PDType1Font(Standard14Fonts.FontName.HELVETICA), 12);
+                content.newLineAtOffset(72, 700);
+                content.showText("Harbour dues are payable on arrival.");
+                content.endText();
+            }
+            doc.save(pdf.toFile());
+        }
+        Path out = dir.resolve("pdf-out");
+        Run run = run("read", "--out", out.toString(), pdf.toString());
+        assertEquals(0, run.exit, run.err);
+        assertTrue(Files.readString(out.resolve("letter.md")).contains("Harbour dues are payable on arrival."));
+    }
+
+    @Test
+    void progressBarDrawsOnlyWhenEnabled() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        try (Progress progress = Progress.to(err, "read", 3, true)) {
+            progress.advance(1);
+            progress.println("plinth: x: no such file");
+            progress.advance(2);
+        }
+        String drawn = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(drawn.contains("\r") && drawn.contains("3/3 100%"), drawn);
+        assertTrue(drawn.contains("plinth: x: no such file\n"), drawn);
+
+        bytes.reset();
+        try (Progress quiet = Progress.to(err, "read", 3, false)) {
+            quiet.advance(3);
+            quiet.println("plinth: y: no such file");
+        }
+        assertEquals("plinth: y: no such file\n", bytes.toString(StandardCharsets.UTF_8).replace("\r\n", "\n"));
     }
 
     @Test
