@@ -484,25 +484,18 @@ public final class Extractor {
 
     private boolean isClutter(Element e, boolean useHints) {
         String tag = e.normalName();
-        if (isProtected(e)) {
-            return false;
-        }
         Words words = Words.of(e);
         int length = textLength(e);
-        if (useHints && words.boilerplate() && length < 500 + 5 * MIN_PARAGRAPH) {
-            return true;
-        }
-        if (useHints && words.byline() && length < 200) {
-            return true;
-        }
-        if (isByline(e) && length < 200) {
-            return true;
+        boolean marked = useHints && (words.boilerplate() && length < 500 + 5 * MIN_PARAGRAPH
+                || words.byline() && length < 200) || isByline(e) && length < 200;
+        if (marked) {
+            return !isProtected(e);
         }
         if (tag.equals("p") || tag.startsWith("h") && tag.length() == 2) {
             // A paragraph that is only links ("Read more: …", "Follow us on …") is navigation.
             return length > 0 && linkDensity(e) > 0.8 && length < 200;
         }
-        if (!JUDGED.contains(tag)) {
+        if (!JUDGED.contains(tag) || isWrapper(e) || isProtected(e)) {
             return false;
         }
         String text = e.text();
@@ -529,6 +522,19 @@ public final class Extractor {
                     && e.select("h1, h2, h3, h4, h5, h6").isEmpty()
                 || !list && weight < 25 && links > 0.3 && length < 2000
                 || weight >= 25 && links > 0.5;
+    }
+
+    /** A lone wrapper around one judged block is judged through that block (and deep nesting stays linear). */
+    private static boolean isWrapper(Element e) {
+        if (e.childrenSize() != 1 || !JUDGED.contains(e.child(0).normalName())) {
+            return false;
+        }
+        for (Node child : e.childNodes()) {
+            if (child instanceof TextNode t && !t.isBlank()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Code, preformatted text, maths and data tables are content however short they are. */
@@ -587,8 +593,8 @@ public final class Extractor {
      */
     private void removeTeasers(Element content) {
         int total = textLength(content);
-        for (Element inner : content.select("article article")) {
-            if (inner.parent() != null && textLength(inner) < total / 3) {
+        for (Element inner : content.select("article")) {
+            if (inner.parent() != null && hasAncestor(inner, "article") && textLength(inner) < total / 3) {
                 inner.remove();
             }
         }
@@ -669,7 +675,20 @@ public final class Extractor {
         Element relaxed = original.clone();
         removeBoilerplate(relaxed, false);
         Element densest = extractFrom(relaxed, title, false);
-        return textLength(densest) > bestLength ? densest : best;
+        if (textLength(densest) > bestLength) {
+            return densest;
+        }
+        if (bestLength > 0) {
+            return best;
+        }
+        // Nothing looks like an article (a page of fragments): all of its visible text beats nothing.
+        Element everything = original.clone();
+        removeBoilerplate(everything, false);
+        Element content = new Element("div");
+        for (Node child : new ArrayList<>(everything.childNodes())) {
+            content.appendChild(child);
+        }
+        return content;
     }
 
     private boolean muchShorterThan(int length, String articleBody) {
