@@ -90,18 +90,22 @@ final class Cdp implements AutoCloseable {
 
     /** Calls {@code method} and waits for its result until {@code deadline}. */
     JsonNode call(String sessionId, String method, Map<String, ?> params, Instant deadline) throws CdpException {
-        CompletableFuture<JsonNode> reply = send(sessionId, method, params);
+        return await(send(sessionId, method, params), deadline);
+    }
+
+    /** Waits for a reply from {@link #send} until {@code deadline}. */
+    static JsonNode await(CompletableFuture<JsonNode> reply, Instant deadline) throws CdpException {
         long millis = Math.max(1, Duration.between(Instant.now(), deadline).toMillis());
         try {
             return reply.get(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CdpException(method + " interrupted", e);
+            throw new CdpException("interrupted", e);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof CdpException c ? c : new CdpException(method + " failed", e.getCause());
+            throw e.getCause() instanceof CdpException c ? c : new CdpException(String.valueOf(e.getCause()), e.getCause());
         } catch (TimeoutException e) {
             reply.cancel(false);
-            throw new CdpException(method + " got no answer before the deadline");
+            throw new CdpException("no answer from the browser before the deadline");
         }
     }
 

@@ -49,6 +49,8 @@ final class Pool implements AutoCloseable {
     private GuardProxy proxy;
     private Chromium chromium;
     private int active;
+    private volatile boolean overweight;
+    private volatile long lastWeighed;
     private int starts;
     private boolean closed;
 
@@ -91,8 +93,12 @@ final class Pool implements AutoCloseable {
             active--;
             boolean current = lease.chromium == chromium && chromium.isAlive();
             boolean worn = lease.pages >= settings.pagesPerContext();
-            boolean heavy = current && settings.maxMemoryBytes() > 0
-                    && chromium.memory().pssBytes() > settings.maxMemoryBytes();
+            boolean heavy = current && overweight;
+            if (current && heavy) {
+                overweight = false;
+            } else if (current) {
+                weighSoon(chromium);
+            }
             if (current && healthy && !worn && !heavy && !closed) {
                 idle.push(lease);
             } else if (current) {
@@ -198,6 +204,26 @@ final class Pool implements AutoCloseable {
             throw new ReaderException(ReaderException.Kind.UNREADABLE, "the browser engine is not available: " + e.getMessage(), e);
         }
     }
+
+    /**
+     * Reading PSS from /proc costs tens of milliseconds for Chromium's dozen processes, too much for
+     * every page's path: it is read off that path, at most every {@value #WEIGH_EVERY_MS} ms, and
+     * the verdict applies at the next release.
+     */
+    private void weighSoon(Chromium browser) {
+        long now = System.nanoTime();
+        if (settings.maxMemoryBytes() <= 0 || now - lastWeighed < WEIGH_EVERY_MS * 1_000_000L) {
+            return;
+        }
+        lastWeighed = now;
+        Thread.ofVirtual().start(() -> {
+            if (browser.isAlive() && browser.memory().pssBytes() > settings.maxMemoryBytes()) {
+                overweight = true;
+            }
+        });
+    }
+
+    private static final long WEIGH_EVERY_MS = 2000;
 
     private void dispose(Lease lease) {
         if (lease.chromium.isAlive()) {

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -127,42 +128,54 @@ final class Tab {
 
     // ---- set-up ---------------------------------------------------------------------------------
 
+    /**
+     * Sets the tab up before it loads anything. The calls are independent, so they are sent at once
+     * and awaited together: the browser answers them in order, one round trip instead of ten.
+     */
     private void prepare() throws Cdp.CdpException, ReaderException {
-        call(sessionId, "Fetch.enable", Map.of("patterns", List.of(Map.of("urlPattern", "*"))));
-        call(sessionId, "Network.enable", Map.of("maxTotalBufferSize", 1 << 20, "maxResourceBufferSize", 1 << 19));
-        call(sessionId, "Page.enable", Map.of());
-        call(sessionId, "Page.addScriptToEvaluateOnNewDocument", Map.of("source", PAGE_JS, "worldName", WORLD));
-        call(sessionId, "Runtime.enable", Map.of());
-
         int width = options.viewportWidth();
         int height = options.viewportHeight();
         if (width < 1 || width > 8192 || height < 1 || height > 8192) {
             throw new ReaderException(Kind.BAD_OPTION,
                     "the viewport must be 1 to 8192 pixels each way, not " + width + "x" + height);
         }
-        call(sessionId, "Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
-                "deviceScaleFactor", 1, "mobile", false));
-
+        List<Map<String, Object>> cookies = new ArrayList<>();
+        for (String cookie : options.cookies()) {
+            cookies.add(Cookies.parse(cookie, url));
+        }
         Map<String, Object> agent = new HashMap<>();
         agent.put("userAgent", options.userAgent() != null ? options.userAgent() : userAgent);
-        if (options.locale() != null && !options.locale().isBlank()) {
-            agent.put("acceptLanguage", options.locale());
-            String tag = options.locale().split("[,;]")[0].strip();
+        String locale = options.locale() == null || options.locale().isBlank() ? null : options.locale();
+        if (locale != null) {
+            agent.put("acceptLanguage", locale);
+        }
+
+        List<CompletableFuture<JsonNode>> calls = new ArrayList<>();
+        calls.add(cdp.send(sessionId, "Fetch.enable", Map.of("patterns", List.of(Map.of("urlPattern", "*")))));
+        calls.add(cdp.send(sessionId, "Network.enable", Map.of("maxTotalBufferSize", 1 << 20, "maxResourceBufferSize", 1 << 19)));
+        calls.add(cdp.send(sessionId, "Page.enable", Map.of()));
+        calls.add(cdp.send(sessionId, "Page.addScriptToEvaluateOnNewDocument", Map.of("source", PAGE_JS, "worldName", WORLD)));
+        calls.add(cdp.send(sessionId, "Runtime.enable", Map.of()));
+        calls.add(cdp.send(sessionId, "Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
+                "deviceScaleFactor", 1, "mobile", false)));
+        calls.add(cdp.send(sessionId, "Emulation.setUserAgentOverride", agent));
+        CompletableFuture<JsonNode> localeCall = locale == null ? null : cdp.send(sessionId, "Emulation.setLocaleOverride",
+                Map.of("locale", locale.split("[,;]")[0].strip().replace('-', '_')));
+        CompletableFuture<JsonNode> cookieCall = cookies.isEmpty() ? null
+                : cdp.send(sessionId, "Network.setCookies", Map.of("cookies", cookies));
+        for (CompletableFuture<JsonNode> call : calls) {
+            await(call);
+        }
+        if (localeCall != null) {
             try {
-                call(sessionId, "Emulation.setLocaleOverride", Map.of("locale", tag.replace('-', '_')));
+                await(localeCall);
             } catch (Cdp.CdpException e) {
-                warn("The browser does not know the locale '" + tag + "'; only Accept-Language was set");
+                warn("The browser does not know the locale '" + locale + "'; only Accept-Language was set");
             }
         }
-        call(sessionId, "Emulation.setUserAgentOverride", agent);
-
-        if (!options.cookies().isEmpty()) {
-            List<Map<String, Object>> cookies = new ArrayList<>();
-            for (String cookie : options.cookies()) {
-                cookies.add(Cookies.parse(cookie, url));
-            }
+        if (cookieCall != null) {
             try {
-                call(sessionId, "Network.setCookies", Map.of("cookies", cookies));
+                await(cookieCall);
             } catch (Cdp.CdpException e) {
                 throw new ReaderException(Kind.BAD_OPTION, "the browser refused a cookie: " + e.getMessage());
             }
@@ -411,6 +424,10 @@ final class Tab {
 
     private JsonNode call(String session, String method, Map<String, ?> params) throws Cdp.CdpException {
         return cdp.call(session, method, params, deadline);
+    }
+
+    private JsonNode await(CompletableFuture<JsonNode> reply) throws Cdp.CdpException {
+        return Cdp.await(reply, deadline);
     }
 
     /** Time kept back from waiting to read the DOM and take a screenshot: a fifth, at most 2 s. */
