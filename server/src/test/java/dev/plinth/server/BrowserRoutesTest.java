@@ -1,0 +1,122 @@
+package dev.plinth.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The browser-only options through HTTP, against a real plinth server and real Chromium. */
+class BrowserRoutesTest {
+
+    private static final Map<String, String> PAGES = Map.of(
+            "/spa", """
+                    <html><head><title>Client app</title></head><body><div id="app"></div>
+                    <script>setTimeout(() => document.getElementById('app').innerHTML =
+                      '<article><h1>Client heading</h1><p>Paragraph the client wrote into the empty application root.</p></article>', 100)</script>
+                    </body></html>""",
+            "/late", """
+                    <html><body><article><p>Shell text of the page, there before any script ran at all.</p></article>
+                    <script>setTimeout(() => document.querySelector('article').insertAdjacentHTML('beforeend',
+                      '<p id="late">Paragraph that arrives after one and a half seconds.</p>'), 1500)</script></body></html>""",
+            "/shadow", """
+                    <html><body><article><p>Light paragraph of the article that anyone can see.</p><info-box></info-box></article>
+                    <script>customElements.define('info-box', class extends HTMLElement { constructor() { super();
+                      this.attachShadow({mode: 'open'}).innerHTML = '<p>Paragraph hidden in an open shadow root.</p>'; } });</script>
+                    </body></html>""",
+            "/framed", """
+                    <html><body><article><p>Outer paragraph of the page that holds a frame.</p>
+                    <iframe src="/frame"></iframe></article></body></html>""",
+            "/frame", "<html><body><p>Paragraph inside the same-origin frame.</p></body></html>");
+
+    private static HttpServer site;
+    private static Plinth plinth;
+
+    @BeforeAll
+    static void start() throws IOException {
+        site = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        PAGES.forEach((path, html) -> site.createContext(path, exchange -> {
+            byte[] body = html.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }));
+        site.start();
+        plinth = Plinth.start(Plinth.config(null));
+    }
+
+    @AfterAll
+    static void stop() {
+        plinth.close();
+        site.stop(0);
+    }
+
+    private static String target(String path) {
+        return "/http://127.0.0.1:" + site.getAddress().getPort() + path;
+    }
+
+    @Test
+    void engineBrowserRendersScript() throws Exception {
+        HttpResponse<String> direct = plinth.get(target("/spa"), "X-Engine", "direct");
+        assertFalse(direct.body().contains("client wrote"), direct.body());
+        HttpResponse<String> r = plinth.get(target("/spa"), "X-Engine", "browser");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("Paragraph the client wrote into the empty application root."), r.body());
+        HttpResponse<String> auto = plinth.get(target("/spa"), "X-Engine", "auto");
+        assertTrue(auto.body().contains("Paragraph the client wrote"), auto.body());
+    }
+
+    @Test
+    void waitForSelectorShadowDomAndIframeHeaders() throws Exception {
+        String late = plinth.get(target("/late"), "X-Wait-For-Selector", "#late").body();
+        assertTrue(late.contains("arrives after one and a half seconds"), late);
+        String shadow = plinth.get(target("/shadow"), "X-With-Shadow-Dom", "true").body();
+        assertTrue(shadow.contains("Paragraph hidden in an open shadow root."), shadow);
+        String framed = plinth.get(target("/framed"), "X-With-Iframe", "true").body();
+        assertTrue(framed.contains("Paragraph inside the same-origin frame."), framed);
+    }
+
+    @Test
+    void screenshotIsPngInTextModeAndBase64InJson() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(plinth.base() + target("/spa")))
+                .header("X-Respond-With", "screenshot").timeout(Duration.ofSeconds(30)).GET().build();
+        HttpResponse<byte[]> png = plinth.http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, png.statusCode());
+        assertEquals("image/png", png.headers().firstValue("Content-Type").orElse("").split(";")[0]);
+        assertPng(png.body(), 1280, 800);
+
+        HttpResponse<String> json = plinth.get(target("/spa"), "X-Respond-With", "pageshot", "Accept", "application/json");
+        assertEquals(200, json.statusCode(), json.body());
+        JsonNode data = Plinth.json(json).get("data");
+        String url = data.path("pageshotUrl").asText();
+        assertTrue(url.startsWith("data:image/png;base64,"), url.substring(0, Math.min(80, url.length())));
+        assertPng(Base64.getDecoder().decode(url.substring(url.indexOf(',') + 1)), 1280, 800);
+    }
+
+    private static void assertPng(byte[] png, int width, int height) {
+        assertTrue(png.length > 24 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "not a PNG");
+        assertEquals("IHDR", new String(png, 12, 4, StandardCharsets.US_ASCII));
+        ByteBuffer b = ByteBuffer.wrap(png);
+        assertEquals(width, b.getInt(16));
+        assertEquals(height, b.getInt(20));
+    }
+}
