@@ -105,6 +105,11 @@ public final class Segmenter {
         this.models = models;
     }
 
+    /** A segmenter that also knows the tokenizer of every model in {@code registry}, by model name. */
+    public static Segmenter withModels(ModelRegistry registry) {
+        return new Segmenter(name -> ModelPieces.of(registry, name));
+    }
+
     /** The jtokkit encodings accepted as tokenizer names. */
     public static List<String> encodingNames() {
         return Arrays.stream(EncodingType.values()).map(EncodingType::getName).toList();

@@ -137,6 +137,21 @@ class SegmenterTest {
     }
 
     @Test
+    void usesTheBundledModelsTokenizersWithTheirSpans() {
+        try (ModelRegistry registry = ModelRegistry.create(ModelRegistry.Options.defaults().withFolders(List.of()))) {
+            Segmenter withModels = Segmenter.withModels(registry);
+            String text = "Héllo 🚀 wörld, tokenization!";
+            Segmentation result = withModels.segment(text, new Options("bge-small-en-v1.5-int8", true, false, 1000, null, null));
+            assertEquals(registry.get("bge-small-en-v1.5-int8").tokenizer().pieces(text).length, result.numTokens());
+            List<String> texts = result.tokens().getFirst().stream().map(Token::text).toList();
+            assertEquals("Héllo", texts.getFirst(), "spans index the original text: " + texts);
+            assertTrue(texts.contains("🚀"), texts.toString());
+            assertTrue(texts.contains("wörld"), texts.toString());
+            assertEquals("!", texts.getLast());
+        }
+    }
+
+    @Test
     void usesModelTokenizersByName() {
         Segmenter.Tokenizer words = text -> List.of(new Segmenter.Piece(0, text.length(), new int[] {7}));
         Segmenter withModels = new Segmenter(name -> name.equals("tiny") ? java.util.Optional.of(words) : java.util.Optional.empty());

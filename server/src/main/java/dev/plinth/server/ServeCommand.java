@@ -63,6 +63,10 @@ final class ServeCommand implements Callable<Integer> {
         List<RouteGroup> apis = new ArrayList<>();
         apis.add(new EmbeddingsRoutes(ServerModels.embedder()));
         apis.add(new ModelsRoutes(ServerModels.registry()));
+        apis.add(new RerankRoutes(new dev.plinth.models.Reranker(ServerModels.registry())));
+        apis.add(new MultiVectorRoutes(new dev.plinth.models.MultiVector(ServerModels.registry())));
+        apis.add(new ClassifyRoutes(new dev.plinth.models.Classifier(ServerModels.embedder())));
+        apis.add(new SegmentRoutes(dev.plinth.models.Segmenter.withModels(ServerModels.registry())));
         return apis;
     }
 
