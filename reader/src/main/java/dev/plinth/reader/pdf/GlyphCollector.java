@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * Feeds PDFBox's text positions to {@link PdfLayout}: one {@link PdfLayout.Glyph} per character, in
@@ -57,7 +58,11 @@ final class GlyphCollector extends PDFTextStripper {
     private final float[] pathBox = {Float.MAX_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, -Float.MAX_VALUE};
     private int operators;
 
-    private record Style(boolean bold, boolean italic) {}
+    private record Style(boolean bold, boolean mono) {}
+
+    /** Font names of common fixed-pitch families, for PDFs whose font descriptors do not say so. */
+    private static final Pattern MONO_NAMES = Pattern.compile(
+            "mono|courier|typewriter|nimbusmon|consol|menlo|code|(^|\\+)cmtt|(^|\\+)sfr?tt|lmtt");
 
     private record LinkArea(float x0, float top, float x1, float bottom, String href) {}
 
@@ -226,7 +231,7 @@ final class GlyphCollector extends PDFTextStripper {
             space = size * 0.25f;
         }
         PdfLayout.Glyph glyph = new PdfLayout.Glyph(unicode, text.getXDirAdj(), text.getYDirAdj(),
-                Math.max(0, text.getWidthDirAdj()), size, style.bold(), space, (int) text.getDir(),
+                Math.max(0, text.getWidthDirAdj()), size, style.bold(), style.mono(), space, (int) text.getDir(),
                 href(text.getX() + text.getWidth() / 2, text.getY() - size * 0.3f));
         if (!isDuplicate(glyph)) {
             glyphs.add(glyph);
@@ -261,9 +266,9 @@ final class GlyphCollector extends PDFTextStripper {
         boolean bold = name.contains("bold") || name.contains("black") || name.contains("heavy")
                 || name.contains("semibold") || name.contains("demi")
                 || descriptor != null && (descriptor.isForceBold() || descriptor.getFontWeight() >= 600);
-        boolean italic = name.contains("italic") || name.contains("oblique")
-                || descriptor != null && (descriptor.isItalic() || descriptor.getItalicAngle() != 0);
-        return new Style(bold, italic);
+        boolean mono = MONO_NAMES.matcher(name).find()
+                || descriptor != null && descriptor.isFixedPitch();
+        return new Style(bold, mono);
     }
 
     private String href(float x, float y) {

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  *       gutter, a table cell boundary) or a vertical ruling ends a line, so a "line" never crosses a
  *       column. Spaces are inserted from gaps, as producers often omit space glyphs.</li>
  *   <li><b>Running heads.</b> Lines in the top or bottom band of the page whose text, with digits
- *       masked, recurs on at least half of the pages (and two) are page furniture: headers, footers
+ *       masked, recurs on half of the pages, or three, are page furniture: headers, footers
  *       and page numbers, which the masking makes equal.</li>
  *   <li><b>Tables.</b> Consecutive rows with two or more lines whose x-extents fall into the same
  *       column intervals form a table. Two wide, full columns of running text align the same way, so a
@@ -56,7 +56,7 @@ final class PdfLayout {
     // ---- Inputs and outputs -------------------------------------------------------------------------
 
     /** One character as drawn: position of its baseline start, advance width, size in points, weight. */
-    record Glyph(String text, float x, float baseline, float width, float size, boolean bold, float space,
+    record Glyph(String text, float x, float baseline, float width, float size, boolean bold, boolean mono, float space,
                  int dir, String href) {}
 
     /** A vertical ruling (a table border), top-left coordinates. */
@@ -77,8 +77,8 @@ final class PdfLayout {
     /** A run of text sharing one link target (null = not a link). */
     record Span(String text, String href) {}
 
-    /** Text on one baseline within one column or cell. */
-    record Line(float x0, float x1, float baseline, float size, boolean bold, List<Span> spans) {
+    /** Text on one baseline within one column or cell; {@code mono} when all of it is set in a fixed-pitch font. */
+    record Line(float x0, float x1, float baseline, float size, boolean bold, boolean mono, List<Span> spans) {
         String text() {
             StringBuilder sb = new StringBuilder();
             spans.forEach(s -> sb.append(s.text()));
@@ -112,6 +112,7 @@ final class PdfLayout {
 
     private static final Pattern BULLET = Pattern.compile("^([•◦▪▫‣⁃●○■□◆◇►▸✓✔\\-–—*·\\uF000-\\uF0FF])\\s+");
     private static final Pattern NUMBER = Pattern.compile("^(\\(?(\\d{1,3}|[a-z]|[ivx]{1,5})[.)])\\s+");
+    private static final Pattern ROMAN = Pattern.compile("[ivxlc]{1,6}");
     private static final Pattern CLOSES_SENTENCE = Pattern.compile(".*[.!?:;。！？）)\"”»]\\s*$");
 
     private static final boolean DEBUG = Boolean.getBoolean("plinth.pdf.debug");
@@ -177,7 +178,7 @@ final class PdfLayout {
             } else {
                 List<Span> spans = new ArrayList<>(line.spans());
                 spans.addFirst(new Span("• ", null));
-                out.add(new Line(bullet.x0(), line.x1(), line.baseline(), line.size(), line.bold(), spans));
+                out.add(new Line(bullet.x0(), line.x1(), line.baseline(), line.size(), line.bold(), line.mono(), spans));
             }
         }
         return out;
@@ -225,6 +226,7 @@ final class PdfLayout {
         float end = Float.NaN;
         Map<Float, Integer> sizes = new HashMap<>();
         boolean bold = true;
+        boolean mono = true;
         float x0 = Float.MAX_VALUE;
         float x1 = -Float.MAX_VALUE;
         for (Glyph g : glyphs) {
@@ -241,6 +243,7 @@ final class PdfLayout {
             if (!g.text().isBlank()) {
                 sizes.merge(Math.round(g.size() * 2) / 2f, g.text().length(), Integer::sum);
                 bold &= g.bold();
+                mono &= g.mono();
                 x0 = Math.min(x0, g.x());
                 x1 = Math.max(x1, g.x() + g.width());
             }
@@ -258,12 +261,15 @@ final class PdfLayout {
         spans.set(spans.size() - 1, new Span(lastText.substring(0, shy).replace("\u00AD", "") + lastText.substring(shy),
                 spans.getLast().href()));
         float size = mode(sizes);
-        lines.add(new Line(x0, x1, glyphs.getFirst().baseline(), size, bold, trim(spans)));
+        lines.add(new Line(x0, x1, glyphs.getFirst().baseline(), size, bold, mono, trim(spans)));
     }
 
-    /** A gap wider than half a space (or a third of an em when the font's space is unknown) is a space. */
+    /**
+     * A gap wider than half the font's space, and at most a fifth of an em, is a space: TeX shrinks
+     * spaces in tight justified lines to about that, and kerning never opens a gap so wide.
+     */
     private static float spaceThreshold(Glyph g) {
-        return Math.max(0.1f * g.size(), Math.min(0.5f * g.space(), 0.3f * g.size()));
+        return Math.max(0.1f * g.size(), Math.min(0.5f * g.space(), 0.2f * g.size()));
     }
 
     private static boolean ruledBetween(List<Rule> rules, float from, float to, float baseline) {
@@ -326,7 +332,8 @@ final class PdfLayout {
                 }
             }
         }
-        int threshold = Math.max(2, (pages.size() + 1) / 2);
+        // Half the pages, but three suffice: chapter titles run only over their own chapter's pages.
+        int threshold = Math.max(2, Math.min(3, (pages.size() + 1) / 2));
         List<List<Line>> kept = new ArrayList<>();
         for (PageLines page : pages) {
             List<Line> lines = new ArrayList<>();
@@ -348,7 +355,11 @@ final class PdfLayout {
         if (band == null) {
             return null;
         }
-        return band + line.text().strip().toLowerCase(Locale.ROOT).replaceAll("\\d+", "#").replaceAll("\\s+", " ");
+        String text = line.text().strip().toLowerCase(Locale.ROOT);
+        if (ROMAN.matcher(text).matches()) {
+            return band + "#"; // front matter is numbered i, ii, iii…
+        }
+        return band + text.replaceAll("\\d+", "#").replaceAll("\\s+", " ");
     }
 
     /** The most common font size, weighted by characters: the body text. */
@@ -623,7 +634,7 @@ final class PdfLayout {
 
     // ---- Step 5: blocks -------------------------------------------------------------------------------
 
-    enum Kind { PARAGRAPH, HEADING, LIST_ITEM, TABLE }
+    enum Kind { PARAGRAPH, HEADING, LIST_ITEM, TABLE, CODE }
 
     /** A paragraph, heading, list item or table, as it will be written. */
     static final class Block {
@@ -633,6 +644,7 @@ final class PdfLayout {
         Kind kind = Kind.PARAGRAPH;
         int level;
         float headingSize;
+        final List<Integer> blankBefore = new ArrayList<>();
         String marker;
         int depth;
 
@@ -692,6 +704,7 @@ final class PdfLayout {
         float size = last.size();
         float step = line.baseline() - last.baseline();
         if (Math.abs(line.size() - size) > Math.max(0.5f, 0.08f * size) || line.bold() != last.bold()
+                || line.mono() != last.mono()
                 || step < SAME_BASELINE * size || step > (pitch * 1.25f + 0.1f) * size
                 || !overlaps(last, line) || startsWithMarker(line.text())) {
             return false;
@@ -716,7 +729,9 @@ final class PdfLayout {
             }
             String text = b.text().strip();
             boolean allBold = b.lines.stream().allMatch(Line::bold);
-            if (b.size() >= body * HEADING_RATIO && text.length() <= 200 && b.lines.size() <= 3) {
+            if (b.lines.stream().allMatch(Line::mono)) {
+                b.kind = Kind.CODE;
+            } else if (b.size() >= body * HEADING_RATIO && text.length() <= 200 && b.lines.size() <= 3) {
                 b.kind = Kind.HEADING;
                 b.headingSize = b.size();
             } else if (BULLET.matcher(text).find()) {
@@ -790,11 +805,20 @@ final class PdfLayout {
         return "-";
     }
 
-    /** Mends paragraphs cut by a column or page break: no closing punctuation, next starts lowercase. */
+    /**
+     * Mends paragraphs cut by a column or page break (no closing punctuation, next starts lowercase),
+     * and joins code blocks split by blank lines.
+     */
     private static void mendBreaks(List<Block> blocks) {
         for (int i = blocks.size() - 1; i > 0; i--) {
             Block a = blocks.get(i - 1);
             Block b = blocks.get(i);
+            if (a.kind == Kind.CODE && b.kind == Kind.CODE) {
+                a.blankBefore.add(a.lines.size());
+                a.lines.addAll(b.lines);
+                blocks.remove(i);
+                continue;
+            }
             if (a.kind == Kind.TABLE || a.kind == Kind.HEADING || b.kind != Kind.PARAGRAPH
                     || Math.abs(a.size() - b.size()) > 0.5f) {
                 continue;
@@ -838,11 +862,29 @@ final class PdfLayout {
                             .append(inline(spans(b.lines, markerLength)));
                 }
                 case TABLE -> writeTable(md, b.table);
+                case CODE -> writeCode(md, b);
                 default -> md.append(inline(spans(b.lines, 0)));
             }
             previous = b;
         }
         return new Markdown(title, md.append('\n').toString().replaceAll("\n{3,}", "\n\n").strip() + "\n");
+    }
+
+    /** Code keeps its lines, and its indentation in character cells of the fixed-pitch font. */
+    private static void writeCode(StringBuilder md, Block code) {
+        float left = code.lines.stream().map(Line::x0).min(Float::compare).orElseThrow();
+        float cell = (float) code.lines.stream().filter(l -> l.text().length() > 1)
+                .mapToDouble(l -> (l.x1() - l.x0()) / l.text().length()).average().orElse(code.size() * 0.6f);
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < code.lines.size(); i++) {
+            Line line = code.lines.get(i);
+            if (code.blankBefore.contains(i)) {
+                body.append('\n');
+            }
+            body.append(" ".repeat(Math.round((line.x0() - left) / Math.max(cell, 0.1f)))).append(line.text()).append('\n');
+        }
+        String fence = body.indexOf("```") >= 0 ? "~~~" : "```";
+        md.append(fence).append('\n').append(body).append(fence);
     }
 
     private static void writeTable(StringBuilder md, Table table) {
