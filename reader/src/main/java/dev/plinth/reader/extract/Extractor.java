@@ -4,6 +4,7 @@ import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
 import org.jsoup.nodes.Node;
 import org.jsoup.nodes.TextNode;
+import org.jsoup.select.NodeFilter;
 import org.jsoup.select.NodeTraversor;
 import org.jsoup.select.NodeVisitor;
 
@@ -581,7 +582,8 @@ public final class Extractor {
      */
     private void markCaptions(Element content) {
         for (Element e : content.select("div, span, p, small")) {
-            if (Words.of(e).any(Words.CAPTION) && textLength(e) < 400 && e.select("p, div").size() <= 1) {
+            if (Words.of(e).any(Words.CAPTION) && textLength(e) < 400
+                    && e.select("h1, h2, h3, h4, h5, h6, ul, ol, table, pre").isEmpty()) {
                 e.tagName("figcaption");
             }
         }
@@ -616,11 +618,32 @@ public final class Extractor {
 
     /** The title as the first heading of the content is already the result's title. */
     private void removeTitleHeading(Element content, String title) {
+        boolean first = true;
         for (Element h : content.select("h1, h2")) {
-            if (h.normalName().equals("h1") || title != null && similar(h.text(), title)) {
+            boolean leading = first && h.normalName().equals("h1") && textBefore(content, h) == 0;
+            if (leading || title != null && similar(h.text(), title)) {
                 h.remove();
             }
+            first = false;
         }
+    }
+
+    /** Length of the text that comes before {@code target} inside {@code root}. */
+    private static int textBefore(Element root, Element target) {
+        int[] length = {0};
+        NodeTraversor.filter(new NodeFilter() {
+            @Override
+            public FilterResult head(Node node, int depth) {
+                if (node == target) {
+                    return FilterResult.STOP;
+                }
+                if (node instanceof TextNode t) {
+                    length[0] += t.text().strip().length();
+                }
+                return FilterResult.CONTINUE;
+            }
+        }, root);
+        return length[0];
     }
 
     private boolean similar(String a, String b) {
@@ -745,6 +768,9 @@ public final class Extractor {
         static final Set<String> BYLINE = Set.of("byline", "author", "dateline", "date", "timestamp", "published",
                 "time", "posted", "credit", "credits");
 
+        /** Embedded posts and media: content even inside a "social" wrapper. */
+        static final Set<String> EMBED = Set.of("embed", "embedded", "tweet", "oembed");
+
         /** Image captions and credits. */
         static final Set<String> CAPTION = Set.of("caption", "figcaption", "credit", "credits", "photocredit");
 
@@ -759,6 +785,7 @@ public final class Extractor {
             VOCABULARY.addAll(BYLINE);
             VOCABULARY.addAll(POPUP);
             VOCABULARY.addAll(CAPTION);
+            VOCABULARY.addAll(EMBED);
             VOCABULARY.addAll(Set.of("title", "box", "wrap", "wrapper", "container", "list", "item", "items", "block",
                     "area", "section", "posts", "articles", "stories", "news", "inner", "outer", "holder", "bar",
                     "buttons", "button", "icons", "icon", "module", "panel", "zone", "slot", "by", "google", "top",
@@ -840,7 +867,7 @@ public final class Extractor {
 
         /** Marked as boilerplate: a negative word and no positive one, or an overriding negative word. */
         boolean boilerplate() {
-            return any(OVERRIDING) || any(NEGATIVE) && !any(POSITIVE);
+            return !any(EMBED) && (any(OVERRIDING) || any(NEGATIVE) && !any(POSITIVE));
         }
 
         boolean byline() {
@@ -853,7 +880,7 @@ public final class Extractor {
             if (any(POSITIVE)) {
                 w += 25;
             }
-            if (any(NEGATIVE)) {
+            if (any(NEGATIVE) && !any(EMBED)) {
                 w -= 25;
             }
             return w;
