@@ -2,6 +2,7 @@ package dev.plinth.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.plinth.browser.Browser;
 import dev.plinth.reader.Options;
 import dev.plinth.reader.Page;
 import dev.plinth.reader.Reader;
@@ -59,6 +60,17 @@ final class ReadCommand implements Callable<Integer> {
         }
     }
 
+    /** What {@code --engine} accepts. */
+    enum Engine {
+        direct(Options.Engine.DIRECT), browser(Options.Engine.BROWSER), auto(Options.Engine.AUTO);
+
+        final Options.Engine value;
+
+        Engine(Options.Engine value) {
+            this.value = value;
+        }
+    }
+
     /** Local files are the user's own, but still not read without bound. */
     private static final long MAX_FILE_BYTES = 256L << 20;
     private static final int PARALLEL = 4;
@@ -83,6 +95,11 @@ final class ReadCommand implements Callable<Integer> {
     @Option(names = "--pages", paramLabel = "RANGE", description = "PDF pages, e.g. 3 or 2-5 (default: all).")
     String pages;
 
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "direct",
+            description = "direct (plain HTTP, default), browser (headless Chromium runs the page's scripts), "
+                    + "auto (the browser only when the page looks script-rendered).")
+    Engine engine;
+
     @Option(names = "--allow-private-network",
             description = "Let URLs reach private and loopback addresses (default: $PLINTH_ALLOW_PRIVATE_NETWORK).")
     boolean allowPrivateNetwork;
@@ -102,7 +119,8 @@ final class ReadCommand implements Callable<Integer> {
         Set<String> usedNames = new HashSet<>();
         int failed = 0;
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL, inputs.size()));
-        try (Reader reader = new Reader(new Fetcher(Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(allowPrivate)));
+        try (Reader reader = new Reader(new Fetcher(Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(allowPrivate)),
+                Browser.lazy(new Browser.Settings(allowPrivate)));
              Progress progress = Progress.to(stderr, "read", inputs.size(),
                 inputs.size() > 1 && Progress.stderrIsTerminal())) {
             List<Future<Outcome>> futures = new ArrayList<>();
@@ -138,6 +156,7 @@ final class ReadCommand implements Callable<Integer> {
         };
         return Options.builder()
                 .respondWith(respondWith)
+                .engine(engine.value)
                 .targetSelector(selectors)
                 .removeSelector(removals)
                 .pages(pages)

@@ -6,8 +6,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -110,6 +112,30 @@ class BrowserRoutesTest {
         String url = data.path("pageshotUrl").asText();
         assertTrue(url.startsWith("data:image/png;base64,"), url.substring(0, Math.min(80, url.length())));
         assertPng(Base64.getDecoder().decode(url.substring(url.indexOf(',') + 1)), 1280, 800);
+    }
+
+    @Test
+    void readCommandTakesTheEngine() throws Exception {
+        String url = "http://127.0.0.1:" + site.getAddress().getPort() + "/spa";
+        String browser = readCommand("read", "--engine", "browser", "--allow-private-network", url);
+        assertTrue(browser.contains("Paragraph the client wrote into the empty application root."), browser);
+        String auto = readCommand("read", "--engine", "auto", "--allow-private-network", url);
+        assertTrue(auto.contains("Paragraph the client wrote"), auto);
+        String direct = readCommand("read", "--allow-private-network", url);
+        assertFalse(direct.contains("Paragraph the client wrote"), direct);
+    }
+
+    /** Runs the CLI in-process and returns its stdout (the exit status is checked to be 0). */
+    private static synchronized String readCommand(String... args) {
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertEquals(0, Main.run(args));
+        } finally {
+            System.setOut(oldOut);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     private static void assertPng(byte[] png, int width, int height) {
