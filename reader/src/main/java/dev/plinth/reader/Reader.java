@@ -147,7 +147,8 @@ public final class Reader implements AutoCloseable {
             metadata = extraction.metadata();
             content = extraction.content();
         }
-        content.setBaseUri(base.toString());
+        // The parser moved the document's base to <base href> when the page has one; links follow it.
+        content.setBaseUri(doc.baseUri());
 
         String text = switch (options.respondWith()) {
             case HTML -> content.outerHtml();
