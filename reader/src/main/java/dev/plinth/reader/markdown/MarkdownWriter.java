@@ -827,8 +827,12 @@ public final class MarkdownWriter {
         for (Element[] slots : grid.rows) {
             String[] cells = new String[grid.width];
             boolean empty = true;
+            boolean fullWidth = true;   // one cell across the whole table: a label, written once
+            for (Element slot : slots) {
+                fullWidth &= slot == slots[0];
+            }
             for (int c = 0; c < slots.length; c++) {
-                cells[c] = slots[c] == null ? "" : cell(slots[c], rendered);
+                cells[c] = slots[c] == null || fullWidth && c > 0 ? "" : cell(slots[c], rendered);
                 empty &= cells[c].isEmpty();
             }
             if (!empty) {   // spacer rows carry nothing
@@ -895,6 +899,16 @@ public final class MarkdownWriter {
                 || e.hasClass("katex") || e.hasClass("katex-display") || isMathJaxRendering(e);
     }
 
+    private static boolean hasMathScriptAfter(Element e) {
+        Element next = e.nextElementSibling();
+        for (int i = 0; i < 3 && next != null; i++, next = next.nextElementSibling()) {
+            if (isMathScript(next)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** MathJax 2's rendered copies; the {@code script type=math/tex} beside them holds the source. */
     private static boolean isMathJaxRendering(Element e) {
         for (String cls : e.classNames()) {
@@ -909,9 +923,15 @@ public final class MarkdownWriter {
     private void math(Element e) {
         String tex = null;
         boolean display = false;
-        if (isMathJaxRendering(e)) {
-            return;
-        } else if (isMathScript(e)) {
+        if (isMathJaxRendering(e) && !e.normalName().equals("mjx-container")) {
+            // MathJax 2 output: the script after it holds the source. Without one (stripped along with
+            // the page's other scripts) its assistive MathML, when present, is the best left.
+            if (hasMathScriptAfter(e) || e.selectFirst("math") == null) {
+                return;
+            }
+            display = e.hasClass("MathJax_Display") || e.parent() != null && e.parent().hasClass("MathJax_Display");
+        }
+        if (isMathScript(e)) {
             tex = e.dataNodes().stream().map(DataNode::getWholeData).reduce("", String::concat);
             display = e.attr("type").toLowerCase(Locale.ROOT).contains("mode=display");
         } else {
@@ -922,7 +942,7 @@ public final class MarkdownWriter {
                     Element annotation = math.selectFirst("annotation[encoding~=(?i)^(application/x-tex|tex)$]");
                     tex = annotation != null ? annotation.wholeText() : MathMl.toTex(math);
                 }
-                display = math.attr("display").equalsIgnoreCase("block") || e.attr("display").equals("true");
+                display |= math.attr("display").equalsIgnoreCase("block") || e.attr("display").equals("true");
             }
             display |= e.hasClass("katex-display") || e.parent() != null && e.parent().hasClass("katex-display");
         }

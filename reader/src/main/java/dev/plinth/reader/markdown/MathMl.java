@@ -43,7 +43,8 @@ final class MathMl {
         return switch (e.normalName()) {
             case "mi" -> {
                 String t = e.text().strip();
-                yield FUNCTIONS.contains(t) ? "\\" + t + " " : t.length() > 1 ? "\\mathrm{" + t + "}" : t;
+                String op = OPERATORS.get(t);   // ∞, ∂ and ∇ come as identifiers too
+                yield op != null ? op + " " : FUNCTIONS.contains(t) ? "\\" + t + " " : t.length() > 1 ? "\\mathrm{" + t + "}" : t;
             }
             case "mn" -> e.text().strip();
             case "mo" -> {

@@ -308,6 +308,8 @@ class MarkdownWriterTest {
     void expandsColspanIntoGrid() {
         String html = "<table><tr><th colspan='2'>Both</th><th>C</th></tr><tr><td>1</td><td>2</td><td>3</td></tr></table>";
         assertEquals("| Both | Both | C |\n| --- | --- | --- |\n| 1 | 2 | 3 |", md(html));
+        String label = "<table><tr><th>a</th><th>b</th></tr><tr><td colspan='2'>Group 1</td></tr><tr><td>1</td><td>2</td></tr></table>";
+        assertEquals("| a | b |\n| --- | --- |\n| Group 1 |  |\n| 1 | 2 |", md(label));
     }
 
     @Test
@@ -369,6 +371,14 @@ class MarkdownWriterTest {
                 + "<script type='math/tex'>a_1</script> be given.</p>"
                 + "<div class='MathJax_Display'>junk</div><script type='math/tex; mode=display'>\\sum_i a_i</script>";
         assertEquals("Let $a_1$ be given.\n\n$$\n\\sum_i a_i\n$$", md(html));
+    }
+
+    @Test
+    void readsMathJaxAssistiveMathMlWhenTheSourceIsGone() {
+        assertEquals("so $x^{2}$ and\n\n$$\ny\n$$", md("so <mjx-container class='MathJax' jax='CHTML'><mjx-math>glyphs</mjx-math>"
+                + "<mjx-assistive-mml><math><msup><mi>x</mi><mn>2</mn></msup></math></mjx-assistive-mml></mjx-container> and"
+                + "<div class='MathJax_Display'><span class='MathJax'>junk<span class='MJX_Assistive_MathML'>"
+                + "<math><mi>y</mi></math></span></span></div>"));
     }
 
     @Test
