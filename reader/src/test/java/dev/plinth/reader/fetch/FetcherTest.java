@@ -375,6 +375,35 @@ class FetcherTest {
         assertEquals(1, lookups.get());
     }
 
+    /**
+     * Through an HTTP proxy the guard still judges the target: a public name goes to the proxy (which
+     * answers itself here, so nothing leaves the machine), a private target is refused before the
+     * proxy hears of it.
+     */
+    @Test
+    void proxiedFetchStillChecksTheTarget() throws Exception {
+        try (TestServer proxy = new TestServer()) {
+            proxy.route("/page", TestServer.page("text/html", "<p>via proxy</p>".getBytes()));
+            Fetcher guarded = new Fetcher(new Fetcher.Settings(false, Duration.ofSeconds(5), CAP, CAP),
+                    new AddressGuard(false, Set.of(InetAddress.getLoopbackAddress()), host -> {
+                        if (!host.equals("public.example")) {
+                            throw new java.net.UnknownHostException(host);
+                        }
+                        return List.of(InetAddress.getByName("93.184.215.14"));
+                    }));
+            Options viaProxy = Options.builder().proxyUrl("http://127.0.0.1:" + proxy.port()).build();
+
+            assertEquals("<p>via proxy</p>", guarded.fetch(URI.create("http://public.example/page"), viaProxy).text());
+            assertEquals("http://public.example/page", proxy.seen().getLast().path());
+
+            int seen = proxy.seen().size();
+            FetchException e = assertThrows(FetchException.class,
+                    () -> guarded.fetch(URI.create("http://10.0.0.1/page"), viaProxy));
+            assertEquals(Kind.BLOCKED, e.kind());
+            assertEquals(seen, proxy.seen().size());
+        }
+    }
+
     // --- helpers ------------------------------------------------------------------------------
 
     private static byte[] gzip(byte[] data) throws IOException {
