@@ -1,7 +1,6 @@
 package dev.plinth.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.plinth.browser.Browser;
 import dev.plinth.reader.Options;
 import dev.plinth.reader.Page;
