@@ -446,7 +446,12 @@ public final class Fetcher {
         if (!"http".equalsIgnoreCase(proxy.getScheme()) || proxy.getHost() == null || proxy.getPort() < 0) {
             throw new FetchException(Kind.BAD_OPTION, url, 0, "the proxy URL must be http://host:port, not " + proxyUrl);
         }
-        AddressGuard.Target vetted = guard.vet(proxy);
+        AddressGuard.Target vetted;
+        try {
+            vetted = guard.vet(proxy);
+        } catch (FetchException e) {
+            throw new FetchException(e.kind(), url, 0, "the proxy " + proxyUrl + " is refused: " + e.getMessage(), e);
+        }
         try {
             InetAddress address = vetted.addresses().isEmpty() ? InetAddress.getByName(vetted.host()) : vetted.addresses().getFirst();
             return new InetSocketAddress(address, proxy.getPort());
