@@ -54,15 +54,15 @@ final class MathMl {
             }
             case "mtext", "ms" -> e.text().isBlank() ? " " : "\\text{" + e.text().strip() + "}";
             case "mspace" -> " ";
-            case "msup" -> c.size() < 2 ? all(e) : group(tex(c.get(0))) + "^{" + tex(c.get(1)) + "}";
-            case "msub" -> c.size() < 2 ? all(e) : group(tex(c.get(0))) + "_{" + tex(c.get(1)) + "}";
+            case "msup" -> c.size() < 2 ? all(e) : group(tex(c.get(0))) + "^{" + arg(c.get(1)) + "}";
+            case "msub" -> c.size() < 2 ? all(e) : group(tex(c.get(0))) + "_{" + arg(c.get(1)) + "}";
             case "msubsup", "munderover" -> c.size() < 3 ? all(e)
-                    : group(tex(c.get(0))) + "_{" + tex(c.get(1)) + "}^{" + tex(c.get(2)) + "}";
-            case "munder" -> c.size() < 2 ? all(e) : group(tex(c.get(0))) + "_{" + tex(c.get(1)) + "}";
-            case "mover" -> c.size() < 2 ? all(e) : "\\overset{" + tex(c.get(1)) + "}{" + tex(c.get(0)) + "}";
-            case "mfrac" -> c.size() < 2 ? all(e) : "\\frac{" + tex(c.get(0)) + "}{" + tex(c.get(1)) + "}";
-            case "msqrt" -> "\\sqrt{" + all(e) + "}";
-            case "mroot" -> c.size() < 2 ? all(e) : "\\sqrt[" + tex(c.get(1)) + "]{" + tex(c.get(0)) + "}";
+                    : group(tex(c.get(0))) + "_{" + arg(c.get(1)) + "}^{" + arg(c.get(2)) + "}";
+            case "munder" -> c.size() < 2 ? all(e) : group(tex(c.get(0))) + "_{" + arg(c.get(1)) + "}";
+            case "mover" -> c.size() < 2 ? all(e) : "\\overset{" + arg(c.get(1)) + "}{" + arg(c.get(0)) + "}";
+            case "mfrac" -> c.size() < 2 ? all(e) : "\\frac{" + arg(c.get(0)) + "}{" + arg(c.get(1)) + "}";
+            case "msqrt" -> "\\sqrt{" + all(e).strip() + "}";
+            case "mroot" -> c.size() < 2 ? all(e) : "\\sqrt[" + arg(c.get(1)) + "]{" + arg(c.get(0)) + "}";
             case "mfenced" -> {
                 List<String> parts = new ArrayList<>();
                 c.forEach(child -> parts.add(tex(child)));
@@ -82,6 +82,10 @@ final class MathMl {
             case "annotation", "annotation-xml", "mphantom", "none", "mprescripts" -> "";
             default -> all(e);
         };
+    }
+
+    private static String arg(Element e) {
+        return tex(e).strip();
     }
 
     private static String all(Element e) {
