@@ -93,6 +93,7 @@ public final class Extractor {
         if (body == null) {
             return new Element("div");
         }
+        site = host(doc.location());
         Element original = body.clone();
 
         removeBoilerplate(body, true);
@@ -493,8 +494,9 @@ public final class Extractor {
             return !isProtected(e);
         }
         if (tag.equals("p") || tag.startsWith("h") && tag.length() == 2) {
-            // A paragraph that is only links ("Read more: …", "Follow us on …") is navigation.
-            return length > 0 && linkDensity(e) > 0.8 && length < 200;
+            // A paragraph that is only links to this site ("Read more: …") is navigation; links elsewhere
+            // ("Get it on Amazon", a source) are the writer's.
+            return length > 0 && linkDensity(e) > 0.8 && length < 200 && linksMostlyInternal(e);
         }
         if (!JUDGED.contains(tag) || isWrapper(e) || isProtected(e)) {
             return false;
@@ -513,7 +515,7 @@ public final class Extractor {
         int inputs = e.select("input, select, textarea, button").size();
         double links = linkDensity(e);
         boolean list = tag.equals("ul") || tag.equals("ol") || tag.equals("dl");
-        if (list && links > 0.5 && length < 1000) {
+        if (list && links > 0.5 && length < 1000 && linksMostlyInternal(e)) {
             return true;
         }
         return images > 1 && paragraphs < images / 2.0 && length < 200 && !hasAncestor(e, "figure")
@@ -523,6 +525,39 @@ public final class Extractor {
                     && e.select("h1, h2, h3, h4, h5, h6").isEmpty()
                 || !list && weight < 25 && links > 0.3 && length < 2000
                 || weight >= 25 && links > 0.5;
+    }
+
+    /** Whether most of the link text inside {@code e} points at the page's own site. */
+    private boolean linksMostlyInternal(Element e) {
+        int internal = 0, external = 0;
+        for (Element a : e.select("a[href]")) {
+            String host = host(a.attr("href"));
+            int length = a.text().length();
+            if (host.isEmpty() || host.equals(site) || host.endsWith("." + site) || site.endsWith("." + host)) {
+                internal += length;
+            } else {
+                external += length;
+            }
+        }
+        return internal >= external;
+    }
+
+    /** The page's own host, to tell navigation (links here) from references (links elsewhere). */
+    private String site = "";
+
+    /** The host of an absolute URL without a leading {@code www.}, or "" for a relative one. */
+    private static String host(String url) {
+        int start = url.indexOf("://");
+        if (start < 0) {
+            return "";
+        }
+        start += 3;
+        int end = start;
+        while (end < url.length() && "/?#:".indexOf(url.charAt(end)) < 0) {
+            end++;
+        }
+        String host = url.substring(start, end).toLowerCase(Locale.ROOT);
+        return host.startsWith("www.") ? host.substring(4) : host;
     }
 
     /** A lone wrapper around one judged block is judged through that block (and deep nesting stays linear). */
