@@ -52,12 +52,14 @@ final class ReaderRoutes implements RouteGroup {
     }
 
     private void readGet(Context ctx) throws Exception {
+        refuseModelPaths(ctx);
         ReadParams params = OptionParser.parse(headers(ctx), null);
         URI url = TargetUrl.fromRequest(ctx.req().getRequestURI(), ctx.req().getQueryString());
         respond(ctx, Request.of(url, params.options()), params);
     }
 
     private void readPost(Context ctx) throws Exception {
+        refuseModelPaths(ctx);
         String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
         byte[] pdf = null;
         ObjectNode body;
@@ -92,6 +94,13 @@ final class ReaderRoutes implements RouteGroup {
             throw ApiException.badParameter("a POST needs a url, html, pdf (base64) or an uploaded file");
         }
         respond(ctx, request, params);
+    }
+
+    /** {@code /v1/…} belongs to the model APIs: a path none of them claimed is a 404, never a target. */
+    private static void refuseModelPaths(Context ctx) {
+        if (ctx.path().startsWith("/v1/") || ctx.path().equals("/v1")) {
+            throw new ApiException(404, "NotFoundError", "no route for " + ctx.method() + " " + ctx.path());
+        }
     }
 
     private void respond(Context ctx, Request request, ReadParams params) throws Exception {

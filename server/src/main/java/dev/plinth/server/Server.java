@@ -165,9 +165,6 @@ public final class Server implements AutoCloseable {
         if (OPEN.contains(ctx.path()) && ctx.method().name().equals("GET")) {
             return;
         }
-        if (ctx.path().equals("/health")) {
-            return;
-        }
         String client = "ip:" + ctx.ip();
         if (!keys.isEmpty()) {
             String auth = ctx.header("Authorization");
@@ -198,13 +195,7 @@ public final class Server implements AutoCloseable {
 
     /** Metrics and one access-log line per request. */
     private static void logRequest(Metrics metrics, Context ctx, float ms) {
-        String route;
-        try {
-            route = ctx.endpointHandlerPath();
-        } catch (RuntimeException e) {
-            route = "unmatched";
-        }
-        route = route.replace("<target>", "{url}");
+        String route = route(ctx);
         int status = ctx.statusCode();
         metrics.request(route, ctx.method().name(), status, Duration.ofNanos((long) (ms * 1e6)));
         if (ACCESS.isInfoEnabled()) {
@@ -214,6 +205,28 @@ public final class Server implements AutoCloseable {
                             : ctx.attribute("plinth.cache"),
                     (path.length() > 200 ? path.substring(0, 200) + "…" : path).replace("\"", "%22"));
         }
+    }
+
+    /**
+     * The route template a request matched, {@code /{url}} for reader targets. A request refused
+     * before routing (key, rate limit, body cap) is labelled with the route it was headed for, so
+     * the label set stays small whatever paths clients send.
+     */
+    private static String route(Context ctx) {
+        String matched;
+        try {
+            matched = ctx.endpointHandlerPath();
+        } catch (RuntimeException e) {
+            matched = "";
+        }
+        if (!matched.isEmpty() && !matched.equals("*")) {
+            return matched.replace("<target>", "{url}");
+        }
+        String path = ctx.path();
+        if (path.startsWith("/v1/")) {
+            return "/v1/other";
+        }
+        return OPEN.contains(path) || path.equals("/metrics") ? path : "/{url}";
     }
 
     private static boolean isLoopback(String host) {
