@@ -327,7 +327,7 @@ public final class MarkdownWriter {
 
     private static final Set<String> IGNORED = Set.of("script", "style", "template", "noscript", "head", "title",
             "meta", "link", "base", "svg", "iframe", "object", "embed", "canvas", "video", "audio", "select",
-            "textarea", "datalist", "map", "frameset", "frame", "button-template");
+            "textarea", "datalist", "map", "frameset", "frame");
 
     /** Elements that start and end a block (CSS display: block, list-item, table parts). */
     private static final Set<String> BLOCKS = Set.of("address", "article", "aside", "body", "center", "details",
@@ -419,7 +419,7 @@ public final class MarkdownWriter {
             case SUB -> "<sub>" + core + "</sub>";
             case QUOTE -> "\"" + core + "\"";
             case PARENS -> "(" + core + ")";
-            case LINK -> link(m.el, core);
+            case LINK -> m.frame.kind == FrameKind.HEADING && isPermalink(m.el, core) ? "" : link(m.el, core);
         };
     }
 
@@ -911,6 +911,10 @@ public final class MarkdownWriter {
 
     /** MathJax 2's rendered copies; the {@code script type=math/tex} beside them holds the source. */
     private static boolean isMathJaxRendering(Element e) {
+        String className = e.className();
+        if (!className.contains("MathJax") && !className.contains("MJX")) {
+            return false;
+        }
         for (String cls : e.classNames()) {
             if (cls.startsWith("MathJax") || cls.equals("MJX_Assistive_MathML")) {
                 return true;
@@ -962,6 +966,14 @@ public final class MarkdownWriter {
     // ---------------------------------------------------------------------------------------------
     // Links, images, task lists
 
+    /** A heading's own anchor ({@code ¶}, {@code #}, an icon): navigation, not part of the title. */
+    private static boolean isPermalink(Element a, String content) {
+        if (!a.attr("href").strip().startsWith("#")) {
+            return false;
+        }
+        return content.codePoints().noneMatch(Character::isLetterOrDigit);
+    }
+
     private String link(Element a, String content) {
         if (o.links() == MarkdownOptions.Links.NONE) {
             return "";
@@ -1008,7 +1020,7 @@ public final class MarkdownWriter {
         }
         String alt = attributeText(img.attr("alt"));
         if (o.images() == MarkdownOptions.Images.ALT) {
-            text(alt);
+            text(" " + alt + " ");
             return;
         }
         String src = imageSource(img);
