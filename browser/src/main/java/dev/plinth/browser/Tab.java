@@ -22,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,12 +76,14 @@ final class Tab {
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final Set<String> warnings = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
     private final Set<String> origins = ConcurrentHashMap.newKeySet();
+    private final Map<String, Optional<String>> verdicts = new ConcurrentHashMap<>();
     private volatile long lastNetworkNanos = System.nanoTime();
     private volatile int worldContext;
     private volatile JsonNode mainResponse;
     private volatile String crashed;
     private volatile String refusedNavigation;
     private String sessionId;
+    private String contextId;
     private String mainFrame;
 
     Tab(Cdp cdp, RequestGuard guard, String userAgent, URI url, Options options, Duration timeout, Instant deadline) {
@@ -95,6 +98,7 @@ final class Tab {
 
     /** Renders the page in a new tab of {@code contextId}; the tab is gone when this returns. */
     Renderer.Rendering render(String contextId) throws ReaderException {
+        this.contextId = contextId;
         String refusal = guard.refusal(url.toString());
         if (refusal != null) {
             throw new ReaderException(Kind.BLOCKED, refusal);
@@ -207,7 +211,14 @@ final class Tab {
             if (refusal != null) {
                 throw new ReaderException(Kind.BLOCKED, refusal);
             }
-            if (!error.equals("net::ERR_ABORTED") || mainResponse == null) {
+            JsonNode response = mainResponse;
+            String type = response == null ? "" : response.path("mimeType").asText("");
+            if (response != null && !type.isEmpty() && !isDocument(type)) {
+                // A PDF, an image or a download: Chromium shows or saves it, there is no DOM to read.
+                throw new ReaderException(Kind.UNREADABLE, url + " is " + type
+                        + ", not a web page; the browser engine reads web pages, the direct engine reads this");
+            }
+            if (!error.equals("net::ERR_ABORTED") || response == null) {
                 throw new ReaderException(Kind.UNREADABLE, "cannot load " + url + ": " + error);
             }
         }
@@ -376,7 +387,9 @@ final class Tab {
     private void vet(JsonNode params) {
         String requestId = params.path("requestId").asText();
         String requested = params.path("request").path("url").asText();
-        String why = guard.refusal(requested);
+        // The verdict depends on scheme, credentials, host and port only: one look-up per origin.
+        String why = verdicts.computeIfAbsent(originKey(requested), k -> Optional.ofNullable(guard.refusal(requested)))
+                .orElse(null);
         if (why == null) {
             cdp.send(sessionId, "Fetch.continueRequest", Map.of("requestId", requestId));
             return;
@@ -413,9 +426,19 @@ final class Tab {
             try {
                 if (cdp.isOpen()) {
                     cdp.call(null, "Target.closeTarget", Map.of("targetId", targetId), cleanup);
+                    closePopups(cleanup);
                 }
             } catch (Cdp.CdpException ignored) {
                 // closing failed: the pool disposes the whole context
+            }
+        }
+    }
+
+    /** Windows the page opened ({@code window.open}) live in the same context: close them with it. */
+    private void closePopups(Instant until) throws Cdp.CdpException {
+        for (JsonNode target : cdp.call(null, "Target.getTargets", Map.of(), until).path("targetInfos")) {
+            if (contextId.equals(target.path("browserContextId").asText())) {
+                cdp.send(null, "Target.closeTarget", Map.of("targetId", target.path("targetId").asText()));
             }
         }
     }
@@ -459,6 +482,29 @@ final class Tab {
         } catch (Exception e) {
             return null;
         }
+    }
+
+    /** {@code scheme://authority} of an absolute URL; the whole URL when it has no authority (data:, blob:). */
+    private static String originKey(String url) {
+        int scheme = url.indexOf("://");
+        if (scheme < 0) {
+            return url;
+        }
+        int end = url.indexOf('/', scheme + 3);
+        int query = url.indexOf('?', scheme + 3);
+        int fragment = url.indexOf('#', scheme + 3);
+        int cut = url.length();
+        for (int i : new int[]{end, query, fragment}) {
+            if (i >= 0 && i < cut) {
+                cut = i;
+            }
+        }
+        return url.substring(0, cut);
+    }
+
+    private static boolean isDocument(String mimeType) {
+        return mimeType.startsWith("text/") || mimeType.contains("html") || mimeType.contains("xml")
+                || mimeType.equals("application/json");
     }
 
     private static URI parseOr(String text, URI fallback) {

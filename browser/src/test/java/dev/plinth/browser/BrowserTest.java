@@ -267,6 +267,32 @@ class BrowserTest {
         assertNotEquals(pid, browser.pid());
     }
 
+    @Test
+    void saysWhenTheTargetIsNotAWebPage() {
+        site.route("/file.pdf", exchange -> {
+            exchange.getResponseHeaders().set("Content-Disposition", "attachment; filename=file.pdf");
+            TestSite.send(exchange, 200, "application/pdf", "%PDF-1.4\n%%EOF\n");
+        });
+        long start = System.nanoTime();
+        ReaderException e = assertThrows(ReaderException.class, () -> render("/file.pdf", Options.DEFAULTS));
+        assertEquals(ReaderException.Kind.UNREADABLE, e.kind());
+        assertTrue(e.getMessage().contains("application/pdf"), e.getMessage());
+        assertTrue(System.nanoTime() - start < 5_000_000_000L, "waited for the deadline instead of failing fast");
+    }
+
+    /** Chromium's popup blocker stops most of these; the tab's clean-up closes any it let through. */
+    @Test
+    void windowsThePageOpensDoNotOutliveTheRead() throws Exception {
+        site.page("/opener", "<html><body><p>Opener page text.</p><script>window.open('/popup')</script></body></html>");
+        site.page("/popup", "<html><body><script>setInterval(() => fetch('/tick'), 100)</script></body></html>");
+        site.route("/tick", exchange -> TestSite.send(exchange, 200, "text/plain", "tick"));
+        render("/opener", Options.DEFAULTS);
+        Thread.sleep(300);
+        int ticks = site.hits("/tick");
+        Thread.sleep(700);
+        assertEquals(ticks, site.hits("/tick"), "a window the page opened kept running after the read");
+    }
+
     /** Width and height from a PNG's IHDR chunk, after checking the signature. */
     static int[] pngSize(byte[] png) {
         byte[] signature = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
