@@ -35,15 +35,23 @@ import java.util.regex.Pattern;
  * trusted, and a cascade of fallbacks applies when the result is too short: the JSON-LD
  * {@code articleBody}, {@code <article>}, {@code <main>}, and finally the densest block of text.
  *
- * <p>Three choices differ from both:
+ * <p>Where it differs from both:
  * <ul>
  *   <li>Class and id hints are matched as <b>whole words</b>: a class is split into words on
  *       {@code -}, {@code _}, spaces, digits and camelCase, so {@code header-ad} says "ad" while
- *       {@code reader}, {@code thread} and {@code shadow} say nothing about ads or headers.</li>
+ *       {@code reader}, {@code thread} and {@code shadow} say nothing about ads or headers. A
+ *       run-together name ({@code relatedposts}, {@code sharebox}) is split into known words only when
+ *       the whole name splits.</li>
  *   <li>Structure is protected: code blocks and data tables are never dropped for being short or
  *       for lacking commas, since a two-line shell command is often the point of a page.</li>
  *   <li>Siblings sandwiched between joined siblings (a list or a subheading between two paragraphs
  *       of the article) are joined too, so split article bodies come out whole.</li>
+ *   <li>A block made only of links is navigation when the links stay on the page's own site
+ *       ("Read more", related stories) and the writer's references when they leave it (sources,
+ *       shop links), so only the former is dropped.</li>
+ *   <li>Cards nested in the article ({@code <article>} inside {@code <article>}: related posts,
+ *       teasers) are dropped; captions marked only by a class become {@code <figcaption>}, which the
+ *       Markdown writer keeps and {@link PlainText} leaves out with the image it describes.</li>
  * </ul>
  *
  * <p>The flow, top to bottom in this file: {@link #extract} → {@link #removeBoilerplate} →
@@ -68,13 +76,15 @@ public final class Extractor {
     /** Extracts the main content of {@code doc}; never throws on messy HTML and never returns null content. */
     public static Extraction extract(Document doc) {
         MetadataReader.Found found = MetadataReader.read(doc);
+        Extractor run = new Extractor();
         Element content;
         try {
-            content = new Extractor().mainContent(doc, found);
+            content = run.mainContent(doc, found);
         } catch (RuntimeException | StackOverflowError e) {
-            // Pathological markup (absurd nesting) must still yield something: the body's text.
+            // A bug or pathological markup must still yield something: the page's text as it was.
+            Element source = run.original != null ? run.original : doc.body();
             content = new Element("div");
-            content.appendElement("p").text(doc.body() == null ? "" : doc.body().text());
+            content.appendElement("p").text(source == null ? "" : source.text());
         }
         return new Extraction(content, found.metadata());
     }
@@ -94,7 +104,7 @@ public final class Extractor {
             return new Element("div");
         }
         site = host(doc.location());
-        Element original = body.clone();
+        original = body.clone();
 
         removeBoilerplate(body, true);
         Element content = extractFrom(body, found.metadata().title(), true);
@@ -102,7 +112,7 @@ public final class Extractor {
         if (length >= MIN_TEXT && !muchShorterThan(length, found.articleBody())) {
             return content;
         }
-        return fallback(original, content, found);
+        return fallback(content, found);
     }
 
     /** Scores what is left of {@code body} and gathers the winner with its siblings, cleaned. */
@@ -545,6 +555,9 @@ public final class Extractor {
     /** The page's own host, to tell navigation (links here) from references (links elsewhere). */
     private String site = "";
 
+    /** The body as it was before anything was removed, for the fallbacks. */
+    private Element original;
+
     /** The host of an absolute URL without a leading {@code www.}, or "" for a relative one. */
     private static String host(String url) {
         int start = url.indexOf("://");
@@ -696,7 +709,7 @@ public final class Extractor {
      * class hints (Readability's relaxed retry), and finally the whole body. The longest of these that
      * is still mostly prose wins.
      */
-    private Element fallback(Element original, Element scored, MetadataReader.Found found) {
+    private Element fallback(Element scored, MetadataReader.Found found) {
         Element best = scored;
         int bestLength = textLength(scored);
         String title = found.metadata().title();
@@ -810,7 +823,7 @@ public final class Extractor {
         static final Set<String> CAPTION = Set.of("caption", "figcaption", "credit", "credits", "photocredit");
 
         /** Hover cards and tooltips: never visible in the flow of the text. */
-        static final Set<String> POPUP = Set.of("tooltip", "popover", "rollover", "hovercard");
+        static final Set<String> POPUP = Set.of("tooltip", "popover", "hovercard");
 
         /** Words a run-together class name may be split into: the hint words and common layout words. */
         static final Set<String> VOCABULARY = new HashSet<>();
