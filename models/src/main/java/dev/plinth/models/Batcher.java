@@ -25,7 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>The worker drains <em>everything</em> queued (requests from different clients merge here;
  *       whatever arrives while a round runs forms the next round, so a lone query never waits for a
  *       timer), sorts it by task and token length, and cuts it into batches whose padded size
- *       (count × longest) stays under the token budget — so padding stays small.</li>
+ *       (count × longest) stays under the token budget and whose padding stays under
+ *       {@value #MAX_PADDING_SHARE} of it — sorted neighbours differ little, so batches stay big.</li>
  *   <li>Dynamically quantized models compute their activation scales over the whole input tensor, so
  *       their output for one text moves with what else is in the batch (padding and neighbours
  *       alike). For them the grouping is {@link Grouping#SINGLE} by default: one text per run, the
@@ -77,6 +78,9 @@ public final class Batcher implements AutoCloseable {
         /** The result for one sequence. */
         T read(OnnxEncoder.Output output, int index);
     }
+
+    /** A padded batch closes before padding would pass this share of its tokens. */
+    static final double MAX_PADDING_SHARE = 0.2;
 
     private final OnnxEncoder encoder;
     private final Options options;
@@ -185,13 +189,16 @@ public final class Batcher implements AutoCloseable {
     private List<List<Item>> cut(List<Item> sorted) {
         List<List<Item>> batches = new ArrayList<>();
         List<Item> current = new ArrayList<>();
+        long real = 0;
         for (Item item : sorted) {
             if (!current.isEmpty()) {
                 Item first = current.getFirst();
                 int longest = item.ids.length; // sorted ascending: the newcomer is the longest
+                long paddedSize = (long) (current.size() + 1) * longest;
                 boolean fits = Objects.equals(first.task, item.task)
                         && current.size() < options.maxBatch()
-                        && (long) (current.size() + 1) * longest <= options.tokenBudget()
+                        && paddedSize <= options.tokenBudget()
+                        && paddedSize - (real + longest) <= MAX_PADDING_SHARE * paddedSize
                         && switch (grouping) {
                             case PADDED -> true;
                             case EQUAL_LENGTH -> first.ids.length == item.ids.length;
@@ -200,9 +207,11 @@ public final class Batcher implements AutoCloseable {
                 if (!fits) {
                     batches.add(current);
                     current = new ArrayList<>();
+                    real = 0;
                 }
             }
             current.add(item);
+            real += item.ids.length;
         }
         if (!current.isEmpty()) batches.add(current);
         return batches;

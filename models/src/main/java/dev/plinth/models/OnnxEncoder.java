@@ -79,6 +79,20 @@ public final class OnnxEncoder implements AutoCloseable {
         }
     }
 
+    /**
+     * Where this session's time went since it was loaded, in nanoseconds: building the padded
+     * input tensors, ORT's run, copying the output out; and the real and padded token counts.
+     */
+    public record Timings(long feedNanos, long runNanos, long readNanos, long runs, long tokens, long paddedTokens) {
+    }
+
+    private final java.util.concurrent.atomic.LongAdder feedNanos = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder runNanos = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder readNanos = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder runs = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder tokens = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder paddedTokens = new java.util.concurrent.atomic.LongAdder();
+
     private static final String IDS = "input_ids";
     private static final String MASK = "attention_mask";
     private static final String TYPES = "token_type_ids";
@@ -165,6 +179,7 @@ public final class OnnxEncoder implements AutoCloseable {
      * (null for zeros); padded right to the longest with id 0 under a zero mask.
      */
     public Output run(List<long[]> ids, List<long[]> typeIds, Long taskId) {
+        long t0 = System.nanoTime();
         int batch = ids.size();
         int seq = 0;
         int[] lengths = new int[batch];
@@ -194,11 +209,20 @@ public final class OnnxEncoder implements AutoCloseable {
                         ? OnnxTensor.createTensor(env, (Object) taskId)
                         : OnnxTensor.createTensor(env, new long[] {taskId}));
             }
+            long t1 = System.nanoTime();
             try (OrtSession.Result result = session.run(feed, Set.of(output))) {
+                long t2 = System.nanoTime();
                 OnnxTensor tensor = (OnnxTensor) result.get(0);
                 long[] outShape = tensor.getInfo().getShape();
                 float[] data = new float[Math.toIntExact(tensor.getInfo().getNumElements())];
                 tensor.getFloatBuffer().get(data);
+                long t3 = System.nanoTime();
+                feedNanos.add(t1 - t0);
+                runNanos.add(t2 - t1);
+                readNanos.add(t3 - t2);
+                runs.increment();
+                for (int n : lengths) tokens.add(n);
+                paddedTokens.add((long) batch * seq);
                 if (outputRank == 3) return new Output(data, batch, (int) outShape[1], (int) outShape[2], lengths);
                 return new Output(data, batch, 1, (int) outShape[1], lengths);
             }
@@ -207,6 +231,11 @@ public final class OnnxEncoder implements AutoCloseable {
         } finally {
             feed.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** Where this session's time went so far. */
+    public Timings timings() {
+        return new Timings(feedNanos.sum(), runNanos.sum(), readNanos.sum(), runs.sum(), tokens.sum(), paddedTokens.sum());
     }
 
     /** Whether the file takes {@code token_type_ids}. */
