@@ -25,6 +25,8 @@ final class CrossEncoder {
 
     /** The most windows one document is read in (the rest of a very long document is ignored). */
     static final int MAX_WINDOWS = 16;
+    /** Windows per batcher submission. */
+    private static final int SLICE = 1024;
 
     /** Scores in document order, and the tokens run through the model. */
     record Scores(double[] scores, int tokens) {}
@@ -69,12 +71,17 @@ final class CrossEncoder {
         }
         int[] owner = owners.stream().mapToInt(Integer::intValue).toArray();
 
-        List<Double> windowScores;
-        try {
-            windowScores = model.batcher().submit(ids, types, null, (out, i) -> relevance(out.logits(i))).join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof ModelException m) throw m;
-            throw new ModelException(ModelException.Reason.RUNTIME, String.valueOf(e.getCause()), e.getCause());
+        // Submitted a slice at a time so a long request never fills the shared queue by itself.
+        List<Double> windowScores = new ArrayList<>(ids.size());
+        for (int from = 0; from < ids.size(); from += SLICE) {
+            int to = Math.min(ids.size(), from + SLICE);
+            try {
+                windowScores.addAll(model.batcher().submit(ids.subList(from, to), types.subList(from, to), null,
+                        (out, i) -> relevance(out.logits(i))).join());
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof ModelException m) throw m;
+                throw new ModelException(ModelException.Reason.RUNTIME, String.valueOf(e.getCause()), e.getCause());
+            }
         }
         double[] scores = new double[documents.size()];
         Arrays.fill(scores, Double.NEGATIVE_INFINITY);

@@ -55,6 +55,11 @@ public final class MultiVector {
 
     /** The most texts one call takes. */
     public static final int MAX_INPUTS = 512;
+    /**
+     * The most values (tokens × dimensions) one {@link #embed} answers with: 8 M floats, about 80 MB
+     * of JSON. A request over it is refused before the model runs, never buffered.
+     */
+    public static final long MAX_VALUES = 8L << 20;
 
     private final ModelRegistry registry;
 
@@ -76,7 +81,7 @@ public final class MultiVector {
             throw ModelException.invalid("model " + name + " is a " + loaded.config().kind().name().toLowerCase()
                     .replace('_', '-') + ", not an encoder: it has no token embeddings");
         }
-        List<Encoded> encoded = encode(loaded, texts, type, dimensions);
+        List<Encoded> encoded = encode(loaded, texts, type, dimensions, MAX_VALUES);
         List<float[][]> embeddings = new ArrayList<>(encoded.size());
         int tokens = 0;
         for (Encoded e : encoded) {
@@ -91,6 +96,11 @@ public final class MultiVector {
      * vector from one pass, each cut to {@code dimensions} (null: full width) and normalized.
      */
     public static List<Encoded> encode(Model model, List<String> texts, InputType type, Integer dimensions) {
+        return encode(model, texts, type, dimensions, Long.MAX_VALUE);
+    }
+
+    private static List<Encoded> encode(Model model, List<String> texts, InputType type, Integer dimensions,
+                                        long maxValues) {
         ModelConfig config = model.config();
         int width = checkDimensions(config, dimensions);
         ModelConfig.Task task = config.tasks().containsKey(type.task()) ? config.task(type.task()) : config.task(null);
@@ -102,7 +112,16 @@ public final class MultiVector {
         int trailing = tokenizer.trailing().length;
         int prefixTokens = prefixLength(model, prefix);
         List<long[]> sequences = new ArrayList<>(texts.size());
-        for (String text : texts) sequences.add(tokenizer.encode(prefix + text, config.maxTokens()).ids());
+        long values = 0;
+        for (String text : texts) {
+            long[] ids = tokenizer.encode(prefix + text, config.maxTokens()).ids();
+            sequences.add(ids);
+            values += (long) ids.length * width;
+        }
+        if (values > maxValues) {
+            throw ModelException.invalid("the answer would hold " + values + " values (tokens × dimensions), more than the limit of "
+                    + maxValues + "; send fewer or shorter inputs, or ask for fewer dimensions");
+        }
 
         Pooling.Mode pooling = config.pooling();
         List<Raw> raw = model.batcher().run(sequences, taskId, (out, i) -> new Raw(out.tokens(i), out.pooled(i, pooling)));

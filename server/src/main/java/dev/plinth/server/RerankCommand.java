@@ -36,7 +36,7 @@ final class RerankCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "FILE", description = "Documents, one per line (default: stdin).")
     Path file;
 
-    @Option(names = {"-m", "--model"}, description = "Rerank model (default: the server's default, e.g. bge-small-en-v1.5-int8-fused).")
+    @Option(names = {"-m", "--model"}, description = "Rerank model (default: the server's default, e.g. bge-small-en-v1.5-int8-maxsim).")
     String model;
 
     @Option(names = {"-n", "--top-n"}, description = "Print only the best N.")

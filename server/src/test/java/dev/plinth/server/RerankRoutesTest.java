@@ -155,6 +155,7 @@ class RerankRoutesTest {
                 {"/v1/multi-vector", "{\"input\": \"x\", \"dimensions\": 0}"},
                 {"/v1/multi-vector", "{\"input\": \"x\", \"dimensions\": 4096}"},
                 {"/v1/multi-vector", "{\"input\": \"x\", \"model\": \"tiny-cross-encoder\"}"},
+                {"/v1/multi-vector", "{\"input\": " + JSON.writeValueAsString(java.util.Collections.nCopies(100, "word ".repeat(300))) + "}"},
                 {"/v1/classify", "{\"input\": \"x\"}"},
                 {"/v1/classify", "{\"input\": \"x\", \"labels\": [\"one\"]}"},
                 {"/v1/classify", "{\"input\": \"x\", \"labels\": \"a,b\"}"},
