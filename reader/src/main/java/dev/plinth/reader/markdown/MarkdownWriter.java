@@ -1323,8 +1323,14 @@ public final class MarkdownWriter {
         if (ordered.lookingAt()) {
             return s + ordered.end(1);
         }
+        if (line.indexOf('|') >= 0 && line.indexOf('-') >= 0 && DELIMITER_ROW.matcher(line).matches()) {
+            return s + line.indexOf('-');   // would turn the line above into a table header (GFM §4.10)
+        }
         return -1;
     }
+
+    private static final Pattern DELIMITER_ROW =
+            Pattern.compile("\\|?[ \t]*:?-+:?[ \t]*(?:\\|[ \t]*:?-+:?[ \t]*)*\\|?[ \t]*");
 
     private static final Pattern ATX = Pattern.compile("#{1,6}(?:[ \t\u00a0]|$)");
     private static final Pattern BULLET = Pattern.compile("[-+*](?:[ \t]|$)");
