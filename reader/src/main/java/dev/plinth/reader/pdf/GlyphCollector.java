@@ -232,7 +232,7 @@ final class GlyphCollector extends PDFTextStripper {
         }
         PdfLayout.Glyph glyph = new PdfLayout.Glyph(unicode, text.getXDirAdj(), text.getYDirAdj(),
                 Math.max(0, text.getWidthDirAdj()), size, style.bold(), style.mono(), space, (int) text.getDir(),
-                href(text.getX() + text.getWidth() / 2, text.getY() - size * 0.3f));
+                href(text.getX() + text.getWidth() / 2, text.getY() - size * 0.3f), glyphs.size());
         if (!isDuplicate(glyph)) {
             glyphs.add(glyph);
         }

@@ -28,10 +28,11 @@ import java.util.regex.Pattern;
  *       column. Spaces are inserted from gaps, as producers often omit space glyphs.</li>
  *   <li><b>Running heads.</b> Lines in the top or bottom band of the page whose text, with digits
  *       masked, recurs on half of the pages, or three, are page furniture: headers, footers
- *       and page numbers, which the masking makes equal.</li>
+ *       and page numbers, which the masking makes equal. A bare number or "page N" there goes even
+ *       on a single page.</li>
  *   <li><b>Tables.</b> Consecutive rows with two or more lines whose x-extents fall into the same
- *       column intervals form a table. Two wide, full columns of running text align the same way, so a
- *       two-interval "table" whose intervals are both filled with prose is left to step 4.</li>
+ *       column intervals form a table. Columns of running text align the same way, so a "table"
+ *       whose every column is wide and filled with prose is left to step 4.</li>
  *   <li><b>Reading order</b> (Breuel, "High performance document layout analysis", 2003): line a
  *       precedes line b if they overlap horizontally and a is above b, or if a lies wholly left of b
  *       and no third line between them vertically overlaps both. A topological sort of that relation
@@ -55,9 +56,12 @@ final class PdfLayout {
 
     // ---- Inputs and outputs -------------------------------------------------------------------------
 
-    /** One character as drawn: position of its baseline start, advance width, size in points, weight. */
+    /**
+     * One character as drawn: position of its baseline start, advance width, size in page units, weight,
+     * fixed pitch, the font's space width, text direction, link target and place in the content stream.
+     */
     record Glyph(String text, float x, float baseline, float width, float size, boolean bold, boolean mono, float space,
-                 int dir, String href) {}
+                 int dir, String href, int seq) {}
 
     /** A vertical ruling (a table border), top-left coordinates. */
     record Rule(float x, float top, float bottom) {}
@@ -77,8 +81,11 @@ final class PdfLayout {
     /** A run of text sharing one link target (null = not a link). */
     record Span(String text, String href) {}
 
-    /** Text on one baseline within one column or cell; {@code mono} when all of it is set in a fixed-pitch font. */
-    record Line(float x0, float x1, float baseline, float size, boolean bold, boolean mono, List<Span> spans) {
+    /**
+     * Text on one baseline within one column or cell; {@code mono} when all of it is set in a
+     * fixed-pitch font; {@code seq} is where its first glyph was drawn in the content stream.
+     */
+    record Line(float x0, float x1, float baseline, float size, boolean bold, boolean mono, int seq, List<Span> spans) {
         String text() {
             StringBuilder sb = new StringBuilder();
             spans.forEach(s -> sb.append(s.text()));
@@ -112,6 +119,9 @@ final class PdfLayout {
 
     private static final Pattern BULLET = Pattern.compile("^([•◦▪▫‣⁃●○■□◆◇►▸✓✔\\-–—*·\\uF000-\\uF0FF])\\s+");
     private static final Pattern NUMBER = Pattern.compile("^(\\(?(\\d{1,3}|[a-z]|[ivx]{1,5})[.)])\\s+");
+    /** A bare page number, or a line ending in "page N" / "page N of M", even on a single page. */
+    private static final Pattern PAGE_NUMBER = Pattern.compile(
+            "(?iu)[-–—\\s]*\\d{1,4}[-–—\\s]*|.*\\b(page|seite|стр\\.?|страница)\\s*\\d{1,4}(\\s*(of|/|из|von)\\s*\\d{1,4})?\\s*");
     private static final Pattern ROMAN = Pattern.compile("[ivxlc]{1,6}");
     private static final Pattern CLOSES_SENTENCE = Pattern.compile(".*[.!?:;。！？）)\"”»]\\s*$");
 
@@ -178,7 +188,7 @@ final class PdfLayout {
             } else {
                 List<Span> spans = new ArrayList<>(line.spans());
                 spans.addFirst(new Span("• ", null));
-                out.add(new Line(bullet.x0(), line.x1(), line.baseline(), line.size(), line.bold(), line.mono(), spans));
+                out.add(new Line(bullet.x0(), line.x1(), line.baseline(), line.size(), line.bold(), line.mono(), line.seq(), spans));
             }
         }
         return out;
@@ -261,7 +271,8 @@ final class PdfLayout {
         spans.set(spans.size() - 1, new Span(lastText.substring(0, shy).replace("\u00AD", "") + lastText.substring(shy),
                 spans.getLast().href()));
         float size = mode(sizes);
-        lines.add(new Line(x0, x1, glyphs.getFirst().baseline(), size, bold, mono, trim(spans)));
+        int seq = glyphs.stream().mapToInt(Glyph::seq).min().orElseThrow();
+        lines.add(new Line(x0, x1, glyphs.getFirst().baseline(), size, bold, mono, seq, trim(spans)));
     }
 
     /**
@@ -309,7 +320,7 @@ final class PdfLayout {
             PageLines page = pages.get(p);
             List<Object> units = new ArrayList<>();
             List<Line> free = new ArrayList<>(kept.get(p));
-            for (Table table : tables(free, page.width())) {
+            for (Table table : tables(free)) {
                 units.add(table);
                 free.removeAll(table.lines());
             }
@@ -339,7 +350,8 @@ final class PdfLayout {
             List<Line> lines = new ArrayList<>();
             for (Line line : page.lines()) {
                 String key = headKey(page, line);
-                if (key == null || seen.get(key).size() < threshold) {
+                boolean pageNumber = key != null && PAGE_NUMBER.matcher(line.text().strip()).matches();
+                if (key == null || seen.get(key).size() < threshold && !pageNumber) {
                     lines.add(line);
                 }
             }
@@ -405,20 +417,20 @@ final class PdfLayout {
     /** A table: rows of cells, each cell the lines that fell in its column. */
     record Table(List<List<List<Line>>> rows, List<Line> lines, float x0, float x1, float top, float bottom) {}
 
-    private static List<Table> tables(List<Line> lines, float pageWidth) {
+    private static List<Table> tables(List<Line> lines) {
         List<Table> tables = new ArrayList<>();
         List<List<Line>> run = new ArrayList<>();
         for (List<Line> row : rows(lines)) {
             boolean fits = row.size() >= 2 && (run.isEmpty() || fits(run, row));
             if (!fits) {
-                addTable(tables, run, pageWidth);
+                addTable(tables, run);
                 run = new ArrayList<>();
             }
             if (row.size() >= 2) {
                 run.add(row);
             }
         }
-        addTable(tables, run, pageWidth);
+        addTable(tables, run);
         return tables;
     }
 
@@ -475,14 +487,13 @@ final class PdfLayout {
         return rows;
     }
 
-    private static void addTable(List<Table> tables, List<List<Line>> run, float pageWidth) {
+    private static void addTable(List<Table> tables, List<List<Line>> run) {
         if (run.size() < 2) {
             return;
         }
         List<Line> cells = run.stream().flatMap(List::stream).sorted(Comparator.comparingDouble(Line::x0)).toList();
         List<float[]> columns = columns(cells);
-        if (columns.size() < 2 || columns.size() == 2 && isProse(cells, columns.get(0), pageWidth)
-                && isProse(cells, columns.get(1), pageWidth)) {
+        if (columns.size() < 2 || columns.stream().allMatch(column -> isProse(cells, column))) {
             return;
         }
         List<List<List<Line>>> grid = new ArrayList<>();
@@ -517,16 +528,19 @@ final class PdfLayout {
         return columns;
     }
 
-    /** A column of running text: wide, and most of its lines fill it. */
-    private static boolean isProse(List<Line> cells, float[] column, float pageWidth) {
+    /**
+     * A column of running text: at least a dozen ems wide (two dozen characters or so) and mostly
+     * filled by its lines. Text set in columns aligns like a table; a table has a narrow or ragged
+     * column somewhere (names, numbers), so a "table" of nothing but such columns is a column layout.
+     */
+    private static boolean isProse(List<Line> cells, float[] column) {
         float width = column[1] - column[0];
-        if (width < pageWidth * 0.25f) {
+        List<Line> inside = cells.stream().filter(c -> c.x0() >= column[0] && c.x1() <= column[1]).toList();
+        if (inside.isEmpty() || width < 12 * inside.getFirst().size()) {
             return false;
         }
-        long inside = cells.stream().filter(c -> c.x0() >= column[0] && c.x1() <= column[1]).count();
-        long full = cells.stream().filter(c -> c.x0() >= column[0] && c.x1() <= column[1])
-                .filter(c -> c.x1() - c.x0() >= 0.8f * width).count();
-        return full >= 0.6 * inside;
+        long full = inside.stream().filter(c -> c.x1() - c.x0() >= 0.8f * width).count();
+        return full >= 0.6 * inside.size();
     }
 
     private static int column(List<float[]> columns, Line cell) {
@@ -604,15 +618,21 @@ final class PdfLayout {
         return ordered;
     }
 
-    /** Breuel's rules: above while overlapping in x, or left with nothing spanning both between them. */
+    /**
+     * Breuel's rules: above while overlapping in x, or left with nothing spanning both between them.
+     * One refinement: when the left unit lies wholly below the right one, rule 2 holds only if the
+     * content stream drew them in that order too. Geometry alone cannot tell a column's end from an
+     * indented code line, or a heading after a multi-column part from a column's last line; producers
+     * draw columns in reading order, so the stream settles exactly these cases.
+     */
     private static boolean precedes(float[][] box, int a, int b) {
         float[] p = box[a];
         float[] q = box[b];
         if (Math.min(p[1], q[1]) - Math.max(p[0], q[0]) > 0) {
             return p[2] < q[2] || p[2] == q[2] && a < b;
         }
-        if (p[1] > q[0]) {
-            return false; // not wholly left of b
+        if (p[1] > q[0] || p[2] > q[3] && p[4] > q[4]) {
+            return false;
         }
         float from = Math.min(p[3], q[3]);
         float to = Math.max(p[2], q[2]);
@@ -626,10 +646,11 @@ final class PdfLayout {
         return true;
     }
 
-    /** x0, x1, top, bottom. */
+    /** x0, x1, top, bottom, stream position. */
     private static float[] box(Object unit) {
-        return unit instanceof Line l ? new float[] {l.x0(), l.x1(), l.top(), l.bottom()}
-                : unit instanceof Table t ? new float[] {t.x0(), t.x1(), t.top(), t.bottom()} : null;
+        return unit instanceof Line l ? new float[] {l.x0(), l.x1(), l.top(), l.bottom(), l.seq()}
+                : unit instanceof Table t ? new float[] {t.x0(), t.x1(), t.top(), t.bottom(),
+                t.lines().stream().mapToInt(Line::seq).min().orElse(0)} : null;
     }
 
     // ---- Step 5: blocks -------------------------------------------------------------------------------
