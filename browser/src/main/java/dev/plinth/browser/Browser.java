@@ -119,8 +119,8 @@ public final class Browser implements Renderer {
         Pool.Lease lease = pool.acquire(deadline);
         boolean healthy = false;
         try {
-            Tab tab = new Tab(lease.chromium.cdp(), guard, userAgent(lease.chromium, deadline), url, options,
-                    timeout, deadline);
+            Tab tab = new Tab(lease.chromium.cdp(), guard, lease.proxy, userAgent(lease.chromium, deadline), url,
+                    options, timeout, deadline);
             Rendering rendering = tab.render(lease.contextId);
             healthy = true;
             return rendering;

@@ -56,6 +56,12 @@ final class Chromium implements AutoCloseable {
                 "--disable-extensions",
                 "--disable-default-apps",
                 "--disable-breakpad",
+                "--disable-client-side-phishing-detection",
+                "--disable-domain-reliability",
+                "--disable-component-extensions-with-background-pages",
+                "--no-pings",
+                "--no-service-autorun",
+                "--metrics-recording-only",
                 "--disable-dev-shm-usage",
                 "--mute-audio",
                 "--hide-scrollbars",
@@ -68,7 +74,8 @@ final class Chromium implements AutoCloseable {
                 // Iframes in the page's own process, so the page's request interception sees them.
                 "--disable-site-isolation-trials",
                 "--disable-features=site-per-process,IsolateOrigins,Translate,MediaRouter,OptimizationHints,"
-                        + "InterestFeedContentSuggestions,AutofillServerCommunication,DialMediaRouteProvider",
+                        + "OptimizationGuideModelDownloading,InterestFeedContentSuggestions,AutofillServerCommunication,"
+                        + "DialMediaRouteProvider,CertificateTransparencyComponentUpdater",
                 // All traffic through the guard; none of it resolved or sent around it.
                 "--proxy-server=socks5://127.0.0.1:" + proxyPort,
                 "--proxy-bypass-list=<-loopback>",

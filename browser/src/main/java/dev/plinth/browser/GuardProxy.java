@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -30,6 +31,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Policy} for the address it may use, and connects to exactly that address. Whatever the page
  * does — navigation, redirect, subresource, fetch, WebSocket, worker — it cannot reach an address
  * the policy refused.
+ *
+ * <p>Second rule: only what a page asked for leaves. Chromium has traffic of its own (component
+ * and extension updates, account services) that flags do not fully silence; the proxy admits a
+ * host and port only while some page {@link #expect expects} it — {@link Tab} registers each
+ * request's origin after vetting it and before letting it go — so plinth makes no connection that
+ * no user asked for.
  *
  * <p>Only CONNECT is served; BIND and UDP ASSOCIATE are refused, and WebRTC is kept off UDP by a
  * Chromium flag. Each connection costs two virtual threads for the copy loops.
@@ -58,6 +65,7 @@ final class GuardProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Set<InetSocketAddress> forbidden = ConcurrentHashMap.newKeySet();
     private final AtomicLong refusals = new AtomicLong();
+    private final Map<String, Integer> expected = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** Starts a proxy on an ephemeral loopback port. */
@@ -82,6 +90,32 @@ final class GuardProxy implements AutoCloseable {
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException(e); // a literal is never looked up
         }
+    }
+
+    /** Lets connections to {@code host:port} through until as many {@link #unexpect} calls. */
+    void expect(String host, int port) {
+        expected.merge(key(host, port), 1, Integer::sum);
+    }
+
+    /** Withdraws one {@link #expect} of {@code host:port}. */
+    void unexpect(String host, int port) {
+        expected.computeIfPresent(key(host, port), (k, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /** One spelling per endpoint: names lower case, IPv6 literals in the JDK's full form, brackets dropped. */
+    static String key(String host, int port) {
+        String h = host.toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        if (h.indexOf(':') >= 0) {
+            try {
+                h = InetAddress.getByName("[" + h + "]").getHostAddress(); // a literal: no DNS query
+            } catch (java.net.UnknownHostException e) {
+                // not a valid literal: kept as written, it matches nothing Chromium sends
+            }
+        }
+        return h + ":" + port;
     }
 
     /** How many connections were refused so far. */
@@ -149,6 +183,11 @@ final class GuardProxy implements AutoCloseable {
                 return;
             }
 
+            if (!expected.containsKey(key(host, port))) {
+                refusals.incrementAndGet();
+                reply(out, 2); // no page asked for this: Chromium's own traffic
+                return;
+            }
             InetAddress address;
             try {
                 address = policy.admit(host, port);

@@ -32,11 +32,13 @@ final class Pool implements AutoCloseable {
     /** One context lent to one page. */
     static final class Lease {
         final Chromium chromium;
+        final GuardProxy proxy;
         final String contextId;
         int pages;
 
-        private Lease(Chromium chromium, String contextId) {
+        private Lease(Chromium chromium, GuardProxy proxy, String contextId) {
             this.chromium = chromium;
+            this.proxy = proxy;
             this.contextId = contextId;
         }
     }
@@ -186,7 +188,7 @@ final class Pool implements AutoCloseable {
             // Pages download nothing to disk.
             chromium.cdp().call(null, "Browser.setDownloadBehavior",
                     Map.of("behavior", "deny", "browserContextId", id), deadline);
-            return new Lease(chromium, id);
+            return new Lease(chromium, proxy, id);
         } catch (Cdp.CdpException e) {
             throw new ReaderException(ReaderException.Kind.UNREADABLE, "cannot open a browser context: " + e.getMessage(), e);
         }

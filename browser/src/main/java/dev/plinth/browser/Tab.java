@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,6 +67,7 @@ final class Tab {
 
     private final Cdp cdp;
     private final RequestGuard guard;
+    private final GuardProxy proxy;
     private final String userAgent;
     private final URI url;
     private final Options options;
@@ -77,6 +79,8 @@ final class Tab {
     private final Set<String> warnings = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
     private final Set<String> origins = ConcurrentHashMap.newKeySet();
     private final Map<String, Optional<String>> verdicts = new ConcurrentHashMap<>();
+    private final Set<String> expected = new java.util.HashSet<>();
+    private boolean closed;
     private volatile long lastNetworkNanos = System.nanoTime();
     private volatile int worldContext;
     private volatile JsonNode mainResponse;
@@ -86,9 +90,11 @@ final class Tab {
     private String contextId;
     private String mainFrame;
 
-    Tab(Cdp cdp, RequestGuard guard, String userAgent, URI url, Options options, Duration timeout, Instant deadline) {
+    Tab(Cdp cdp, RequestGuard guard, GuardProxy proxy, String userAgent, URI url, Options options, Duration timeout,
+        Instant deadline) {
         this.cdp = cdp;
         this.guard = guard;
+        this.proxy = proxy;
         this.userAgent = userAgent;
         this.url = url;
         this.options = options;
@@ -365,10 +371,15 @@ final class Tab {
                 }
             }
             case "Network.webSocketCreated" -> {
-                String why = guard.refusal(params.path("url").asText());
-                if (why != null) {
-                    warn("Blocked a WebSocket to " + params.path("url").asText() + ": " + why);
-                }
+                String socket = params.path("url").asText();
+                GUARD_THREADS.execute(() -> {
+                    String why = guard.refusal(socket);
+                    if (why != null) {
+                        warn("Blocked a WebSocket to " + socket + ": " + why);
+                    } else {
+                        expect(socket);
+                    }
+                });
             }
             case "Runtime.executionContextCreated" -> {
                 JsonNode context = params.path("context");
@@ -391,6 +402,7 @@ final class Tab {
         String why = verdicts.computeIfAbsent(originKey(requested), k -> Optional.ofNullable(guard.refusal(requested)))
                 .orElse(null);
         if (why == null) {
+            expect(requested);
             cdp.send(sessionId, "Fetch.continueRequest", Map.of("requestId", requestId));
             return;
         }
@@ -431,6 +443,33 @@ final class Tab {
             } catch (Cdp.CdpException ignored) {
                 // closing failed: the pool disposes the whole context
             }
+            synchronized (expected) {
+                closed = true;
+                for (String endpoint : expected) {
+                    int colon = endpoint.lastIndexOf(':');
+                    proxy.unexpect(endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1)));
+                }
+            }
+        }
+    }
+
+    /** Tells the proxy that this page asked for {@code url}'s host and port (once per endpoint). */
+    private void expect(String url) {
+        try {
+            URI u = new URI(url);
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            if (u.getHost() == null || !Set.of("http", "https", "ws", "wss").contains(scheme)) {
+                return;
+            }
+            int port = u.getPort() >= 0 ? u.getPort() : scheme.equals("https") || scheme.equals("wss") ? 443 : 80;
+            String host = u.getHost();
+            synchronized (expected) {
+                if (!closed && expected.add(host + ":" + port)) {
+                    proxy.expect(host, port);
+                }
+            }
+        } catch (URISyntaxException e) {
+            // nothing to expect: Chromium cannot connect anywhere for a URL it could not parse either
         }
     }
 

@@ -31,6 +31,12 @@ class GuardProxyTest {
         site = new TestSite().page("/", "<p>allowed</p>");
         victim = new TestSite().page("/", "<p>secret</p>");
         proxy = new GuardProxy(new RequestGuard(false, Set.of(site.address())));
+        // Every connection below is one a page asked for, except where a test says otherwise.
+        proxy.expect("127.0.0.1", site.port());
+        proxy.expect("127.0.0.1", victim.port());
+        proxy.expect("localhost", site.port());
+        proxy.expect("169.254.169.254", 80);
+        proxy.expect("metadata.google.internal", 80);
     }
 
     @AfterAll
@@ -60,6 +66,26 @@ class GuardProxyTest {
     }
 
     @Test
+    void refusesWhatNoPageAskedFor() throws IOException {
+        try (GuardProxy open = new GuardProxy(new RequestGuard(true, Set.of()))) {
+            Proxy socks = new Proxy(Proxy.Type.SOCKS, new InetSocketAddress(InetAddress.getLoopbackAddress(), open.port()));
+            try (Socket socket = new Socket(socks)) {
+                assertThrows(IOException.class,
+                        () -> socket.connect(InetSocketAddress.createUnresolved("127.0.0.1", site.port()), 5000));
+            }
+            open.expect("127.0.0.1", site.port());
+            try (Socket socket = new Socket(socks)) {
+                socket.connect(InetSocketAddress.createUnresolved("127.0.0.1", site.port()), 5000);
+            }
+            open.unexpect("127.0.0.1", site.port());
+            try (Socket socket = new Socket(socks)) {
+                assertThrows(IOException.class,
+                        () -> socket.connect(InetSocketAddress.createUnresolved("127.0.0.1", site.port()), 5000));
+            }
+        }
+    }
+
+    @Test
     void refusesOtherPortsOfTheSameAddress() {
         long before = proxy.refusals();
         assertThrows(IOException.class, () -> get("127.0.0.1", victim.port()));
@@ -77,6 +103,7 @@ class GuardProxyTest {
     @Test
     void refusesItsOwnPortEvenWhenPrivateNetworksAreAllowed() throws IOException {
         try (GuardProxy open = new GuardProxy(new RequestGuard(true, Set.of()))) {
+            open.expect("127.0.0.1", open.port());
             Proxy socks = new Proxy(Proxy.Type.SOCKS, new InetSocketAddress(InetAddress.getLoopbackAddress(), open.port()));
             try (Socket socket = new Socket(socks)) {
                 assertThrows(IOException.class,
