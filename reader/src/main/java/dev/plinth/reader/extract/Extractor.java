@@ -158,7 +158,7 @@ public final class Extractor {
      * is never looked at again.
      */
     private void removeBoilerplate(Element root, boolean useHints) {
-        int pageText = useHints ? textLength(root) : 0;
+        int pageText = textLength(root);
         Deque<Element> stack = new ArrayDeque<>();
         stack.push(root);
         while (!stack.isEmpty()) {
@@ -175,8 +175,14 @@ public final class Extractor {
 
     private boolean isBoilerplate(Element e, int pageText, boolean useHints) {
         String tag = e.normalName();
-        if (NEVER_CONTENT.contains(tag) || isHidden(e)) {
+        if (NEVER_CONTENT.contains(tag)) {
             return true;
+        }
+        if (isHidden(e)) {
+            // Pages that hide themselves until a script runs (against a flash of unstyled content, or
+            // behind a modal) still have their article inside: a hidden block holding most of the
+            // page's prose is not boilerplate.
+            return textLength(e) < pageText / 2 || !hasProse(e);
         }
         if (tag.equals("body") || tag.equals("main") || tag.equals("article") || isArticleBody(e)) {
             return false;
@@ -219,9 +225,11 @@ public final class Extractor {
      * those hold an article marker or several paragraphs of prose.
      */
     private boolean isSubstantial(Element e) {
-        if (containsArticleMarker(e)) {
-            return true;
-        }
+        return containsArticleMarker(e) || hasProse(e);
+    }
+
+    /** Several paragraphs of real prose: at least 500 characters in paragraphs of 80 or more, few links. */
+    private boolean hasProse(Element e) {
         int prose = 0;
         for (Element p : e.select("p")) {
             int length = textLength(p);

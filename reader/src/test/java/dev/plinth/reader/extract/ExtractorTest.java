@@ -114,6 +114,19 @@ class ExtractorTest {
     }
 
     @Test
+    void keepsAnArticleThatThePageHidesUntilAScriptRuns() {
+        String html = "<html><body><div id='page' style='visibility: hidden'><nav><a href='/'>Home</a></nav>"
+                + "<div class='post'><p>" + PROSE + "</p><p>" + PROSE + "</p><p>" + PROSE + "</p><p>" + PROSE + "</p>"
+                + "</div></div><div style='display:none'><p>A hidden notice, not for readers of the article.</p></div>"
+                + "</body></html>";
+
+        String text = text(html);
+
+        assertTrue(text.startsWith("The committee met"), text);
+        assertFalse(text.contains("hidden notice"), text);
+    }
+
+    @Test
     void removesLinkListsInsideTheArticle() {
         String html = "<html><body><article><p>" + PROSE + "</p>"
                 + "<ul><li><a href='/1'>First other story on this site</a></li><li><a href='/2'>Second other story</a></li>"
@@ -121,6 +134,19 @@ class ExtractorTest {
                 + "<p>" + PROSE + "</p></article></body></html>";
 
         assertFalse(text(html).contains("other story"));
+    }
+
+    @Test
+    void keepsLinkOnlyParagraphsThatPointElsewhere() {
+        String html = "<html><body><article><p>" + PROSE + "</p>"
+                + "<p><a href='https://shop.example.com/item'>Get it from the shop for $20</a></p>"
+                + "<p><a href='/more'>Read more stories like this one</a></p>"
+                + "<p>" + PROSE + "</p></article></body></html>";
+
+        String text = PlainText.of(Extractor.extract(Jsoup.parse(html, "https://news.example.org/story")).content());
+
+        assertTrue(text.contains("Get it from the shop"), text);
+        assertFalse(text.contains("Read more stories"), text);
     }
 
     @Test
