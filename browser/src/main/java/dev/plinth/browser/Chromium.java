@@ -94,7 +94,10 @@ final class Chromium implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(profile.resolve("chromium.log").toFile())
                 .start();
-        Thread hook = new Thread(() -> kill(process));
+        Thread hook = new Thread(() -> {
+            kill(process);
+            deleteQuietly(profile);
+        });
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             URI endpoint = awaitEndpoint(process, profile);

@@ -166,6 +166,7 @@ final class Tab {
         calls.add(cdp.send(sessionId, "Page.enable", Map.of()));
         calls.add(cdp.send(sessionId, "Page.addScriptToEvaluateOnNewDocument", Map.of("source", PAGE_JS, "worldName", WORLD)));
         calls.add(cdp.send(sessionId, "Runtime.enable", Map.of()));
+        calls.add(cdp.send(sessionId, "Inspector.enable", Map.of()));
         calls.add(cdp.send(sessionId, "Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
                 "deviceScaleFactor", 1, "mobile", false)));
         calls.add(cdp.send(sessionId, "Emulation.setUserAgentOverride", agent));
@@ -388,6 +389,12 @@ final class Tab {
                     worldContext = context.path("id").asInt();
                 }
             }
+            case "Runtime.executionContextDestroyed" -> {
+                if (params.path("executionContextId").asInt() == worldContext) {
+                    worldContext = 0;
+                }
+            }
+            case "Runtime.executionContextsCleared" -> worldContext = 0;
             case "Page.javascriptDialogOpening" ->
                     cdp.send(sessionId, "Page.handleJavaScriptDialog", Map.of("accept", false));
             case "Inspector.targetCrashed" -> crashed = "the page's renderer crashed";
