@@ -90,10 +90,16 @@ final class Chromium implements AutoCloseable {
         }
         command.add("about:blank");
 
-        Process process = new ProcessBuilder(command)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(profile.resolve("chromium.log").toFile())
-                .start();
+        Process process;
+        try {
+            process = new ProcessBuilder(command)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(profile.resolve("chromium.log").toFile())
+                    .start();
+        } catch (IOException e) {
+            deleteQuietly(profile);
+            throw new IOException("cannot start " + executable + ": " + e.getMessage(), e);
+        }
         Thread hook = new Thread(() -> {
             kill(process);
             deleteQuietly(profile);
