@@ -1,5 +1,6 @@
 package dev.plinth.reader.extract;
 
+import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
 import org.jsoup.nodes.Node;
@@ -604,9 +605,18 @@ public final class Extractor {
         if (tag.equals("table")) {
             return isDataTable(e);
         }
-        return (tag.equals("div") || tag.equals("section")) && !e.select("pre, table").isEmpty()
-                && e.select("pre").size() + e.select("table").stream().filter(this::isDataTable).count() > 0
-                && !Words.of(e).boilerplate();
+        if (!tag.equals("div") && !tag.equals("section") || Words.of(e).boilerplate()) {
+            return false;
+        }
+        if (!e.select("pre").isEmpty()) {
+            return true;
+        }
+        for (Element table : e.select("table")) {
+            if (isDataTable(table)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A table of data rather than layout: headers, a caption, or a regular grid of short cells. */
@@ -617,8 +627,8 @@ public final class Extractor {
         if (!table.select("> caption, > thead, th, col, colgroup").isEmpty() || table.hasAttr("summary")) {
             return true;
         }
-        if (!table.select("table table").isEmpty()) {
-            return false;
+        if (table.getElementsByTag("table").size() > 1) {
+            return false; // tables inside tables are layout
         }
         int rows = table.select("tr").size();
         int columns = 0;
@@ -712,10 +722,11 @@ public final class Extractor {
     // ------------------------------------------------------------------------------------------------
 
     /**
-     * When the scored extraction is too short: the JSON-LD {@code articleBody}, the page's
-     * {@code itemprop=articleBody}, {@code <article>} or {@code <main>}, then a second pass that ignores
-     * class hints (Readability's relaxed retry), and finally the whole body. The longest of these that
-     * is still mostly prose wins.
+     * When the scored extraction is too short, in order: the page's {@code itemprop=articleBody},
+     * {@code <article>}, {@code <main>} or {@code role=main} (cleaned like any content), the JSON-LD
+     * {@code articleBody} when it is longer still, then a second scoring pass that ignores class hints
+     * (Readability's relaxed retry), and finally all of the page's visible text. A later step replaces
+     * an earlier result only when it finds clearly more text.
      */
     private Element fallback(Element scored, MetadataReader.Found found) {
         Element best = scored;
@@ -723,6 +734,9 @@ public final class Extractor {
         String title = found.metadata().title();
 
         for (String selector : List.of("[itemprop~=(?i)articleBody]", "article", "main", "[role=main]")) {
+            if (original.selectFirst(selector) == null) {
+                continue;
+            }
             Element copy = original.clone();
             removeBoilerplate(copy, false);
             forget();
@@ -770,12 +784,24 @@ public final class Extractor {
         return content;
     }
 
+    private static final Pattern HTML_TAG = Pattern.compile("<(?:p|br|div|a|em|strong|h[1-6]|ul|li)\\b[^>]*>");
+
     private boolean muchShorterThan(int length, String articleBody) {
         return articleBody != null && articleBody.length() > 2 * length;
     }
 
-    /** Plain text split into paragraphs on blank lines (or single newlines when there are none). */
-    private Element paragraphs(String text) {
+    /**
+     * The JSON-LD article body as content: its HTML when it is HTML, else its text split into
+     * paragraphs on blank lines (or on single newlines when there are none).
+     */
+    private static Element paragraphs(String text) {
+        if (HTML_TAG.matcher(text).find()) {
+            Element content = new Element("div");
+            for (Node child : new ArrayList<>(Jsoup.parseBodyFragment(text).body().childNodes())) {
+                content.appendChild(child);
+            }
+            return content;
+        }
         Element content = new Element("div");
         String[] parts = text.contains("\n\n") ? text.split("\\n\\s*\\n") : text.split("\\n");
         for (String part : parts) {

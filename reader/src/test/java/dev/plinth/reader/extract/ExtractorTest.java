@@ -163,6 +163,18 @@ class ExtractorTest {
     }
 
     @Test
+    void readsAJsonLdArticleBodyWrittenInHtml() {
+        String body = "<p>First paragraph, in HTML. " + PROSE + "</p><p>Second paragraph. " + PROSE + "</p>";
+        String html = "<html><head><script type='application/ld+json'>{\"@type\":\"Article\",\"articleBody\":"
+                + quote(body) + "}</script></head><body><div id='app'></div></body></html>";
+
+        String text = PlainText.of(Extractor.extract(Jsoup.parse(html)).content());
+
+        assertTrue(text.startsWith("First paragraph, in HTML."), text);
+        assertFalse(text.contains("<p>"), text);
+    }
+
+    @Test
     void fallsBackToTheArticleElementWhenScoringFindsTooLittle() {
         String html = "<html><body><div class='comments'><p>short</p></div><article>"
                 + "<div>One line about the release.</div><div>Another line, with the details.</div>"
