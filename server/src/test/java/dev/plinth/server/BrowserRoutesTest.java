@@ -19,7 +19,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -123,6 +126,32 @@ class BrowserRoutesTest {
         assertTrue(auto.contains("Paragraph the client wrote"), auto);
         String direct = readCommand("read", "--allow-private-network", url);
         assertFalse(direct.contains("Paragraph the client wrote"), direct);
+    }
+
+    @Test
+    void closingTheServerStopsChromium() throws Exception {
+        Set<Long> before = chromiumChildren();
+        Plinth own = Plinth.start(Plinth.config(null));
+        Set<Long> mine;
+        try {
+            assertEquals(200, own.get(target("/spa"), "X-Engine", "browser").statusCode());
+            mine = chromiumChildren();
+            mine.removeAll(before);
+            assertEquals(1, mine.size(), "the server should have started one Chromium below this JVM");
+        } finally {
+            own.close();
+        }
+        for (long pid : mine) {
+            assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "Chromium " + pid + " outlived its server");
+        }
+    }
+
+    /** Pids of the Chromium browser processes this JVM started. */
+    private static Set<Long> chromiumChildren() {
+        return ProcessHandle.current().children()
+                .filter(p -> p.info().command().orElse("").contains("chromium"))
+                .map(ProcessHandle::pid)
+                .collect(Collectors.toCollection(HashSet::new));
     }
 
     /** Runs the CLI in-process and returns its stdout (the exit status is checked to be 0). */
