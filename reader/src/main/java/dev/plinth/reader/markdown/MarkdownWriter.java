@@ -261,6 +261,7 @@ public final class MarkdownWriter {
             case "sub" -> openInline(e, Inline.SUB);
             case "q" -> openInline(e, Inline.QUOTE);
             case "rt" -> openInline(e, Inline.PARENS);
+            case "button" -> text(" ");     // an inline-block: "Play" "Next" side by side, not "PlayNext"
             case "rp" -> {
                 return NodeFilter.FilterResult.SKIP_ENTIRELY;
             }
@@ -313,6 +314,7 @@ public final class MarkdownWriter {
                 }
             }
             case "em", "i", "strong", "b", "s", "strike", "del", "a", "sup", "sub", "q", "rt" -> closeInline(e);
+            case "button" -> text(" ");
             case "p" -> {
                 flush(current());
                 current().paragraphs++;
@@ -403,8 +405,8 @@ public final class MarkdownWriter {
         while (t > s && isEdgeSpace(content.charAt(t - 1))) {
             t--;
         }
-        if (s == t) {
-            return;
+        if (!hasVisible(content, s, t)) {
+            return;     // nothing a reader would see (zero-width spaces): no delimiters around it
         }
         b.setLength(b.length() - content.length());
         b.append(content, 0, s).append(decorate(m, content.substring(s, t))).append(content, t, content.length());
@@ -1188,17 +1190,41 @@ public final class MarkdownWriter {
 
         // 1. Emphasis: pair the stand-ins and pick each pair's delimiter from its real neighbours.
         String[] delimiter = new String[n];
+        boolean[] merged = new boolean[n];
+        for (int i = 0; i + 1 < n; i++) {
+            // "<b>Game D</b><b>ay</b>": one span, not "**Game D****ay**".
+            char c = run.charAt(i);
+            char next = run.charAt(i + 1);
+            if (c == EM_CLOSE && next == EM_OPEN || c == STRONG_CLOSE && next == STRONG_OPEN) {
+                merged[i] = merged[i + 1] = true;
+                i++;
+            }
+        }
         Deque<Integer> opens = new ArrayDeque<>();
         for (int i = 0; i < n; i++) {
             char c = run.charAt(i);
+            if (merged[i]) {
+                continue;
+            }
             if (c == EM_OPEN || c == STRONG_OPEN) {
                 opens.push(i);
             } else if ((c == EM_CLOSE || c == STRONG_CLOSE) && !opens.isEmpty()) {
                 int j = opens.pop();
                 String chosen = c == EM_CLOSE ? o.emDelimiter() : o.strongDelimiter();
+                char before = meaning(run, j - 1);
+                char after = meaning(run, i + 1);
                 // _ does not work inside a word (CommonMark §6.2, rules 2 and 7): use * there.
-                if (chosen.startsWith("_") && (isWordChar(meaning(run, j - 1)) || isWordChar(meaning(run, i + 1)))) {
+                if (chosen.startsWith("_") && (isWordChar(before) || isWordChar(after))) {
                     chosen = c == EM_CLOSE ? "*" : "**";
+                }
+                // Emphasis must open left-flanking and close right-flanking: "Search<em>→</em>" or
+                // "<b>\"</b>The" cannot be written, so they are written as plain text.
+                char first = meaning(run, j + 1);
+                char last = meaning(run, i - 1);
+                boolean leftFlanking = !isSpace(first) && (!isPunctuation(first) || isSpace(before) || isPunctuation(before));
+                boolean rightFlanking = !isSpace(last) && (!isPunctuation(last) || isSpace(after) || isPunctuation(after));
+                if (!leftFlanking || !rightFlanking) {
+                    chosen = "";
                 }
                 delimiter[j] = chosen;
                 delimiter[i] = chosen;
@@ -1304,7 +1330,7 @@ public final class MarkdownWriter {
     /** The index to escape if the line starting at {@code s} would begin block syntax, else -1. */
     private static int lineStartEscape(char[] ch, BitSet literal, int s, int len) {
         int e = s;
-        while (e < len && ch[e] != '\n') {
+        while (e < len && ch[e] != '\n' && ch[e] != BR) {
             e++;
         }
         String line = new String(ch, s, e - s);
@@ -1379,6 +1405,16 @@ public final class MarkdownWriter {
 
     // ---------------------------------------------------------------------------------------------
     // Small helpers
+
+    private static boolean hasVisible(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (!isEdgeSpace(c) && Character.getType(c) != Character.FORMAT) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static boolean isCollapsible(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';

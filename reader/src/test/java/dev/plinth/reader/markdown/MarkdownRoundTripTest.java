@@ -52,7 +52,7 @@ class MarkdownRoundTripTest {
 
     @Test
     void keepsTextAcrossLineBreaksThatLookLikeBlockSyntax() {
-        String html = "<p>first<br># second<br>1. third<br>| a | b |<br>| --- | --- |<br>- fifth<br>===</p>";
+        String html = "<p>first<br># second<br>1. third<br>| a | b |<br>| --- | --- |<br>- fifth<br>===<br>after</p>";
         Element in = Jsoup.parseBodyFragment(html).body();
         Element out = roundTrip(in);
         assertEquals(in.text(), out.text());
@@ -81,6 +81,15 @@ class MarkdownRoundTripTest {
         Element out = roundTrip(in);
         assertEquals(words(in), words(out));
         assertEquals(shape(in), shape(out), () -> MarkdownWriter.write(in, MarkdownOptions.DEFAULTS));
+    }
+
+    @Test
+    void writesEmphasisThatCannotParseAsPlainText() {
+        Element in = Jsoup.parseBodyFragment("<p>Search<em>→</em> and <strong>\"</strong>The and season<b>.</b> "
+                + "and D<b>\u200b</b>ay and <b>*</b>Price but <b>this</b>.</p>").body();
+        assertEquals("Search→ and \"The and season. and D\u200bay and \\*Price but **this**.",
+                MarkdownWriter.write(in, MarkdownOptions.DEFAULTS));
+        assertEquals(in.text(), roundTrip(in).text());
     }
 
     /** The text with whitespace runs as single spaces (a code block's own trailing newline aside). */

@@ -90,6 +90,11 @@ class MarkdownWriterTest {
     }
 
     @Test
+    void mergesAdjacentEmphasisOfTheSameKind() {
+        assertEquals("**Game Day** and **offseason.**", md("<b>Game D</b><b>ay</b> and <b>offseason</b><b>.</b>"));
+    }
+
+    @Test
     void dropsEmptyInlineElements() {
         assertEquals("a b", md("a <em> </em> <strong></strong>b"));
     }
