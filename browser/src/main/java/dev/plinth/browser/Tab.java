@@ -36,10 +36,11 @@ import java.util.concurrent.Executors;
  *
  * <p><b>Guard.</b> {@code Fetch.enable} pauses every request the page makes — the navigation, each
  * redirect hop, subresources, XHR/fetch, iframes — before it is sent; each is vetted by the
- * {@link RequestGuard} off the socket thread and then continued or failed with
- * {@code BlockedByClient}. Refusals become warnings (the page is still read), or the error of the
+ * {@link RequestGuard} off the socket thread (one verdict per origin), then either failed with
+ * {@code BlockedByClient} or registered with the {@link GuardProxy}, which lets out only what a page
+ * asked for, and continued. Refusals become warnings (the page is still read), or the error of the
  * whole read when it is the page itself that was refused. WebSockets are not interceptable: they are
- * judged for the warning here and stopped by the {@link GuardProxy}.
+ * judged from {@code Network.webSocketCreated} (warning or registration) and the proxy does the rest.
  *
  * <p><b>When is a page done?</b> Like Puppeteer's {@code networkidle0}: the document has been parsed,
  * no request has been in flight for {@value #NETWORK_QUIET_MS} ms, and the DOM's content (nodes and
