@@ -332,12 +332,17 @@ final class PdfLayout {
         return write(blocks);
     }
 
-    /** Drops headers, footers and page numbers: lines near the page edge that recur across pages. */
+    /**
+     * Drops headers, footers and page numbers: lines near the page edge that recur across pages. Text
+     * set larger than the body must recur verbatim; smaller text may differ in its numbers, so that
+     * "Page 3" and "Page 4" match, but a heading "Section 3" at the top of every page is kept.
+     */
     private static List<List<Line>> dropRunningHeads(List<PageLines> pages) {
+        float body = bodySize(pages.stream().map(PageLines::lines).toList());
         Map<String, Set<Integer>> seen = new HashMap<>();
         for (PageLines page : pages) {
             for (Line line : page.lines()) {
-                String key = headKey(page, line);
+                String key = headKey(page, line, body);
                 if (key != null) {
                     seen.computeIfAbsent(key, k -> new HashSet<>()).add(page.number());
                 }
@@ -349,8 +354,9 @@ final class PdfLayout {
         for (PageLines page : pages) {
             List<Line> lines = new ArrayList<>();
             for (Line line : page.lines()) {
-                String key = headKey(page, line);
-                boolean pageNumber = key != null && PAGE_NUMBER.matcher(line.text().strip()).matches();
+                String key = headKey(page, line, body);
+                boolean pageNumber = key != null && key.contains("#")
+                        && PAGE_NUMBER.matcher(line.text().strip()).matches();
                 if (key == null || seen.get(key).size() < threshold && !pageNumber) {
                     lines.add(line);
                 }
@@ -360,18 +366,21 @@ final class PdfLayout {
         return kept;
     }
 
-    /** The line's text with digits masked, tagged with its band; null outside the bands. */
-    private static String headKey(PageLines page, Line line) {
+    /** The line's text tagged with its band (digits masked unless it is set large); null outside the bands. */
+    private static String headKey(PageLines page, Line line, float body) {
         String band = line.top() < page.height() * HEAD_BAND ? "top:"
                 : line.bottom() > page.height() * (1 - HEAD_BAND) ? "bottom:" : null;
         if (band == null) {
             return null;
         }
-        String text = line.text().strip().toLowerCase(Locale.ROOT);
+        String text = line.text().strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+        if (line.size() > body * 1.1f) {
+            return band + "=" + text;
+        }
         if (ROMAN.matcher(text).matches()) {
             return band + "#"; // front matter is numbered i, ii, iii…
         }
-        return band + text.replaceAll("\\d+", "#").replaceAll("\\s+", " ");
+        return band + text.replaceAll("\\d+", "#");
     }
 
     /** The most common font size, weighted by characters: the body text. */

@@ -196,6 +196,28 @@ class PdfReaderTest {
     }
 
     @Test
+    void keepsLargeNumberedHeadingsThatOpenEveryPage() throws Exception {
+        byte[] pdf;
+        try (PDDocument doc = new PDDocument()) {
+            for (int p = 1; p <= 3; p++) {
+                PDPage page = new PDPage(PDRectangle.A4);
+                page.setRotation(p == 2 ? 90 : 0);
+                doc.addPage(page);
+                try (PDPageContentStream content = new PDPageContentStream(doc, page)) {
+                    text(content, "Section " + p, 72, 800, 20);
+                    text(content, "Body of section " + p + ".", 72, 600, 12);
+                }
+            }
+            pdf = save(doc);
+        }
+
+        String md = PdfReader.read(pdf, null).markdown();
+
+        assertEquals("# Section 1\n\nBody of section 1.\n\n# Section 2\n\nBody of section 2.\n\n"
+                + "# Section 3\n\nBody of section 3.\n", md);
+    }
+
+    @Test
     void readerDispatchesPdfBytesWhateverTheContentType() throws Exception {
         byte[] pdf = pdf(List.of(List.of("Served as octet-stream.")), info -> info.setTitle("Served"));
         try (Reader reader = new Reader(new Fetcher(Fetcher.Settings.DEFAULTS))) {
