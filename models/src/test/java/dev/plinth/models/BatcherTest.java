@@ -102,18 +102,24 @@ class BatcherTest {
     }
 
     @Test
-    void paddedGrouping_sortsByLengthUnderTheTokenBudget() {
+    void paddedGrouping_batchesSimilarLengthsAndBoundsPadding() {
         ModelRegistry padded = ModelRegistry.create(ModelRegistry.Options.defaults().withFolders(List.of())
                 .withBatching(Batcher.Options.defaults().withGrouping(Batcher.Grouping.PADDED)));
         try (padded) {
             Model model = padded.get(Shared.EN);
+            List<String> texts = List.of("red green blue", "the longest sentence of them all, with many more words than the rest. ".repeat(3),
+                    "one two three", "cats and dogs", "a medium sized sentence with a few more words in it", "sun moon star four");
             List<long[]> ids = new ArrayList<>();
-            for (String t : TEXTS) ids.add(model.tokenizer().encode(t, 512).ids());
-            // Each result reports the padded length of the batch it ran in.
-            List<Integer> seq = model.batcher().run(ids, null, (out, i) -> out.seq());
-            List<Integer> own = ids.stream().map(a -> a.length).toList();
-            for (int i = 0; i < ids.size(); i++) assertTrue(seq.get(i) >= own.get(i));
-            assertTrue(seq.stream().distinct().count() <= 2, "one round of 5 short texts is at most a batch or two: " + seq);
+            for (String t : texts) ids.add(model.tokenizer().encode(t, 512).ids());
+            // Each result reports the padded length and size of the batch it ran in.
+            List<int[]> shapes = model.batcher().run(ids, null, (out, i) -> new int[] {out.seq(), out.batch()});
+            for (int i = 0; i < ids.size(); i++) assertTrue(shapes.get(i)[0] >= ids.get(i).length);
+            // The three 5-token texts and the 6-token one share a batch (3 padding tokens of 24, under
+            // 20%); the medium and the long one would push padding far past it and run alone.
+            assertEquals(List.of(5, 5, 5, 6), List.of(ids.get(0).length, ids.get(2).length, ids.get(3).length, ids.get(5).length));
+            for (int i : new int[] {0, 2, 3, 5}) assertArrayEquals(new int[] {6, 4}, shapes.get(i), "text " + i);
+            assertArrayEquals(new int[] {ids.get(4).length, 1}, shapes.get(4));
+            assertArrayEquals(new int[] {ids.get(1).length, 1}, shapes.get(1));
         }
     }
 }
