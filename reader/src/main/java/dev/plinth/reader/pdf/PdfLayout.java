@@ -108,6 +108,8 @@ final class PdfLayout {
     private static final float JOIN_GAP = 0.6f;
     /** A list marker and its text may be this far apart (LibreOffice and Word use tab stops). */
     private static final float MARKER_GAP = 4f;
+    /** Fixed-pitch text on one baseline is one line across gaps up to this (aligned code, columns of a listing). */
+    private static final float CODE_GAP = 12f;
     /** Baselines this close are the same row. */
     private static final float SAME_BASELINE = 0.4f;
     /** Text this much larger than the body text is a heading. */
@@ -215,7 +217,8 @@ final class PdfLayout {
                 float gap = next.getFirst().x() - end;
                 float em = Math.max(current.getLast().size(), next.getFirst().size());
                 boolean marker = isMarkerOnly(plain(current)) && gap < MARKER_GAP * em;
-                if ((gap < JOIN_GAP * em || marker) && gap > -0.5f * em
+                boolean code = current.getLast().mono() && next.getFirst().mono() && gap < CODE_GAP * em;
+                if ((gap < JOIN_GAP * em || marker || code) && gap > -0.5f * em
                         && !ruledBetween(rules, end, next.getFirst().x(), next.getFirst().baseline())) {
                     current.addAll(next);
                 } else {
@@ -239,10 +242,14 @@ final class PdfLayout {
         boolean mono = true;
         float x0 = Float.MAX_VALUE;
         float x1 = -Float.MAX_VALUE;
+        Glyph previous = null;
         for (Glyph g : glyphs) {
             if (!Float.isNaN(end) && g.x() - end > spaceThreshold(g) && !endsWithSpace(text) && !g.text().isBlank()) {
-                text.append(' ');
+                // In fixed-pitch text a gap is a run of spaces: keep as many as fit, so code stays aligned.
+                boolean cells = previous.mono() && g.mono() && previous.width() > 0;
+                text.append(" ".repeat(cells ? Math.max(1, Math.round((g.x() - end) / previous.width())) : 1));
             }
+            previous = g;
             if (!java.util.Objects.equals(href, g.href()) && !text.isEmpty()) {
                 spans.add(new Span(text.toString(), href));
                 text.setLength(0);
