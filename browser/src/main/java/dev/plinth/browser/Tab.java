@@ -202,6 +202,8 @@ final class Tab {
         params.put("url", url.toString());
         if (options.referer() != null) {
             params.put("referrer", options.referer());
+            // Sent as given: the default policy would drop an https referrer on an http page.
+            params.put("referrerPolicy", "unsafeUrl");
         }
         JsonNode result;
         try {

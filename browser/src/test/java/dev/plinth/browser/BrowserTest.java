@@ -30,16 +30,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BrowserTest {
 
     private static TestSite site;
+    private static TestSite other;
     private static TestSite victim;
     private static Browser browser;
 
     @BeforeAll
     static void start() throws Exception {
         site = new TestSite();
+        other = new TestSite().page("/frame", "<html><body><p>Text of a frame from another origin.</p></body></html>");
         victim = new TestSite();
         victim.route("/", exchange -> TestSite.send(exchange, 200, "text/html", "<p>secret</p>"));
         browser = Browser.lazy(new Browser.Settings(false)
-                .withAlsoAllowed(Set.of(site.address()))
+                .withAlsoAllowed(Set.of(site.address(), other.address()))
                 .withTimeout(Duration.ofSeconds(10)));
     }
 
@@ -47,6 +49,7 @@ class BrowserTest {
     static void stop() {
         browser.close();
         site.close();
+        other.close();
         victim.close();
     }
 
@@ -126,11 +129,13 @@ class BrowserTest {
 
     @Test
     void inlinesSameOriginIframes() throws Exception {
-        site.page("/framed", "<html><body><h1>Outer page</h1><iframe src=\"/frame\"></iframe></body></html>");
+        site.page("/framed", "<html><body><h1>Outer page</h1><iframe src=\"/frame\"></iframe>"
+                + "<iframe src=\"" + other.url("/frame") + "\"></iframe></body></html>");
         site.page("/frame", "<html><body><p>Text that lives in the frame.</p></body></html>");
         String inlined = html(render("/framed", Options.builder().withIframe(true).build()));
         assertTrue(inlined.contains("<p>Text that lives in the frame.</p>"), inlined);
-        assertFalse(inlined.contains("<iframe"), inlined);
+        assertFalse(inlined.contains("Text of a frame from another origin."), inlined); // same-origin only
+        assertEquals(1, other.hits("/frame"), "the cross-origin frame was loaded, only not inlined");
 
         String plain = html(render("/framed", Options.DEFAULTS));
         assertFalse(plain.contains("Text that lives in the frame."), plain);
@@ -236,15 +241,17 @@ class BrowserTest {
             var h = exchange.getRequestHeaders();
             TestSite.send(exchange, 200, "text/html", "<html><body><pre id=\"server\">cookie=" + h.getFirst("Cookie")
                     + "\nagent=" + h.getFirst("User-Agent") + "\nlanguage=" + h.getFirst("Accept-Language")
+                    + "\nreferer=" + h.getFirst("Referer")
                     + "</pre><script>document.body.insertAdjacentHTML('beforeend', '<p id=\"client\">' + navigator.language"
                     + " + ' ' + innerWidth + 'x' + innerHeight + ' ' + navigator.userAgent + '</p>')</script></body></html>");
         });
         Options options = Options.builder().cookies(List.of("session=abc123; Path=/", "theme=dark"))
-                .userAgent("plinth-test/1.0").locale("de-DE").viewport(1024, 700).build();
+                .userAgent("plinth-test/1.0").locale("de-DE").viewport(1024, 700).referer("https://example.org/from").build();
         String html = html(render("/echo", options));
         assertTrue(html.contains("cookie=session=abc123; theme=dark"), html);
         assertTrue(html.contains("agent=plinth-test/1.0"), html);
         assertTrue(html.contains("language=de-DE"), html);
+        assertTrue(html.contains("referer=https://example.org/from"), html);
         assertTrue(html.contains("de-DE 1024x700 plinth-test/1.0"), html);
 
         String defaults = html(render("/echo", Options.DEFAULTS));
