@@ -18,6 +18,8 @@ import org.apache.pdfbox.pdmodel.font.PDType1Font;
 import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
 import org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory;
 import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
+import org.apache.pdfbox.pdmodel.interactive.action.PDActionURI;
+import org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotationLink;
 import org.junit.jupiter.api.Test;
 
 import java.awt.Color;
@@ -215,6 +217,36 @@ class PdfReaderTest {
 
         assertEquals("# Section 1\n\nBody of section 1.\n\n# Section 2\n\nBody of section 2.\n\n"
                 + "# Section 3\n\nBody of section 3.\n", md);
+    }
+
+    @Test
+    void keepsLinksAndJoinsOneBrokenOverTwoLines() throws Exception {
+        byte[] pdf;
+        try (PDDocument doc = new PDDocument()) {
+            PDPage page = new PDPage(PDRectangle.A4);
+            doc.addPage(page);
+            try (PDPageContentStream content = new PDPageContentStream(doc, page)) {
+                text(content, "Read the annual", 72, 700, 12);
+                text(content, "report online before the meeting.", 72, 686, 12);
+            }
+            float annual = HELVETICA.getStringWidth("Read the ") / 1000 * 12;
+            float report = HELVETICA.getStringWidth("report") / 1000 * 12;
+            page.getAnnotations().add(link(72 + annual, 697, 72 + HELVETICA.getStringWidth("Read the annual") / 1000 * 12, 711));
+            page.getAnnotations().add(link(72, 683, 72 + report, 697));
+            pdf = save(doc);
+        }
+
+        assertEquals("Read the [annual report](https://example.org/report) online before the meeting.\n",
+                PdfReader.read(pdf, null).markdown());
+    }
+
+    private static PDAnnotationLink link(float x0, float y0, float x1, float y1) {
+        PDAnnotationLink link = new PDAnnotationLink();
+        link.setRectangle(new PDRectangle(x0, y0, x1 - x0, y1 - y0));
+        PDActionURI uri = new PDActionURI();
+        uri.setURI("https://example.org/report");
+        link.setAction(uri);
+        return link;
     }
 
     @Test
