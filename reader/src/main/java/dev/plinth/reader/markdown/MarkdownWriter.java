@@ -43,7 +43,13 @@ import java.util.regex.Pattern;
  *     with its real neighbours in view: a {@code *}/{@code _} run is escaped only if it could open or
  *     close emphasis under the flanking rules (so {@code foo_bar_baz} stays as it is), a line is escaped
  *     only where it would start a heading, list, quote, fence, thematic break or setext underline.
- *     {@code _} emphasis inside a word (or in CJK text) becomes {@code *}, which works there.</li>
+ *     {@code _} emphasis inside a word (or in CJK text) becomes {@code *}, which works there; emphasis
+ *     that cannot parse at all ({@code Search<em>→</em>}) is written as plain text.</li>
+ * <li>Tables: a data table becomes a GFM table on a grid with every span expanded (a cell spanning
+ *     the whole width, a label row, is written once); the first row is the header whether or not it
+ *     has {@code <th>}; cells are one line. Layout tables (nested tables, {@code role=presentation})
+ *     are read as ordinary blocks. Math (KaTeX, MathJax, MathML) becomes {@code $tex$} or a
+ *     {@code $$} block.</li>
  * <li>Compatibility oracle: Turndown's rules and test suite (and turndown-plugin-gfm for tables,
  *     strikethrough, task lists). Deliberate departures: minimal escaping as above; every
  *     {@code <pre>} is a code block; a table without {@code <th>} still becomes a GFM table (first row as
@@ -75,7 +81,7 @@ public final class MarkdownWriter {
         final MarkdownOptions o;
         final boolean math;             // the page has math, so a literal $ must be escaped
         final List<String> definitions = new ArrayList<>();
-        final Map<String, Integer> numbers = new HashMap<>();   // "url\ntitle" -> reference number
+        final Map<String, Integer> numbers = new HashMap<>();   // destination and title -> reference number
         final Map<String, String> labels = new HashMap<>();     // raw label -> destination
 
         Shared(MarkdownOptions o, boolean math) {
@@ -102,7 +108,6 @@ public final class MarkdownWriter {
     /** A block container being written: its finished blocks and the inline run after them. */
     private static final class Frame {
         final FrameKind kind;
-        final Element owner;
         final List<Block> blocks = new ArrayList<>();
         final StringBuilder inline = new StringBuilder();
         boolean singleLine;             // headings, table cells, terms: everything on one line
@@ -112,9 +117,8 @@ public final class MarkdownWriter {
         int start = 1;
         int step = 1;
 
-        Frame(FrameKind kind, Element owner) {
+        Frame(FrameKind kind) {
             this.kind = kind;
-            this.owner = owner;
         }
     }
 
@@ -151,7 +155,7 @@ public final class MarkdownWriter {
     // Traversal
 
     private String render(Element root, FrameKind kind) {
-        Frame frame = new Frame(kind, root);
+        Frame frame = new Frame(kind);
         frame.singleLine = kind == FrameKind.CELL;
         frame.lineStart = kind != FrameKind.CELL;
         frames.push(frame);
@@ -222,7 +226,7 @@ public final class MarkdownWriter {
                 flush(current());
             }
             case "ul", "ol", "menu", "dir" -> {
-                Frame list = push(FrameKind.LIST, e);
+                Frame list = push(FrameKind.LIST);
                 list.ordered = name.equals("ol");
                 if (list.ordered) {
                     boolean reversed = e.hasAttr("reversed");
@@ -231,20 +235,20 @@ public final class MarkdownWriter {
                     list.start = number(e.attr("start"), reversed ? items : 1);
                 }
             }
-            case "li" -> push(FrameKind.ITEM, e);
-            case "blockquote" -> push(FrameKind.QUOTE, e);
+            case "li" -> push(FrameKind.ITEM);
+            case "blockquote" -> push(FrameKind.QUOTE);
             case "h1", "h2", "h3", "h4", "h5", "h6" -> {
-                Frame heading = push(FrameKind.HEADING, e);
+                Frame heading = push(FrameKind.HEADING);
                 heading.singleLine = true;
                 heading.lineStart = o.headingStyle() == MarkdownOptions.HeadingStyle.SETEXT && name.charAt(1) <= '2';
             }
-            case "dl" -> push(FrameKind.TERMS, e);
+            case "dl" -> push(FrameKind.TERMS);
             case "dt" -> {
-                Frame term = push(FrameKind.TERM, e);
+                Frame term = push(FrameKind.TERM);
                 term.singleLine = true;
                 open.add(new Open(e, Inline.STRONG, term, 0));
             }
-            case "dd" -> push(FrameKind.DEFINITION, e);
+            case "dd" -> push(FrameKind.DEFINITION);
             case "em", "i" -> openInline(e, Inline.EM);
             case "strong", "b" -> openInline(e, Inline.STRONG);
             case "s", "strike", "del" -> {
@@ -348,10 +352,10 @@ public final class MarkdownWriter {
      * Starts a block container. Inline formatting still open around it (a link wrapping a heading and a
      * paragraph, say) is carried into it, so each block inside stays linked or emphasised.
      */
-    private Frame push(FrameKind kind, Element owner) {
+    private Frame push(FrameKind kind) {
         Frame parent = current();
         flush(parent);
-        Frame frame = new Frame(kind, owner);
+        Frame frame = new Frame(kind);
         int n = open.size();
         for (int i = 0; i < n; i++) {
             Open m = open.get(i);
