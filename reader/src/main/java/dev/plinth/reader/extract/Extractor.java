@@ -501,6 +501,69 @@ public final class Extractor {
                 e.remove();
             }
         }
+        trimEdges(content);
+    }
+
+    /** Leaf blocks: the lines a reader sees, for trimming the content's edges. */
+    private static final String LEAF_BLOCKS = "p, h1, h2, h3, h4, h5, h6, li, dt, dd, div, section, blockquote, pre, table";
+
+    private static final Pattern YEAR = Pattern.compile("(?<!\\d)(?:19|20)\\d\\d(?!\\d)");
+
+    /**
+     * Trims what is left dangling at the edges once boilerplate is gone: date and byline lines before
+     * the first paragraph (short, no sentence, a year or a {@code <time>} in them), and at the end a
+     * heading with nothing under it, a lead-in ending in a colon whose list was removed, or a short
+     * fragment that is not a sentence ("Related", "3 comments").
+     */
+    private void trimEdges(Element content) {
+        for (int i = 0; i < 3; i++) {
+            Element first = edgeBlock(content, true);
+            if (first == null) {
+                break;
+            }
+            String text = first.text().strip();
+            boolean dateLine = text.length() < 100 && !SENTENCE_END.matcher(text).find()
+                    && (YEAR.matcher(text).find() || first.selectFirst("time") != null);
+            if (!dateLine) {
+                break;
+            }
+            first.remove();
+        }
+        for (int i = 0; i < 3; i++) {
+            Element last = edgeBlock(content, false);
+            if (last == null) {
+                break;
+            }
+            String text = last.text().strip();
+            boolean orphan = last.normalName().matches("h[1-6]")
+                    || text.length() < 80 && text.endsWith(":")
+                    || text.length() < 40 && !SENTENCE_END.matcher(text).find() && !text.matches(".*\\d.*");
+            if (!orphan) {
+                break;
+            }
+            last.remove();
+        }
+    }
+
+    /**
+     * The first or last leaf block with text (one with no block inside it), or null when there is
+     * none or it is code or a data table, which are never trimmed.
+     */
+    private Element edgeBlock(Element content, boolean first) {
+        List<Element> blocks = content.select(LEAF_BLOCKS);
+        blocks.remove(content);
+        Element found = null;
+        for (int i = 0; i < blocks.size(); i++) {
+            int at = first ? i : blocks.size() - 1 - i;
+            Element e = blocks.get(at);
+            // In document order a block's inner blocks follow it: a leaf is not followed by its own child.
+            boolean leaf = at + 1 >= blocks.size() || !isAncestor(e, blocks.get(at + 1));
+            if (leaf && !e.text().isBlank()) {
+                found = e;
+                break;
+            }
+        }
+        return found == null || found.normalName().equals("pre") || isProtected(found) ? null : found;
     }
 
     private boolean isClutter(Element e, boolean useHints) {

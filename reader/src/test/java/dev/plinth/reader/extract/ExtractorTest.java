@@ -127,6 +127,17 @@ class ExtractorTest {
     }
 
     @Test
+    void trimsDateLinesBeforeAndDanglingHeadingsAfterTheText() {
+        String html = "<html><body><article><div>Nov. 20, 2019, 9:28 AM UTC</div><p>" + PROSE + "</p><p>" + PROSE
+                + "</p><h3>Related</h3><p>Read these next:</p></article></body></html>";
+
+        String text = text(html);
+
+        assertTrue(text.startsWith("The committee met"), text);
+        assertTrue(text.endsWith("as planned."), text);
+    }
+
+    @Test
     void removesLinkListsInsideTheArticle() {
         String html = "<html><body><article><p>" + PROSE + "</p>"
                 + "<ul><li><a href='/1'>First other story on this site</a></li><li><a href='/2'>Second other story</a></li>"
