@@ -73,6 +73,23 @@ class PoolTest {
     }
 
     @Test
+    void restartsChromiumWhenItsMemoryIsOverTheLimit() throws Exception {
+        // A 1-byte limit: every weighing finds the browser too heavy.
+        try (Browser heavy = Browser.lazy(new Browser.Settings(false, Path.of("/usr/bin/chromium"), 1, 50, 1,
+                Duration.ofSeconds(10), Set.of(site.address())))) {
+            heavy.render(site.url("/quick"), Options.DEFAULTS); // weighed after this page, off the request path
+            assertTrue(heavy.memory().pssBytes() > 0, "no memory read from /proc");
+            Thread.sleep(1000);
+            long pid = heavy.pid();
+            heavy.render(site.url("/quick"), Options.DEFAULTS); // released overweight: the browser goes
+            assertEquals(-1, heavy.pid());
+            assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+            assertTrue(heavy.render(site.url("/quick"), Options.DEFAULTS).page().text().contains("Quick page text."));
+            assertEquals(2, heavy.starts());
+        }
+    }
+
+    @Test
     void aMissingChromiumIsAClearError() {
         try (Browser missing = Browser.lazy(new Browser.Settings(false, Path.of("/nonexistent/chromium"), 1, 1,
                 0, Duration.ofSeconds(5), Set.of()))) {
