@@ -109,7 +109,7 @@ final class Pool implements AutoCloseable {
                     idle.forEach(this::dispose);
                     idle.clear();
                     if (active == 0) {
-                        // Disposing contexts did not bring memory down far enough: start afresh.
+                        // Nothing in flight: a fresh process is the surest way to hand the memory back.
                         chromium.close();
                         chromium = null;
                     }
