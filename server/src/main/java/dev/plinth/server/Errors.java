@@ -31,7 +31,7 @@ final class Errors {
     static void install(Javalin app) {
         app.exception(Exception.class, (e, ctx) -> answer(ctx, classify(e, ctx)));
         app.error(404, ctx -> {
-            if (ctx.result() == null || ctx.result().isEmpty() || !isJson(ctx)) {
+            if (!isJson(ctx)) {
                 answer(ctx, new Failure(404, "NotFoundError", "no route for " + ctx.method() + " " + ctx.path(), 0));
             }
         });

@@ -72,13 +72,18 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Server.Config config = config();
+        Server.Config config;
         Server server;
         try {
+            config = config();
             server = Server.start(config, modelApis());
         } catch (IllegalArgumentException e) {
             System.err.println("plinth serve: " + e.getMessage());
             return 2;
+        } catch (java.io.IOException | RuntimeException e) {
+            // Port taken, cache folder not writable…: say so plainly; a stack trace helps nobody here.
+            System.err.println("plinth serve: cannot start: " + e.getMessage());
+            return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "plinth-shutdown"));
         System.err.println("plinth: serving on http://" + config.host() + ":" + server.port());
@@ -90,7 +95,7 @@ final class ServeCommand implements Callable<Integer> {
         Path cache = noCache ? null : cacheDir != null ? cacheDir : defaultCacheDir();
         return Server.Config.defaults(cache)
                 .withHost(host != null ? host : env("PLINTH_HOST", "127.0.0.1"))
-                .withPort(port != null ? port : Integer.parseInt(env("PLINTH_PORT", "8080")))
+                .withPort(port != null ? port : port(env("PLINTH_PORT", "8080")))
                 .withApiKeys(apiKeys != null ? clean(apiKeys) : clean(Arrays.asList(env("PLINTH_API_KEYS", "").split(","))))
                 .withNoAuth(noAuth)
                 .withAllowPrivateNetwork(allowPrivateNetwork || Boolean.parseBoolean(env("PLINTH_ALLOW_PRIVATE_NETWORK", "false")))
@@ -98,6 +103,14 @@ final class ServeCommand implements Callable<Integer> {
                 .withRateLimit(rateLimit)
                 .withReads(maxReads, maxQueue, Duration.ofSeconds(30))
                 .withMaxBodyBytes(Math.toIntExact((long) maxBodyMb << 20));
+    }
+
+    private static int port(String value) {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("PLINTH_PORT must be a port number, not \"" + value + "\"");
+        }
     }
 
     private static Path defaultCacheDir() {

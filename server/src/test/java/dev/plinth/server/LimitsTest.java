@@ -152,11 +152,13 @@ class LimitsTest {
             Thread.sleep(10);
         }
         assertEquals(1, site.hits(slow), "the slow page is being fetched");
+        URI health = URI.create(p.base() + "/health");
         p.close();
         HttpResponse<String> r = inFlight.get(20, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(200, r.statusCode());
         assertTrue(r.body().contains("took 800 milliseconds"), r.body());
-        assertThrows(IOException.class, () -> p.get("/health"), "no new requests after stop");
+        assertThrows(IOException.class, () -> p.http.send(HttpRequest.newBuilder(health).build(),
+                HttpResponse.BodyHandlers.ofString()), "no new requests after stop");
     }
 
     /** A body publisher of unknown length, so the client sends it chunked. */
