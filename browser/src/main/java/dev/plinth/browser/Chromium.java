@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -150,7 +151,7 @@ final class Chromium implements AutoCloseable {
             // Browser.close lets Chromium exit cleanly (it then deletes its own temporary files).
             cdp.send(null, "Browser.close", null);
             try {
-                process.waitFor(2, java.util.concurrent.TimeUnit.SECONDS);
+                process.waitFor(2, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -190,7 +191,7 @@ final class Chromium implements AutoCloseable {
         process.destroyForcibly();
         family.forEach(ProcessHandle::destroyForcibly);
         try {
-            process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            process.waitFor(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
