@@ -31,8 +31,11 @@ import java.util.Set;
  * {@link dev.plinth.reader.fetch.AddressGuard}, and connects to the vetted address, so DNS rebinding
  * cannot redirect a connection, and WebSockets and workers are covered although request interception
  * does not see them. On top, request interception fails refused URLs before they leave the page,
- * which is what turns refusals into warnings naming the URL. The DevTools port and the proxy itself
- * are refused even when private networks are allowed.
+ * which is what turns refusals into warnings naming the URL; and the proxy admits only endpoints a
+ * live page asked for, so Chromium's own traffic (component updates, account services — observed
+ * here despite the flags) never leaves. The DevTools port and the proxy itself are refused even
+ * when private networks are allowed. What the guard cannot bound is a page's CPU: that ends with
+ * its deadline, when its tab is closed.
  *
  * <p>Chromium starts on the first page ({@link #lazy}); pages render in a bounded {@link Pool} of
  * browser contexts; {@link Tab} renders one page. Flags and process handling are in {@link Chromium}.
