@@ -282,7 +282,9 @@ public final class MarkdownWriter {
         String name = e.normalName();
         switch (name) {
             case "ul", "ol", "menu", "dir" -> {
-                Block list = list(popFrame());
+                Frame frame = popFrame();
+                List<Block> siblings = current().blocks;
+                Block list = list(frame, siblings.isEmpty() ? null : siblings.getLast());
                 if (list != null) {
                     current().blocks.add(list);
                 }
@@ -569,7 +571,22 @@ public final class MarkdownWriter {
 
     private static final Pattern CLOSING_HASHES = Pattern.compile("[ \t](#+)$");
 
-    private Block list(Frame frame) {
+    private Block list(Frame frame, Block previous) {
+        // Two lists in a row with the same marker would be read as one (CommonMark §5.3): switch marker.
+        String bullet = o.bulletListMarker();
+        String delimiter = ".";
+        if (previous != null && previous.kind == BlockKind.LIST) {
+            String before = previous.text;
+            int digits = 0;
+            while (digits < before.length() && Character.isDigit(before.charAt(digits))) {
+                digits++;
+            }
+            if (frame.ordered && digits > 0 && before.startsWith(".", digits)) {
+                delimiter = ")";
+            } else if (!frame.ordered && before.startsWith(bullet)) {
+                bullet = bullet.equals("-") ? "*" : "-";
+            }
+        }
         List<String[]> items = new ArrayList<>();   // {marker, content}
         boolean loose = false;
         int n = frame.start;
@@ -580,7 +597,7 @@ public final class MarkdownWriter {
                     String[] last = items.getLast();
                     last[1] = last[1] + (block.kind == BlockKind.LIST ? "\n" : "\n\n") + block.text;
                 } else {
-                    items.add(new String[] {frame.ordered ? clampNumber(n) + "." : o.bulletListMarker(), block.text});
+                    items.add(new String[] {frame.ordered ? clampNumber(n) + delimiter : bullet, block.text});
                     n += frame.step;
                 }
                 continue;
@@ -588,7 +605,7 @@ public final class MarkdownWriter {
             if (block.value >= 0) {
                 n = block.value;
             }
-            String marker = frame.ordered ? clampNumber(n) + "." : o.bulletListMarker();
+            String marker = frame.ordered ? clampNumber(n) + delimiter : bullet;
             n += frame.step;
             if (!isBlank(block.text)) {
                 items.add(new String[] {marker, block.text});

@@ -75,7 +75,8 @@ class MarkdownRoundTripTest {
             "<pre><code class='language-js'>const a = `b`;\n```\nnested fence\n```</code></pre><p>after</p>",
             "<table><tr><th>Name</th><th>Value</th></tr><tr><td><strong>a | b</strong></td><td><code>x|y</code></td></tr>"
                     + "<tr><td>2</td><td><a href='https://example.com/'>link</a></td></tr></table>",
-            "<p>x<sup>2</sup> and H<sub>2</sub>O</p>"})
+            "<p>x<sup>2</sup> and H<sub>2</sub>O</p>",
+            "<ul><li>a</li></ul><ul><li>b</li></ul><ol><li>c</li></ol><ol><li>d</li></ol>"})
     void keepsStructureThroughARoundTrip(String snippet) {
         Element in = Jsoup.parseBodyFragment(snippet, "https://example.com/").body();
         Element out = roundTrip(in);

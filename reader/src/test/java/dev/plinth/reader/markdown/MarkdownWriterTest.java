@@ -244,6 +244,11 @@ class MarkdownWriterTest {
     }
 
     @Test
+    void keepsAdjacentListsApartWithAnotherMarker() {
+        assertEquals("- a\n\n* b\n\n1. c\n\n1) d", md("<ul><li>a</li></ul><ul><li>b</li></ul><ol><li>c</li></ol><ol><li>d</li></ol>"));
+    }
+
+    @Test
     void attachesStrayNestedListToThePreviousItem() {
         assertEquals("- a\n  - b\n- c", md("<ul><li>a</li><ul><li>b</li></ul><li>c</li></ul>"));
     }
