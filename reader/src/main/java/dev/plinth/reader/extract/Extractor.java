@@ -682,9 +682,13 @@ public final class Extractor {
         return false;
     }
 
-    /** A table of data rather than layout: headers, a caption, or a regular grid of short cells. */
+    /**
+     * A table of data rather than layout: one with headers or a caption, or a grid of at least two rows
+     * and two columns whose cells hold short inline text (a layout table holds blocks and long text).
+     */
     private boolean isDataTable(Element table) {
-        if ("presentation".equals(table.attr("role")) || "0".equals(table.attr("datatable"))) {
+        if ("presentation".equals(table.attr("role")) || "none".equals(table.attr("role"))
+                || "0".equals(table.attr("datatable"))) {
             return false;
         }
         if (!table.select("> caption, > thead, th, col, colgroup").isEmpty() || table.hasAttr("summary")) {
@@ -693,12 +697,20 @@ public final class Extractor {
         if (table.getElementsByTag("table").size() > 1) {
             return false; // tables inside tables are layout
         }
-        int rows = table.select("tr").size();
+        List<Element> rows = table.select("tr");
         int columns = 0;
-        for (Element row : table.select("tr")) {
+        for (Element row : rows) {
             columns = Math.max(columns, row.select("> td, > th").size());
         }
-        return rows >= 3 && columns >= 2;
+        if (rows.size() < 2 || columns < 2) {
+            return false;
+        }
+        for (Element cell : table.select("td")) {
+            if (textLength(cell) > 200 || !cell.select("div, p, ul, ol, blockquote, h1, h2, h3, h4").isEmpty()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean isByline(Element e) {

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Reads what a page says about itself. Sources in order of trust: JSON-LD ({@code schema.org}
@@ -40,8 +39,6 @@ final class MetadataReader {
             "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "techarticle", "scholarlyarticle",
             "socialmediaposting", "liveblogposting", "report", "review", "recipe", "howto", "qapage", "discussionforumposting",
             "webpage", "itempage", "product", "event", "videoobject");
-
-    private static final Pattern TITLE_SEPARATOR = Pattern.compile("\\s+[|\\-–—:·»/]\\s+");
 
     private MetadataReader() {}
 
@@ -180,7 +177,11 @@ final class MetadataReader {
         return image.isTextual() ? image.asText() : text(image, "url");
     }
 
-    /** {@code <title>} without a trailing or leading " | Site Name" when the site's name is known. */
+    /**
+     * {@code <title>} without a trailing or leading " | Site Name" when the site's name is known. The
+     * separator may come without spaces ({@code 标题_网站}), but it must be there: a title that merely
+     * ends with the site's name keeps it.
+     */
     static String cleanTitle(String title, String siteName) {
         if (title == null || title.isBlank()) {
             return null;
@@ -190,28 +191,30 @@ final class MetadataReader {
             return title;
         }
         String site = siteName.strip().toLowerCase(Locale.ROOT);
-        String[] parts = TITLE_SEPARATOR.split(title);
-        if (parts.length < 2) {
-            return title;
-        }
-        var matcher = TITLE_SEPARATOR.matcher(title);
-        int lastStart = -1, lastEnd = -1, firstStart = -1, firstEnd = -1;
-        while (matcher.find()) {
-            if (firstStart < 0) {
-                firstStart = matcher.start();
-                firstEnd = matcher.end();
+        String lower = title.toLowerCase(Locale.ROOT);
+        if (lower.length() > site.length() && lower.endsWith(site)) {
+            String rest = title.substring(0, title.length() - site.length()).stripTrailing();
+            if (!rest.isEmpty() && SEPARATORS.indexOf(rest.charAt(rest.length() - 1)) >= 0) {
+                String cleaned = rest.substring(0, rest.length() - 1).strip();
+                if (!cleaned.isEmpty()) {
+                    return cleaned;
+                }
             }
-            lastStart = matcher.start();
-            lastEnd = matcher.end();
         }
-        if (title.substring(lastEnd).strip().toLowerCase(Locale.ROOT).equals(site)) {
-            return title.substring(0, lastStart).strip();
-        }
-        if (title.substring(0, firstStart).strip().toLowerCase(Locale.ROOT).equals(site)) {
-            return title.substring(firstEnd).strip();
+        if (lower.length() > site.length() && lower.startsWith(site)) {
+            String rest = title.substring(site.length()).stripLeading();
+            if (!rest.isEmpty() && SEPARATORS.indexOf(rest.charAt(0)) >= 0) {
+                String cleaned = rest.substring(1).strip();
+                if (!cleaned.isEmpty()) {
+                    return cleaned;
+                }
+            }
         }
         return title;
     }
+
+    /** Characters that sit between a page's title and its site's name. */
+    private static final String SEPARATORS = "|-–—:·»/_•";
 
     private static String firstText(Document doc, String selector) {
         Element e = doc.selectFirst(selector);

@@ -71,6 +71,14 @@ class ExtractorTest {
     }
 
     @Test
+    void keepsASmallKeyValueTableWithoutHeaders() {
+        String html = "<html><body><article><p>" + PROSE + "</p><table><tr><td><code>port</code></td><td>8080</td></tr>"
+                + "<tr><td><code>host</code></td><td>127.0.0.1</td></tr></table><p>" + PROSE + "</p></article></body></html>";
+
+        assertTrue(text(html).contains("port\t8080\nhost\t127.0.0.1"), text(html));
+    }
+
+    @Test
     void matchesClassHintsAsWholeWordsOnly() {
         assertTrue(Extractor.Words.of(element("div", "header-ad", "")).boilerplate());
         assertTrue(Extractor.Words.of(element("div", "", "sidebarAds")).boilerplate());

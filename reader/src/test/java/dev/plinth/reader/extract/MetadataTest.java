@@ -115,5 +115,7 @@ class MetadataTest {
         assertEquals("Story", MetadataReader.cleanTitle("The Site - Story", "The Site"));
         assertEquals("Story - Part two | Other", MetadataReader.cleanTitle("Story - Part two | Other", "The Site"));
         assertEquals("Story - Part two", MetadataReader.cleanTitle("Story - Part two", null));
+        assertEquals("新闻标题", MetadataReader.cleanTitle("新闻标题_新闻网", "新闻网"));
+        assertEquals("Visiting The Site", MetadataReader.cleanTitle("Visiting The Site", "The Site"));
     }
 }
