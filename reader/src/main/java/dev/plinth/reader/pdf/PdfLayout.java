@@ -31,8 +31,9 @@ import java.util.regex.Pattern;
  *       and page numbers, which the masking makes equal. A bare number or "page N" there goes even
  *       on a single page.</li>
  *   <li><b>Tables.</b> Consecutive rows with two or more lines whose x-extents fall into the same
- *       column intervals form a table. Columns of running text align the same way, so a "table"
- *       whose every column is wide and filled with prose is left to step 4.</li>
+ *       column intervals form a table; rows closer than the table's usual row step are wrapped cells'
+ *       second lines. Columns of running text align the same way, so a "table" whose every column
+ *       is wide and filled with prose is left to step 4.</li>
  *   <li><b>Reading order</b> (Breuel, "High performance document layout analysis", 2003): line a
  *       precedes line b if they overlap horizontally and a is above b, or if a lies wholly left of b
  *       and no third line between them vertically overlaps both. A topological sort of that relation
@@ -437,13 +438,18 @@ final class PdfLayout {
         List<Table> tables = new ArrayList<>();
         List<List<Line>> run = new ArrayList<>();
         for (List<Line> row : rows(lines)) {
-            boolean fits = row.size() >= 2 && (run.isEmpty() || fits(run, row));
-            if (!fits) {
+            boolean fits = !run.isEmpty() && fits(run, row);
+            boolean tight = fits && row.getFirst().baseline() - run.getLast().getFirst().baseline()
+                    <= 1.5f * row.getFirst().size();
+            boolean cells = row.size() >= 2 && sameSize(row, row.getFirst().size());
+            if (cells && (run.isEmpty() || fits) || row.size() == 1 && tight) {
+                run.add(row); // a lone cell close below a row may be the next line of a wrapped cell
+            } else {
                 addTable(tables, run);
                 run = new ArrayList<>();
-            }
-            if (row.size() >= 2) {
-                run.add(row);
+                if (cells) {
+                    run.add(row);
+                }
             }
         }
         addTable(tables, run);
@@ -457,7 +463,8 @@ final class PdfLayout {
      */
     private static boolean fits(List<List<Line>> run, List<Line> row) {
         float em = row.getFirst().size();
-        if (row.getFirst().baseline() - run.getLast().getFirst().baseline() > 3.5f * em) {
+        if (row.getFirst().baseline() - run.getLast().getFirst().baseline() > 3.5f * em
+                || !sameSize(row, run.getFirst().getFirst().size())) {
             return false;
         }
         List<float[]> columns = columns(run.stream().flatMap(List::stream).toList());
@@ -503,8 +510,16 @@ final class PdfLayout {
         return rows;
     }
 
+    /**
+     * Makes {@code run} a table if it is one. Rows closer together than the table's usual row step are
+     * the second lines of wrapped cells and join the row above, cell by cell; tables without padding
+     * step every row alike, so none of their rows is taken for a continuation.
+     */
     private static void addTable(List<Table> tables, List<List<Line>> run) {
-        if (run.size() < 2) {
+        while (!run.isEmpty() && run.getLast().size() < 2) {
+            run.removeLast(); // lone lines after the last full row belong to the text below
+        }
+        if (run.stream().filter(row -> row.size() >= 2).count() < 2) {
             return;
         }
         List<Line> cells = run.stream().flatMap(List::stream).sorted(Comparator.comparingDouble(Line::x0)).toList();
@@ -512,20 +527,37 @@ final class PdfLayout {
         if (columns.size() < 2 || columns.stream().allMatch(column -> isProse(cells, column))) {
             return;
         }
+        float[] steps = new float[run.size() - 1];
+        for (int r = 1; r < run.size(); r++) {
+            steps[r - 1] = run.get(r).getFirst().baseline() - run.get(r - 1).getFirst().baseline();
+        }
+        float[] sorted = steps.clone();
+        Arrays.sort(sorted);
+        float rowStep = sorted[sorted.length / 2];
         List<List<List<Line>>> grid = new ArrayList<>();
-        for (List<Line> row : run) {
-            List<List<Line>> out = new ArrayList<>();
-            for (int c = 0; c < columns.size(); c++) {
-                out.add(new ArrayList<>());
+        for (int r = 0; r < run.size(); r++) {
+            List<List<Line>> out;
+            if (r > 0 && steps[r - 1] < 0.8f * rowStep) {
+                out = grid.getLast();
+            } else {
+                out = new ArrayList<>();
+                for (int c = 0; c < columns.size(); c++) {
+                    out.add(new ArrayList<>());
+                }
+                grid.add(out);
             }
-            for (Line cell : row) {
+            for (Line cell : run.get(r)) {
                 out.get(column(columns, cell)).add(cell);
             }
-            grid.add(out);
         }
         tables.add(new Table(grid, cells, columns.getFirst()[0], columns.getLast()[1],
                 run.getFirst().stream().map(Line::top).min(Float::compare).orElseThrow(),
                 run.getLast().stream().map(Line::bottom).max(Float::compare).orElseThrow()));
+    }
+
+    /** Whether every line of {@code row} is set at about {@code size}: a heading beside text is no table row. */
+    private static boolean sameSize(List<Line> row, float size) {
+        return row.stream().allMatch(l -> Math.abs(l.size() - size) <= 0.1f * size);
     }
 
     /** Columns: the union of the cells' x-extents, merged where they overlap. */
