@@ -80,6 +80,7 @@ public final class Reranker {
      * best first, keeping the first {@code topN} (null: all).
      */
     public Ranking rerank(String model, String query, List<String> documents, Integer topN) {
+        if (query.isBlank()) throw ModelException.invalid("query must not be empty");
         if (documents.isEmpty()) throw ModelException.invalid("documents must not be empty");
         if (documents.size() > MAX_DOCUMENTS) {
             throw ModelException.invalid("at most " + MAX_DOCUMENTS + " documents, got " + documents.size());

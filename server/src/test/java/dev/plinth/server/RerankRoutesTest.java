@@ -143,6 +143,7 @@ class RerankRoutesTest {
                 {"/v1/rerank", "{\"documents\": [\"a\"]}"},
                 {"/v1/rerank", "{\"query\": \"q\"}"},
                 {"/v1/rerank", "{\"query\": \"q\", \"documents\": []}"},
+                {"/v1/rerank", "{\"query\": \" \", \"documents\": [\"a\"]}"},
                 {"/v1/rerank", "{\"query\": \"q\", \"documents\": \"a\"}"},
                 {"/v1/rerank", "{\"query\": \"q\", \"documents\": [1]}"},
                 {"/v1/rerank", "{\"query\": \"q\", \"documents\": [\"a\"], \"top_n\": 0}"},
