@@ -216,7 +216,9 @@ public final class MarkdownWriter {
             case "br" -> lineBreak();
             case "hr" -> {
                 flush(current());
-                current().blocks.add(Block.of(BlockKind.OTHER, o.hr()));
+                if (!inTable) {     // a table cell is one line: block syntax there would be literal text
+                    current().blocks.add(Block.of(BlockKind.OTHER, o.hr()));
+                }
             }
             case "table" -> {
                 if (isDataTable(e)) {
@@ -296,7 +298,7 @@ public final class MarkdownWriter {
             case "blockquote" -> {
                 String inner = join(popFrame());
                 if (!inner.isBlank()) {
-                    current().blocks.add(Block.of(BlockKind.OTHER, prefixLines(inner, "> ", ">")));
+                    current().blocks.add(Block.of(BlockKind.OTHER, inTable ? inner : prefixLines(inner, "> ", ">")));
                 }
             }
             case "h1", "h2", "h3", "h4", "h5", "h6" -> heading(popFrame(), name.charAt(1) - '0');
@@ -556,7 +558,9 @@ public final class MarkdownWriter {
             return;
         }
         String block;
-        if (o.headingStyle() == MarkdownOptions.HeadingStyle.SETEXT && level <= 2) {
+        if (inTable) {
+            block = text;
+        } else if (o.headingStyle() == MarkdownOptions.HeadingStyle.SETEXT && level <= 2) {
             block = text + "\n" + (level == 1 ? "=" : "-").repeat(Math.max(3, text.length()));
         } else {
             // "# Foo #" would lose its last word to the optional closing sequence.

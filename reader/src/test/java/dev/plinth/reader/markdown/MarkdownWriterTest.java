@@ -347,6 +347,8 @@ class MarkdownWriterTest {
     void flattensCellContentAndEscapesPipes() {
         String html = "<table><tr><th>h</th></tr><tr><td><p>a | b</p><ul><li>x</li><li>y</li></ul><pre>p\nq</pre></td></tr></table>";
         assertEquals("| h |\n| --- |\n| a \\| b - x - y `p q` |", md(html));
+        assertEquals("| h |\n| --- |\n| Title quoted |", md("<table><tr><th>h</th></tr><tr><td><h3>Title</h3><hr>"
+                + "<blockquote>quoted</blockquote></td></tr></table>"));
     }
 
     @Test
