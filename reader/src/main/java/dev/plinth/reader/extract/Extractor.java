@@ -920,7 +920,9 @@ public final class Extractor {
         static final Set<String> OVERRIDING = Set.of(
                 "comment", "comments", "commentlist", "disqus", "share", "sharing", "sharebar", "social", "related",
                 "recommended", "recommendations", "newsletter", "subscribe", "ad", "ads", "advert", "advertisement",
-                "sponsored", "promo", "outbrain", "taboola", "breadcrumb", "breadcrumbs", "tags", "byline", "meta");
+                "sponsored", "promo", "outbrain", "taboola", "breadcrumb", "breadcrumbs", "tags", "byline", "meta",
+                "nav", "navbar", "navigation", "menu", "sidebar", "footer", "cookie", "cookies", "consent", "popup",
+                "modal");
 
         static final Set<String> BYLINE = Set.of("byline", "author", "dateline", "date", "timestamp", "published",
                 "time", "posted", "credit", "credits");
