@@ -1,15 +1,14 @@
 package dev.plinth.reader.pdf;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
@@ -127,8 +126,6 @@ final class PdfLayout {
             "(?iu)[-–—\\s]*\\d{1,4}[-–—\\s]*|.*\\b(page|seite|стр\\.?|страница)\\s*\\d{1,4}(\\s*(of|/|из|von)\\s*\\d{1,4})?\\s*");
     private static final Pattern ROMAN = Pattern.compile("[ivxlc]{1,6}");
     private static final Pattern CLOSES_SENTENCE = Pattern.compile(".*[.!?:;。！？）)\"”»]\\s*$");
-
-    private static final boolean DEBUG = Boolean.getBoolean("plinth.pdf.debug");
 
     private PdfLayout() {}
 
@@ -251,7 +248,7 @@ final class PdfLayout {
                 text.append(" ".repeat(cells ? Math.max(1, Math.round((g.x() - end) / previous.width())) : 1));
             }
             previous = g;
-            if (!java.util.Objects.equals(href, g.href()) && !text.isEmpty()) {
+            if (!Objects.equals(href, g.href()) && !text.isEmpty()) {
                 spans.add(new Span(text.toString(), href));
                 text.setLength(0);
             }
@@ -319,10 +316,6 @@ final class PdfLayout {
         List<List<Line>> kept = dropRunningHeads(pages);
         float body = bodySize(kept);
         float pitch = pitchRatio(kept);
-        if (DEBUG) {
-            System.err.println("body=" + body + " pitch=" + pitch);
-            kept.forEach(ls -> ls.forEach(l -> System.err.printf("%6.1f %6.1f-%6.1f %4.1f %s %s%n", l.baseline(), l.x0(), l.x1(), l.size(), l.bold() ? "B" : " ", l.text())));
-        }
         List<Block> blocks = new ArrayList<>();
         for (int p = 0; p < pages.size(); p++) {
             PageLines page = pages.get(p);
@@ -990,7 +983,7 @@ final class PdfLayout {
                     case SPACE -> text = text + " ";
                     case NONE -> { }
                 }
-                if (java.util.Objects.equals(last.href(), first.href())) {
+                if (Objects.equals(last.href(), first.href())) {
                     out.add(new Span(text + start, last.href()));
                 } else {
                     out.add(new Span(text, last.href()));
