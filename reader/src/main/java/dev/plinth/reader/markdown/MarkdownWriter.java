@@ -185,7 +185,9 @@ public final class MarkdownWriter {
 
     private NodeFilter.FilterResult enter(Element e) {
         String name = e.normalName();
-        if (IGNORED.contains(name) && !isMathScript(e) || isHidden(e)) {
+        // Visibility is not judged here: extraction decides what is content (and keeps a hidden
+        // wrapper when it holds the article), the writer writes what it is given.
+        if (IGNORED.contains(name) && !isMathScript(e)) {
             return NodeFilter.FilterResult.SKIP_ENTIRELY;
         }
         if (isMath(e)) {
@@ -1502,16 +1504,6 @@ public final class MarkdownWriter {
             b.setLength(b.length() - 1);
         }
     }
-
-    private static boolean isHidden(Element e) {
-        if (e.hasAttr("hidden")) {
-            return true;
-        }
-        String style = e.attr("style");
-        return !style.isEmpty() && HIDDEN_STYLE.matcher(style).find();
-    }
-
-    private static final Pattern HIDDEN_STYLE = Pattern.compile("display\\s*:\\s*none", Pattern.CASE_INSENSITIVE);
 
     private static int number(String value, int fallback) {
         try {

@@ -100,9 +100,15 @@ class MarkdownWriterTest {
     }
 
     @Test
-    void ignoresScriptsStylesTemplatesAndHiddenElements() {
+    void ignoresScriptsStylesAndTemplates() {
         assertEquals("visible", md("<script>var x = '*';</script><style>p{}</style><template><p>t</p></template>"
-                + "<noscript>enable js</noscript><p hidden>h</p><p style='display: none'>n</p><p>visible</p>"));
+                + "<noscript>enable js</noscript><p>visible</p>"));
+    }
+
+    @Test
+    void leavesVisibilityToExtraction() {
+        // A page hidden until its script runs still has its article; extraction decides, the writer writes.
+        assertEquals("shown\n\narticle", md("<p>shown</p><div style='display:none'><p>article</p></div>"));
     }
 
     // Emphasis and escaping
