@@ -165,6 +165,9 @@ public final class Extractor {
         while (!stack.isEmpty()) {
             Element e = stack.pop();
             for (Element child : new ArrayList<>(e.children())) {
+                if (child.normalName().equals("noscript") && unwrapImage(child)) {
+                    continue;
+                }
                 if (isBoilerplate(child, pageText, useHints)) {
                     child.remove();
                 } else {
@@ -172,6 +175,26 @@ public final class Extractor {
                 }
             }
         }
+    }
+
+    /**
+     * Lazy-loading pages put the real image in a {@code <noscript>} beside a placeholder: the real one
+     * replaces the placeholder. Returns whether {@code noscript} held just an image.
+     */
+    private static boolean unwrapImage(Element noscript) {
+        if (noscript.childrenSize() != 1 || !noscript.child(0).normalName().equals("img") || !noscript.ownText().isBlank()) {
+            return false;
+        }
+        Element image = noscript.child(0);
+        Element before = noscript.previousElementSibling();
+        if (before != null && before.normalName().equals("img")) {
+            String src = before.attr("src");
+            if (src.isEmpty() || src.startsWith("data:")) {
+                before.remove();
+            }
+        }
+        noscript.replaceWith(image);
+        return true;
     }
 
     private boolean isBoilerplate(Element e, int pageText, boolean useHints) {

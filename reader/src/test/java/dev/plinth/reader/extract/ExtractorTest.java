@@ -108,6 +108,17 @@ class ExtractorTest {
     }
 
     @Test
+    void takesLazyImagesFromNoscriptInsteadOfTheirPlaceholders() {
+        String html = "<html><body><article><p>" + PROSE + "</p><img src='data:image/gif;base64,R0lGOD' class='lazy'>"
+                + "<noscript><img src='/photo.jpg' alt='Photo'></noscript><p>" + PROSE + "</p></article></body></html>";
+
+        Element content = Extractor.extract(Jsoup.parse(html, "https://example.org/")).content();
+
+        assertEquals(1, content.select("img").size(), content.html());
+        assertEquals("/photo.jpg", content.selectFirst("img").attr("src"));
+    }
+
+    @Test
     void removesHiddenElements() {
         String html = "<html><body><article><p>" + PROSE + "</p>"
                 + "<p style='display: none'>Hidden by style, never shown to a reader of this page.</p>"
