@@ -7,12 +7,12 @@ import dev.plinth.models.Reranker;
 import java.util.List;
 
 /**
- * The body of a {@code /v1/rerank} answer: {@code {"model", "object": "list", "usage":
- * {"total_tokens", "prompt_tokens"}, "results": [{"index", "relevance_score", "document": {"text"}}]}},
- * best first. {@code usage} is always there (Jina's clients read it); {@code document} only when
- * {@code return_documents} was not false.
+ * The body of a {@code /v1/rerank} answer, as Jina's: {@code {"model", "usage": {"total_tokens",
+ * "prompt_tokens"}, "results": [{"index", "relevance_score", "document": {"text"}}]}}, best first.
+ * {@code usage} is always there, {@code prompt_tokens} included: LangChain4j's Jina client reports
+ * it as the call's input tokens. {@code document} only when {@code return_documents} was not false.
  */
-record RerankResponse(String model, String object, Usage usage, List<Result> results) {
+record RerankResponse(String model, Usage usage, List<Result> results) {
 
     /** Tokens read by the model. */
     record Usage(@JsonProperty("total_tokens") int totalTokens, @JsonProperty("prompt_tokens") int promptTokens) {}
@@ -29,6 +29,6 @@ record RerankResponse(String model, String object, Usage usage, List<Result> res
         List<Result> results = ranking.results().stream()
                 .map(r -> new Result(r.index(), r.score(), documents == null ? null : new Document(documents.get(r.index()))))
                 .toList();
-        return new RerankResponse(ranking.model(), "list", new Usage(ranking.totalTokens(), ranking.totalTokens()), results);
+        return new RerankResponse(ranking.model(), new Usage(ranking.totalTokens(), ranking.totalTokens()), results);
     }
 }

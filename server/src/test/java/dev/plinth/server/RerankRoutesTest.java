@@ -72,6 +72,9 @@ class RerankRoutesTest {
                 {"query": "What is the capital of France?",
                  "documents": ["Bananas are yellow.", {"text": "Paris is the capital of France."}, "London is big."]}""");
         assertEquals("bge-small-en-v1.5-int8" + Reranker.DEFAULT_SCORING.suffix(), body.get("model").asText());
+        List<String> fields = new java.util.ArrayList<>();
+        body.fieldNames().forEachRemaining(fields::add);
+        assertEquals(List.of("model", "usage", "results"), fields, "DESIGN.md's shape");
         assertTrue(body.at("/usage/total_tokens").asInt() > 20, body.toString());
         JsonNode results = body.get("results");
         assertEquals(3, results.size());
