@@ -72,6 +72,20 @@ public final class Extractor {
     /** A paragraph shorter than this casts no vote. */
     private static final int MIN_PARAGRAPH = 25;
 
+    // One extraction's state: an Extractor is made per call and never shared.
+
+    /** The page's own host, to tell navigation (links here) from references (links elsewhere). */
+    private String site = "";
+
+    /** The body as it was before anything was removed, for the fallbacks. */
+    private Element original;
+
+    /**
+     * Text length (white-space runs counted once) and link-text length of every element of a subtree,
+     * measured in one walk and remembered until the tree changes (see {@link #forget}).
+     */
+    private final Map<Element, double[]> measured = new IdentityHashMap<>();
+
     private Extractor() {}
 
     /** Extracts the main content of {@code doc}; never throws on messy HTML and never returns null content. */
@@ -647,12 +661,6 @@ public final class Extractor {
         return internal >= external;
     }
 
-    /** The page's own host, to tell navigation (links here) from references (links elsewhere). */
-    private String site = "";
-
-    /** The body as it was before anything was removed, for the fallbacks. */
-    private Element original;
-
     /** The host of an absolute URL without a leading {@code www.}, or "" for a relative one. */
     private static String host(String url) {
         int start = url.indexOf("://");
@@ -1068,12 +1076,6 @@ public final class Extractor {
             return w;
         }
     }
-
-    /**
-     * Text length (white-space runs counted once) and link-text length of every element of a subtree,
-     * measured in one walk and remembered until the tree changes (see {@link #forget}).
-     */
-    private final Map<Element, double[]> measured = new IdentityHashMap<>();
 
     private double[] measure(Element root) {
         double[] known = measured.get(root);
