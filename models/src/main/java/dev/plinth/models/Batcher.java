@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -144,7 +145,7 @@ public final class Batcher implements AutoCloseable {
     public <T> List<T> run(List<long[]> sequences, Long taskId, Readout<T> readout) {
         try {
             return submit(sequences, taskId, readout).join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             if (e.getCause() instanceof ModelException m) throw m;
             throw new ModelException(ModelException.Reason.RUNTIME, String.valueOf(e.getCause()), e.getCause());
         }
@@ -222,16 +223,16 @@ public final class Batcher implements AutoCloseable {
         for (Item item : batch) if (!item.ticket.future.isDone()) live.add(item);
         if (live.isEmpty()) return;
         List<long[]> ids = new ArrayList<>(live.size());
-        List<long[]> types = null;
+        boolean pairs = false;
         int tokens = 0;
         for (Item item : live) {
             ids.add(item.ids);
             tokens += item.ids.length;
-            if (item.typeIds != null) {
-                if (types == null) types = new ArrayList<>();
-            }
+            pairs |= item.typeIds != null;
         }
-        if (types != null) {
+        List<long[]> types = null;
+        if (pairs) {
+            types = new ArrayList<>(live.size());
             for (Item item : live) types.add(item.typeIds != null ? item.typeIds : new long[item.ids.length]);
         }
         long start = System.nanoTime();

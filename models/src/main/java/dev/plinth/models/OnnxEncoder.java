@@ -7,16 +7,19 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 
+import java.io.IOException;
 import java.nio.LongBuffer;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One ONNX Runtime session for one model file, shared by every caller (ORT sessions are
@@ -63,7 +66,7 @@ public final class OnnxEncoder implements AutoCloseable {
             float[][] out = new float[lengths[i]][];
             for (int t = 0; t < lengths[i]; t++) {
                 int from = (i * seq + t) * width;
-                out[t] = java.util.Arrays.copyOfRange(data, from, from + width);
+                out[t] = Arrays.copyOfRange(data, from, from + width);
             }
             return out;
         }
@@ -75,7 +78,7 @@ public final class OnnxEncoder implements AutoCloseable {
 
         /** Item {@code i}'s logits (cross-encoders: {@code seq == 1}). */
         public float[] logits(int i) {
-            return java.util.Arrays.copyOfRange(data, i * seq * width, (i * seq + 1) * width);
+            return Arrays.copyOfRange(data, i * seq * width, (i * seq + 1) * width);
         }
     }
 
@@ -86,12 +89,12 @@ public final class OnnxEncoder implements AutoCloseable {
     public record Timings(long feedNanos, long runNanos, long readNanos, long runs, long tokens, long paddedTokens) {
     }
 
-    private final java.util.concurrent.atomic.LongAdder feedNanos = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder runNanos = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder readNanos = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder runs = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder tokens = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder paddedTokens = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder feedNanos = new LongAdder();
+    private final LongAdder runNanos = new LongAdder();
+    private final LongAdder readNanos = new LongAdder();
+    private final LongAdder runs = new LongAdder();
+    private final LongAdder tokens = new LongAdder();
+    private final LongAdder paddedTokens = new LongAdder();
 
     private static final String IDS = "input_ids";
     private static final String MASK = "attention_mask";
@@ -163,7 +166,7 @@ public final class OnnxEncoder implements AutoCloseable {
                 session.close();
                 throw e;
             }
-        } catch (OrtException | java.io.IOException e) {
+        } catch (OrtException | IOException e) {
             throw new ModelException(ModelException.Reason.LOAD_FAILED,
                     "model " + config.name() + ": cannot load " + onnx + ": " + e.getMessage(), e);
         }
@@ -256,7 +259,7 @@ public final class OnnxEncoder implements AutoCloseable {
         List<String> out = new ArrayList<>();
         for (NodeInfo node : nodes.values()) {
             out.add(node.getInfo() instanceof TensorInfo t
-                    ? node.getName() + " " + t.type + java.util.Arrays.toString(t.getShape())
+                    ? node.getName() + " " + t.type + Arrays.toString(t.getShape())
                     : node.getName());
         }
         return out.toString();

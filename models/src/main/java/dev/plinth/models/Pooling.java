@@ -2,6 +2,8 @@ package dev.plinth.models;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import java.util.Arrays;
+
 /**
  * From token states to the vector a caller gets: pool, cut, normalize — in that order, all here.
  *
@@ -68,7 +70,7 @@ public final class Pooling {
 
     /** The first {@code dimensions} values (a copy; the whole vector when it is no longer). */
     public static float[] cut(float[] vector, int dimensions) {
-        return java.util.Arrays.copyOf(vector, Math.min(dimensions, vector.length));
+        return Arrays.copyOf(vector, Math.min(dimensions, vector.length));
     }
 
     /** Scales {@code vector} to unit L2 length; leaves a zero vector alone. */
@@ -81,6 +83,6 @@ public final class Pooling {
     }
 
     private static float[] copy(float[] states, int from, int width) {
-        return java.util.Arrays.copyOfRange(states, from, from + width);
+        return Arrays.copyOfRange(states, from, from + width);
     }
 }
