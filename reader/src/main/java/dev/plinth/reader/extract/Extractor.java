@@ -968,19 +968,19 @@ public final class Extractor {
         static final Set<String> POPUP = Set.of("tooltip", "popover", "hovercard");
 
         /** Words a run-together class name may be split into: the hint words and common layout words. */
-        static final Set<String> VOCABULARY = new HashSet<>();
-        static {
-            VOCABULARY.addAll(NEGATIVE);
-            VOCABULARY.addAll(POSITIVE);
-            VOCABULARY.addAll(BYLINE);
-            VOCABULARY.addAll(POPUP);
-            VOCABULARY.addAll(CAPTION);
-            VOCABULARY.addAll(EMBED);
-            VOCABULARY.addAll(Set.of("title", "box", "wrap", "wrapper", "container", "list", "item", "items", "block",
+        static final Set<String> VOCABULARY = vocabulary();
+
+        private static Set<String> vocabulary() {
+            Set<String> words = new HashSet<>();
+            for (Set<String> hints : List.of(NEGATIVE, POSITIVE, BYLINE, POPUP, CAPTION, EMBED)) {
+                words.addAll(hints);
+            }
+            words.addAll(Set.of("title", "box", "wrap", "wrapper", "container", "list", "item", "items", "block",
                     "area", "section", "posts", "articles", "stories", "news", "inner", "outer", "holder", "bar",
                     "buttons", "button", "icons", "icon", "module", "panel", "zone", "slot", "by", "google", "top",
                     "bottom", "side", "left", "right", "read", "also", "you", "may", "might", "like", "likes",
                     "links", "widget", "single", "full", "wide"));
+            return Set.copyOf(words);
         }
 
         static Words of(Element e) {
