@@ -73,12 +73,13 @@ public final class RankingEval {
                     List<MultiVector.Encoded> queries = encode(model, task.queries(), MultiVector.InputType.QUERY);
                     List<MultiVector.Encoded> candidates = encode(model, task.candidates(), MultiVector.InputType.DOCUMENT);
                     double encodeSeconds = (System.nanoTime() - start) / 1e9;
+                    long scoreStart = System.nanoTime();
+                    Map<Scoring, double[]> metrics = evaluate(task, queries, candidates);
+                    double scoreSeconds = (System.nanoTime() - scoreStart) / 1e9;
                     for (Scoring scoring : Scoring.values()) {
-                        long scoreStart = System.nanoTime();
-                        double[] metrics = evaluate(task, queries, candidates, scoring);
                         System.out.printf("%-24s %-26s %-8s %8.4f %8.4f   (encode %.0f s, score %.0f s)%n",
-                                name, task.name(), scoring.name().toLowerCase(), metrics[0], metrics[1],
-                                encodeSeconds, (System.nanoTime() - scoreStart) / 1e9);
+                                name, task.name(), scoring.name().toLowerCase(), metrics.get(scoring)[0],
+                                metrics.get(scoring)[1], encodeSeconds, scoreSeconds);
                     }
                 }
             }
@@ -86,34 +87,37 @@ public final class RankingEval {
     }
 
     /** The three scorings of the offline reranker. */
-    enum Scoring {
-        COSINE, MAXSIM, FUSED;
+    enum Scoring { COSINE, MAXSIM, FUSED }
 
-        double score(MultiVector.Encoded q, MultiVector.Encoded d) {
-            return switch (this) {
-                case COSINE -> LateInteraction.cosine(q.pooled(), d.pooled());
-                case MAXSIM -> LateInteraction.maxSim(q.tokens(), d.tokens());
-                case FUSED -> LateInteraction.fuse(LateInteraction.cosine(q.pooled(), d.pooled()),
-                        LateInteraction.maxSim(q.tokens(), d.tokens()));
-            };
+    /**
+     * Mean nDCG@10 and mean MRR over the task's queries for every scoring; cosine and MaxSim are
+     * computed once per pair and fused from there, exactly as {@link LateInteraction#fuse} does.
+     */
+    static Map<Scoring, double[]> evaluate(Task task, List<MultiVector.Encoded> queries,
+                                           List<MultiVector.Encoded> candidates) {
+        double[][][] perQuery = IntStream.range(0, queries.size()).parallel().mapToObj(q -> {
+            double[] cosine = new double[candidates.size()];
+            double[] maxSim = new double[candidates.size()];
+            double[] fused = new double[candidates.size()];
+            for (int c = 0; c < candidates.size(); c++) {
+                cosine[c] = LateInteraction.cosine(queries.get(q).pooled(), candidates.get(c).pooled());
+                maxSim[c] = LateInteraction.maxSim(queries.get(q).tokens(), candidates.get(c).tokens());
+                fused[c] = LateInteraction.fuse(cosine[c], maxSim[c]);
+            }
+            Set<Integer> relevant = task.relevant().get(q);
+            return new double[][] {metrics(cosine, relevant), metrics(maxSim, relevant), metrics(fused, relevant)};
+        }).toArray(double[][][]::new);
+        Map<Scoring, double[]> means = new java.util.EnumMap<>(Scoring.class);
+        for (Scoring scoring : Scoring.values()) {
+            double ndcg = 0;
+            double mrr = 0;
+            for (double[][] m : perQuery) {
+                ndcg += m[scoring.ordinal()][0];
+                mrr += m[scoring.ordinal()][1];
+            }
+            means.put(scoring, new double[] {ndcg / perQuery.length, mrr / perQuery.length});
         }
-    }
-
-    /** Mean nDCG@10 and mean MRR over the task's queries. */
-    static double[] evaluate(Task task, List<MultiVector.Encoded> queries, List<MultiVector.Encoded> candidates,
-                             Scoring scoring) {
-        double[][] perQuery = IntStream.range(0, queries.size()).parallel().mapToObj(q -> {
-            double[] scores = new double[candidates.size()];
-            for (int c = 0; c < scores.length; c++) scores[c] = scoring.score(queries.get(q), candidates.get(c));
-            return metrics(scores, task.relevant().get(q));
-        }).toArray(double[][]::new);
-        double ndcg = 0;
-        double mrr = 0;
-        for (double[] m : perQuery) {
-            ndcg += m[0];
-            mrr += m[1];
-        }
-        return new double[] {ndcg / perQuery.length, mrr / perQuery.length};
+        return means;
     }
 
     /** nDCG@10 and reciprocal rank of one query's scores; ties broken by candidate order. */
