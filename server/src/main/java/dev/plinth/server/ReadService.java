@@ -32,8 +32,18 @@ final class ReadService {
     private final ReadSlots slots;
     private final Metrics metrics;
 
-    /** What a read produced, and whether its page came from the cache. */
-    record Outcome(Result result, boolean cached) {}
+    /** How the cache took part in a read. */
+    enum CacheUse {
+        /** The page came from the cache. */
+        HIT,
+        /** The page was fetched, and stored when it could be. */
+        MISS,
+        /** The read could not use the cache: cookies, raw input, browser, or no cache configured. */
+        BYPASS
+    }
+
+    /** What a read produced, and how the cache took part. */
+    record Outcome(Result result, CacheUse cache) {}
 
     /** {@code cache} may be null (no caching). */
     ReadService(Reader reader, Fetcher fetcher, PageCache cache, ReadSlots slots, Metrics metrics) {
@@ -67,7 +77,7 @@ final class ReadService {
         boolean direct = request.html() == null && request.pdf() == null
                 && options.engine() == Options.Engine.DIRECT && !options.needsBrowser();
         if (!direct) {
-            return new Outcome(reader.read(request), false);
+            return new Outcome(reader.read(request), CacheUse.BYPASS);
         }
         boolean cacheable = cache != null && options.cookies().isEmpty();
         String key = cacheable ? PageCache.key(url, options) : null;
@@ -86,7 +96,7 @@ final class ReadService {
         Page read = options.base() == Options.Base.INITIAL
                 ? new Page(url, page.status(), page.contentType(), page.charset(), page.body(), page.headers())
                 : page;
-        return new Outcome(reader.convert(read, options), hit);
+        return new Outcome(reader.convert(read, options), hit ? CacheUse.HIT : cacheable ? CacheUse.MISS : CacheUse.BYPASS);
     }
 
     private Page cached(String key, long tolerance) {

@@ -147,8 +147,8 @@ final class ReaderRoutes implements RouteGroup {
 
     private static void headers(Context ctx, ReadService.Outcome outcome) {
         ctx.header("X-Usage-Tokens", Integer.toString(outcome.result().tokens()));
-        ctx.header("X-Cache", outcome.cached() ? "HIT" : "MISS");
-        ctx.attribute("plinth.cache", outcome.cached() ? "hit" : "miss");
+        ctx.header("X-Cache", outcome.cache().name());
+        ctx.attribute("plinth.cache", outcome.cache().name().toLowerCase(Locale.ROOT));
     }
 
     private static List<String> chunks(Result r, ReadParams params) {
