@@ -662,9 +662,9 @@ final class PdfLayout {
     /**
      * Breuel's rules: above while overlapping in x, or left with nothing spanning both between them.
      * One refinement: when the left unit lies wholly below the right one, rule 2 holds only if the
-     * content stream drew them in that order too. Geometry alone cannot tell a column's end from an
-     * indented code line, or a heading after a multi-column part from a column's last line; producers
-     * draw columns in reading order, so the stream settles exactly these cases.
+     * right one's column runs on beside the left one, or the content stream drew them in that order.
+     * Without it, an indented code line would wait for the closing brace below it, and a heading after
+     * a multi-column part would jump ahead of the columns above it.
      */
     private static boolean precedes(float[][] box, int a, int b) {
         float[] p = box[a];
@@ -672,7 +672,7 @@ final class PdfLayout {
         if (Math.min(p[1], q[1]) - Math.max(p[0], q[0]) > 0) {
             return p[2] < q[2] || p[2] == q[2] && a < b;
         }
-        if (p[1] > q[0] || p[2] > q[3] && p[4] > q[4]) {
+        if (p[1] > q[0] || p[2] > q[3] && p[4] > q[4] && !besideLevel(box, b, a)) {
             return false;
         }
         float from = Math.min(p[3], q[3]);
@@ -685,6 +685,19 @@ final class PdfLayout {
             }
         }
         return true;
+    }
+
+    /** Whether some unit in {@code b}'s x-range sits level with {@code a}: b's column runs on beside a. */
+    private static boolean besideLevel(float[][] box, int b, int a) {
+        float[] q = box[b];
+        float[] p = box[a];
+        for (int d = 0; d < box.length; d++) {
+            float[] r = box[d];
+            if (d != a && r[0] < q[1] && r[1] > q[0] && r[2] < p[3] && r[3] > p[2]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** x0, x1, top, bottom, stream position. */
@@ -1060,8 +1073,9 @@ final class PdfLayout {
     private enum Separator { SPACE, NONE, DROP_HYPHEN }
 
     /**
-     * How two lines of a paragraph meet: a space between words, nothing between CJK characters, and a
-     * line-end hyphen before a lowercase letter dropped, since the typesetter split the word there.
+     * How two lines of a paragraph meet: a space between words, nothing between CJK characters, a
+     * line-end hyphen before a lowercase letter dropped, since the typesetter split the word there, and
+     * one before a capital or digit kept, joined without a space.
      */
     private static Separator separator(String before, String after) {
         if (before.isEmpty() || after.isEmpty()) {
@@ -1074,8 +1088,9 @@ final class PdfLayout {
             return Separator.DROP_HYPHEN;
         }
         if ((end == '-' || end == '\u2010') && n >= 2 && Character.isLetter(before.charAt(n - 2))
-                && Character.isLowerCase(start)) {
-            return Separator.DROP_HYPHEN;
+                && Character.isLetterOrDigit(start)) {
+            // "split-" + "ting" was one word; "Jean-" + "Paul" and "COVID-" + "19" keep their hyphen.
+            return Character.isLowerCase(start) ? Separator.DROP_HYPHEN : Separator.NONE;
         }
         return isCjk(before.codePointBefore(n)) || isCjk(start) ? Separator.NONE : Separator.SPACE;
     }
