@@ -295,7 +295,8 @@ public final class MarkdownWriter {
             }
             case "li" -> {
                 Frame item = popFrame();
-                current().blocks.add(new Block(BlockKind.ITEM, join(item), isLoose(item), number(e.attr("value"), -1), false));
+                int value = number(e.attr("value"), -1);
+                current().blocks.add(new Block(BlockKind.ITEM, join(item), isLoose(item), value, false));
             }
             case "blockquote" -> {
                 String inner = join(popFrame());
@@ -762,8 +763,9 @@ public final class MarkdownWriter {
 
             @Override
             public FilterResult tail(Node node, int depth) {
-                if (node instanceof Element e && node != root && (e.normalName().equals("div") || e.normalName().equals("p"))
-                        && !sb.isEmpty() && sb.charAt(sb.length() - 1) != '\n') {
+                boolean line = node instanceof Element e && node != root
+                        && (e.normalName().equals("div") || e.normalName().equals("p"));
+                if (line && !sb.isEmpty() && sb.charAt(sb.length() - 1) != '\n') {
                     sb.append('\n');
                 }
                 return FilterResult.CONTINUE;
@@ -782,7 +784,8 @@ public final class MarkdownWriter {
         } else {
             code = code.replaceAll("[ \t\n\r\f]+", " ");
             StringBuilder b = current().inline;
-            if (code.startsWith(" ") && !b.isEmpty() && b.charAt(b.length() - 1) != ' ' && b.charAt(b.length() - 1) != '\n') {
+            char last = b.isEmpty() ? '\n' : b.charAt(b.length() - 1);
+            if (code.startsWith(" ") && last != ' ' && last != '\n') {
                 b.append(' ');
             }
             boolean trailing = code.endsWith(" ") && code.length() > 1;
@@ -913,7 +916,8 @@ public final class MarkdownWriter {
         };
     }
 
-    private static final Pattern TEXT_ALIGN = Pattern.compile("text-align\\s*:\\s*(left|center|right)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern TEXT_ALIGN =
+            Pattern.compile("text-align\\s*:\\s*(left|center|right)", Pattern.CASE_INSENSITIVE);
 
     private static boolean containsMath(Element root) {
         return root.selectFirst("math, .katex, mjx-container, script[type^=math/tex]") != null;
@@ -1009,7 +1013,8 @@ public final class MarkdownWriter {
         }
         String href = url(a, "href");
         // "#" and javascript: links are buttons dressed as links; their text is all that means anything.
-        if (href == null || a.attr("href").strip().equals("#") || href.toLowerCase(Locale.ROOT).startsWith("javascript:")
+        if (href == null || a.attr("href").strip().equals("#")
+                || href.toLowerCase(Locale.ROOT).startsWith("javascript:")
                 || o.links() == MarkdownOptions.Links.TEXT || o.linkStyle() == MarkdownOptions.LinkStyle.DISCARDED) {
             return content;
         }
@@ -1206,7 +1211,8 @@ public final class MarkdownWriter {
         return s;
     }
 
-    private static final Pattern ENTITY = Pattern.compile("&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});");
+    private static final Pattern ENTITY =
+            Pattern.compile("&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});");
 
     /**
      * Turns an inline run with stand-ins into Markdown: emphasis delimiters chosen, literal specials
@@ -1248,8 +1254,10 @@ public final class MarkdownWriter {
                 // "<b>\"</b>The" cannot be written, so they are written as plain text.
                 char first = meaning(run, j + 1);
                 char last = meaning(run, i - 1);
-                boolean leftFlanking = !isSpace(first) && (!isPunctuation(first) || isSpace(before) || isPunctuation(before));
-                boolean rightFlanking = !isSpace(last) && (!isPunctuation(last) || isSpace(after) || isPunctuation(after));
+                boolean leftFlanking = !isSpace(first)
+                        && (!isPunctuation(first) || isSpace(before) || isPunctuation(before));
+                boolean rightFlanking = !isSpace(last)
+                        && (!isPunctuation(last) || isSpace(after) || isPunctuation(after));
                 if (!leftFlanking || !rightFlanking) {
                     chosen = "";
                 }

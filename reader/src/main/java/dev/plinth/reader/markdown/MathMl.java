@@ -44,7 +44,10 @@ final class MathMl {
             case "mi" -> {
                 String t = e.text().strip();
                 String op = OPERATORS.get(t);   // ∞, ∂ and ∇ come as identifiers too
-                yield op != null ? op + " " : FUNCTIONS.contains(t) ? "\\" + t + " " : t.length() > 1 ? "\\mathrm{" + t + "}" : t;
+                if (op != null || FUNCTIONS.contains(t)) {
+                    yield (op != null ? op : "\\" + t) + " ";
+                }
+                yield t.length() > 1 ? "\\mathrm{" + t + "}" : t;
             }
             case "mn" -> e.text().strip();
             case "mo" -> {

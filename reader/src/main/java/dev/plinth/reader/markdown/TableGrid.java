@@ -55,7 +55,8 @@ final class TableGrid {
                 col = takeCarried(row, col, carried, carriedRows);
                 int colspan = span(cell.attr("colspan"), 1, MAX_COLSPAN);
                 int remaining = trs.size() - r;
-                int rowspan = cell.attr("rowspan").strip().equals("0") ? remaining : span(cell.attr("rowspan"), 1, remaining);
+                String rows = cell.attr("rowspan").strip();
+                int rowspan = rows.equals("0") ? remaining : span(rows, 1, remaining);
                 for (int k = 0; k < colspan; k++, col++) {
                     row.add(cell);
                     while (carried.size() <= col) {
