@@ -27,8 +27,8 @@ import java.util.regex.Pattern;
  *       column. Spaces are inserted from gaps, as producers often omit space glyphs.</li>
  *   <li><b>Running heads.</b> Lines in the top or bottom band of the page whose text, with digits
  *       masked, recurs on half of the pages, or three, are page furniture: headers, footers
- *       and page numbers, which the masking makes equal. A bare number or "page N" there goes even
- *       on a single page.</li>
+ *       and page numbers, which the masking makes equal. A page's first or last line that is a bare
+ *       number or ends in "page N" goes even on a single page.</li>
  *   <li><b>Tables.</b> Consecutive rows with two or more lines whose x-extents fall into the same
  *       column intervals form a table; rows closer than the table's usual row step are wrapped cells'
  *       second lines. Columns of running text align the same way, so a "table" whose every column
@@ -37,16 +37,19 @@ import java.util.regex.Pattern;
  *       precedes line b if they overlap horizontally and a is above b, or if a lies wholly left of b
  *       and no third line between them vertically overlaps both. A topological sort of that relation
  *       reads columns top to bottom and left to right, with full-width titles before and full-width
- *       text after them, without guessing the number of columns.</li>
+ *       text after them, without guessing the number of columns. Where geometry is ambiguous (a unit
+ *       below and left of another, with no column running on beside it) the content stream decides.</li>
  *   <li><b>Blocks.</b> Lines in reading order join into one block while their baselines are a normal
  *       line pitch apart (the document's most common pitch, relative to font size), the font size and
  *       weight stay the same and the line is not a list marker. Blocks are then typed: headings are
  *       short blocks set larger than the body text (the most common size, by characters), or bold at
  *       body size; their level is the rank of their size among all heading sizes of the document.
- *       List items start with a bullet or a number; their nesting is the rank of the marker's
- *       x-position within the run of items.</li>
+ *       List items start with a bullet or a number (or a dot drawn as a shape); their nesting is
+ *       the rank of the marker's x-position within the run of items. Blocks set wholly in a
+ *       fixed-pitch font are code.</li>
  *   <li><b>Markdown.</b> Lines of a block join with spaces, no space between CJK characters, and a
- *       hyphen at a line end followed by a lowercase letter is removed (de-hyphenation). A paragraph
+ *       hyphen at a line end followed by a lowercase letter is removed (de-hyphenation; before a
+ *       capital or digit it is kept). A paragraph
  *       cut by a column or page break (no closing punctuation, next block starts in lowercase) is
  *       mended. Link annotations under glyphs become Markdown links.</li>
  * </ol>
@@ -116,12 +119,12 @@ final class PdfLayout {
     private static final float HEADING_RATIO = 1.15f;
     /** Share of the page height, from the top and from the bottom, where running heads live. */
     private static final float HEAD_BAND = 0.12f;
-    /** Pages above this line count are ordered by position alone; the Breuel sort is cubic. */
+    /** Pages with more lines and tables than this are ordered by position alone; the Breuel sort is cubic. */
     private static final int MAX_ORDERED_UNITS = 600;
 
     private static final Pattern BULLET = Pattern.compile("^([•◦▪▫‣⁃●○■□◆◇►▸✓✔\\-–—*·\\uF000-\\uF0FF])\\s+");
     private static final Pattern NUMBER = Pattern.compile("^(\\(?(\\d{1,3}|[a-z]|[ivx]{1,5})[.)])\\s+");
-    /** A bare page number, or a line ending in "page N" / "page N of M", even on a single page. */
+    /** A bare page number, or a short line ending in "page N" / "page N of M": the first or last line of a page goes. */
     private static final Pattern PAGE_NUMBER = Pattern.compile(
             "(?iu)[-–—\\s]*\\d{1,4}[-–—\\s]*|.*\\b(page|seite|стр\\.?|страница)\\s*\\d{1,4}(\\s*(of|/|из|von)\\s*\\d{1,4})?\\s*");
     private static final Pattern ROMAN = Pattern.compile("[ivxlc]{1,6}");
@@ -354,9 +357,12 @@ final class PdfLayout {
         List<List<Line>> kept = new ArrayList<>();
         for (PageLines page : pages) {
             List<Line> lines = new ArrayList<>();
+            float first = page.lines().stream().map(Line::top).min(Float::compare).orElse(0f);
+            float last = page.lines().stream().map(Line::bottom).max(Float::compare).orElse(0f);
             for (Line line : page.lines()) {
                 String key = headKey(page, line, body);
-                boolean pageNumber = key != null && key.contains("#")
+                boolean edge = line.top() == first || line.bottom() == last;
+                boolean pageNumber = key != null && key.contains("#") && edge && line.text().length() <= 40
                         && PAGE_NUMBER.matcher(line.text().strip()).matches();
                 if (key == null || seen.get(key).size() < threshold && !pageNumber) {
                     lines.add(line);
