@@ -325,6 +325,23 @@ class ReaderApiTest {
     }
 
     @Test
+    void targetHttpErrorsBecomeWarnings() throws Exception {
+        HttpResponse<String> text = plinth.get(target("/gone"));
+        assertEquals(200, text.statusCode(), text.body());
+        assertTrue(text.body().contains("\n\nWarning: Target URL returned error 404"), text.body());
+        JsonNode data = Plinth.json(plinth.get(target("/gone"), "Accept", "application/json")).get("data");
+        assertTrue(data.get("warning").asText().contains("404"));
+    }
+
+    @Test
+    void proxyUrlIsUsedForTheFetch() throws Exception {
+        String page = "/counted?proxy=" + UUID.randomUUID();
+        HttpResponse<String> r = plinth.get(target(page), "X-Proxy-Url", "http://127.0.0.1:1");
+        assertEquals(422, r.statusCode(), "nothing listens where the proxy should be: " + r.body());
+        assertEquals(0, site.hits(page), "the page was not fetched around the proxy");
+    }
+
+    @Test
     void timeoutIsHonoured() throws Exception {
         HttpResponse<String> r = plinth.get(target("/slow?ms=3000"), "X-Timeout", "0.5", "X-No-Cache", "true");
         assertEquals(422, r.statusCode(), r.body());
