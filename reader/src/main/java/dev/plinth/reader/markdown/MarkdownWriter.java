@@ -223,8 +223,7 @@ public final class MarkdownWriter {
                 }
             }
             case "table" -> {
-                if (isDataTable(e)) {
-                    table(e);
+                if (isDataTable(e) && table(e)) {
                     return NodeFilter.FilterResult.SKIP_ENTIRELY;
                 }
                 flush(current());
@@ -843,7 +842,12 @@ public final class MarkdownWriter {
         return table.select("td, th").size() > 1;
     }
 
-    private void table(Element table) {
+    /** Writes {@code table} as a GFM table; false (nothing written) when it is too big to lay out. */
+    private boolean table(Element table) {
+        TableGrid grid = TableGrid.of(table);
+        if (grid == null) {
+            return false;
+        }
         flush(current());
         Element caption = table.selectFirst("> caption");
         if (caption != null) {
@@ -852,7 +856,6 @@ public final class MarkdownWriter {
                 current().blocks.add(Block.of(BlockKind.PARAGRAPH, text));
             }
         }
-        TableGrid grid = TableGrid.of(table);
         Map<Element, String> rendered = new IdentityHashMap<>();
         List<String[]> rows = new ArrayList<>();
         List<Element[]> sources = new ArrayList<>();
@@ -873,7 +876,7 @@ public final class MarkdownWriter {
             }
         }
         if (rows.isEmpty()) {
-            return;
+            return true;
         }
         StringBuilder sb = new StringBuilder();
         for (int r = 0; r < rows.size(); r++) {
@@ -886,6 +889,7 @@ public final class MarkdownWriter {
             }
         }
         current().blocks.add(Block.of(BlockKind.OTHER, sb.toString()));
+        return true;
     }
 
     /** One cell on one line: its blocks flattened, pipes escaped (GFM §4.10). */

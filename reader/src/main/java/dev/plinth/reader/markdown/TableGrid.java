@@ -18,6 +18,8 @@ final class TableGrid {
 
     /** The widest span honoured; a colspan of 10,000 on a scraped page is an error, not a layout. */
     private static final int MAX_COLSPAN = 200;
+    /** The most slots a grid may have; beyond it the table is not laid out as a grid at all. */
+    static final int MAX_SLOTS = 250_000;
 
     /** Rows of cells, top to bottom; each row has exactly {@link #width} slots. */
     final List<Element[]> rows;
@@ -28,6 +30,7 @@ final class TableGrid {
         this.width = width;
     }
 
+    /** The grid of {@code table}, or null when it would exceed {@link #MAX_SLOTS}. */
     static TableGrid of(Element table) {
         List<Element> trs = new ArrayList<>();
         List<Element> foot = new ArrayList<>();
@@ -45,6 +48,7 @@ final class TableGrid {
         List<Element> carried = new ArrayList<>();   // per column: the cell still spanning down into it
         List<Integer> carriedRows = new ArrayList<>();  // per column: how many more rows it spans
         int width = 0;
+        long used = 0;
         for (int r = 0; r < trs.size(); r++) {
             List<Element> row = new ArrayList<>();
             int col = 0;
@@ -81,6 +85,10 @@ final class TableGrid {
                 }
             }
             width = Math.max(width, row.size());
+            used += row.size();
+            if (used > MAX_SLOTS || (long) width * (r + 1) > MAX_SLOTS) {
+                return null;
+            }
             grid.add(row);
         }
 

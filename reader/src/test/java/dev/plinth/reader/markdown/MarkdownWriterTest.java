@@ -350,6 +350,14 @@ class MarkdownWriterTest {
     }
 
     @Test
+    void readsTablesTooBigForAGridAsBlocks() {
+        String html = "<table><tr><td colspan='200'>wide</td></tr>" + "<tr><td>r</td></tr>".repeat(2_000) + "</table>";
+        String out = md(html);
+        assertFalse(out.contains("|"), out.substring(0, 200));
+        assertTrue(out.startsWith("wide\n\nr\n\nr"), out.substring(0, 20));
+    }
+
+    @Test
     void flattensCellContentAndEscapesPipes() {
         String html = "<table><tr><th>h</th></tr><tr><td><p>a | b</p><ul><li>x</li><li>y</li></ul><pre>p\nq</pre></td></tr></table>";
         assertEquals("| h |\n| --- |\n| a \\| b - x - y `p q` |", md(html));
