@@ -192,53 +192,71 @@ final class PageCache implements AutoCloseable {
         return entry;
     }
 
-    /** Stores {@code page} under {@code key}, then evicts the least recently used pages if over the cap. */
+    /**
+     * Stores {@code page} under {@code key} and, if that puts the cache over its cap, evicts the
+     * least recently used pages, all in one transaction: a kill leaves either the old state or the new.
+     */
     void put(String key, Page page) throws SQLException {
         long now = clock.millis();
         int size = page.body().length;
         if (size > maxBytes) {
             return;
         }
+        String headers;
+        try {
+            headers = JSON.writeValueAsString(page.headers());
+        } catch (IOException e) {
+            throw new SQLException("cannot encode the headers of " + page.url(), e);
+        }
         writeLock.lock();
         try {
-            long previous = 0;
-            try (PreparedStatement q = writer.prepareStatement("SELECT size FROM pages WHERE key = ?")) {
-                q.setString(1, key);
-                try (ResultSet r = q.executeQuery()) {
-                    if (r.next()) {
-                        previous = r.getLong(1);
-                    }
+            writer.setAutoCommit(false);
+            try {
+                long total = bytes.get() + size - storedSize(key);
+                try (PreparedStatement u = writer.prepareStatement("INSERT OR REPLACE INTO pages "
+                        + "(key, url, status, content_type, charset, headers, body, size, fetched_at, accessed_at) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    u.setString(1, key);
+                    u.setString(2, page.url().toString());
+                    u.setInt(3, page.status());
+                    u.setString(4, page.contentType());
+                    u.setString(5, page.charset().name());
+                    u.setString(6, headers);
+                    u.setBytes(7, page.body());
+                    u.setLong(8, size);
+                    u.setLong(9, now);
+                    u.setLong(10, now);
+                    u.executeUpdate();
                 }
-            }
-            try (PreparedStatement u = writer.prepareStatement("INSERT OR REPLACE INTO pages "
-                    + "(key, url, status, content_type, charset, headers, body, size, fetched_at, accessed_at) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                u.setString(1, key);
-                u.setString(2, page.url().toString());
-                u.setInt(3, page.status());
-                u.setString(4, page.contentType());
-                u.setString(5, page.charset().name());
-                u.setString(6, JSON.writeValueAsString(page.headers()));
-                u.setBytes(7, page.body());
-                u.setLong(8, size);
-                u.setLong(9, now);
-                u.setLong(10, now);
-                u.executeUpdate();
-            } catch (IOException e) {
-                throw new SQLException("cannot encode headers", e);
-            }
-            if (bytes.addAndGet(size - previous) > maxBytes) {
-                evict();
+                if (total > maxBytes) {
+                    total = evict(total);
+                }
+                writer.commit();
+                bytes.set(total);
+            } catch (SQLException e) {
+                writer.rollback();
+                throw e;
+            } finally {
+                writer.setAutoCommit(true);
             }
         } finally {
             writeLock.unlock();
         }
     }
 
-    /** Deletes least recently used pages until the bodies fit in 90 % of the cap. */
-    private void evict() throws SQLException {
+    private long storedSize(String key) throws SQLException {
+        try (PreparedStatement q = writer.prepareStatement("SELECT size FROM pages WHERE key = ?")) {
+            q.setString(1, key);
+            try (ResultSet r = q.executeQuery()) {
+                return r.next() ? r.getLong(1) : 0;
+            }
+        }
+    }
+
+    /** Deletes least recently used pages until the bodies fit in 90 % of the cap; returns the bytes left. */
+    private long evict(long total) throws SQLException {
         long target = maxBytes / 10 * 9;
-        long remaining = bytes.get();
+        long remaining = total;
         List<String> victims = new java.util.ArrayList<>();
         try (PreparedStatement q = writer.prepareStatement("SELECT key, size FROM pages ORDER BY accessed_at");
              ResultSet r = q.executeQuery()) {
@@ -254,7 +272,7 @@ final class PageCache implements AutoCloseable {
             }
             d.executeBatch();
         }
-        bytes.set(remaining);
+        return remaining;
     }
 
     private void touch(String key, long now) throws SQLException {
