@@ -121,8 +121,9 @@ public final class Browser implements Renderer {
         Instant deadline = Instant.now().plus(timeout);
         Pool.Lease lease = pool.acquire(deadline);
         boolean healthy = false;
+        Tab tab = null;
         try {
-            Tab tab = new Tab(lease.chromium.cdp(), guard, lease.proxy, userAgent(lease.chromium, deadline), url,
+            tab = new Tab(lease.chromium.cdp(), guard, lease.proxy, userAgent(lease.chromium, deadline), url,
                     options, timeout, deadline);
             Rendering rendering = tab.render(lease.contextId);
             healthy = true;
@@ -132,7 +133,7 @@ public final class Browser implements Renderer {
             healthy = e.kind() != ReaderException.Kind.UNREADABLE;
             throw e;
         } finally {
-            pool.release(lease, healthy);
+            pool.release(lease, healthy && (tab == null || tab.closedCleanly()));
         }
     }
 

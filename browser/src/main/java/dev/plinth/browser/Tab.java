@@ -82,6 +82,7 @@ final class Tab {
     private final Map<String, Optional<String>> verdicts = new ConcurrentHashMap<>();
     private final Set<String> expected = new java.util.HashSet<>();
     private boolean closed;
+    private volatile boolean closedCleanly = true;
     private volatile long lastNetworkNanos = System.nanoTime();
     private volatile int worldContext;
     private volatile JsonNode mainResponse;
@@ -426,12 +427,20 @@ final class Tab {
 
     // ---- clean-up -------------------------------------------------------------------------------
 
-    /** Clears what the page stored for the origins it touched, then closes the tab. */
+    /** Whether the tab was cleaned up and closed; if not, its context must not serve another page. */
+    boolean closedCleanly() {
+        return closedCleanly;
+    }
+
+    /**
+     * Clears what the page stored for the origins it touched, then closes the tab. A second at most:
+     * the page's deadline is already spent, and a browser that takes longer is not well.
+     */
     private void close(String targetId) {
         if (targetId == null) {
             return;
         }
-        Instant cleanup = Instant.now().plusSeconds(2);
+        Instant cleanup = Instant.now().plusSeconds(1);
         try {
             if (sessionId != null && cdp.isOpen()) {
                 for (String origin : origins) {
@@ -439,8 +448,8 @@ final class Tab {
                 }
                 cdp.call(sessionId, "Network.clearBrowserCookies", Map.of(), cleanup);
             }
-        } catch (Cdp.CdpException ignored) {
-            // the tab is closed below either way; a context that fails here is disposed by the pool
+        } catch (Cdp.CdpException e) {
+            closedCleanly = false; // the tab is closed below either way; the pool disposes the context
         } finally {
             if (sessionId != null) {
                 cdp.forget(sessionId);
@@ -450,8 +459,8 @@ final class Tab {
                     cdp.call(null, "Target.closeTarget", Map.of("targetId", targetId), cleanup);
                     closePopups(cleanup);
                 }
-            } catch (Cdp.CdpException ignored) {
-                // closing failed: the pool disposes the whole context
+            } catch (Cdp.CdpException e) {
+                closedCleanly = false;
             }
             synchronized (expected) {
                 closed = true;
