@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The "no phoning home, no litter" rules, checked in fresh JVMs so nothing is loaded yet. */
@@ -32,9 +33,15 @@ class NativesTest {
     }
 
     static Result probe(Map<String, String> env, Path tmp) throws Exception {
+        return probe(env, tmp, true);
+    }
+
+    static Result probe(Map<String, String> env, Path tmp, boolean nativeAccess) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmp,
-                "-cp", System.getProperty("java.class.path"), NativesTest.class.getName());
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-Djava.io.tmpdir=" + tmp));
+        if (nativeAccess) command.add("--enable-native-access=ALL-UNNAMED");
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), NativesTest.class.getName()));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().remove("ORT_DISABLE_TELEMETRY");
         pb.environment().remove("OPT_OUT_TRACKING");
         pb.environment().putAll(env);
@@ -65,9 +72,20 @@ class NativesTest {
             assertTrue(r.output().contains("djl.offline=true tracking=true"), r.output());
             assertTrue(r.output().contains("native.path=" + cache.resolve("plinth")), r.output());
         }
+        assertFalse(probe(Map.of("ORT_DISABLE_TELEMETRY", "1", "XDG_CACHE_HOME", cache.toString()), javaTmp).output()
+                .contains("restricted method"), "--enable-native-access silences the JDK's native-access warning");
         assertEquals(List.of(), list(javaTmp).stream().filter(p -> p.getFileName().toString().startsWith("onnxruntime")).toList(),
                 "ORT made no temp folder");
         assertTrue(Files.isRegularFile(single(cache.resolve("plinth")).resolve(platform()).resolve("libonnxruntime.so")));
+    }
+
+    @Test
+    void withoutNativeAccessFlag_theJdkWarns(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        // Why ./plinth, the fat jar's manifest and surefire pass --enable-native-access=ALL-UNNAMED:
+        // JDK 24+ warns on every native load without it (and a later JDK will refuse).
+        Result r = probe(Map.of("ORT_DISABLE_TELEMETRY", "1", "XDG_CACHE_HOME", tmp.resolve("cache").toString()), tmp, false);
+        assertEquals(0, r.code(), r.output());
+        if (Runtime.version().feature() >= 24) assertTrue(r.output().contains("restricted method"), r.output());
     }
 
     private static String platform() {
