@@ -744,8 +744,11 @@ public final class Extractor {
         return true;
     }
 
-    private boolean isByline(Element e) {
-        return "author".equalsIgnoreCase(e.attr("rel")) || e.attr("itemprop").toLowerCase(Locale.ROOT).contains("author");
+    /** Microdata and link relations that mark who wrote the page and when, in any language. */
+    private static boolean isByline(Element e) {
+        String itemprop = e.attr("itemprop").toLowerCase(Locale.ROOT);
+        return "author".equalsIgnoreCase(e.attr("rel")) || itemprop.contains("author")
+                || itemprop.startsWith("date") || itemprop.equals("publisher");
     }
 
     /**
