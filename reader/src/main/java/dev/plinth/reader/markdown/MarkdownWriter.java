@@ -1287,23 +1287,47 @@ public final class MarkdownWriter {
         char[] ch = resolved.toString().toCharArray();
         int len = ch.length;
 
-        // 2. Inline specials.
+        // 2. Delimiter runs: a literal * _ ~ run is escaped only if it could open emphasis with a run
+        // after it that could close, or close one opened before it (CommonMark §6.2). "5 * 3",
+        // "file_" or a lone "*Price" therefore stay as written.
         boolean[] escape = new boolean[len];
+        List<int[]> runs = new ArrayList<>();   // {start, end, can open, can close}
         for (int i = 0; i < len; i++) {
             char c = ch[i];
             if (c == '*' || c == '_' || c == '~') {
                 int j = i;
-                boolean anyLiteral = false;
                 while (j < len && ch[j] == c) {
-                    anyLiteral |= literal.get(j);
                     j++;
                 }
-                if (anyLiteral && canDelimit(c, j - i, i > 0 ? ch[i - 1] : '\n', j < len ? ch[j] : '\n')) {
-                    for (int k = i; k < j; k++) {
-                        escape[k] = literal.get(k);
-                    }
-                }
+                int flags = delimiting(c, j - i, i > 0 ? ch[i - 1] : '\n', j < len ? ch[j] : '\n');
+                runs.add(new int[] {i, j, flags & OPENS, flags & CLOSES});
                 i = j - 1;
+            }
+        }
+        int[] firstOpener = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE};   // per * _ ~
+        int[] lastCloser = {-1, -1, -1};
+        for (int r = 0; r < runs.size(); r++) {
+            int kind = "*_~".indexOf(ch[runs.get(r)[0]]);
+            if (runs.get(r)[2] != 0) {
+                firstOpener[kind] = Math.min(firstOpener[kind], r);
+            }
+            if (runs.get(r)[3] != 0) {
+                lastCloser[kind] = r;
+            }
+        }
+        for (int r = 0; r < runs.size(); r++) {
+            int[] delimiters = runs.get(r);
+            int kind = "*_~".indexOf(ch[delimiters[0]]);
+            boolean paired = delimiters[2] != 0 && lastCloser[kind] > r || delimiters[3] != 0 && firstOpener[kind] < r;
+            for (int k = delimiters[0]; k < delimiters[1] && paired; k++) {
+                escape[k] = literal.get(k);
+            }
+        }
+
+        // 3. Other inline specials.
+        for (int i = 0; i < len; i++) {
+            char c = ch[i];
+            if (c == '*' || c == '_' || c == '~') {
                 continue;
             }
             if (!literal.get(i)) {
@@ -1321,7 +1345,7 @@ public final class MarkdownWriter {
             };
         }
 
-        // 3. Block syntax at the start of each line.
+        // 4. Block syntax at the start of each line.
         for (int i = 0; i < len; i++) {
             if (i == 0 ? lineStart : ch[i - 1] == '\n') {
                 int at = lineStartEscape(ch, literal, i, len);
@@ -1353,17 +1377,19 @@ public final class MarkdownWriter {
         return c == BR ? '\n' : isStandIn(c) ? '*' : c;
     }
 
-    /** Could a run of {@code c} between {@code before} and {@code after} open or close emphasis (§6.2)? */
-    private boolean canDelimit(char c, int length, char before, char after) {
+    private static final int OPENS = 1;
+    private static final int CLOSES = 2;
+
+    /** Whether a run of {@code c} between {@code before} and {@code after} can open or close emphasis (§6.2). */
+    private int delimiting(char c, int length, char before, char after) {
         if (c == '~' && (!o.gfm() || length > 2)) {
-            return false;
+            return 0;
         }
         boolean left = !isSpace(after) && (!isPunctuation(after) || isSpace(before) || isPunctuation(before));
         boolean right = !isSpace(before) && (!isPunctuation(before) || isSpace(after) || isPunctuation(after));
-        if (c == '_') {
-            return left && (!right || isPunctuation(before)) || right && (!left || isPunctuation(after));
-        }
-        return left || right;
+        boolean opens = c == '_' ? left && (!right || isPunctuation(before)) : left;
+        boolean closes = c == '_' ? right && (!left || isPunctuation(after)) : right;
+        return (opens ? OPENS : 0) | (closes ? CLOSES : 0);
     }
 
     /** The index to escape if the line starting at {@code s} would begin block syntax, else -1. */

@@ -137,6 +137,13 @@ class MarkdownWriterTest {
     }
 
     @Test
+    void leavesDelimitersWithoutAPartnerAlone() {
+        assertEquals("*Price with promo code\n\nfile_ and footnote* then *another",
+                md("<p>*Price with promo code</p><p>file_ and footnote* then *another</p>"));
+        assertEquals("\\*a\\* then b_", md("*a* then b_"));
+    }
+
+    @Test
     void escapesBlockSyntaxOnlyAtLineStart() {
         assertEquals("\\# not a heading", md("<p># not a heading</p>"));
         assertEquals("1984\\. was a year", md("<p>1984. was a year</p>"));
@@ -155,7 +162,7 @@ class MarkdownWriterTest {
     @Test
     void escapesBackslashOnlyBeforePunctuation() {
         assertEquals("C:\\Users\\me and \\\\!", md("C:\\Users\\me and \\!"));
-        assertEquals("a \\\\\\*b", md("a \\*b"));
+        assertEquals("a \\\\*b", md("a \\*b"));
     }
 
     @Test
