@@ -23,8 +23,9 @@ import java.util.List;
  *
  * <p>Every failure is a {@link ReaderException}: a password-protected file, a file without a text layer
  * (a scan) or a broken file is {@code UNREADABLE} (422) with the reason; a file over a cap is
- * {@code TOO_LARGE} (413). Decoded streams beyond a few MiB go to a temporary file, so a large PDF
- * costs disk, not heap.
+ * {@code TOO_LARGE} (413). Decoded streams beyond 16 MiB go to a temporary file, so a large PDF
+ * costs disk, not heap, and never more than 512 MiB of either. The deadline is checked between
+ * content-stream operators, so no page can keep PDFBox busy past it.
  */
 public final class PdfReader {
 
@@ -38,6 +39,8 @@ public final class PdfReader {
     public static final int MAX_CHARS = 16 << 20;
     /** Decoded streams are kept in memory up to this many bytes per document, then spill to a temp file. */
     static final long MEMORY_PER_DOCUMENT = 16 << 20;
+    /** Memory and temp file together never hold more than this per document (a compression bomb fails). */
+    static final long STORAGE_PER_DOCUMENT = 512L << 20;
 
     /**
      * A converted PDF.
@@ -114,7 +117,7 @@ public final class PdfReader {
     }
 
     private static PDDocument open(byte[] pdf) throws IOException {
-        return Loader.loadPDF(pdf, "", null, null, MemoryUsageSetting.setupMixed(MEMORY_PER_DOCUMENT).streamCache);
+        return Loader.loadPDF(pdf, "", null, null, MemoryUsageSetting.setupMixed(MEMORY_PER_DOCUMENT, STORAGE_PER_DOCUMENT).streamCache);
     }
 
     private static String iso(PDDocumentInformation info, boolean created) {
