@@ -41,7 +41,8 @@ import java.util.regex.Pattern;
  *     special characters ({@code \ * _ ~ ` [ ] ! < & $}) swapped for private-use stand-ins, and
  *     emphasis delimiters as stand-ins too; when a paragraph is complete every stand-in is resolved
  *     with its real neighbours in view: a {@code *}/{@code _} run is escaped only if it could open or
- *     close emphasis under the flanking rules (so {@code foo_bar_baz} stays as it is), a line is escaped
+ *     close emphasis under the flanking rules and another run in the paragraph could be its partner
+ *     (so {@code foo_bar_baz}, {@code 5 * 3} and a lone {@code *Price} stay as written), a line is escaped
  *     only where it would start a heading, list, quote, fence, thematic break or setext underline.
  *     {@code _} emphasis inside a word (or in CJK text) becomes {@code *}, which works there; emphasis
  *     that cannot parse at all ({@code Search<em>→</em>}) is written as plain text.</li>
