@@ -1082,10 +1082,16 @@ public final class MarkdownWriter {
         }
         String src = img.attr("src").strip();
         if (src.isEmpty() || src.startsWith("data:")) {
-            for (String attr : List.of("data-srcset", "srcset")) {
-                String best = largestCandidate(img.attr(attr));
-                if (best != null) {
-                    return resolve(img.baseUri(), best);
+            List<Element> sources = new ArrayList<>(List.of(img));
+            if (img.parent() != null && img.parent().normalName().equals("picture")) {
+                sources.addAll(img.parent().select("> source"));    // <picture><source srcset=…><img>
+            }
+            for (Element source : sources) {
+                for (String attr : List.of("data-srcset", "srcset")) {
+                    String best = largestCandidate(source.attr(attr));
+                    if (best != null) {
+                        return resolve(img.baseUri(), best);
+                    }
                 }
             }
         }

@@ -223,6 +223,8 @@ class MarkdownWriterTest {
                 md("<img srcset='small.jpg 320w, big.jpg 1280w, mid.jpg 640w'>"));
         assertEquals("![](https://cdn.example.com/w_100,h_100/x.jpg)",
                 md("<img data-srcset='https://cdn.example.com/w_100,h_100/x.jpg 2x'>"));
+        assertEquals("![p](https://example.com/docs/b.webp)",
+                md("<picture><source srcset='a.webp 1x, b.webp 2x' type='image/webp'><img alt='p'></picture>"));
     }
 
     @Test
