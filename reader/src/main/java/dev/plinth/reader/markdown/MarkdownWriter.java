@@ -220,7 +220,7 @@ public final class MarkdownWriter {
             case "hr" -> {
                 flush(current());
                 if (!inTable) {     // a table cell is one line: block syntax there would be literal text
-                    current().blocks.add(Block.of(BlockKind.OTHER, o.hr()));
+                    current().blocks.add(Block.of(BlockKind.OTHER, o.hr().isBlank() ? "---" : o.hr().strip()));
                 }
             }
             case "table" -> {
@@ -508,7 +508,7 @@ public final class MarkdownWriter {
         Block previous = null;
         boolean tight = !isLoose(frame);
         for (Block block : frame.blocks) {
-            String text = block.kind == BlockKind.ITEM ? item(o.bulletListMarker(), block.text) : block.text;
+            String text = block.kind == BlockKind.ITEM ? item(bullet(), block.text) : block.text;
             if (frame.singleLine) {
                 text = text.replace('\n', ' ');
             }
@@ -580,7 +580,7 @@ public final class MarkdownWriter {
 
     private Block list(Frame frame, Block previous) {
         // Two lists in a row with the same marker would be read as one (CommonMark §5.3): switch marker.
-        String bullet = o.bulletListMarker();
+        String bullet = bullet();
         String delimiter = ".";
         if (previous != null && previous.kind == BlockKind.LIST) {
             String before = previous.text;
@@ -632,6 +632,10 @@ public final class MarkdownWriter {
         // An ordered list may interrupt a paragraph only when it starts at 1 (CommonMark §5.2).
         boolean interrupts = !frame.ordered || frame.start == 1;
         return new Block(BlockKind.LIST, sb.toString(), loose, -1, interrupts);
+    }
+
+    private String bullet() {
+        return o.bulletListMarker().isBlank() ? "-" : o.bulletListMarker().strip();
     }
 
     private static int clampNumber(int n) {
