@@ -314,14 +314,20 @@ final class PdfLayout {
 
     // ---- Step 2: the whole document -------------------------------------------------------------------
 
-    /** Converts the pages, in the order given, to Markdown. */
-    static Markdown markdown(List<PageLines> pages) {
-        List<List<Line>> kept = dropRunningHeads(pages);
+    /**
+     * Converts {@code pages}, in the order given, to Markdown. The {@code context} pages (neighbours of
+     * a partial selection) are analysed alongside, for running heads, body size and heading levels,
+     * but not written.
+     */
+    static Markdown markdown(List<PageLines> pages, List<PageLines> context) {
+        List<PageLines> all = new ArrayList<>(pages);
+        all.addAll(context);
+        List<List<Line>> kept = dropRunningHeads(all);
         float body = bodySize(kept);
         float pitch = pitchRatio(kept);
         List<Block> blocks = new ArrayList<>();
-        for (int p = 0; p < pages.size(); p++) {
-            PageLines page = pages.get(p);
+        List<Block> shown = new ArrayList<>();
+        for (int p = 0; p < all.size(); p++) {
             List<Object> units = new ArrayList<>();
             List<Line> free = new ArrayList<>(kept.get(p));
             for (Table table : tables(free)) {
@@ -329,11 +335,15 @@ final class PdfLayout {
                 free.removeAll(table.lines());
             }
             units.addAll(free);
-            blocks.addAll(blocks(readingOrder(units), page.number(), body, pitch));
+            List<Block> page = blocks(readingOrder(units), all.get(p).number(), body, pitch);
+            blocks.addAll(page);
+            if (p < pages.size()) {
+                shown.addAll(page);
+            }
         }
         classify(blocks, body);
-        mendBreaks(blocks);
-        return write(blocks);
+        mendBreaks(shown);
+        return write(shown);
     }
 
     /**
@@ -904,7 +914,7 @@ final class PdfLayout {
                     || Math.abs(a.size() - b.size()) > 0.5f) {
                 continue;
             }
-            boolean jumped = b.page != a.page || b.first().baseline() < a.last().baseline();
+            boolean jumped = b.page == a.page + 1 || b.page == a.page && b.first().baseline() < a.last().baseline();
             String end = a.last().text().strip();
             String start = b.first().text().strip();
             boolean open = !CLOSES_SENTENCE.matcher(end).matches();

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Calendar;
 import java.util.List;
 
@@ -35,6 +36,8 @@ public final class PdfReader {
     public static final int MAX_PAGES = 2000;
     /** Longest a conversion may take, whatever the file contains. */
     public static final Duration DEADLINE = Duration.ofSeconds(60);
+    /** Unselected neighbouring pages read for context when only some pages are selected. */
+    static final int CONTEXT_PAGES = 4;
     /** Most Markdown characters one conversion produces. */
     public static final int MAX_CHARS = 16 << 20;
     /** Decoded streams are kept in memory up to this many bytes per document, then spill to a temp file. */
@@ -84,17 +87,23 @@ public final class PdfReader {
                 throw new ReaderException(Kind.TOO_LARGE, "the PDF has " + selected + " pages to read; at most "
                         + limits.maxPages() + " are read at once: select a range such as #page=1-" + limits.maxPages());
             }
-            List<PdfLayout.PageLines> lines = new ArrayList<>(selected);
-            GlyphCollector collector = new GlyphCollector(deadline, page -> lines.add(PdfLayout.lines(page)));
+            List<PdfLayout.PageLines> collected = new ArrayList<>(selected);
+            GlyphCollector collector = new GlyphCollector(deadline, page -> collected.add(PdfLayout.lines(page)));
             for (int[] range : ranges) {
                 collector.collect(document, range[0], range[1]);
             }
+            List<PdfLayout.PageLines> lines = List.copyOf(collected);
+            collected.clear();
+            for (int page : contextPages(ranges, numPages)) {
+                collector.collect(document, page, page);
+            }
+            List<PdfLayout.PageLines> context = List.copyOf(collected);
             if (lines.stream().allMatch(p -> p.lines().isEmpty())) {
                 throw new ReaderException(Kind.UNREADABLE, selected == numPages
                         ? "the PDF has no text layer (a scanned document needs OCR, which plinth does not do)"
                         : "the selected pages of the PDF have no text layer (scanned pages need OCR)");
             }
-            PdfLayout.Markdown markdown = PdfLayout.markdown(lines);
+            PdfLayout.Markdown markdown = PdfLayout.markdown(lines, context);
             if (markdown.text().length() > limits.maxChars()) {
                 throw new ReaderException(Kind.TOO_LARGE, "the PDF's text is over " + limits.maxChars()
                         + " characters: select fewer pages");
@@ -114,6 +123,28 @@ public final class PdfReader {
             // PDFBox on hostile input can fail deep inside a parser; the reason is still a broken file.
             throw new ReaderException(Kind.UNREADABLE, "the PDF is damaged and cannot be read: " + e, e);
         }
+    }
+
+    /**
+     * Unselected pages next to the selection, nearest first, at most {@link #CONTEXT_PAGES}: read only
+     * for what a single page cannot show, such as which lines recur as running heads and which size
+     * the document's top-level headings have, so that page 7 alone reads as it does within the whole.
+     */
+    static List<Integer> contextPages(List<int[]> ranges, int numPages) {
+        boolean[] chosen = new boolean[numPages + 1];
+        ranges.forEach(r -> Arrays.fill(chosen, r[0], r[1] + 1, true));
+        List<Integer> context = new ArrayList<>();
+        for (int distance = 1; distance <= numPages && context.size() < CONTEXT_PAGES; distance++) {
+            for (int[] range : ranges) {
+                for (int page : new int[] {range[0] - distance, range[1] + distance}) {
+                    if (page >= 1 && page <= numPages && !chosen[page] && context.size() < CONTEXT_PAGES) {
+                        chosen[page] = true;
+                        context.add(page);
+                    }
+                }
+            }
+        }
+        return context;
     }
 
     private static PDDocument open(byte[] pdf) throws IOException {

@@ -30,7 +30,7 @@ class PdfLayoutTest {
             }
         }
         PdfLayout.PageLines page = PdfLayout.lines(new PdfLayout.PageGlyphs(1, 600, 800, glyphs, List.of(), List.of()));
-        return PdfLayout.markdown(List.of(page)).text();
+        return PdfLayout.markdown(List.of(page), List.of()).text();
     }
 
     @Test

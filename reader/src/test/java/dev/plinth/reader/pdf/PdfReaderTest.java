@@ -78,6 +78,28 @@ class PdfReaderTest {
     }
 
     @Test
+    void readsOnePageAsItReadsWithinTheWholeDocument() throws Exception {
+        byte[] manual;
+        try (var in = PdfReaderTest.class.getResourceAsStream("/pdf/libreoffice-manual.pdf")) {
+            manual = in.readAllBytes();
+        }
+
+        String page2 = PdfReader.read(manual, "2").markdown();
+
+        // The running header is known from page 1, and so is the 20 pt top-level heading.
+        assertFalse(page2.contains("Workshop edition"), page2);
+        assertTrue(page2.contains("\n## When to call for service\n"), page2);
+        assertTrue(PdfReader.read(manual, null).markdown().endsWith(page2.substring(page2.indexOf("## When"))));
+    }
+
+    @Test
+    void picksNeighbouringPagesAsContext() {
+        assertEquals(List.of(4, 6, 3, 7), PdfReader.contextPages(List.of(new int[] {5, 5}), 10));
+        assertEquals(List.of(2, 3, 4, 5), PdfReader.contextPages(List.of(new int[] {1, 1}), 10));
+        assertEquals(List.of(), PdfReader.contextPages(List.of(new int[] {1, 2}), 2));
+    }
+
+    @Test
     void rejectsPagesTheDocumentDoesNotHave() throws Exception {
         byte[] pdf = pdf(List.of(List.of("Only page.")), info -> {});
 
