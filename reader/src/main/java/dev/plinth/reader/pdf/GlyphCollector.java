@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
 
 /**
  * Feeds PDFBox's text positions to {@link PdfLayout}: one {@link PdfLayout.Glyph} per character, in
- * content-stream order, with its font size, weight and the link annotation it sits under.
+ * content-stream order, with its font size, weight, pitch and the link annotation it sits under; plus
+ * the painted marks the layout reads as table borders and bullets.
  *
  * <p>PDFBox's own line and word assembly is bypassed (positions are collected, never written), because
  * the layout needs raw geometry to find columns and tables itself. The collector also enforces the
@@ -84,7 +85,7 @@ final class GlyphCollector extends PDFTextStripper {
         if ((++operators & 0xFF) == 0) {
             checkDeadline();
         }
-        trackRules(operator.getName(), operands);
+        trackPaths(operator.getName(), operands);
         super.processOperator(operator, operands);
     }
 
@@ -94,7 +95,7 @@ final class GlyphCollector extends PDFTextStripper {
      * round or square blobs (list bullets, which browsers draw as shapes rather than glyphs). PDFBox's
      * text engine ignores paths, so they are tracked here from the raw operators.
      */
-    private void trackRules(String op, List<COSBase> operands) {
+    private void trackPaths(String op, List<COSBase> operands) {
         switch (op) {
             case "re" -> {
                 float[] v = numbers(operands, 4);
