@@ -97,7 +97,7 @@ public final class ServerLoad {
             for (String t : targets) {
                 http.send(HttpRequest.newBuilder(URI.create(plinth + t)).build(), HttpResponse.BodyHandlers.discarding());
             }
-            run(http, plinth, targets, clients, 15, new String[0]); // warm-up for the JIT, not reported
+            run(http, plinth, targets, clients, seconds, new String[0]); // warm-up as long as a phase, not reported
             report(run(http, plinth, targets, clients, seconds, new String[0]), "cached");
             report(run(http, plinth, targets, clients, seconds, new String[]{"X-No-Cache", "true"}), "uncached");
         }
