@@ -1452,10 +1452,10 @@ public final class MarkdownWriter {
         List<String> out = new ArrayList<>();
         boolean blank = false;
         for (String line : text.split("\n", -1)) {
-            String t = stripAsciiSpaces(line);
+            String t = stripLine(line);
             boolean hasBreak = t.endsWith(String.valueOf(BR));
             if (hasBreak) {
-                t = stripAsciiSpaces(t.substring(0, t.length() - 1));
+                t = stripLine(t.substring(0, t.length() - 1));
             }
             if (isBlank(t)) {
                 blank |= !out.isEmpty();
@@ -1536,13 +1536,14 @@ public final class MarkdownWriter {
         return true;
     }
 
-    private static String stripAsciiSpaces(String s) {
+    /** A line without its edge spaces; a leading U+00A0 stays (it is visible indentation). */
+    private static String stripLine(String s) {
         int a = 0;
         int b = s.length();
         while (a < b && (s.charAt(a) == ' ' || s.charAt(a) == '\t')) {
             a++;
         }
-        while (b > a && (s.charAt(b - 1) == ' ' || s.charAt(b - 1) == '\t')) {
+        while (b > a && (Character.isWhitespace(s.charAt(b - 1)) || Character.isSpaceChar(s.charAt(b - 1)))) {
             b--;
         }
         return s.substring(a, b);

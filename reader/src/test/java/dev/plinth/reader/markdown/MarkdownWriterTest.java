@@ -82,6 +82,7 @@ class MarkdownWriterTest {
     @Test
     void keepsNonBreakingSpaces() {
         assertEquals("a\u00a0\u00a0b", md("a&nbsp;&nbsp;b"));
+        assertEquals("\u00a0indented\n\nend", md("<p>&nbsp;indented&nbsp;</p><p>end&nbsp;</p>"));
     }
 
     @Test
