@@ -123,7 +123,9 @@ final class PdfLayout {
     private static final int MAX_ORDERED_UNITS = 600;
 
     private static final Pattern BULLET = Pattern.compile("^([•◦▪▫‣⁃●○■□◆◇►▸✓✔\\-–—*·\\uF000-\\uF0FF])\\s+");
-    private static final Pattern NUMBER = Pattern.compile("^(\\(?(\\d{1,3}|[a-z]|[ivx]{1,5})[.)])\\s+");
+    /** "1." "2)" "(3)" "a)" "iv)", and "a." or "iv." only before a capital ("c. 280 BC" is no item). */
+    private static final Pattern NUMBER = Pattern.compile(
+            "^\\(?(\\d{1,3}[.)]|(?:[a-z]|[ivx]{1,5})\\)|(?:[a-z]|[ivx]{1,5})\\.(?=\\s*$|\\s+\\p{Lu}))\\s+");
     /** A bare page number, or a short line ending in "page N" / "page N of M": the first or last line of a page goes. */
     private static final Pattern PAGE_NUMBER = Pattern.compile(
             "(?iu)[-–—\\s]*\\d{1,4}[-–—\\s]*|.*\\b(page|seite|стр\\.?|страница)\\s*\\d{1,4}(\\s*(of|/|из|von)\\s*\\d{1,4})?\\s*");
@@ -890,7 +892,7 @@ final class PdfLayout {
     private static String markdownMarker(String text, int ordinal) {
         Matcher number = NUMBER.matcher(text);
         if (!BULLET.matcher(text).find() && number.find()) {
-            String n = number.group(2);
+            String n = number.group(1).replaceAll("[().]", "");
             return (n.chars().allMatch(Character::isDigit) ? Integer.parseInt(n) : ordinal) + ".";
         }
         return "-";

@@ -94,4 +94,11 @@ class PdfLayoutTest {
 
         assertEquals("1. First step\n    1. a detail\n2. Second step\n- loose point\n", md);
     }
+
+    @Test
+    void takesAbbreviationsForTextNotListMarkers() {
+        String md = markdown(List.of(text("c. 280 BC the tower was built.", 50, 200, 10, false)));
+
+        assertEquals("c. 280 BC the tower was built.\n", md);
+    }
 }
