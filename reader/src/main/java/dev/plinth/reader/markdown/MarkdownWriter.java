@@ -10,6 +10,7 @@ import org.jsoup.select.NodeTraversor;
 import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Deque;
 import java.util.HashMap;
@@ -864,7 +865,8 @@ public final class MarkdownWriter {
         Map<Element, String> rendered = new IdentityHashMap<>();
         List<String[]> rows = new ArrayList<>();
         List<Element[]> sources = new ArrayList<>();
-        for (Element[] slots : grid.rows) {
+        for (int r = 0; r < grid.rows.size(); r++) {
+            Element[] slots = grid.rows.get(r);
             String[] cells = new String[grid.width];
             boolean empty = true;
             boolean fullWidth = true;   // one cell across the whole table: a label, written once
@@ -875,7 +877,9 @@ public final class MarkdownWriter {
                 cells[c] = slots[c] == null || fullWidth && c > 0 ? "" : cell(slots[c], rendered);
                 empty &= cells[c].isEmpty();
             }
-            if (!empty) {   // spacer rows carry nothing
+            // Spacer rows carry nothing; a footer repeating the header neither.
+            boolean repeatedHeader = r >= grid.footer && !rows.isEmpty() && Arrays.equals(cells, rows.getFirst());
+            if (!empty && !repeatedHeader) {
                 rows.add(cells);
                 sources.add(slots);
             }

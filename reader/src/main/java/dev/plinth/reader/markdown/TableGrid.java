@@ -24,10 +24,13 @@ final class TableGrid {
     /** Rows of cells, top to bottom; each row has exactly {@link #width} slots. */
     final List<Element[]> rows;
     final int width;
+    /** Index of the first row that came from {@code tfoot}; {@code rows.size()} when there is none. */
+    final int footer;
 
-    private TableGrid(List<Element[]> rows, int width) {
+    private TableGrid(List<Element[]> rows, int width, int footer) {
         this.rows = rows;
         this.width = width;
+        this.footer = footer;
     }
 
     /** The grid of {@code table}, or null when it would exceed {@link #MAX_SLOTS}. */
@@ -42,6 +45,7 @@ final class TableGrid {
                 default -> { }
             }
         }
+        int footer = trs.size();
         trs.addAll(foot);
 
         List<List<Element>> grid = new ArrayList<>();
@@ -100,7 +104,7 @@ final class TableGrid {
             }
             rows.add(slots);
         }
-        return new TableGrid(rows, width);
+        return new TableGrid(rows, width, footer);
     }
 
     /** Fills slots at {@code col} still covered by rowspans from above; returns the next free column. */

@@ -339,6 +339,13 @@ class MarkdownWriterTest {
     }
 
     @Test
+    void dropsAFooterThatRepeatsTheHeader() {
+        String html = "<table><thead><tr><th>k</th><th>v</th></tr></thead><tfoot><tr><th>k</th><th>v</th></tr></tfoot>"
+                + "<tbody><tr><td>a</td><td>1</td></tr><tr><td>b</td><td>2</td></tr></tbody></table>";
+        assertEquals("| k | v |\n| --- | --- |\n| a | 1 |\n| b | 2 |", md(html));
+    }
+
+    @Test
     void expandsColspanIntoGrid() {
         String html = "<table><tr><th colspan='2'>Both</th><th>C</th></tr><tr><td>1</td><td>2</td><td>3</td></tr></table>";
         assertEquals("| Both | Both | C |\n| --- | --- | --- |\n| 1 | 2 | 3 |", md(html));
