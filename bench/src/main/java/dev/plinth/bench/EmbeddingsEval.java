@@ -22,10 +22,15 @@ import java.util.Map;
  * ({@code e5-small-v2-noprefix}: the same files under a config without prefixes) to check that the
  * implementation reproduces the published protocol.
  *
- * <p>Run: {@code mvn -q -B -Dplinth.build=target-models -pl bench -am compile exec:java
- * -Dexec.mainClass=dev.plinth.bench.EmbeddingsEval -Dplinth.bench.models=bench/target-models/models}
- * (with {@code ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true} exported, as {@code scripts/jdk.sh} does).
- * Optional arguments: model names to evaluate.
+ * <p>Run from the project root (after {@code source scripts/jdk.sh}, which exports
+ * {@code ORT_DISABLE_TELEMETRY=1}; the first run installs the eight models under
+ * {@code bench/target-models/models}):
+ * <pre>{@code
+ * mvn -q -B -Dplinth.build=target-models -pl bench -am compile exec:java \
+ *     -Dexec.mainClass=dev.plinth.bench.EmbeddingsEval -Dplinth.bench.models=bench/target-models/models \
+ *     [-Dexec.args="bge-small-en-v1.5 e5-small-v2-noprefix"]
+ * }</pre>
+ * The arguments, when given, name the models to evaluate.
  */
 public final class EmbeddingsEval {
 

@@ -52,11 +52,14 @@ import java.util.function.Supplier;
  * share of the CPU's FLOP ceiling it reaches, and, through HTTP on a server started in-process,
  * p50/p99 of one 16-token query and tokens/s with 32 concurrent clients.
  *
- * <p>Run (after {@code mvn -q -B -Dplinth.build=target-models -pl bench -am compile}): {@code mvn -q
- * -B -o -Dplinth.build=target-models -pl bench exec:java -Dexec.mainClass=dev.plinth.bench.EmbeddingsSpeed
- * -Dplinth.bench.models=bench/target-models/models} with {@code ORT_DISABLE_TELEMETRY=1} in the
- * environment. Arguments: {@code [sentences] [paragraphs]} (default 1000 300). Add
- * {@code -Dplinth.ort.spinning=true} to compare ORT thread spinning, {@code -Dplinth.bench.only=http}
+ * <p>Run from the project root (after {@code source scripts/jdk.sh}):
+ * <pre>{@code
+ * mvn -q -B -Dplinth.build=target-models -pl bench -am compile exec:java \
+ *     -Dexec.mainClass=dev.plinth.bench.EmbeddingsSpeed -Dplinth.bench.models=bench/target-models/models \
+ *     [-Dexec.args="SENTENCES PARAGRAPHS"]
+ * }</pre>
+ * (default 1000 sentences, 300 paragraphs). Add {@code -Dplinth.ort.spinning=true} to compare ORT
+ * thread spinning, {@code -Dplinth.bench.only=http}
  * or {@code =models} to run one half.
  */
 public final class EmbeddingsSpeed {
