@@ -449,6 +449,17 @@ final class PdfLayout {
         List<Table> tables = new ArrayList<>();
         List<List<Line>> run = new ArrayList<>();
         for (List<Line> row : rows(lines)) {
+            if (!run.isEmpty()) {
+                // Text flowing beside a floated table neither joins nor ends it.
+                float left = run.stream().flatMap(List::stream).map(Line::x0).min(Float::compare).orElseThrow();
+                float right = run.stream().flatMap(List::stream).map(Line::x1).max(Float::compare).orElseThrow();
+                float em = row.getFirst().size();
+                List<Line> within = row.stream().filter(l -> l.x1() > left - em && l.x0() < right + em).toList();
+                if (within.isEmpty() && row.getFirst().baseline() - run.getLast().getFirst().baseline() < 3.5f * em) {
+                    continue;
+                }
+                row = within.isEmpty() ? row : within;
+            }
             boolean fits = !run.isEmpty() && fits(run, row);
             boolean tight = fits && row.getFirst().baseline() - run.getLast().getFirst().baseline()
                     <= 1.5f * row.getFirst().size();
@@ -504,19 +515,29 @@ final class PdfLayout {
         return true;
     }
 
-    /** Lines grouped into rows by baseline, each row sorted left to right. */
+    /**
+     * Lines grouped into rows by baseline and size, each row sorted left to right. Text of another size
+     * on the same baseline (a paragraph beside a floated table) is a row of its own.
+     */
     private static List<List<Line>> rows(List<Line> lines) {
         List<Line> sorted = new ArrayList<>(lines);
         sorted.sort(Comparator.comparingDouble(Line::baseline));
         List<List<Line>> rows = new ArrayList<>();
+        List<List<Line>> level = new ArrayList<>();
         for (Line line : sorted) {
-            List<Line> last = rows.isEmpty() ? null : rows.getLast();
-            if (last != null && line.baseline() - last.getFirst().baseline() <= SAME_BASELINE * line.size()) {
-                last.add(line);
+            if (!level.isEmpty()
+                    && line.baseline() - level.getFirst().getFirst().baseline() > SAME_BASELINE * line.size()) {
+                rows.addAll(level);
+                level.clear();
+            }
+            List<Line> row = level.stream().filter(r -> sameSize(r, line.size())).findFirst().orElse(null);
+            if (row == null) {
+                level.add(new ArrayList<>(List.of(line)));
             } else {
-                rows.add(new ArrayList<>(List.of(line)));
+                row.add(line);
             }
         }
+        rows.addAll(level);
         rows.forEach(r -> r.sort(Comparator.comparingDouble(Line::x0)));
         return rows;
     }
