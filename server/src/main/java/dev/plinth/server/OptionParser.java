@@ -30,6 +30,9 @@ final class OptionParser {
     /** Cookies split on commas, except those inside an attribute such as {@code Expires=Wed, 21 Oct…}. */
     private static final Pattern COOKIE_SEPARATOR = Pattern.compile(",\\s*(?=[^;,=\\s]+=)");
 
+    /** A PDF page selection: {@code 3}, {@code 2-5}, {@code 7-}, {@code 1,4-6}. */
+    private static final Pattern PAGES = Pattern.compile("\\d+(-\\d*)?(,\\d+(-\\d*)?)*");
+
     private final Function<String, List<String>> headers;
     private final JsonNode body;
 
@@ -88,6 +91,13 @@ final class OptionParser {
         String maxTokens = value("X-Max-Tokens");
         if (maxTokens != null) {
             b.maxTokens(integer("X-Max-Tokens", maxTokens, 1, Integer.MAX_VALUE));
+        }
+        String pages = value("X-Pages");
+        if (pages != null) {
+            if (!PAGES.matcher(pages).matches()) {
+                throw ApiException.badParameter("X-Pages must be PDF pages such as 3, 2-5, 7- or 1,4-6, not \"" + pages + "\"");
+            }
+            b.pages(pages);
         }
         b.markdown(markdown());
 

@@ -109,6 +109,20 @@ class PdfInputTest {
     }
 
     @Test
+    void selectsPagesWithTheXPagesOptionAndRefusesAMalformedRange() throws Exception {
+        HttpResponse<String> r = plinth.get("/" + url("/report.pdf"), "X-Pages", "2-3", "Accept", "application/json");
+        HttpResponse<String> bad = plinth.get("/" + url("/report.pdf"), "X-Pages", "two", "Accept", "application/json");
+
+        assertEquals(200, r.statusCode(), r.body());
+        String content = Plinth.json(r).get("data").get("content").asText();
+        assertTrue(content.contains("Costs fell on the second page.") && content.contains("Outlook on the third page."),
+                content);
+        assertFalse(content.contains("first page"), content);
+        assertEquals(400, bad.statusCode(), bad.body());
+        assertTrue(Plinth.json(bad).get("message").asText().contains("X-Pages"), bad.body());
+    }
+
+    @Test
     void answers422WithTheReasonForPdfsThatCannotBeRead() throws Exception {
         HttpResponse<String> locked = plinth.get("/" + url("/locked.pdf"), "Accept", "application/json");
         HttpResponse<String> cut = plinth.get("/" + url("/cut.pdf"), "Accept", "application/json");
