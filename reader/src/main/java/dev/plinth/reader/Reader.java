@@ -12,6 +12,7 @@ import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -87,8 +88,8 @@ public final class Reader implements AutoCloseable {
                 || !isHtml(page) || !ScriptRendered.looksSo(page)) {
             return convert(page, url, options, List.of(), null);
         }
-        java.time.Duration budget = options.timeout() != null ? options.timeout() : fetcher.settings().timeout();
-        java.time.Duration left = budget.minusNanos(System.nanoTime() - start);
+        Duration budget = options.timeout() != null ? options.timeout() : fetcher.settings().timeout();
+        Duration left = budget.minusNanos(System.nanoTime() - start);
         if (left.toMillis() < 1000) {
             return convert(page, url, options,
                     List.of("The page looks script-rendered, but too little time was left to render it"), null);

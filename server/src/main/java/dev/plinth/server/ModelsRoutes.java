@@ -2,7 +2,9 @@ package dev.plinth.server;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.plinth.models.Catalog;
+import dev.plinth.models.ModelConfig;
 import dev.plinth.models.ModelRegistry;
+import dev.plinth.models.Reranker;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
@@ -11,8 +13,9 @@ import java.util.List;
 
 /**
  * {@code GET /v1/models}: what this server can serve ({@code data}, OpenAI's list shape, each with
- * its kind, dimensions, max tokens, tasks and whether it is loaded yet) and what
- * {@code plinth models add <name>} could install ({@code installable}).
+ * its kind, dimensions, max tokens, tasks and whether it is loaded yet), the model names
+ * {@code /v1/rerank} takes ({@code rerank}: each encoder with a scoring suffix, each cross-encoder)
+ * and what {@code plinth models add <name>} could install ({@code installable}).
  */
 final class ModelsRoutes implements RouteGroup {
 
@@ -26,8 +29,8 @@ final class ModelsRoutes implements RouteGroup {
     record Installable(String id, String artifact) {
     }
 
-    /** The answer. */
-    record Listing(String object, List<Entry> data, List<Installable> installable) {
+    /** The answer; {@code rerank} names what {@code /v1/rerank} takes, its default first. */
+    record Listing(String object, List<Entry> data, List<String> rerank, List<Installable> installable) {
     }
 
     private final ModelRegistry registry;
@@ -59,8 +62,21 @@ final class ModelsRoutes implements RouteGroup {
                     c.maxTokens(), List.copyOf(c.tasks().keySet()), a.bundled(), a.loaded(), c.quantized(),
                     c.name().equals(defaultEmbeddings)));
         }
+        List<String> rerank = new ArrayList<>(List.of(new Reranker(registry).defaultModel()));
+        for (ModelRegistry.Available a : registry.available()) {
+            if (a.config().kind() == ModelConfig.Kind.CROSS_ENCODER) {
+                rerank.add(a.config().name());
+                continue;
+            }
+            for (Reranker.Scoring scoring : List.of(Reranker.Scoring.MAXSIM, Reranker.Scoring.FUSED, Reranker.Scoring.COSINE)) {
+                String name = a.config().name() + scoring.suffix();
+                if (!rerank.contains(name)) {
+                    rerank.add(name);
+                }
+            }
+        }
         List<Installable> more = new ArrayList<>();
         for (Catalog.Entry e : registry.installable()) more.add(new Installable(e.name(), e.artifact()));
-        return new Listing("list", data, more);
+        return new Listing("list", data, rerank, more);
     }
 }

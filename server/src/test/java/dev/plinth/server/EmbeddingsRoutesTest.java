@@ -188,6 +188,11 @@ class EmbeddingsRoutesTest {
         for (JsonNode m : body.get("installable")) more.add(m.get("id").asText());
         assertTrue(more.contains("bge-small-en-v1.5") && more.contains("all-MiniLM-L6-v2"), more.toString());
         assertFalse(more.contains("bge-small-en-v1.5-int8"));
+        List<String> rerank = new ArrayList<>();
+        for (JsonNode m : body.get("rerank")) rerank.add(m.asText());
+        assertEquals("bge-small-en-v1.5-int8-maxsim", rerank.getFirst());
+        assertTrue(rerank.containsAll(List.of("bge-small-en-v1.5-int8-fused", "bge-small-zh-v1.5-int8-cosine")),
+                rerank.toString());
     }
 
     @Test
