@@ -58,7 +58,7 @@ import java.util.function.Supplier;
  *     -Dexec.mainClass=dev.plinth.bench.EmbeddingsSpeed -Dplinth.bench.models=bench/target-models/models \
  *     [-Dexec.args="SENTENCES PARAGRAPHS"]
  * }</pre>
- * (default 1000 sentences, 300 paragraphs). Add {@code -Dplinth.ort.spinning=true} to compare ORT
+ * (default 1000 sentences, 300 paragraphs). Add {@code -Dplinth.ort.spinning=false} to compare ORT
  * thread spinning, {@code -Dplinth.bench.only=http}
  * or {@code =models} to run one half.
  */
@@ -71,7 +71,7 @@ public final class EmbeddingsSpeed {
         int paragraphs = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         String only = System.getProperty("plinth.bench.only", "all"); // all | models | http
         System.out.printf("cores %d, ORT spinning %s%n", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("plinth.ort.spinning", "false"));
+                System.getProperty("plinth.ort.spinning", "true"));
 
         if (only.equals("http")) {
             http(corpus(null, sentences, paragraphs));
