@@ -192,6 +192,18 @@ public final class Extractor {
     }
 
     /**
+     * Markup that is content despite its tag: MathJax 2 keeps each formula's TeX in a
+     * {@code <script type="math/tex">}, and a task list's state is its items' checkboxes.
+     */
+    private static boolean isContentMarkup(Element e) {
+        return switch (e.normalName()) {
+            case "script" -> e.attr("type").toLowerCase(Locale.ROOT).startsWith("math/tex");
+            case "input" -> e.attr("type").equalsIgnoreCase("checkbox") && e.closest("li") != null;
+            default -> false;
+        };
+    }
+
+    /**
      * Lazy-loading pages put the real image in a {@code <noscript>} beside a placeholder: the real one
      * replaces the placeholder. Returns whether {@code noscript} held just an image.
      */
@@ -214,7 +226,7 @@ public final class Extractor {
     private boolean isBoilerplate(Element e, int pageText, boolean useHints) {
         String tag = e.normalName();
         if (NEVER_CONTENT.contains(tag)) {
-            return true;
+            return !isContentMarkup(e);
         }
         if (isHidden(e)) {
             // Pages that hide themselves until a script runs (against a flash of unstyled content, or
@@ -631,7 +643,8 @@ public final class Extractor {
         int paragraphs = e.select("p").size();
         int images = e.select("img").size();
         int items = e.select("li").size() - 100;
-        int inputs = e.select("input, select, textarea, button").size();
+        // Task-list checkboxes are content (isContentMarkup), not a form.
+        int inputs = e.select("input, select, textarea, button").size() - e.select("li input[type=checkbox]").size();
         double links = linkDensity(e);
         boolean list = tag.equals("ul") || tag.equals("ol") || tag.equals("dl");
         if (list && links > 0.5 && length < 1000 && linksMostlyInternal(e)) {

@@ -1,5 +1,7 @@
 package dev.plinth.reader.extract;
 
+import dev.plinth.reader.markdown.MarkdownOptions;
+import dev.plinth.reader.markdown.MarkdownWriter;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
@@ -55,6 +57,25 @@ class ExtractorTest {
         assertEquals("The north quay at low water", content.selectFirst("img").attr("alt"));
         assertNotNull(content.selectFirst("figcaption"));
         assertTrue(content.select("h1").isEmpty(), "the title heading is the result's title, not content");
+    }
+
+    @Test
+    void keepsMathJaxSourcesAndTaskListCheckboxesButNoOtherScriptsOrInputs() {
+        String html = "<html><body><article><p>" + PROSE + "</p>"
+                + "<p>Energy is <script type='math/tex'>E = mc^2</script> in the rest frame.</p>"
+                + "<script>track('view')</script><form><input type='text' name='q'></form>"
+                + "<ul><li><input type='checkbox' checked disabled> ship it</li><li><input type='checkbox'> test it</li></ul>"
+                + "<p>" + PROSE + "</p></article></body></html>";
+
+        Element content = Extractor.extract(Jsoup.parse(html, "https://example.org/")).content();
+
+        assertEquals("E = mc^2", content.selectFirst("script").data());
+        assertEquals(1, content.select("script").size());
+        assertEquals(2, content.select("li > input[type=checkbox]").size());
+        assertTrue(content.select("input[type=text]").isEmpty());
+        String markdown = MarkdownWriter.write(content, MarkdownOptions.DEFAULTS);
+        assertTrue(markdown.contains("Energy is $E = mc^2$ in the rest frame."), markdown);
+        assertTrue(markdown.contains("- [x] ship it\n- [ ] test it"), markdown);
     }
 
     @Test
