@@ -336,6 +336,9 @@ final class Tab {
             if (context != worldContext || String.valueOf(e.getMessage()).contains("context")) {
                 return null; // a navigation replaced the document between the probe and now
             }
+            if (!untilHardDeadline && !Instant.now().isBefore(softDeadline())) {
+                return null; // a probe sent just before the wait ended: the wait is over, not the read
+            }
             throw e;
         }
         JsonNode exception = result.get("exceptionDetails");
