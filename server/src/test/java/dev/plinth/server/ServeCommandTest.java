@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -71,6 +72,9 @@ class ServeCommandTest {
                     }
                 }
                 assertTrue(base != null, "the server said where it serves");
+                // Keep draining the child's log, so it can never block on a full pipe and a failure can show it.
+                StringBuffer log = new StringBuffer();
+                Thread.ofVirtual().start(() -> err.lines().forEach(line -> log.append(line).append('\n')));
                 HttpClient http = HttpClient.newHttpClient();
                 String slow = "/slow?ms=1000&id=" + UUID.randomUUID();
                 CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(HttpRequest.newBuilder(
@@ -82,7 +86,13 @@ class ServeCommandTest {
                 }
                 assertEquals(1, site.hits(slow));
                 child.destroy(); // SIGTERM
-                HttpResponse<String> r = inFlight.get(30, TimeUnit.SECONDS);
+                HttpResponse<String> r;
+                try {
+                    r = inFlight.get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    child.waitFor(10, TimeUnit.SECONDS);
+                    throw new AssertionError("the in-flight request failed; the server's log:\n" + log, e);
+                }
                 assertEquals(200, r.statusCode());
                 assertTrue(r.body().contains("took 1000 milliseconds"), r.body());
                 assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the server exited after SIGTERM");
