@@ -85,13 +85,18 @@ public final class Reader implements AutoCloseable {
         long start = System.nanoTime();
         Page page = fetcher.fetch(url, options);
         if (options.engine() != Options.Engine.AUTO || renderer == null || page.status() >= 400
-                || !isHtml(page) || !ScriptRendered.looksSo(page)) {
+                || isPdf(page.body()) || !isHtml(page)) {
             return convert(page, url, options, List.of(), null);
+        }
+        // Parsed once: the same tree tells whether to render and, if not, is the one read.
+        Document served = parse(page, url, options);
+        if (!ScriptRendered.looksSo(served)) {
+            return convertHtml(served, options, List.of(), null);
         }
         Duration budget = options.timeout() != null ? options.timeout() : fetcher.settings().timeout();
         Duration left = budget.minusNanos(System.nanoTime() - start);
         if (left.toMillis() < 1000) {
-            return convert(page, url, options,
+            return convertHtml(served, options,
                     List.of("The page looks script-rendered, but too little time was left to render it"), null);
         }
         try {
@@ -101,7 +106,7 @@ public final class Reader implements AutoCloseable {
             if (e.kind() == ReaderException.Kind.BLOCKED || e.kind() == ReaderException.Kind.BAD_OPTION) {
                 throw e;
             }
-            return convert(page, url, options,
+            return convertHtml(served, options,
                     List.of("The page looks script-rendered, but the browser failed (" + e.getMessage()
                             + "); this is the page as served"), null);
         }
@@ -123,8 +128,18 @@ public final class Reader implements AutoCloseable {
                     warn, options, null, screenshot);
         }
 
+        return convertHtml(parse(page, requested, options), options, warn, screenshot);
+    }
+
+    /** The page's HTML as a tree whose base is the URL {@link Options#base()} names. */
+    private static Document parse(Page page, URI requested, Options options) {
         URI base = options.base() == Options.Base.FINAL || requested == null ? page.url() : requested;
-        Document doc = Jsoup.parse(page.text(), base.toString());
+        return Jsoup.parse(page.text(), base.toString());
+    }
+
+    private Result convertHtml(Document doc, Options options, List<String> warn, byte[] screenshot)
+            throws ReaderException {
+        URI base = URI.create(doc.location());
         for (String selector : options.removeSelector()) {
             doc.select(selector).remove();
         }

@@ -1,6 +1,5 @@
 package dev.plinth.reader;
 
-import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
 
@@ -34,11 +33,6 @@ final class ScriptRendered {
             Pattern.CASE_INSENSITIVE);
 
     private ScriptRendered() {}
-
-    /** Whether the HTML in {@code page} looks like it needs a browser to show its content. */
-    static boolean looksSo(Page page) {
-        return looksSo(Jsoup.parse(page.text(), page.url().toString()));
-    }
 
     /** Whether {@code doc} looks like it needs a browser to show its content. */
     static boolean looksSo(Document doc) {
