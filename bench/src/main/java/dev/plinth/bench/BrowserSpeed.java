@@ -11,7 +11,6 @@ import dev.plinth.reader.Renderer;
 import dev.plinth.reader.Request;
 import dev.plinth.reader.Result;
 import dev.plinth.reader.fetch.Fetcher;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -31,17 +30,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * empty {@code #root} that a script fills from a JSON request, like a client-rendered article):
  *
  * <ol>
- *   <li><b>cold</b>: a new {@link Browser} per read, so each read includes starting Chromium;</li>
+ *   <li><b>cold</b>: a new {@link Browser} per read, so each read includes starting Chromium;
  *   <li><b>warm</b>: one browser, its pool reused for {@code pages} sequential reads, then the same
- *       number again from {@code threads} threads at once;</li>
+ *       number again from {@code threads} threads at once;
  *   <li><b>memory</b>: the Chromium process tree's RSS (upper bound, shared pages counted per
  *       process) and PSS (shared pages divided) from /proc after every page, peak reported, plus
- *       this JVM's RSS;</li>
+ *       this JVM's RSS;
  *   <li><b>auto</b>: how many of the 181 static Scrapinghub article pages the {@code AUTO} engine
- *       would send to the browser (each is a wasted render: the pages are complete as served).</li>
+ *       would send to the browser (each is a wasted render: the pages are complete as served).
  * </ol>
- * Every read is a whole {@link Reader#read}: load, extraction and Markdown. The quiet-DOM rule
- * (500 ms without network) sets the floor of a warm read.
+ *
+ * Every read is a whole {@link Reader#read}: load, extraction and Markdown. The quiet-DOM rule (500
+ * ms without network) sets the floor of a warm read.
  *
  * <p>Run: {@code mvn -q -B -Dplinth.build=target-browser -pl bench -am compile exec:java
  * -Dexec.mainClass=dev.plinth.bench.BrowserSpeed} (optional arguments: pages, cold starts, threads;
@@ -58,8 +58,11 @@ public final class BrowserSpeed {
         URI url = URI.create("http://127.0.0.1:" + site.getAddress().getPort() + "/article");
         Options browser = Options.builder().engine(Options.Engine.BROWSER).build();
         Fetcher fetcher = new Fetcher(Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(true));
-        System.out.printf("machine: %d cores, load average %.1f%n", Runtime.getRuntime().availableProcessors(),
-                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.printf(
+                "machine: %d cores, load average %.1f%n",
+                Runtime.getRuntime().availableProcessors(),
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                        .getSystemLoadAverage());
 
         double[] cold = new double[coldRuns];
         for (int i = 0; i < coldRuns; i++) {
@@ -69,7 +72,8 @@ public final class BrowserSpeed {
                 cold[i] = (System.nanoTime() - start) / 1e6;
             }
         }
-        System.out.printf("cold (Chromium started per read), %d reads: p50 %.0f ms, min %.0f, max %.0f%n",
+        System.out.printf(
+                "cold (Chromium started per read), %d reads: p50 %.0f ms, min %.0f, max %.0f%n",
                 coldRuns, percentile(cold, 50), min(cold), max(cold));
 
         Browser engine = Browser.lazy(new Browser.Settings(true).withContexts(threads));
@@ -88,7 +92,8 @@ public final class BrowserSpeed {
                 peakRss = Math.max(peakRss, m.rssBytes());
                 peakPss = Math.max(peakPss, m.pssBytes());
             }
-            System.out.printf("warm pool, %d sequential reads: p50 %.0f ms, p90 %.0f, max %.0f%n",
+            System.out.printf(
+                    "warm pool, %d sequential reads: p50 %.0f ms, p90 %.0f, max %.0f%n",
                     pages, percentile(warm, 50), percentile(warm, 90), max(warm));
 
             double[] parallel = new double[pages];
@@ -97,14 +102,15 @@ public final class BrowserSpeed {
             long wall = System.nanoTime();
             List<Future<?>> jobs = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
-                jobs.add(pool.submit(() -> {
-                    for (int i; (i = next.getAndIncrement()) < pages; ) {
-                        long start = System.nanoTime();
-                        check(reader.read(Request.of(url, browser)));
-                        parallel[i] = (System.nanoTime() - start) / 1e6;
-                    }
-                    return null;
-                }));
+                jobs.add(
+                        pool.submit(() -> {
+                            for (int i; (i = next.getAndIncrement()) < pages; ) {
+                                long start = System.nanoTime();
+                                check(reader.read(Request.of(url, browser)));
+                                parallel[i] = (System.nanoTime() - start) / 1e6;
+                            }
+                            return null;
+                        }));
             }
             for (Future<?> job : jobs) {
                 job.get();
@@ -114,19 +120,31 @@ public final class BrowserSpeed {
             }
             double seconds = (System.nanoTime() - wall) / 1e9;
             pool.shutdown();
-            System.out.printf("warm pool, %d reads on %d threads: p50 %.0f ms, p90 %.0f, %.1f pages/s%n",
-                    pages, threads, percentile(parallel, 50), percentile(parallel, 90), pages / seconds);
+            System.out.printf(
+                    "warm pool, %d reads on %d threads: p50 %.0f ms, p90 %.0f, %.1f pages/s%n",
+                    pages,
+                    threads,
+                    percentile(parallel, 50),
+                    percentile(parallel, 90),
+                    pages / seconds);
             Memory jvm = Memory.ofThisProcess();
-            System.out.printf("memory after %d pages: Chromium tree peak RSS %d MiB, peak PSS %d MiB; JVM RSS %d MiB; "
-                            + "Chromium started %d time(s)%n", 2 * pages + 5, peakRss >> 20, peakPss >> 20,
-                    jvm.rssBytes() >> 20, engine.starts());
+            System.out.printf(
+                    "memory after %d pages: Chromium tree peak RSS %d MiB, peak PSS %d MiB; JVM RSS %d MiB; "
+                            + "Chromium started %d time(s)%n",
+                    2 * pages + 5,
+                    peakRss >> 20,
+                    peakPss >> 20,
+                    jvm.rssBytes() >> 20,
+                    engine.starts());
         }
 
         autoDecision(args, site);
         site.stop(0);
     }
 
-    /** Serves the 181 static articles and counts how many {@code AUTO} would hand to the browser. */
+    /**
+     * Serves the 181 static articles and counts how many {@code AUTO} would hand to the browser.
+     */
     private static void autoDecision(String[] args, HttpServer site) {
         List<ScrapinghubPages.Sample> samples;
         try {
@@ -136,37 +154,56 @@ public final class BrowserSpeed {
             return;
         }
         for (ScrapinghubPages.Sample sample : samples) {
-            site.createContext("/sh/" + sample.id(), exchange -> send(exchange, "text/html; charset=utf-8", sample.html()));
+            site.createContext(
+                    "/sh/" + sample.id(),
+                    exchange -> send(exchange, "text/html; charset=utf-8", sample.html()));
         }
         AtomicInteger rendered = new AtomicInteger();
         List<String> ids = new ArrayList<>();
-        Renderer counting = new Renderer() {
-            @Override
-            public Rendering render(URI url, Options options) throws ReaderException {
-                rendered.incrementAndGet();
-                ids.add(url.getPath().substring(4));
-                throw new ReaderException(ReaderException.Kind.UNREADABLE, "counted only");
-            }
+        Renderer counting =
+                new Renderer() {
+                    @Override
+                    public Rendering render(URI url, Options options) throws ReaderException {
+                        rendered.incrementAndGet();
+                        ids.add(url.getPath().substring(4));
+                        throw new ReaderException(ReaderException.Kind.UNREADABLE, "counted only");
+                    }
 
-            @Override
-            public void close() {}
-        };
+                    @Override
+                    public void close() {}
+                };
         Options auto = Options.builder().engine(Options.Engine.AUTO).build();
         int failed = 0;
-        try (Reader reader = new Reader(new Fetcher(Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(true)), counting)) {
+        try (Reader reader =
+                new Reader(
+                        new Fetcher(Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(true)),
+                        counting)) {
             for (ScrapinghubPages.Sample sample : samples) {
                 try {
-                    reader.read(Request.of(URI.create("http://127.0.0.1:" + site.getAddress().getPort() + "/sh/" + sample.id()), auto));
+                    reader.read(
+                            Request.of(
+                                    URI.create(
+                                            "http://127.0.0.1:"
+                                                    + site.getAddress().getPort()
+                                                    + "/sh/"
+                                                    + sample.id()),
+                                    auto));
                 } catch (ReaderException e) {
                     failed++;
                 }
             }
         }
-        System.out.printf("auto on %d static articles: %d sent to the browser (%.1f%%) %s, %d unreadable%n",
-                samples.size(), rendered.get(), 100.0 * rendered.get() / samples.size(), ids, failed);
+        System.out.printf(
+                "auto on %d static articles: %d sent to the browser (%.1f%%) %s, %d unreadable%n",
+                samples.size(),
+                rendered.get(),
+                100.0 * rendered.get() / samples.size(),
+                ids,
+                failed);
     }
 
-    private static final String PAGE = """
+    private static final String PAGE =
+            """
             <!doctype html><html><head><title>Client-rendered article</title></head><body>
             <div id="root"></div><noscript>You need to enable JavaScript to run this app.</noscript>
             <script>
@@ -175,19 +212,26 @@ public final class BrowserSpeed {
                 document.getElementById('root').innerHTML = '<article><h1>' + d.title + '</h1>'
                   + d.paragraphs.map(p => '<p>' + p + '</p>').join('') + '</article>';
               });
-            </script></body></html>""";
+            </script></body></html>\
+            """;
 
     private static HttpServer site() throws IOException {
-        StringBuilder json = new StringBuilder("{\"title\":\"A client-rendered article\",\"paragraphs\":[");
+        StringBuilder json =
+                new StringBuilder("{\"title\":\"A client-rendered article\",\"paragraphs\":[");
         for (int i = 0; i < 20; i++) {
-            json.append(i == 0 ? "" : ",").append("\"Paragraph ").append(i)
-                    .append(" of an article that exists only after the script has run and fetched its data.\"");
+            json.append(i == 0 ? "" : ",")
+                    .append("\"Paragraph ")
+                    .append(i)
+                    .append(
+                            " of an article that exists only after the script has run and fetched its data.\"");
         }
         byte[] data = json.append("]}").toString().getBytes(StandardCharsets.UTF_8);
         byte[] page = PAGE.getBytes(StandardCharsets.UTF_8);
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        HttpServer server =
+                HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/article", exchange -> send(exchange, "text/html; charset=utf-8", page));
+        server.createContext(
+                "/article", exchange -> send(exchange, "text/html; charset=utf-8", page));
         server.createContext("/data.json", exchange -> send(exchange, "application/json", data));
         server.start();
         return server;
@@ -203,7 +247,8 @@ public final class BrowserSpeed {
 
     private static void check(Result result) {
         if (!result.content().contains("Paragraph 19 of an article")) {
-            throw new IllegalStateException("the rendered page lacks its script-written text: " + result.content());
+            throw new IllegalStateException(
+                    "the rendered page lacks its script-written text: " + result.content());
         }
     }
 

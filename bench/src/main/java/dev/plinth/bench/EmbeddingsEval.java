@@ -2,7 +2,6 @@ package dev.plinth.bench;
 
 import dev.plinth.models.Embedder;
 import dev.plinth.models.ModelRegistry;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,33 +12,42 @@ import java.util.Map;
 
 /**
  * Fidelity: MTEB-style STS for every catalog model — the cosine of the two sentences' embeddings,
- * Spearman-correlated with the gold scores over the whole split, × 100 — against the published
- * MTEB numbers in {@code ../shared/data/README.md}. English STSBenchmark (test) for bge-small-en-v1.5,
+ * Spearman-correlated with the gold scores over the whole split, × 100 — against the published MTEB
+ * numbers in {@code ../shared/data/README.md}. English STSBenchmark (test) for bge-small-en-v1.5,
  * all-MiniLM-L6-v2 and e5-small-v2; the CNSD file (C-MTEB STSB) for bge-small-zh-v1.5; int8
  * variants beside their fp32 models. Each model runs with its default task: no prefix for BGE and
  * MiniLM, {@code query: } for E5 (its authors' advice for symmetric tasks). MTEB 1.18, which
- * produced E5's published number, gives STS no prompt at all, so E5 is also scored that way
- * ({@code e5-small-v2-noprefix}: the same files under a config without prefixes) to check that the
+ * produced E5's published number, gives STS no prompt at all, so E5 is also scored that way ({@code
+ * e5-small-v2-noprefix}: the same files under a config without prefixes) to check that the
  * implementation reproduces the published protocol.
  *
- * <p>Run from the project root (after {@code source scripts/jdk.sh}, which exports
- * {@code ORT_DISABLE_TELEMETRY=1}; the first run installs the eight models under
- * {@code bench/target-models/models}):
+ * <p>Run from the project root (after {@code source scripts/jdk.sh}, which exports {@code
+ * ORT_DISABLE_TELEMETRY=1}; the first run installs the eight models under {@code
+ * bench/target-models/models}):
+ *
  * <pre>{@code
  * mvn -q -B -Dplinth.build=target-models -pl bench -am compile exec:java \
  *     -Dexec.mainClass=dev.plinth.bench.EmbeddingsEval -Dplinth.bench.models=bench/target-models/models \
  *     [-Dexec.args="bge-small-en-v1.5 e5-small-v2-noprefix"]
  * }</pre>
+ *
  * The arguments, when given, name the models to evaluate.
  */
 public final class EmbeddingsEval {
 
-    static final Map<String, Double> PUBLISHED = Map.of(
-            "all-MiniLM-L6-v2", 82.03, "bge-small-en-v1.5", 85.86, "e5-small-v2", 84.92, "bge-small-zh-v1.5", 76.73);
+    static final Map<String, Double> PUBLISHED =
+            Map.of(
+                    "all-MiniLM-L6-v2",
+                    82.03,
+                    "bge-small-en-v1.5",
+                    85.86,
+                    "e5-small-v2",
+                    84.92,
+                    "bge-small-zh-v1.5",
+                    76.73);
 
     /** One STS pair. */
-    record Pair(String a, String b, double gold) {
-    }
+    record Pair(String a, String b, double gold) {}
 
     public static void main(String[] args) throws Exception {
         List<Pair> english = readStsb(EmbeddingsModels.data("embeddings/stsb/stsb-en-test.csv"));
@@ -55,18 +63,26 @@ public final class EmbeddingsEval {
         sets.put("bge-small-zh-v1.5-int8", chinese);
         List<String> only = Arrays.asList(args);
 
-        for (String e5 : List.of("e5-small-v2", "e5-small-v2-int8")) EmbeddingsModels.withoutPrefixes(e5);
+        for (String e5 : List.of("e5-small-v2", "e5-small-v2-int8"))
+            EmbeddingsModels.withoutPrefixes(e5);
         try (ModelRegistry registry = EmbeddingsModels.registry(ModelRegistry.Options.defaults())) {
             Embedder embedder = new Embedder(registry);
-            System.out.printf("%-24s %6s %8s %9s %7s%n", "model", "pairs", "STS", "published", "delta");
+            System.out.printf(
+                    "%-24s %6s %8s %9s %7s%n", "model", "pairs", "STS", "published", "delta");
             for (var e : sets.entrySet()) {
                 if (!only.isEmpty() && !only.contains(e.getKey())) continue;
                 long start = System.nanoTime();
                 double score = sts(embedder, e.getKey(), e.getValue());
                 String base = e.getKey().replace("-int8", "").replace("-noprefix", "");
                 double published = PUBLISHED.get(base);
-                System.out.printf("%-24s %6d %8.2f %9.2f %+7.2f   (%.1f s)%n", e.getKey(), e.getValue().size(), score,
-                        published, score - published, (System.nanoTime() - start) / 1e9);
+                System.out.printf(
+                        "%-24s %6d %8.2f %9.2f %+7.2f   (%.1f s)%n",
+                        e.getKey(),
+                        e.getValue().size(),
+                        score,
+                        published,
+                        score - published,
+                        (System.nanoTime() - start) / 1e9);
             }
         }
     }
@@ -80,8 +96,10 @@ public final class EmbeddingsEval {
         }
         List<float[]> vectors = new ArrayList<>();
         for (int from = 0; from < texts.size(); from += Embedder.MAX_INPUTS) {
-            List<String> chunk = texts.subList(from, Math.min(texts.size(), from + Embedder.MAX_INPUTS));
-            vectors.addAll(embedder.embed(Embedder.Request.of(chunk).withModel(model)).embeddings());
+            List<String> chunk =
+                    texts.subList(from, Math.min(texts.size(), from + Embedder.MAX_INPUTS));
+            vectors.addAll(
+                    embedder.embed(Embedder.Request.of(chunk).withModel(model)).embeddings());
         }
         double[] predicted = new double[pairs.size()];
         double[] gold = new double[pairs.size()];
@@ -102,7 +120,9 @@ public final class EmbeddingsEval {
         return dot / Math.sqrt(na * nb);
     }
 
-    /** Spearman's rho: Pearson correlation of the ranks, ties sharing their mean rank (as scipy). */
+    /**
+     * Spearman's rho: Pearson correlation of the ranks, ties sharing their mean rank (as scipy).
+     */
     static double spearman(double[] x, double[] y) {
         return pearson(ranks(x), ranks(y));
     }
@@ -133,7 +153,9 @@ public final class EmbeddingsEval {
         return sxy / Math.sqrt(sxx * syy);
     }
 
-    /** {@code sentence1,sentence2,score}, fields quoted CSV-style when they hold commas or quotes. */
+    /**
+     * {@code sentence1,sentence2,score}, fields quoted CSV-style when they hold commas or quotes.
+     */
     static List<Pair> readStsb(Path file) throws java.io.IOException {
         List<Pair> out = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {

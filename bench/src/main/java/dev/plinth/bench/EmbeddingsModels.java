@@ -3,7 +3,6 @@ package dev.plinth.bench;
 import dev.plinth.models.Catalog;
 import dev.plinth.models.ModelConfig;
 import dev.plinth.models.ModelRegistry;
-
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -14,21 +13,25 @@ import java.util.List;
 
 /**
  * The embeddings benches' model folders: every catalog model installed once from the LangChain4j
- * artifact jars on the bench classpath (the same {@link Catalog.Entry#install} that
- * {@code plinth models add} runs), under {@code bench/<build>/models}.
+ * artifact jars on the bench classpath (the same {@link Catalog.Entry#install} that {@code plinth
+ * models add} runs), under {@code bench/<build>/models}.
  */
 final class EmbeddingsModels {
 
-    private EmbeddingsModels() {
-    }
+    private EmbeddingsModels() {}
 
     /** Installs what is missing and returns the folder holding the model folders. */
     static Path install() throws IOException {
-        Path dir = Path.of(System.getProperty("plinth.bench.models", "bench/target/models")).toAbsolutePath();
+        Path dir =
+                Path.of(System.getProperty("plinth.bench.models", "bench/target/models"))
+                        .toAbsolutePath();
         for (Catalog.Entry entry : Catalog.entries()) {
-            if (Files.isRegularFile(dir.resolve(entry.name()).resolve(ModelRegistry.CONFIG_FILE))) continue;
+            if (Files.isRegularFile(dir.resolve(entry.name()).resolve(ModelRegistry.CONFIG_FILE)))
+                continue;
             URL url = EmbeddingsModels.class.getClassLoader().getResource(entry.onnx());
-            if (url == null) throw new IOException("no " + entry.onnx() + " on the classpath (" + entry.artifact() + ")");
+            if (url == null)
+                throw new IOException(
+                        "no " + entry.onnx() + " on the classpath (" + entry.artifact() + ")");
             String jar = url.getPath().substring("file:".length(), url.getPath().indexOf("!/"));
             System.err.println("installing " + entry.name() + " from " + jar);
             entry.install(Path.of(jar), dir);
@@ -47,14 +50,28 @@ final class EmbeddingsModels {
         if (Files.isRegularFile(to.resolve(ModelRegistry.CONFIG_FILE))) return;
         Files.createDirectories(to);
         for (String f : List.of("model.onnx", "tokenizer.json")) {
-            if (!Files.exists(to.resolve(f))) Files.createSymbolicLink(to.resolve(f), from.resolve(f));
+            if (!Files.exists(to.resolve(f)))
+                Files.createSymbolicLink(to.resolve(f), from.resolve(f));
         }
         ModelConfig c;
         try (var in = Files.newInputStream(from.resolve(ModelRegistry.CONFIG_FILE))) {
             c = ModelConfig.read(in);
         }
-        ModelConfig plain = new ModelConfig(name + "-noprefix", c.kind(), c.pooling(), c.normalize(), c.maxTokens(),
-                c.dimensions(), c.matryoshka(), java.util.Map.of(), null, null, c.lowercase(), c.quantized(), c.output());
+        ModelConfig plain =
+                new ModelConfig(
+                        name + "-noprefix",
+                        c.kind(),
+                        c.pooling(),
+                        c.normalize(),
+                        c.maxTokens(),
+                        c.dimensions(),
+                        c.matryoshka(),
+                        java.util.Map.of(),
+                        null,
+                        null,
+                        c.lowercase(),
+                        c.quantized(),
+                        c.output());
         Files.writeString(to.resolve(ModelRegistry.CONFIG_FILE), plain.toJson());
     }
 

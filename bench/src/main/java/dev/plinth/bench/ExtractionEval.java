@@ -6,7 +6,6 @@ import dev.plinth.reader.Reader;
 import dev.plinth.reader.ReaderException;
 import dev.plinth.reader.Result;
 import dev.plinth.reader.fetch.Fetcher;
-
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,20 +21,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Main-content extraction quality on the Scrapinghub article-extraction benchmark (181 pages), scored
- * exactly as the benchmark's own scorer does: Unicode {@code \w+} tokens, 4-gram shingles counted as
- * multisets, per-page tp/fp/fn normalised so every page weighs the same, precision and recall as means
- * over pages, F1 of the two means, and accuracy as the share of pages whose token lists are identical.
- * Each page goes through the real product path: {@link Reader#convert} with {@code respondWith=TEXT}.
+ * Main-content extraction quality on the Scrapinghub article-extraction benchmark (181 pages),
+ * scored exactly as the benchmark's own scorer does: Unicode {@code \w+} tokens, 4-gram shingles
+ * counted as multisets, per-page tp/fp/fn normalised so every page weighs the same, precision and
+ * recall as means over pages, F1 of the two means, and accuracy as the share of pages whose token
+ * lists are identical. Each page goes through the real product path: {@link Reader#convert} with
+ * {@code respondWith=TEXT}.
  *
  * <p>Run from the project root:
+ *
  * <pre>{@code
  * mvn -q -B -Dplinth.build=target-extract -pl bench -am compile exec:java \
  *     -Dexec.mainClass=dev.plinth.bench.ExtractionEval [-Dexec.args="[DATA_DIR] [--worst N] [--dump DIR]"]
  * }</pre>
- * {@code DATA_DIR} defaults to {@code ../shared/data/extraction/scrapinghub}; {@code --worst N} lists the
- * N pages with the lowest F1; {@code --dump DIR} writes {@code <id>.pred.txt} and {@code <id>.true.txt}
- * for diffing.
+ *
+ * {@code DATA_DIR} defaults to {@code ../shared/data/extraction/scrapinghub}; {@code --worst N}
+ * lists the N pages with the lowest F1; {@code --dump DIR} writes {@code <id>.pred.txt} and {@code
+ * <id>.true.txt} for diffing.
  */
 public final class ExtractionEval {
 
@@ -43,9 +45,16 @@ public final class ExtractionEval {
     private static final int SHINGLE = 4;
 
     /** One page's normalised counts and its F1, kept for the breakdowns. */
-    record Score(String id, String url, String lang, double tp, double fp, double fn, boolean exact) {
-        double precision() { return tp + fp == 0 ? Double.NaN : tp / (tp + fp); }
-        double recall() { return tp + fn == 0 ? Double.NaN : tp / (tp + fn); }
+    record Score(
+            String id, String url, String lang, double tp, double fp, double fn, boolean exact) {
+        double precision() {
+            return tp + fp == 0 ? Double.NaN : tp / (tp + fp);
+        }
+
+        double recall() {
+            return tp + fn == 0 ? Double.NaN : tp / (tp + fn);
+        }
+
         double f1() {
             double p = precision(), r = recall();
             return Double.isNaN(p) || Double.isNaN(r) || p + r == 0 ? 0 : 2 * p * r / (p + r);
@@ -74,8 +83,14 @@ public final class ExtractionEval {
         long started = System.nanoTime();
         try (Reader reader = new Reader(new Fetcher(Fetcher.Settings.DEFAULTS))) {
             for (ScrapinghubPages.Sample sample : samples) {
-                Page page = new Page(URI.create(sample.url()), 200, "text/html", StandardCharsets.UTF_8,
-                        sample.html(), Map.of());
+                Page page =
+                        new Page(
+                                URI.create(sample.url()),
+                                200,
+                                "text/html",
+                                StandardCharsets.UTF_8,
+                                sample.html(),
+                                Map.of());
                 String predicted;
                 String lang = "?";
                 try {
@@ -98,11 +113,19 @@ public final class ExtractionEval {
         }
         double seconds = (System.nanoTime() - started) / 1e9;
 
-        System.out.printf(Locale.ROOT, "Scrapinghub article-extraction benchmark, %d pages, %s%n", scores.size(), dir);
+        System.out.printf(
+                Locale.ROOT,
+                "Scrapinghub article-extraction benchmark, %d pages, %s%n",
+                scores.size(),
+                dir);
         System.out.println("| system | F1 | precision | recall | accuracy |");
         System.out.println("|---|---|---|---|---|");
         System.out.println(row("plinth (text)", scores));
-        System.out.printf(Locale.ROOT, "(%.1f s, %.0f pages/s including scoring)%n", seconds, scores.size() / seconds);
+        System.out.printf(
+                Locale.ROOT,
+                "(%.1f s, %.0f pages/s including scoring)%n",
+                seconds,
+                scores.size() / seconds);
 
         Map<String, List<Score>> byLang = new TreeMap<>();
         for (Score s : scores) {
@@ -112,14 +135,24 @@ public final class ExtractionEval {
             System.out.println();
             System.out.println("| lang (from the page) | F1 | precision | recall | accuracy |");
             System.out.println("|---|---|---|---|---|");
-            byLang.forEach((lang, list) -> System.out.println(row(lang + " (" + list.size() + ")", list)));
+            byLang.forEach(
+                    (lang, list) -> System.out.println(row(lang + " (" + list.size() + ")", list)));
         }
         if (worst > 0) {
             System.out.println();
             System.out.println("worst pages: F1 P R id url");
-            scores.stream().sorted(Comparator.comparingDouble(Score::f1)).limit(worst).forEach(s ->
-                    System.out.printf(Locale.ROOT, "%.3f %.3f %.3f %s %s%n", s.f1(), nan0(s.precision()),
-                            nan0(s.recall()), s.id(), s.url()));
+            scores.stream()
+                    .sorted(Comparator.comparingDouble(Score::f1))
+                    .limit(worst)
+                    .forEach(s ->
+                            System.out.printf(
+                                    Locale.ROOT,
+                                    "%.3f %.3f %.3f %s %s%n",
+                                    s.f1(),
+                                    nan0(s.precision()),
+                                    nan0(s.recall()),
+                                    s.id(),
+                                    s.url()));
         }
     }
 
@@ -128,10 +161,13 @@ public final class ExtractionEval {
         double r = mean(scores, Score::recall);
         double f1 = p + r == 0 ? 0 : 2 * p * r / (p + r);
         double accuracy = scores.stream().filter(Score::exact).count() / (double) scores.size();
-        return String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |", name, f1, p, r, accuracy);
+        return String.format(
+                Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |", name, f1, p, r, accuracy);
     }
 
-    /** Mean of the defined per-page values (a page with tp+fp = 0 has no precision, and is skipped). */
+    /**
+     * Mean of the defined per-page values (a page with tp+fp = 0 has no precision, and is skipped).
+     */
     private static double mean(List<Score> scores, java.util.function.ToDoubleFunction<Score> f) {
         double sum = 0;
         int n = 0;
@@ -172,7 +208,8 @@ public final class ExtractionEval {
             fp /= sum;
             fn /= sum;
         }
-        return new Score(sample.id(), sample.url(), lang, tp, fp, fn, truthTokens.equals(predTokens));
+        return new Score(
+                sample.id(), sample.url(), lang, tp, fp, fn, truthTokens.equals(predTokens));
     }
 
     static List<String> tokens(String text) {

@@ -4,33 +4,36 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.plinth.reader.markdown.MarkdownOptions;
 import dev.plinth.reader.markdown.MarkdownWriter;
-import org.jsoup.Jsoup;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jsoup.Jsoup;
 
 /**
- * Markdown fidelity against Turndown's own test suites ({@code turndown} and {@code turndown-gfm}, 165
- * cases): each case's HTML is parsed by jsoup and written by {@link MarkdownWriter} with the case's
- * Turndown options mapped onto {@link MarkdownOptions} (Turndown's defaults where a case sets none:
- * setext headings, {@code * * *}, {@code *} bullets, indented code; the GFM suite runs with
- * {@code gfm} on and the plugin's single-tilde strikethrough, the core suite with {@code gfm} off).
+ * Markdown fidelity against Turndown's own test suites ({@code turndown} and {@code turndown-gfm},
+ * 165 cases): each case's HTML is parsed by jsoup and written by {@link MarkdownWriter} with the
+ * case's Turndown options mapped onto {@link MarkdownOptions} (Turndown's defaults where a case
+ * sets none: setext headings, {@code * * *}, {@code *} bullets, indented code; the GFM suite runs
+ * with {@code gfm} on and the plugin's single-tilde strikethrough, the core suite with {@code gfm}
+ * off).
  *
- * <p>Two scores: <em>exact</em> (byte for byte) and <em>normalized</em>, where both sides have every run
- * of spaces and tabs inside a line reduced to one space, trailing spaces dropped and runs of blank lines
- * reduced to one: Turndown pads list markers to four columns ({@code *   item}) and indents blank lines,
- * plinth writes the narrowest valid form ({@code - item}); both parse to the same document.
+ * <p>Two scores: <em>exact</em> (byte for byte) and <em>normalized</em>, where both sides have
+ * every run of spaces and tabs inside a line reduced to one space, trailing spaces dropped and runs
+ * of blank lines reduced to one: Turndown pads list markers to four columns ({@code * item}) and
+ * indents blank lines, plinth writes the narrowest valid form ({@code - item}); both parse to the
+ * same document.
  *
  * <p>Run from the project root:
+ *
  * <pre>{@code
  * mvn -q -B -Dplinth.build=target-markdown -pl bench -am compile exec:java \
  *     -Dexec.mainClass=dev.plinth.bench.MarkdownEval [-Dexec.args="[DATA_DIR] [--verbose] [--diff]"]
  * }</pre>
- * {@code DATA_DIR} defaults to {@code ../shared/data/markdown}; {@code --verbose} lists the failing cases,
- * {@code --diff} also prints expected and actual output for each.
+ *
+ * {@code DATA_DIR} defaults to {@code ../shared/data/markdown}; {@code --verbose} lists the failing
+ * cases, {@code --diff} also prints expected and actual output for each.
  */
 public final class MarkdownEval {
 
@@ -72,7 +75,8 @@ public final class MarkdownEval {
                 if (normalize(actual).equals(normalize(expected))) {
                     suiteNormalized++;
                 } else {
-                    String name = suite + " #" + c.path("index").asInt() + " " + c.path("name").asText();
+                    String name =
+                            suite + " #" + c.path("index").asInt() + " " + c.path("name").asText();
                     failures.add(name);
                     if (diff) {
                         failures.add("  expected: " + expected.replace("\n", "\n            "));
@@ -80,40 +84,64 @@ public final class MarkdownEval {
                     }
                 }
             }
-            System.out.printf(Locale.ROOT, "%-13s exact %3d/%d (%.1f%%)   normalized %3d/%d (%.1f%%)%n", suite,
-                    suiteExact, suiteTotal, 100.0 * suiteExact / suiteTotal,
-                    suiteNormalized, suiteTotal, 100.0 * suiteNormalized / suiteTotal);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-13s exact %3d/%d (%.1f%%)   normalized %3d/%d (%.1f%%)%n",
+                    suite,
+                    suiteExact,
+                    suiteTotal,
+                    100.0 * suiteExact / suiteTotal,
+                    suiteNormalized,
+                    suiteTotal,
+                    100.0 * suiteNormalized / suiteTotal);
             total += suiteTotal;
             exact += suiteExact;
             normalized += suiteNormalized;
         }
-        System.out.printf(Locale.ROOT, "%-13s exact %3d/%d (%.1f%%)   normalized %3d/%d (%.1f%%)%n", "all",
-                exact, total, 100.0 * exact / total, normalized, total, 100.0 * normalized / total);
+        System.out.printf(
+                Locale.ROOT,
+                "%-13s exact %3d/%d (%.1f%%)   normalized %3d/%d (%.1f%%)%n",
+                "all",
+                exact,
+                total,
+                100.0 * exact / total,
+                normalized,
+                total,
+                100.0 * normalized / total);
         if (verbose) {
             System.out.println("failing (normalized):");
             failures.forEach(f -> System.out.println("  " + f));
         }
     }
 
-    /** A case's Turndown options as plinth options, Turndown's defaults where the case sets none. */
+    /**
+     * A case's Turndown options as plinth options, Turndown's defaults where the case sets none.
+     */
     static MarkdownOptions options(JsonNode t, boolean gfm) {
         return MarkdownOptions.builder()
-                .headingStyle(t.path("headingStyle").asText("setext").equals("atx")
-                        ? MarkdownOptions.HeadingStyle.ATX : MarkdownOptions.HeadingStyle.SETEXT)
+                .headingStyle(
+                        t.path("headingStyle").asText("setext").equals("atx")
+                                ? MarkdownOptions.HeadingStyle.ATX
+                                : MarkdownOptions.HeadingStyle.SETEXT)
                 .hr(t.path("hr").asText("* * *"))
                 .bulletListMarker(t.path("bulletListMarker").asText("*"))
-                .codeBlockStyle(t.path("codeBlockStyle").asText("indented").equals("fenced")
-                        ? MarkdownOptions.CodeBlockStyle.FENCED : MarkdownOptions.CodeBlockStyle.INDENTED)
+                .codeBlockStyle(
+                        t.path("codeBlockStyle").asText("indented").equals("fenced")
+                                ? MarkdownOptions.CodeBlockStyle.FENCED
+                                : MarkdownOptions.CodeBlockStyle.INDENTED)
                 .fence(t.path("fence").asText("```"))
                 .emDelimiter(t.path("emDelimiter").asText("_"))
                 .strongDelimiter(t.path("strongDelimiter").asText("**"))
-                .linkStyle(t.path("linkStyle").asText("inlined").equals("referenced")
-                        ? MarkdownOptions.LinkStyle.REFERENCED : MarkdownOptions.LinkStyle.INLINED)
-                .linkReferenceStyle(switch (t.path("linkReferenceStyle").asText("full")) {
-                    case "collapsed" -> MarkdownOptions.LinkReferenceStyle.COLLAPSED;
-                    case "shortcut" -> MarkdownOptions.LinkReferenceStyle.SHORTCUT;
-                    default -> MarkdownOptions.LinkReferenceStyle.FULL;
-                })
+                .linkStyle(
+                        t.path("linkStyle").asText("inlined").equals("referenced")
+                                ? MarkdownOptions.LinkStyle.REFERENCED
+                                : MarkdownOptions.LinkStyle.INLINED)
+                .linkReferenceStyle(
+                        switch (t.path("linkReferenceStyle").asText("full")) {
+                            case "collapsed" -> MarkdownOptions.LinkReferenceStyle.COLLAPSED;
+                            case "shortcut" -> MarkdownOptions.LinkReferenceStyle.SHORTCUT;
+                            default -> MarkdownOptions.LinkReferenceStyle.FULL;
+                        })
                 .br(t.path("br").asText("  "))
                 .preformattedCode(t.path("preformattedCode").asBoolean(false))
                 .gfm(gfm)
@@ -121,7 +149,10 @@ public final class MarkdownEval {
                 .build();
     }
 
-    /** Spaces and tabs inside lines reduced to one, trailing ones dropped, blank-line runs reduced to one. */
+    /**
+     * Spaces and tabs inside lines reduced to one, trailing ones dropped, blank-line runs reduced
+     * to one.
+     */
     static String normalize(String markdown) {
         StringBuilder sb = new StringBuilder();
         boolean blank = false;

@@ -2,11 +2,6 @@ package dev.plinth.bench;
 
 import dev.plinth.reader.ReaderException;
 import dev.plinth.reader.pdf.PdfReader;
-import org.jsoup.Jsoup;
-import org.jsoup.nodes.Document;
-import org.jsoup.nodes.Element;
-import org.jsoup.parser.Parser;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,24 +11,31 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+import org.jsoup.parser.Parser;
 
 /**
  * PDF structure recovery, scored against the documents the PDFs were made from: each fixture in
  * {@code reader/src/test/resources/pdf/} was printed from {@code src/NAME.html} (Chromium) or
  * {@code src/NAME.fodt} (LibreOffice), so the source says exactly which headings (text and level),
  * list items (text and nesting depth) and table cells (text, row and column) the PDF holds. The
- * reader's Markdown is parsed back and each source element counts as right when an unclaimed element
- * of the same kind matches it; "extra" counts output elements of a kind that matched nothing (a column
- * layout taken for a table shows there). Word precision and recall come from the longest common subsequence of
- * the source's words and the output's, so reading order, lost text and leftover page furniture (the
- * LibreOffice sources' headers and footers are not body text) all cost.
+ * reader's Markdown is parsed back and each source element counts as right when an unclaimed
+ * element of the same kind matches it; "extra" counts output elements of a kind that matched
+ * nothing (a column layout taken for a table shows there). Word precision and recall come from the
+ * longest common subsequence of the source's words and the output's, so reading order, lost text
+ * and leftover page furniture (the LibreOffice sources' headers and footers are not body text) all
+ * cost.
  *
  * <p>Run: {@code mvn -q -B -Dplinth.build=target-pdf -pl bench -am compile exec:java
  * -Dexec.mainClass=dev.plinth.bench.PdfEval} (optional argument: the fixture folder).
  */
 public final class PdfEval {
 
-    /** One structural element: its kind, its text, and where it sits (level, depth or row/column). */
+    /**
+     * One structural element: its kind, its text, and where it sits (level, depth or row/column).
+     */
     record Item(String kind, String text, String position) {}
 
     private static final Pattern HEADING = Pattern.compile("^(#{1,6}) (.*)$");
@@ -54,13 +56,28 @@ public final class PdfEval {
         double lcs = 0;
         double truthWords = 0;
         double outWords = 0;
-        System.out.printf("%-26s %8s %7s %7s %8s %7s %7s %8s %7s %7s %6s %6s%n", "fixture", "headings", "+level",
-                "extra", "items", "+depth", "extra", "cells", "+place", "extra", "wordP", "wordR");
+        System.out.printf(
+                "%-26s %8s %7s %7s %8s %7s %7s %8s %7s %7s %6s %6s%n",
+                "fixture",
+                "headings",
+                "+level",
+                "extra",
+                "items",
+                "+depth",
+                "extra",
+                "cells",
+                "+place",
+                "extra",
+                "wordP",
+                "wordR");
         for (Path pdf : pdfs) {
             String name = pdf.getFileName().toString().replace(".pdf", "");
             Path html = dir.resolve("src/" + name + ".html");
             Path fodt = dir.resolve("src/" + name + ".fodt");
-            Source truth = Files.exists(html) ? fromHtml(html) : Files.exists(fodt) ? fromFodt(fodt) : null;
+            Source truth =
+                    Files.exists(html)
+                            ? fromHtml(html)
+                            : Files.exists(fodt) ? fromFodt(fodt) : null;
             if (truth == null) {
                 System.out.println(name + ": no source, skipped");
                 continue;
@@ -68,10 +85,11 @@ public final class PdfEval {
             String markdown = PdfReader.read(Files.readAllBytes(pdf), null).markdown();
             List<Item> out = parseMarkdown(markdown);
             int[] s = {
-                    matched(truth.items, out, "h", false), matched(truth.items, out, "h", true),
-                    matched(truth.items, out, "li", false), matched(truth.items, out, "li", true),
-                    matched(truth.items, out, "td", false), matched(truth.items, out, "td", true),
-                    count(truth.items, "h"), count(truth.items, "li")};
+                matched(truth.items, out, "h", false), matched(truth.items, out, "h", true),
+                matched(truth.items, out, "li", false), matched(truth.items, out, "li", true),
+                matched(truth.items, out, "td", false), matched(truth.items, out, "td", true),
+                count(truth.items, "h"), count(truth.items, "li")
+            };
             int cells = count(truth.items, "td");
             List<String> a = words(truth.text);
             List<String> b = words(plain(markdown));
@@ -79,10 +97,23 @@ public final class PdfEval {
             lcs += common;
             truthWords += a.size();
             outWords += b.size();
-            int[] extra = {count(out, "h") - s[0], count(out, "li") - s[2], count(out, "td") - s[4]};
-            System.out.printf("%-26s %8s %7s %7d %8s %7s %7d %8s %7s %7d %6.3f %6.3f%n", name,
-                    s[0] + "/" + s[6], s[1] + "/" + s[6], extra[0], s[2] + "/" + s[7], s[3] + "/" + s[7], extra[1],
-                    s[4] + "/" + cells, s[5] + "/" + cells, extra[2], (double) common / b.size(), (double) common / a.size());
+            int[] extra = {
+                count(out, "h") - s[0], count(out, "li") - s[2], count(out, "td") - s[4]
+            };
+            System.out.printf(
+                    "%-26s %8s %7s %7d %8s %7s %7d %8s %7s %7d %6.3f %6.3f%n",
+                    name,
+                    s[0] + "/" + s[6],
+                    s[1] + "/" + s[6],
+                    extra[0],
+                    s[2] + "/" + s[7],
+                    s[3] + "/" + s[7],
+                    extra[1],
+                    s[4] + "/" + cells,
+                    s[5] + "/" + cells,
+                    extra[2],
+                    (double) common / b.size(),
+                    (double) common / a.size());
             for (int i = 0; i < 3; i++) {
                 extras[i] += extra[i];
             }
@@ -93,10 +124,20 @@ public final class PdfEval {
             total[7] += s[7];
             cellsTotal += cells;
         }
-        System.out.printf("%-26s %8s %7s %7d %8s %7s %7d %8s %7s %7d %6.3f %6.3f%n", "total",
-                total[0] + "/" + total[6], total[1] + "/" + total[6], extras[0], total[2] + "/" + total[7],
-                total[3] + "/" + total[7], extras[1], total[4] + "/" + cellsTotal, total[5] + "/" + cellsTotal, extras[2],
-                lcs / outWords, lcs / truthWords);
+        System.out.printf(
+                "%-26s %8s %7s %7d %8s %7s %7d %8s %7s %7d %6.3f %6.3f%n",
+                "total",
+                total[0] + "/" + total[6],
+                total[1] + "/" + total[6],
+                extras[0],
+                total[2] + "/" + total[7],
+                total[3] + "/" + total[7],
+                extras[1],
+                total[4] + "/" + cellsTotal,
+                total[5] + "/" + cellsTotal,
+                extras[2],
+                lcs / outWords,
+                lcs / truthWords);
     }
 
     // ---- Ground truth from the sources ----
@@ -112,7 +153,8 @@ public final class PdfEval {
         for (Element li : doc.select("li")) {
             Element own = li.clone();
             own.select("ul, ol").remove();
-            long depth = li.parents().stream().filter(e -> e.nameIs("ul") || e.nameIs("ol")).count() - 1;
+            long depth =
+                    li.parents().stream().filter(e -> e.nameIs("ul") || e.nameIs("ol")).count() - 1;
             items.add(new Item("li", norm(own.text()), String.valueOf(depth)));
         }
         tableCells(doc.select("table"), "tr", "th, td", items);
@@ -128,7 +170,9 @@ public final class PdfEval {
         }
         for (Element li : body.select("text|list-item")) {
             Element p = li.selectFirst("> text|p");
-            int depth = (int) li.parents().stream().filter(e -> e.tagName().equals("text:list")).count() - 1;
+            int depth =
+                    (int) li.parents().stream().filter(e -> e.tagName().equals("text:list")).count()
+                            - 1;
             items.add(new Item("li", norm(p == null ? "" : p.text()), String.valueOf(depth)));
         }
         tableCells(body.select("table|table"), "table|table-row", "table|table-cell", items);
@@ -139,7 +183,8 @@ public final class PdfEval {
         return new Source(items, text.toString());
     }
 
-    private static void tableCells(List<Element> tables, String rowQuery, String cellQuery, List<Item> items) {
+    private static void tableCells(
+            List<Element> tables, String rowQuery, String cellQuery, List<Item> items) {
         for (int t = 0; t < tables.size(); t++) {
             List<Element> rows = tables.get(t).select(rowQuery);
             for (int r = 0; r < rows.size(); r++) {
@@ -173,14 +218,22 @@ public final class PdfEval {
                 }
                 String[] cells = line.substring(1, line.length() - 1).split("(?<!\\\\)\\|", -1);
                 for (int c = 0; c < cells.length; c++) {
-                    items.add(new Item("td", norm(unlink(cells[c]).replace("\\|", "|")), table + ":" + row + ":" + c));
+                    items.add(
+                            new Item(
+                                    "td",
+                                    norm(unlink(cells[c]).replace("\\|", "|")),
+                                    table + ":" + row + ":" + c));
                 }
                 row++;
                 continue;
             }
             inTable = false;
             if (h.matches()) {
-                items.add(new Item("h", norm(unlink(h.group(2))), String.valueOf(h.group(1).length())));
+                items.add(
+                        new Item(
+                                "h",
+                                norm(unlink(h.group(2))),
+                                String.valueOf(h.group(1).length())));
                 indents.clear();
             } else if (li.matches()) {
                 int indent = li.group(1).length();
@@ -188,7 +241,11 @@ public final class PdfEval {
                 if (!indents.contains(indent)) {
                     indents.add(indent);
                 }
-                items.add(new Item("li", norm(unlink(li.group(3))), String.valueOf(indents.indexOf(indent))));
+                items.add(
+                        new Item(
+                                "li",
+                                norm(unlink(li.group(3))),
+                                String.valueOf(indents.indexOf(indent))));
             } else if (!line.isBlank()) {
                 indents.clear();
             }
@@ -198,7 +255,10 @@ public final class PdfEval {
 
     // ---- Scoring ----
 
-    /** Source items of {@code kind} that find an unclaimed output item with the same text (and position). */
+    /**
+     * Source items of {@code kind} that find an unclaimed output item with the same text (and
+     * position).
+     */
     private static int matched(List<Item> truth, List<Item> out, String kind, boolean position) {
         List<Item> pool = new ArrayList<>(out.stream().filter(i -> i.kind().equals(kind)).toList());
         int found = 0;
@@ -225,7 +285,9 @@ public final class PdfEval {
     /** Words in reading order; each Han, kana or hangul character counts as a word of its own. */
     static List<String> words(String text) {
         List<String> words = new ArrayList<>();
-        Matcher m = Pattern.compile("[\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}]|[\\p{L}\\p{N}]+").matcher(text.toLowerCase(Locale.ROOT));
+        Matcher m =
+                Pattern.compile("[\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}]|[\\p{L}\\p{N}]+")
+                        .matcher(text.toLowerCase(Locale.ROOT));
         while (m.find()) {
             words.add(m.group());
         }
@@ -248,7 +310,9 @@ public final class PdfEval {
     }
 
     private static String plain(String markdown) {
-        return unlink(markdown).replaceAll("(?m)^#{1,6} |^\\s*([-*+]|\\d+[.)]) |\\|", " ").replace("---", " ");
+        return unlink(markdown)
+                .replaceAll("(?m)^#{1,6} |^\\s*([-*+]|\\d+[.)]) |\\|", " ")
+                .replace("---", " ");
     }
 
     private static String unlink(String text) {

@@ -2,6 +2,14 @@ package dev.plinth.bench;
 
 import dev.plinth.reader.ReaderException;
 import dev.plinth.reader.pdf.PdfReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.multipdf.PDFMergerUtility;
 import org.apache.pdfbox.pdmodel.PDDocument;
@@ -11,21 +19,12 @@ import org.apache.pdfbox.pdmodel.common.PDRectangle;
 import org.apache.pdfbox.pdmodel.font.PDType1Font;
 import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Random;
-import java.util.stream.Stream;
-
 /**
- * PDF conversion speed in pages per second, on two 100-page PDFs built at run time (nothing large is
- * committed): the golden fixtures (Chromium and LibreOffice output, mixed layouts) concatenated until
- * 100 pages, and a dense two-column document of 2 × 55 lines a page drawn with PDFBox. Each is read
- * whole by {@link PdfReader#read} twice to warm up, then timed over five runs; the median is reported.
- * One thread, so the figure is per core.
+ * PDF conversion speed in pages per second, on two 100-page PDFs built at run time (nothing large
+ * is committed): the golden fixtures (Chromium and LibreOffice output, mixed layouts) concatenated
+ * until 100 pages, and a dense two-column document of 2 × 55 lines a page drawn with PDFBox. Each
+ * is read whole by {@link PdfReader#read} twice to warm up, then timed over five runs; the median
+ * is reported. One thread, so the figure is per core.
  *
  * <p>Run: {@code mvn -q -B -Dplinth.build=target-pdf -pl bench -am compile exec:java
  * -Dexec.mainClass=dev.plinth.bench.PdfSpeed} (optional argument: the fixture folder).
@@ -64,11 +63,21 @@ public final class PdfSpeed {
         }
         Arrays.sort(seconds);
         double median = seconds[RUNS / 2];
-        System.out.printf("%-24s %3d pages, %7d bytes, %7d chars out: %6.1f pages/s (median %.2f s, min %.2f s, max %.2f s)%n",
-                name, pages, pdf.length, chars, pages / median, median, seconds[0], seconds[RUNS - 1]);
+        System.out.printf(
+                "%-24s %3d pages, %7d bytes, %7d chars out: %6.1f pages/s (median %.2f s, min %.2f s, max %.2f s)%n",
+                name,
+                pages,
+                pdf.length,
+                chars,
+                pages / median,
+                median,
+                seconds[0],
+                seconds[RUNS - 1]);
     }
 
-    /** The fixtures appended one after another, round robin, cut to exactly {@link #PAGES} pages. */
+    /**
+     * The fixtures appended one after another, round robin, cut to exactly {@link #PAGES} pages.
+     */
     private static byte[] concatenated(List<Path> fixtures) throws IOException {
         Path tmp = Files.createTempDirectory("plinth-pdfspeed");
         try (PDDocument out = new PDDocument()) {
@@ -99,9 +108,11 @@ public final class PdfSpeed {
         PDType1Font regular = new PDType1Font(Standard14Fonts.FontName.TIMES_ROMAN);
         PDType1Font bold = new PDType1Font(Standard14Fonts.FontName.TIMES_BOLD);
         Random random = new Random(42);
-        String[] vocabulary = "the of and to in that is was for on with as by at from this which be are an or not it has"
-                .concat(" layout column reading order paragraph heading table glyph baseline margin section page text")
-                .split(" ");
+        String[] vocabulary =
+                "the of and to in that is was for on with as by at from this which be are an or not it has"
+                        .concat(
+                                " layout column reading order paragraph heading table glyph baseline margin section page text")
+                        .split(" ");
         try (PDDocument doc = new PDDocument()) {
             for (int p = 0; p < PAGES; p++) {
                 PDPage page = new PDPage(PDRectangle.A4);
@@ -120,7 +131,8 @@ public final class PdfSpeed {
                         for (int line = 0; line < 55; line++) {
                             StringBuilder text = new StringBuilder();
                             while (text.length() < 44) {
-                                text.append(vocabulary[random.nextInt(vocabulary.length)]).append(' ');
+                                text.append(vocabulary[random.nextInt(vocabulary.length)])
+                                        .append(' ');
                             }
                             content.showText(text.toString().strip());
                             content.newLine();

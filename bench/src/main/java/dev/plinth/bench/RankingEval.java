@@ -6,10 +6,6 @@ import dev.plinth.models.LateInteraction;
 import dev.plinth.models.Model;
 import dev.plinth.models.ModelRegistry;
 import dev.plinth.models.MultiVector;
-import org.jsoup.Jsoup;
-import org.jsoup.nodes.Document;
-import org.jsoup.nodes.Element;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,21 +21,26 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
 import java.util.zip.GZIPInputStream;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
 
 /**
  * Ranking quality of the offline reranker's three scorings — (a) bi-encoder cosine, (b)
  * late-interaction MaxSim, (c) their fusion ({@link LateInteraction}) — as nDCG@10 and MRR on two
  * retrieval tasks built from {@code ../shared/data}:
+ *
  * <ol>
- *   <li><b>STS-B as retrieval</b>: every distinct sentence2 of the English STS Benchmark test split is
- *       a candidate; each sentence1 whose pair has a gold score of at least 4 is a query, and its own
- *       sentence2 is the one relevant candidate.</li>
+ *   <li><b>STS-B as retrieval</b>: every distinct sentence2 of the English STS Benchmark test split
+ *       is a candidate; each sentence1 whose pair has a gold score of at least 4 is a query, and
+ *       its own sentence2 is the one relevant candidate.
  *   <li><b>Known-item retrieval over the extraction pages</b>: the candidates are the article
- *       paragraphs (non-blank lines of each page's {@code articleBody} in {@code ground-truth.json});
- *       each page's title is a query (its {@code og:title}, else its {@code <title>}, read from the
- *       page HTML since the ground truth has none), and the paragraphs of its own article are the
- *       relevant ones.</li>
+ *       paragraphs (non-blank lines of each page's {@code articleBody} in {@code
+ *       ground-truth.json}); each page's title is a query (its {@code og:title}, else its {@code
+ *       <title>}, read from the page HTML since the ground truth has none), and the paragraphs of
+ *       its own article are the relevant ones.
  * </ol>
+ *
  * Every query is scored against every candidate (no first stage), with the same encoding the
  * reranker uses: queries as {@code retrieval.query}, candidates as {@code retrieval.passage}, one
  * pass each giving both the pooled and the token vectors ({@link MultiVector#encode}). Binary
@@ -48,8 +49,8 @@ import java.util.zip.GZIPInputStream;
  * <p>Run: {@code mvn -q -B -Dplinth.build=target-rerank -pl bench -am compile exec:java
  * -Dexec.mainClass=dev.plinth.bench.RankingEval -Dplinth.bench.models=bench/target-rerank/models
  * -Dexec.args="bge-small-en-v1.5-int8"} (with {@code ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true}
- * exported, as {@code scripts/jdk.sh} does). Arguments: the encoder models to evaluate (default: the
- * embeddings default).
+ * exported, as {@code scripts/jdk.sh} does). Arguments: the encoder models to evaluate (default:
+ * the embeddings default).
  */
 public final class RankingEval {
 
@@ -60,26 +61,39 @@ public final class RankingEval {
         List<Task> tasks = List.of(stsb(data), pages(data));
         for (Task task : tasks) {
             int relevant = task.relevant().stream().mapToInt(Set::size).sum();
-            System.out.printf("%s: %d queries, %d candidates, %d relevant pairs%n",
+            System.out.printf(
+                    "%s: %d queries, %d candidates, %d relevant pairs%n",
                     task.name(), task.queries().size(), task.candidates().size(), relevant);
         }
         try (ModelRegistry registry = EmbeddingsModels.registry(ModelRegistry.Options.defaults())) {
-            List<String> models = args.length > 0 ? List.of(args) : List.of(registry.defaultModel(ModelRegistry.EMBEDDINGS));
-            System.out.printf("%n%-24s %-26s %-8s %8s %8s%n", "model", "task", "scoring", "nDCG@10", "MRR");
+            List<String> models =
+                    args.length > 0
+                            ? List.of(args)
+                            : List.of(registry.defaultModel(ModelRegistry.EMBEDDINGS));
+            System.out.printf(
+                    "%n%-24s %-26s %-8s %8s %8s%n", "model", "task", "scoring", "nDCG@10", "MRR");
             for (String name : models) {
                 Model model = registry.get(name);
                 for (Task task : tasks) {
                     long start = System.nanoTime();
-                    List<MultiVector.Encoded> queries = encode(model, task.queries(), MultiVector.InputType.QUERY);
-                    List<MultiVector.Encoded> candidates = encode(model, task.candidates(), MultiVector.InputType.DOCUMENT);
+                    List<MultiVector.Encoded> queries =
+                            encode(model, task.queries(), MultiVector.InputType.QUERY);
+                    List<MultiVector.Encoded> candidates =
+                            encode(model, task.candidates(), MultiVector.InputType.DOCUMENT);
                     double encodeSeconds = (System.nanoTime() - start) / 1e9;
                     long scoreStart = System.nanoTime();
                     Map<Scoring, double[]> metrics = evaluate(task, queries, candidates);
                     double scoreSeconds = (System.nanoTime() - scoreStart) / 1e9;
                     for (Scoring scoring : Scoring.values()) {
-                        System.out.printf("%-24s %-26s %-8s %8.4f %8.4f   (encode %.0f s, score %.0f s)%n",
-                                name, task.name(), scoring.name().toLowerCase(), metrics.get(scoring)[0],
-                                metrics.get(scoring)[1], encodeSeconds, scoreSeconds);
+                        System.out.printf(
+                                "%-24s %-26s %-8s %8.4f %8.4f   (encode %.0f s, score %.0f s)%n",
+                                name,
+                                task.name(),
+                                scoring.name().toLowerCase(),
+                                metrics.get(scoring)[0],
+                                metrics.get(scoring)[1],
+                                encodeSeconds,
+                                scoreSeconds);
                     }
                 }
             }
@@ -87,26 +101,44 @@ public final class RankingEval {
     }
 
     /** The three scorings of the offline reranker. */
-    enum Scoring { COSINE, MAXSIM, FUSED }
+    enum Scoring {
+        COSINE,
+        MAXSIM,
+        FUSED
+    }
 
     /**
      * Mean nDCG@10 and mean MRR over the task's queries for every scoring; cosine and MaxSim are
      * computed once per pair and fused from there, exactly as {@link LateInteraction#fuse} does.
      */
-    static Map<Scoring, double[]> evaluate(Task task, List<MultiVector.Encoded> queries,
-                                           List<MultiVector.Encoded> candidates) {
-        double[][][] perQuery = IntStream.range(0, queries.size()).parallel().mapToObj(q -> {
-            double[] cosine = new double[candidates.size()];
-            double[] maxSim = new double[candidates.size()];
-            double[] fused = new double[candidates.size()];
-            for (int c = 0; c < candidates.size(); c++) {
-                cosine[c] = LateInteraction.cosine(queries.get(q).pooled(), candidates.get(c).pooled());
-                maxSim[c] = LateInteraction.maxSim(queries.get(q).tokens(), candidates.get(c).tokens());
-                fused[c] = LateInteraction.fuse(cosine[c], maxSim[c]);
-            }
-            Set<Integer> relevant = task.relevant().get(q);
-            return new double[][] {metrics(cosine, relevant), metrics(maxSim, relevant), metrics(fused, relevant)};
-        }).toArray(double[][][]::new);
+    static Map<Scoring, double[]> evaluate(
+            Task task, List<MultiVector.Encoded> queries, List<MultiVector.Encoded> candidates) {
+        double[][][] perQuery =
+                IntStream.range(0, queries.size())
+                        .parallel()
+                        .mapToObj(q -> {
+                            double[] cosine = new double[candidates.size()];
+                            double[] maxSim = new double[candidates.size()];
+                            double[] fused = new double[candidates.size()];
+                            for (int c = 0; c < candidates.size(); c++) {
+                                cosine[c] =
+                                        LateInteraction.cosine(
+                                                queries.get(q).pooled(),
+                                                candidates.get(c).pooled());
+                                maxSim[c] =
+                                        LateInteraction.maxSim(
+                                                queries.get(q).tokens(),
+                                                candidates.get(c).tokens());
+                                fused[c] = LateInteraction.fuse(cosine[c], maxSim[c]);
+                            }
+                            Set<Integer> relevant = task.relevant().get(q);
+                            return new double[][] {
+                                metrics(cosine, relevant),
+                                metrics(maxSim, relevant),
+                                metrics(fused, relevant)
+                            };
+                        })
+                        .toArray(double[][][]::new);
         Map<Scoring, double[]> means = new java.util.EnumMap<>(Scoring.class);
         for (Scoring scoring : Scoring.values()) {
             double ndcg = 0;
@@ -124,7 +156,12 @@ public final class RankingEval {
     static double[] metrics(double[] scores, Set<Integer> relevant) {
         Integer[] order = new Integer[scores.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> scores[a] != scores[b] ? Double.compare(scores[b], scores[a]) : Integer.compare(a, b));
+        Arrays.sort(
+                order,
+                (a, b) ->
+                        scores[a] != scores[b]
+                                ? Double.compare(scores[b], scores[a])
+                                : Integer.compare(a, b));
         double dcg = 0;
         double reciprocal = 0;
         for (int rank = 0; rank < order.length; rank++) {
@@ -133,7 +170,8 @@ public final class RankingEval {
             if (reciprocal == 0) reciprocal = 1.0 / (rank + 1);
         }
         double ideal = 0;
-        for (int rank = 0; rank < Math.min(10, relevant.size()); rank++) ideal += 1 / log2(rank + 2);
+        for (int rank = 0; rank < Math.min(10, relevant.size()); rank++)
+            ideal += 1 / log2(rank + 2);
         return new double[] {dcg / ideal, reciprocal};
     }
 
@@ -142,17 +180,27 @@ public final class RankingEval {
     }
 
     /** Encodes in slices the size of one request, as a client would send them. */
-    private static List<MultiVector.Encoded> encode(Model model, List<String> texts, MultiVector.InputType type) {
+    private static List<MultiVector.Encoded> encode(
+            Model model, List<String> texts, MultiVector.InputType type) {
         List<MultiVector.Encoded> out = new ArrayList<>(texts.size());
         for (int from = 0; from < texts.size(); from += MultiVector.MAX_INPUTS) {
-            out.addAll(MultiVector.encode(model, texts.subList(from, Math.min(texts.size(), from + MultiVector.MAX_INPUTS)),
-                    type, null));
+            out.addAll(
+                    MultiVector.encode(
+                            model,
+                            texts.subList(
+                                    from, Math.min(texts.size(), from + MultiVector.MAX_INPUTS)),
+                            type,
+                            null));
         }
         return out;
     }
 
     /** A ranking task: queries, one shared candidate list, and each query's relevant candidates. */
-    record Task(String name, List<String> queries, List<String> candidates, List<Set<Integer>> relevant) {}
+    record Task(
+            String name,
+            List<String> queries,
+            List<String> candidates,
+            List<Set<Integer>> relevant) {}
 
     /** STS-B (English test split) as retrieval. */
     static Task stsb(Path data) throws IOException {

@@ -5,7 +5,6 @@ import dev.plinth.reader.Page;
 import dev.plinth.reader.Reader;
 import dev.plinth.reader.ReaderException;
 import dev.plinth.reader.fetch.Fetcher;
-
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -18,22 +17,26 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Reader speed on one thread: parse + extract + write Markdown ({@code respondWith=content}, the default)
- * over the 181 Scrapinghub pages, through {@link Reader#convert} as the server calls it. A few warm-up
- * passes let the JIT settle, then timed passes report pages/s and MB/s of HTML, by the wall clock and by
- * the thread's CPU time (the honest figure on a shared, loaded machine), and the peak heap in use (the
- * sum of the heap pools' peaks, measured over the timed passes only).
+ * Reader speed on one thread: parse + extract + write Markdown ({@code respondWith=content}, the
+ * default) over the 181 Scrapinghub pages, through {@link Reader#convert} as the server calls it. A
+ * few warm-up passes let the JIT settle, then timed passes report pages/s and MB/s of HTML, by the
+ * wall clock and by the thread's CPU time (the honest figure on a shared, loaded machine), and the
+ * peak heap in use (the sum of the heap pools' peaks, measured over the timed passes only).
  *
- * <p>Run from the project root (add {@code -Dexec.args="[DATA_DIR] [WARMUP_PASSES] [TIMED_PASSES]"}):
+ * <p>Run from the project root (add {@code -Dexec.args="[DATA_DIR] [WARMUP_PASSES]
+ * [TIMED_PASSES]"}):
+ *
  * <pre>{@code
  * mvn -q -B -Dplinth.build=target-extract -pl bench -am compile exec:java -Dexec.mainClass=dev.plinth.bench.ReaderSpeed
  * }</pre>
+ *
  * For a one-core figure pin the JVM, e.g. {@code taskset -c 0 java -XX:ActiveProcessorCount=1 …}.
  */
 public final class ReaderSpeed {
 
     public static void main(String[] args) throws Exception {
-        List<ScrapinghubPages.Sample> samples = ScrapinghubPages.load(ScrapinghubPages.dir(args, 0));
+        List<ScrapinghubPages.Sample> samples =
+                ScrapinghubPages.load(ScrapinghubPages.dir(args, 0));
         int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int passes = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         long bytes = samples.stream().mapToLong(s -> s.html().length).sum();
@@ -45,8 +48,10 @@ public final class ReaderSpeed {
                 sink += pass(reader, samples, options);
             }
             System.gc();
-            List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
-                    .filter(p -> p.getType() == MemoryType.HEAP).toList();
+            List<MemoryPoolMXBean> heap =
+                    ManagementFactory.getMemoryPoolMXBeans().stream()
+                            .filter(p -> p.getType() == MemoryType.HEAP)
+                            .toList();
             heap.forEach(MemoryPoolMXBean::resetPeakUsage);
             long gcBefore = gcMillis();
 
@@ -61,22 +66,50 @@ public final class ReaderSpeed {
 
             long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
             long pages = (long) samples.size() * passes;
-            System.out.printf(Locale.ROOT, "reader speed, one thread: %d pages (%.1f MB of HTML) x %d passes after %d warm-up%n",
-                    samples.size(), bytes / 1e6, passes, warmup);
-            System.out.printf(Locale.ROOT, "  wall clock: %.1f pages/s, %.2f MB/s, %.2f ms/page%n",
-                    pages / seconds, bytes * passes / 1e6 / seconds, seconds * 1000 / pages);
-            System.out.printf(Locale.ROOT, "  thread CPU: %.1f pages/s, %.2f MB/s, %.2f ms/page (what one idle core would do)%n",
-                    pages / cpuSeconds, bytes * passes / 1e6 / cpuSeconds, cpuSeconds * 1000 / pages);
-            System.out.printf(Locale.ROOT, "  peak heap in use %.0f MB (max heap %.0f MB), GC %d ms over the timed passes%n",
-                    peak / 1e6, Runtime.getRuntime().maxMemory() / 1e6, gcMillis() - gcBefore);
-            System.out.printf(Locale.ROOT, "  (%d characters of Markdown per pass)%n", sink / (warmup + passes));
+            System.out.printf(
+                    Locale.ROOT,
+                    "reader speed, one thread: %d pages (%.1f MB of HTML) x %d passes after %d warm-up%n",
+                    samples.size(),
+                    bytes / 1e6,
+                    passes,
+                    warmup);
+            System.out.printf(
+                    Locale.ROOT,
+                    "  wall clock: %.1f pages/s, %.2f MB/s, %.2f ms/page%n",
+                    pages / seconds,
+                    bytes * passes / 1e6 / seconds,
+                    seconds * 1000 / pages);
+            System.out.printf(
+                    Locale.ROOT,
+                    "  thread CPU: %.1f pages/s, %.2f MB/s, %.2f ms/page (what one idle core would do)%n",
+                    pages / cpuSeconds,
+                    bytes * passes / 1e6 / cpuSeconds,
+                    cpuSeconds * 1000 / pages);
+            System.out.printf(
+                    Locale.ROOT,
+                    "  peak heap in use %.0f MB (max heap %.0f MB), GC %d ms over the timed passes%n",
+                    peak / 1e6,
+                    Runtime.getRuntime().maxMemory() / 1e6,
+                    gcMillis() - gcBefore);
+            System.out.printf(
+                    Locale.ROOT,
+                    "  (%d characters of Markdown per pass)%n",
+                    sink / (warmup + passes));
         }
     }
 
-    private static long pass(Reader reader, List<ScrapinghubPages.Sample> samples, Options options) throws ReaderException {
+    private static long pass(Reader reader, List<ScrapinghubPages.Sample> samples, Options options)
+            throws ReaderException {
         long chars = 0;
         for (ScrapinghubPages.Sample s : samples) {
-            Page page = new Page(URI.create(s.url()), 200, "text/html", StandardCharsets.UTF_8, s.html(), Map.of());
+            Page page =
+                    new Page(
+                            URI.create(s.url()),
+                            200,
+                            "text/html",
+                            StandardCharsets.UTF_8,
+                            s.html(),
+                            Map.of());
             chars += reader.convert(page, options).content().length();
         }
         return chars;
@@ -84,6 +117,8 @@ public final class ReaderSpeed {
 
     private static long gcMillis() {
         return ManagementFactory.getGarbageCollectorMXBeans().stream()
-                .mapToLong(GarbageCollectorMXBean::getCollectionTime).filter(t -> t > 0).sum();
+                .mapToLong(GarbageCollectorMXBean::getCollectionTime)
+                .filter(t -> t > 0)
+                .sum();
     }
 }

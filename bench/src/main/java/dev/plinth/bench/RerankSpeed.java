@@ -8,7 +8,6 @@ import dev.plinth.models.ModelRegistry;
 import dev.plinth.models.Reranker;
 import dev.plinth.models.Tokenizer;
 import dev.plinth.server.Main;
-
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,12 +24,13 @@ import java.util.Map;
 /**
  * Reranking speed: 100 documents of about 200 tokens each (130-word windows of the extraction
  * pages’ article text, so real prose) against one query, with the default rerank model.
+ *
  * <ol>
  *   <li>In process: {@link Reranker#rerank} after warm-up, the median of the timed runs, as
  *       documents per second, for each scoring (they share one encoding pass; MaxSim adds its
- *       token-by-token products).</li>
- *   <li>Through HTTP: {@code plinth serve} in this JVM on a free loopback port, the same request
- *       as JSON to {@code POST /v1/rerank}, one at a time; p50 and p90 latency.</li>
+ *       token-by-token products).
+ *   <li>Through HTTP: {@code plinth serve} in this JVM on a free loopback port, the same request as
+ *       JSON to {@code POST /v1/rerank}, one at a time; p50 and p90 latency.
  * </ol>
  *
  * <p>Run: {@code mvn -q -B -Dplinth.build=target-rerank -pl bench -am compile exec:java
@@ -49,19 +49,30 @@ public final class RerankSpeed {
     private RerankSpeed() {}
 
     public static void main(String[] args) throws Exception {
-        List<String> documents = documents(EmbeddingsModels.data("extraction/scrapinghub/ground-truth.json"));
+        List<String> documents =
+                documents(EmbeddingsModels.data("extraction/scrapinghub/ground-truth.json"));
         String query = "How are video game subscriptions changing the way people pay to play?";
 
         String model;
-        try (ModelRegistry registry = ModelRegistry.create(ModelRegistry.Options.defaults().withFolders(List.of()))) {
+        try (ModelRegistry registry =
+                ModelRegistry.create(ModelRegistry.Options.defaults().withFolders(List.of()))) {
             Reranker reranker = new Reranker(registry);
             model = args.length > 0 ? args[0] : reranker.defaultModel();
             String encoder = model.replaceAll("-(fused|maxsim|cosine)$", "");
             Tokenizer tokenizer = registry.get(encoder).tokenizer();
-            double meanTokens = documents.stream().mapToInt(d -> tokenizer.pieces(d).length).average().orElse(0);
-            System.out.printf("%d documents, %.0f tokens each on average (%s), %d cores%n",
-                    documents.size(), meanTokens, encoder, Runtime.getRuntime().availableProcessors());
-            for (String variant : List.of(encoder + "-cosine", encoder + "-maxsim", encoder + "-fused")) {
+            double meanTokens =
+                    documents.stream()
+                            .mapToInt(d -> tokenizer.pieces(d).length)
+                            .average()
+                            .orElse(0);
+            System.out.printf(
+                    "%d documents, %.0f tokens each on average (%s), %d cores%n",
+                    documents.size(),
+                    meanTokens,
+                    encoder,
+                    Runtime.getRuntime().availableProcessors());
+            for (String variant :
+                    List.of(encoder + "-cosine", encoder + "-maxsim", encoder + "-fused")) {
                 for (int i = 0; i < WARMUP; i++) reranker.rerank(variant, query, documents, null);
                 double[] seconds = new double[RUNS];
                 for (int i = 0; i < RUNS; i++) {
@@ -71,7 +82,8 @@ public final class RerankSpeed {
                 }
                 Arrays.sort(seconds);
                 double median = seconds[RUNS / 2];
-                System.out.printf("in process  %-32s %7.1f documents/s  (median %.0f ms per 100)%n",
+                System.out.printf(
+                        "in process  %-32s %7.1f documents/s  (median %.0f ms per 100)%n",
                         variant, documents.size() / median, median * 1000);
             }
         }
@@ -81,19 +93,36 @@ public final class RerankSpeed {
             port = socket.getLocalPort();
         }
         int finalPort = port;
-        Thread server = Thread.ofPlatform().daemon().start(() ->
-                Main.run("serve", "--port", Integer.toString(finalPort), "--no-cache", "--rate-limit", "0"));
+        Thread server =
+                Thread.ofPlatform()
+                        .daemon()
+                        .start(() ->
+                                Main.run(
+                                        "serve",
+                                        "--port",
+                                        Integer.toString(finalPort),
+                                        "--no-cache",
+                                        "--rate-limit",
+                                        "0"));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         waitFor(http, port);
 
         ObjectMapper json = new ObjectMapper();
-        ObjectNode body = json.createObjectNode().put("model", model).put("query", query).put("return_documents", false);
+        ObjectNode body =
+                json.createObjectNode()
+                        .put("model", model)
+                        .put("query", query)
+                        .put("return_documents", false);
         ArrayNode docs = body.putArray("documents");
         documents.forEach(docs::add);
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/rerank"))
-                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(120))
-                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))).build();
-        for (int i = 0; i < WARMUP; i++) check(http.send(request, HttpResponse.BodyHandlers.ofString()));
+        HttpRequest request =
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/rerank"))
+                        .header("Content-Type", "application/json")
+                        .timeout(Duration.ofSeconds(120))
+                        .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
+                        .build();
+        for (int i = 0; i < WARMUP; i++)
+            check(http.send(request, HttpResponse.BodyHandlers.ofString()));
         double[] millis = new double[HTTP_RUNS];
         for (int i = 0; i < HTTP_RUNS; i++) {
             long start = System.nanoTime();
@@ -101,18 +130,29 @@ public final class RerankSpeed {
             millis[i] = (System.nanoTime() - start) / 1e6;
         }
         Arrays.sort(millis);
-        System.out.printf("HTTP        %-32s p50 %.0f ms, p90 %.0f ms per request of %d documents (%d requests)%n",
-                model, millis[HTTP_RUNS / 2], millis[(int) (HTTP_RUNS * 0.9)], documents.size(), HTTP_RUNS);
+        System.out.printf(
+                "HTTP        %-32s p50 %.0f ms, p90 %.0f ms per request of %d documents (%d requests)%n",
+                model,
+                millis[HTTP_RUNS / 2],
+                millis[(int) (HTTP_RUNS * 0.9)],
+                documents.size(),
+                HTTP_RUNS);
         System.exit(0);
     }
 
-    /** The first {@link #DOCUMENTS} windows of {@link #WORDS} words across the pages' article text. */
+    /**
+     * The first {@link #DOCUMENTS} windows of {@link #WORDS} words across the pages' article text.
+     */
     static List<String> documents(Path groundTruth) throws Exception {
         JsonNode truth = new ObjectMapper().readTree(groundTruth.toFile());
         List<String> documents = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = truth.properties().iterator(); it.hasNext() && documents.size() < DOCUMENTS; ) {
-            String[] words = it.next().getValue().path("articleBody").asText("").strip().split("\\s+");
-            for (int from = 0; from + WORDS <= words.length && documents.size() < DOCUMENTS; from += WORDS) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = truth.properties().iterator();
+                it.hasNext() && documents.size() < DOCUMENTS; ) {
+            String[] words =
+                    it.next().getValue().path("articleBody").asText("").strip().split("\\s+");
+            for (int from = 0;
+                    from + WORDS <= words.length && documents.size() < DOCUMENTS;
+                    from += WORDS) {
                 documents.add(String.join(" ", Arrays.copyOfRange(words, from, from + WORDS)));
             }
         }
@@ -120,10 +160,12 @@ public final class RerankSpeed {
     }
 
     private static void waitFor(HttpClient http, int port) throws InterruptedException {
-        HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build();
+        HttpRequest health =
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build();
         for (int i = 0; i < 300; i++) {
             try {
-                if (http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
+                if (http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200)
+                    return;
             } catch (java.io.IOException e) {
                 // not listening yet
             }
@@ -134,7 +176,8 @@ public final class RerankSpeed {
 
     private static void check(HttpResponse<String> response) {
         if (response.statusCode() != 200) {
-            throw new IllegalStateException("rerank answered " + response.statusCode() + ": " + response.body());
+            throw new IllegalStateException(
+                    "rerank answered " + response.statusCode() + ": " + response.body());
         }
     }
 }

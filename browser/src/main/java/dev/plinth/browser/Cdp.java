@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -69,14 +68,19 @@ final class Cdp implements AutoCloseable {
         this.sending = CompletableFuture.completedFuture(socket);
     }
 
-    /** Opens the browser-level socket at {@code endpoint} ({@code ws://127.0.0.1:port/devtools/browser/id}). */
+    /**
+     * Opens the browser-level socket at {@code endpoint} ({@code
+     * ws://127.0.0.1:port/devtools/browser/id}).
+     */
     static Cdp connect(URI endpoint, Duration timeout) throws CdpException {
         Listener listener = new Listener();
         try {
-            WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
-                    .connectTimeout(timeout)
-                    .buildAsync(endpoint, listener)
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            WebSocket socket =
+                    HttpClient.newHttpClient()
+                            .newWebSocketBuilder()
+                            .connectTimeout(timeout)
+                            .buildAsync(endpoint, listener)
+                            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             Cdp cdp = new Cdp(socket);
             listener.cdp.complete(cdp);
             return cdp;
@@ -89,7 +93,8 @@ final class Cdp implements AutoCloseable {
     }
 
     /** Calls {@code method} and waits for its result until {@code deadline}. */
-    JsonNode call(String sessionId, String method, Map<String, ?> params, Instant deadline) throws CdpException {
+    JsonNode call(String sessionId, String method, Map<String, ?> params, Instant deadline)
+            throws CdpException {
         return await(send(sessionId, method, params), deadline);
     }
 
@@ -102,14 +107,19 @@ final class Cdp implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new CdpException("interrupted", e);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof CdpException c ? c : new CdpException(String.valueOf(e.getCause()), e.getCause());
+            throw e.getCause() instanceof CdpException c
+                    ? c
+                    : new CdpException(String.valueOf(e.getCause()), e.getCause());
         } catch (TimeoutException e) {
             reply.cancel(false);
             throw new CdpException("no answer from the browser before the deadline");
         }
     }
 
-    /** Sends {@code method} without waiting; the future completes with the result or a {@link CdpException}. */
+    /**
+     * Sends {@code method} without waiting; the future completes with the result or a {@link
+     * CdpException}.
+     */
     CompletableFuture<JsonNode> send(String sessionId, String method, Map<String, ?> params) {
         long id = ids.incrementAndGet();
         CompletableFuture<JsonNode> reply = new CompletableFuture<>();
@@ -131,7 +141,8 @@ final class Cdp implements AutoCloseable {
             // The JDK socket allows one outstanding send: chain them.
             sending = sending.thenCompose(ws -> ws.sendText(text, true));
             sending.exceptionally(e -> {
-                reply.completeExceptionally(new CdpException(method + ": cannot write to the browser", e));
+                reply.completeExceptionally(
+                        new CdpException(method + ": cannot write to the browser", e));
                 return null;
             });
             sending = sending.exceptionally(e -> socket);
@@ -187,8 +198,12 @@ final class Cdp implements AutoCloseable {
             }
             JsonNode error = message.get("error");
             if (error != null) {
-                reply.completeExceptionally(new CdpException(error.path("message").asText("protocol error")
-                        + (error.has("data") ? " (" + error.get("data").asText() + ")" : "")));
+                reply.completeExceptionally(
+                        new CdpException(
+                                error.path("message").asText("protocol error")
+                                        + (error.has("data")
+                                                ? " (" + error.get("data").asText() + ")"
+                                                : "")));
             } else {
                 reply.complete(message.path("result"));
             }
@@ -255,8 +270,11 @@ final class Cdp implements AutoCloseable {
         if (m.find()) {
             CompletableFuture<JsonNode> reply = pending.get(Long.parseLong(m.group(1)));
             if (reply != null) {
-                reply.completeExceptionally(new CdpException(
-                        "the browser's reply is over " + (MAX_MESSAGE_CHARS >> 20) + " Mi chars"));
+                reply.completeExceptionally(
+                        new CdpException(
+                                "the browser's reply is over "
+                                        + (MAX_MESSAGE_CHARS >> 20)
+                                        + " Mi chars"));
             }
         }
     }

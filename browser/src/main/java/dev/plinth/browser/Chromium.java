@@ -14,14 +14,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * One Chromium process: started headless on a fresh profile folder, connected over CDP, stopped
- * and its profile deleted on {@link #close()}.
+ * One Chromium process: started headless on a fresh profile folder, connected over CDP, stopped and
+ * its profile deleted on {@link #close()}.
  *
  * <p>Chromium picks its own debugging port ({@code --remote-debugging-port=0}) and writes it, with
  * the browser endpoint's path, to {@code DevToolsActivePort} in the profile: reading that file is
  * race-free, unlike parsing stderr or guessing a free port. Every network connection goes through
- * the {@link GuardProxy}; the flags also close the side doors a proxy does not cover (QUIC, WebRTC's
- * UDP, Chromium's own background traffic) and make Chromium resolve no host names itself.
+ * the {@link GuardProxy}; the flags also close the side doors a proxy does not cover (QUIC,
+ * WebRTC's UDP, Chromium's own background traffic) and make Chromium resolve no host names itself.
  */
 final class Chromium implements AutoCloseable {
 
@@ -44,48 +44,53 @@ final class Chromium implements AutoCloseable {
     /** Starts {@code executable}, routing all traffic through the proxy on {@code proxyPort}. */
     static Chromium start(Path executable, int proxyPort) throws IOException {
         Path profile = Files.createTempDirectory("plinth-chromium-");
-        List<String> command = new ArrayList<>(List.of(
-                executable.toString(),
-                "--headless",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-extensions",
-                "--disable-default-apps",
-                "--disable-breakpad",
-                "--disable-client-side-phishing-detection",
-                "--disable-domain-reliability",
-                "--disable-component-extensions-with-background-pages",
-                "--no-pings",
-                "--no-service-autorun",
-                "--metrics-recording-only",
-                "--disable-dev-shm-usage",
-                "--mute-audio",
-                "--hide-scrollbars",
-                "--password-store=basic",
-                "--use-mock-keychain",
-                // Pages of every request render in their own tab; keep them running at full speed.
-                "--disable-background-timer-throttling",
-                "--disable-renderer-backgrounding",
-                "--disable-backgrounding-occluded-windows",
-                // Iframes in the page's own process, so the page's request interception sees them.
-                "--disable-site-isolation-trials",
-                "--disable-features=site-per-process,IsolateOrigins,Translate,MediaRouter,OptimizationHints,"
-                        + "OptimizationGuideModelDownloading,InterestFeedContentSuggestions,AutofillServerCommunication,"
-                        + "DialMediaRouteProvider,CertificateTransparencyComponentUpdater",
-                // All traffic through the guard; none of it resolved or sent around it.
-                "--proxy-server=socks5://127.0.0.1:" + proxyPort,
-                "--proxy-bypass-list=<-loopback>",
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
-                "--webrtc-ip-handling-policy=disable_non_proxied_udp",
-                "--log-level=3",
-                "--remote-debugging-port=0",
-                "--user-data-dir=" + profile));
+        List<String> command =
+                new ArrayList<>(
+                        List.of(
+                                executable.toString(),
+                                "--headless",
+                                "--disable-gpu",
+                                "--disable-quic",
+                                "--no-first-run",
+                                "--no-default-browser-check",
+                                "--disable-background-networking",
+                                "--disable-component-update",
+                                "--disable-sync",
+                                "--disable-extensions",
+                                "--disable-default-apps",
+                                "--disable-breakpad",
+                                "--disable-client-side-phishing-detection",
+                                "--disable-domain-reliability",
+                                "--disable-component-extensions-with-background-pages",
+                                "--no-pings",
+                                "--no-service-autorun",
+                                "--metrics-recording-only",
+                                "--disable-dev-shm-usage",
+                                "--mute-audio",
+                                "--hide-scrollbars",
+                                "--password-store=basic",
+                                "--use-mock-keychain",
+                                // Pages of every request render in their own tab; keep them running
+                                // at full speed.
+                                "--disable-background-timer-throttling",
+                                "--disable-renderer-backgrounding",
+                                "--disable-backgrounding-occluded-windows",
+                                // Iframes in the page's own process, so the page's request
+                                // interception sees them.
+                                "--disable-site-isolation-trials",
+                                "--disable-features=site-per-process,IsolateOrigins,Translate,MediaRouter,OptimizationHints,"
+                                        + "OptimizationGuideModelDownloading,InterestFeedContentSuggestions,AutofillServerCommunication,"
+                                        + "DialMediaRouteProvider,CertificateTransparencyComponentUpdater",
+                                // All traffic through the guard; none of it resolved or sent around
+                                // it.
+                                "--proxy-server=socks5://127.0.0.1:" + proxyPort,
+                                "--proxy-bypass-list=<-loopback>",
+                                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                                "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+                                "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+                                "--log-level=3",
+                                "--remote-debugging-port=0",
+                                "--user-data-dir=" + profile));
         if (runningAsRoot()) {
             command.add("--no-sandbox"); // Chromium's sandbox refuses to start as root
         }
@@ -93,18 +98,20 @@ final class Chromium implements AutoCloseable {
 
         Process process;
         try {
-            process = new ProcessBuilder(command)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(profile.resolve("chromium.log").toFile())
-                    .start();
+            process =
+                    new ProcessBuilder(command)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                            .redirectError(profile.resolve("chromium.log").toFile())
+                            .start();
         } catch (IOException e) {
             deleteQuietly(profile);
             throw new IOException("cannot start " + executable + ": " + e.getMessage(), e);
         }
-        Thread hook = new Thread(() -> {
-            kill(process);
-            deleteQuietly(profile);
-        });
+        Thread hook =
+                new Thread(() -> {
+                    kill(process);
+                    deleteQuietly(profile);
+                });
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             URI endpoint = awaitEndpoint(process, profile);
@@ -115,8 +122,13 @@ final class Chromium implements AutoCloseable {
             kill(process);
             deleteQuietly(profile);
             removeHook(hook);
-            throw new IOException("cannot start " + executable + ": " + e.getMessage()
-                    + (log.isBlank() ? "" : "; its log ends with: " + log), e);
+            throw new IOException(
+                    "cannot start "
+                            + executable
+                            + ": "
+                            + e.getMessage()
+                            + (log.isBlank() ? "" : "; its log ends with: " + log),
+                    e);
         }
     }
 
@@ -172,7 +184,8 @@ final class Chromium implements AutoCloseable {
             if (Files.exists(portFile)) {
                 List<String> lines = Files.readAllLines(portFile, StandardCharsets.UTF_8);
                 if (lines.size() >= 2 && !lines.get(1).isBlank()) {
-                    return URI.create("ws://127.0.0.1:" + lines.get(0).strip() + lines.get(1).strip());
+                    return URI.create(
+                            "ws://127.0.0.1:" + lines.get(0).strip() + lines.get(1).strip());
                 }
             }
             try {
@@ -182,7 +195,8 @@ final class Chromium implements AutoCloseable {
                 throw new IOException("interrupted while waiting for it to start");
             }
         }
-        throw new IOException("it wrote no DevToolsActivePort within " + START_TIMEOUT.toSeconds() + " s");
+        throw new IOException(
+                "it wrote no DevToolsActivePort within " + START_TIMEOUT.toSeconds() + " s");
     }
 
     /** Kills the browser and every process it started (renderers, zygotes, utilities). */
@@ -224,13 +238,15 @@ final class Chromium implements AutoCloseable {
 
     private static void deleteQuietly(Path folder) {
         try (Stream<Path> paths = Files.walk(folder)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // a file Chromium still holds open; the folder goes with the next attempt or reboot
-                }
-            });
+            paths.sorted(Comparator.reverseOrder())
+                    .forEach(p -> {
+                        try {
+                            Files.deleteIfExists(p);
+                        } catch (IOException ignored) {
+                            // a file Chromium still holds open; the folder goes with the next
+                            // attempt or reboot
+                        }
+                    });
         } catch (IOException ignored) {
             // nothing left to delete
         }

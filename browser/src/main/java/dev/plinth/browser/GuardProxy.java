@@ -28,15 +28,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * rebinding) would slip through, and WebSocket handshakes are not intercepted at all. Chromium
  * started with {@code --proxy-server=socks5://…} hands host names to the proxy unresolved (SOCKS5
  * remote resolution, RFC 1928 address type 3), so this class resolves each name once, asks the
- * {@link Policy} for the address it may use, and connects to exactly that address. Whatever the page
- * does — navigation, redirect, subresource, fetch, WebSocket, worker — it cannot reach an address
- * the policy refused.
+ * {@link Policy} for the address it may use, and connects to exactly that address. Whatever the
+ * page does — navigation, redirect, subresource, fetch, WebSocket, worker — it cannot reach an
+ * address the policy refused.
  *
- * <p>Second rule: only what a page asked for leaves. Chromium has traffic of its own (component
- * and extension updates, account services) that flags do not fully silence; the proxy admits a
- * host and port only while some page {@link #expect expects} it — {@link Tab} registers each
- * request's origin after vetting it and before letting it go — so plinth makes no connection that
- * no user asked for.
+ * <p>Second rule: only what a page asked for leaves. Chromium has traffic of its own (component and
+ * extension updates, account services) that flags do not fully silence; the proxy admits a host and
+ * port only while some page {@link #expect expects} it — {@link Tab} registers each request's
+ * origin after vetting it and before letting it go — so plinth makes no connection that no user
+ * asked for.
  *
  * <p>Only CONNECT is served; BIND and UDP ASSOCIATE are refused, and WebRTC is kept off UDP by a
  * Chromium flag. Each connection costs two virtual threads for the copy loops.
@@ -45,7 +45,10 @@ final class GuardProxy implements AutoCloseable {
 
     /** Decides, per connection, which address a host name may be reached at. */
     interface Policy {
-        /** The vetted address to connect to for {@code host:port}, or a {@link Refused} saying why not. */
+        /**
+         * The vetted address to connect to for {@code host:port}, or a {@link Refused} saying why
+         * not.
+         */
         InetAddress admit(String host, int port) throws Refused, IOException;
     }
 
@@ -81,10 +84,13 @@ final class GuardProxy implements AutoCloseable {
         return server.getLocalPort();
     }
 
-    /** Refuses loopback {@code port} whatever the policy says (the DevTools port, this proxy's own). */
+    /**
+     * Refuses loopback {@code port} whatever the policy says (the DevTools port, this proxy's own).
+     */
     void forbid(int port) {
         try {
-            for (InetAddress loopback : List.of(InetAddress.getLoopbackAddress(), InetAddress.getByName("::1"))) {
+            for (InetAddress loopback :
+                    List.of(InetAddress.getLoopbackAddress(), InetAddress.getByName("::1"))) {
                 forbidden.add(new InetSocketAddress(loopback, port));
             }
         } catch (java.net.UnknownHostException e) {
@@ -102,7 +108,10 @@ final class GuardProxy implements AutoCloseable {
         expected.computeIfPresent(key(host, port), (k, n) -> n <= 1 ? null : n - 1);
     }
 
-    /** One spelling per endpoint: names lower case, IPv6 literals in the JDK's full form, brackets dropped. */
+    /**
+     * One spelling per endpoint: names lower case, IPv6 literals in the JDK's full form, brackets
+     * dropped.
+     */
     static String key(String host, int port) {
         String h = host.toLowerCase(java.util.Locale.ROOT);
         if (h.startsWith("[") && h.endsWith("]")) {
@@ -110,7 +119,9 @@ final class GuardProxy implements AutoCloseable {
         }
         if (h.indexOf(':') >= 0) {
             try {
-                h = InetAddress.getByName("[" + h + "]").getHostAddress(); // a literal: no DNS query
+                h =
+                        InetAddress.getByName("[" + h + "]")
+                                .getHostAddress(); // a literal: no DNS query
             } catch (java.net.UnknownHostException e) {
                 // not a valid literal: kept as written, it matches nothing Chromium sends
             }
@@ -161,18 +172,26 @@ final class GuardProxy implements AutoCloseable {
                 return;
             }
             in.readNBytes(in.readUnsignedByte());
-            out.write(new byte[]{5, 0});
+            out.write(new byte[] {5, 0});
 
             // Request: VER CMD RSV ATYP DST.ADDR DST.PORT
             int version = in.readUnsignedByte();
             int command = in.readUnsignedByte();
             in.readUnsignedByte();
-            String host = switch (in.readUnsignedByte()) {
-                case 1 -> InetAddress.getByAddress(in.readNBytes(4)).getHostAddress();
-                case 3 -> new String(in.readNBytes(in.readUnsignedByte()), StandardCharsets.US_ASCII);
-                case 4 -> "[" + InetAddress.getByAddress(in.readNBytes(16)).getHostAddress() + "]";
-                default -> null;
-            };
+            String host =
+                    switch (in.readUnsignedByte()) {
+                        case 1 -> InetAddress.getByAddress(in.readNBytes(4)).getHostAddress();
+                        case 3 ->
+                                new String(
+                                        in.readNBytes(in.readUnsignedByte()),
+                                        StandardCharsets.US_ASCII);
+                        case 4 ->
+                                "["
+                                        + InetAddress.getByAddress(in.readNBytes(16))
+                                                .getHostAddress()
+                                        + "]";
+                        default -> null;
+                    };
             int port = in.readUnsignedShort();
             if (version != 5 || host == null) {
                 reply(out, 8);
@@ -234,7 +253,7 @@ final class GuardProxy implements AutoCloseable {
     }
 
     private static void reply(OutputStream out, int status) throws IOException {
-        out.write(new byte[]{5, (byte) status, 0, 1, 0, 0, 0, 0, 0, 0});
+        out.write(new byte[] {5, (byte) status, 0, 1, 0, 0, 0, 0, 0, 0});
         out.flush();
     }
 

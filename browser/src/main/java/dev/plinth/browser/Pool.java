@@ -1,7 +1,6 @@
 package dev.plinth.browser;
 
 import dev.plinth.reader.ReaderException;
-
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,16 +15,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * A bounded pool of browser contexts in one lazily started Chromium.
  *
  * <p>A browser context is Chromium's incognito-style profile: its own cookies, storage and cache,
- * its own renderer processes. Creating one is cheap, but reusing one keeps its HTTP cache warm, so a
- * context serves several pages, one at a time, and is disposed after {@link Browser.Settings#pagesPerContext()}
- * pages, after a page that went wrong, or when the browser's memory (PSS of the whole process tree)
- * is over {@link Browser.Settings#maxMemoryBytes()}. What one page leaves behind (cookies, storage)
- * is cleared by {@link Tab} before the context is reused.
+ * its own renderer processes. Creating one is cheap, but reusing one keeps its HTTP cache warm, so
+ * a context serves several pages, one at a time, and is disposed after {@link
+ * Browser.Settings#pagesPerContext()} pages, after a page that went wrong, or when the browser's
+ * memory (PSS of the whole process tree) is over {@link Browser.Settings#maxMemoryBytes()}. What
+ * one page leaves behind (cookies, storage) is cleared by {@link Tab} before the context is reused.
  *
- * <p>A semaphore bounds pages in flight to {@link Browser.Settings#contexts()}; a caller waits for a
- * free context no longer than its own deadline. When the browser process dies, the next
- * {@link #acquire} notices, discards the dead browser's contexts and starts a new one: a crash costs
- * the pages in flight, never the pool.
+ * <p>A semaphore bounds pages in flight to {@link Browser.Settings#contexts()}; a caller waits for
+ * a free context no longer than its own deadline. When the browser process dies, the next {@link
+ * #acquire} notices, discards the dead browser's contexts and starts a new one: a crash costs the
+ * pages in flight, never the pool.
  */
 final class Pool implements AutoCloseable {
 
@@ -62,17 +61,24 @@ final class Pool implements AutoCloseable {
         this.slots = new Semaphore(settings.contexts(), true);
     }
 
-    /** A context for one page, starting (or restarting) Chromium when needed; waits no later than {@code deadline}. */
+    /**
+     * A context for one page, starting (or restarting) Chromium when needed; waits no later than
+     * {@code deadline}.
+     */
     Lease acquire(Instant deadline) throws ReaderException {
         long wait = Math.max(0, Duration.between(Instant.now(), deadline).toMillis());
         try {
             if (!slots.tryAcquire(wait, TimeUnit.MILLISECONDS)) {
-                throw new ReaderException(ReaderException.Kind.UNREADABLE,
-                        "all " + settings.contexts() + " browser contexts stayed busy until the deadline");
+                throw new ReaderException(
+                        ReaderException.Kind.UNREADABLE,
+                        "all "
+                                + settings.contexts()
+                                + " browser contexts stayed busy until the deadline");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ReaderException(ReaderException.Kind.UNREADABLE, "interrupted while waiting for the browser");
+            throw new ReaderException(
+                    ReaderException.Kind.UNREADABLE, "interrupted while waiting for the browser");
         }
         lock.lock();
         try {
@@ -109,7 +115,8 @@ final class Pool implements AutoCloseable {
                     idle.forEach(this::dispose);
                     idle.clear();
                     if (active == 0) {
-                        // Nothing in flight: a fresh process is the surest way to hand the memory back.
+                        // Nothing in flight: a fresh process is the surest way to hand the memory
+                        // back.
                         chromium.close();
                         chromium = null;
                     }
@@ -131,7 +138,10 @@ final class Pool implements AutoCloseable {
         }
     }
 
-    /** How many times Chromium was started (1 after the first page, more after crashes or recycling). */
+    /**
+     * How many times Chromium was started (1 after the first page, more after crashes or
+     * recycling).
+     */
     int starts() {
         return starts;
     }
@@ -167,7 +177,8 @@ final class Pool implements AutoCloseable {
 
     private Lease lendLocked(Instant deadline) throws ReaderException {
         if (closed) {
-            throw new ReaderException(ReaderException.Kind.UNREADABLE, "the browser engine is closed");
+            throw new ReaderException(
+                    ReaderException.Kind.UNREADABLE, "the browser engine is closed");
         }
         if (chromium != null && !chromium.isAlive()) {
             // Crashed or killed: its contexts died with it.
@@ -183,14 +194,28 @@ final class Pool implements AutoCloseable {
             return reused;
         }
         try {
-            String id = chromium.cdp().call(null, "Target.createBrowserContext",
-                    Map.of("disposeOnDetach", false), deadline).path("browserContextId").asText();
+            String id =
+                    chromium.cdp()
+                            .call(
+                                    null,
+                                    "Target.createBrowserContext",
+                                    Map.of("disposeOnDetach", false),
+                                    deadline)
+                            .path("browserContextId")
+                            .asText();
             // Pages download nothing to disk.
-            chromium.cdp().call(null, "Browser.setDownloadBehavior",
-                    Map.of("behavior", "deny", "browserContextId", id), deadline);
+            chromium.cdp()
+                    .call(
+                            null,
+                            "Browser.setDownloadBehavior",
+                            Map.of("behavior", "deny", "browserContextId", id),
+                            deadline);
             return new Lease(chromium, proxy, id);
         } catch (Cdp.CdpException e) {
-            throw new ReaderException(ReaderException.Kind.UNREADABLE, "cannot open a browser context: " + e.getMessage(), e);
+            throw new ReaderException(
+                    ReaderException.Kind.UNREADABLE,
+                    "cannot open a browser context: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -203,14 +228,17 @@ final class Pool implements AutoCloseable {
             proxy.forbid(chromium.devToolsPort());
             starts++;
         } catch (IOException e) {
-            throw new ReaderException(ReaderException.Kind.UNREADABLE, "the browser engine is not available: " + e.getMessage(), e);
+            throw new ReaderException(
+                    ReaderException.Kind.UNREADABLE,
+                    "the browser engine is not available: " + e.getMessage(),
+                    e);
         }
     }
 
     /**
-     * Reading PSS from /proc costs tens of milliseconds for Chromium's dozen processes, too much for
-     * every page's path: it is read off that path, at most every {@value #WEIGH_EVERY_MS} ms, and
-     * the verdict applies at the next release.
+     * Reading PSS from /proc costs tens of milliseconds for Chromium's dozen processes, too much
+     * for every page's path: it is read off that path, at most every {@value #WEIGH_EVERY_MS} ms,
+     * and the verdict applies at the next release.
      */
     private void weighSoon(Chromium browser) {
         long now = System.nanoTime();
@@ -218,18 +246,25 @@ final class Pool implements AutoCloseable {
             return;
         }
         lastWeighed = now;
-        Thread.ofVirtual().start(() -> {
-            if (browser.isAlive() && browser.memory().pssBytes() > settings.maxMemoryBytes()) {
-                overweight = true;
-            }
-        });
+        Thread.ofVirtual()
+                .start(() -> {
+                    if (browser.isAlive()
+                            && browser.memory().pssBytes() > settings.maxMemoryBytes()) {
+                        overweight = true;
+                    }
+                });
     }
 
     private static final long WEIGH_EVERY_MS = 2000;
 
     private void dispose(Lease lease) {
         if (lease.chromium.isAlive()) {
-            lease.chromium.cdp().send(null, "Target.disposeBrowserContext", Map.of("browserContextId", lease.contextId));
+            lease.chromium
+                    .cdp()
+                    .send(
+                            null,
+                            "Target.disposeBrowserContext",
+                            Map.of("browserContextId", lease.contextId));
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.plinth.browser;
 import dev.plinth.reader.ReaderException;
 import dev.plinth.reader.fetch.AddressGuard;
 import dev.plinth.reader.fetch.FetchException;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -36,7 +35,10 @@ final class RequestGuard implements GuardProxy.Policy {
         this.alsoAllowed = Set.copyOf(alsoAllowed);
     }
 
-    /** Why the page may not request {@code url}, or null when it may (DNS failures pass: they fail anyway). */
+    /**
+     * Why the page may not request {@code url}, or null when it may (DNS failures pass: they fail
+     * anyway).
+     */
     String refusal(String url) {
         URI uri;
         try {
@@ -50,7 +52,10 @@ final class RequestGuard implements GuardProxy.Policy {
         }
         if (scheme.equals("ws") || scheme.equals("wss")) {
             // A WebSocket handshake is an HTTP request to the same host: judge it as one.
-            uri = URI.create((scheme.equals("ws") ? "http" : "https") + url.substring(scheme.length()));
+            uri =
+                    URI.create(
+                            (scheme.equals("ws") ? "http" : "https")
+                                    + url.substring(scheme.length()));
         }
         try {
             vet(uri);
@@ -60,7 +65,10 @@ final class RequestGuard implements GuardProxy.Policy {
         }
     }
 
-    /** Vets {@code url} and returns the addresses it may be reached at; empty when any address may be used. */
+    /**
+     * Vets {@code url} and returns the addresses it may be reached at; empty when any address may
+     * be used.
+     */
     List<InetAddress> vet(URI url) throws FetchException {
         if (!alsoAllowed.isEmpty()) {
             InetSocketAddress exact = exactAddress(url);
@@ -106,11 +114,17 @@ final class RequestGuard implements GuardProxy.Policy {
         if (!literal) {
             return null;
         }
-        int port = url.getPort() >= 0 ? url.getPort()
-                : "https".equalsIgnoreCase(url.getScheme()) || "wss".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
+        int port =
+                url.getPort() >= 0
+                        ? url.getPort()
+                        : "https".equalsIgnoreCase(url.getScheme())
+                                        || "wss".equalsIgnoreCase(url.getScheme())
+                                ? 443
+                                : 80;
         try {
             String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-            return new InetSocketAddress(InetAddress.getByName(bare), port); // a literal: no DNS query
+            return new InetSocketAddress(
+                    InetAddress.getByName(bare), port); // a literal: no DNS query
         } catch (UnknownHostException e) {
             return null;
         }

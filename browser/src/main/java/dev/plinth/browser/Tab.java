@@ -6,7 +6,6 @@ import dev.plinth.reader.Page;
 import dev.plinth.reader.ReaderException;
 import dev.plinth.reader.ReaderException.Kind;
 import dev.plinth.reader.Renderer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -35,20 +34,22 @@ import java.util.concurrent.Executors;
  * take a screenshot if asked, clean up. Read top to bottom, {@link #render} is the whole flow.
  *
  * <p><b>Guard.</b> {@code Fetch.enable} pauses every request the page makes — the navigation, each
- * redirect hop, subresources, XHR/fetch, iframes — before it is sent; each is vetted by the
- * {@link RequestGuard} off the socket thread (one verdict per origin), then either failed with
- * {@code BlockedByClient} or registered with the {@link GuardProxy}, which lets out only what a page
- * asked for, and continued. Refusals become warnings (the page is still read), or the error of the
- * whole read when it is the page itself that was refused. WebSockets are not interceptable: they are
- * judged from {@code Network.webSocketCreated} (warning or registration) and the proxy does the rest.
+ * redirect hop, subresources, XHR/fetch, iframes — before it is sent; each is vetted by the {@link
+ * RequestGuard} off the socket thread (one verdict per origin), then either failed with {@code
+ * BlockedByClient} or registered with the {@link GuardProxy}, which lets out only what a page asked
+ * for, and continued. Refusals become warnings (the page is still read), or the error of the whole
+ * read when it is the page itself that was refused. WebSockets are not interceptable: they are
+ * judged from {@code Network.webSocketCreated} (warning or registration) and the proxy does the
+ * rest.
  *
- * <p><b>When is a page done?</b> Like Puppeteer's {@code networkidle0}: the document has been parsed,
- * no request has been in flight for {@value #NETWORK_QUIET_MS} ms, and the DOM's content (nodes and
- * text, not attributes) has not changed for {@value #DOM_QUIET_MS} ms. With wait-for-selector, it
- * is done when every selector matches and the DOM is quiet. Otherwise the deadline ends the wait and
- * the page is read as it stands, with a warning. Requests in flight are counted from
- * {@code Network} events; DOM changes by a {@code MutationObserver} that {@code page.js} installs in
- * an isolated world before any script of the page runs, so the page can neither see nor disturb it.
+ * <p><b>When is a page done?</b> Like Puppeteer's {@code networkidle0}: the document has been
+ * parsed, no request has been in flight for {@value #NETWORK_QUIET_MS} ms, and the DOM's content
+ * (nodes and text, not attributes) has not changed for {@value #DOM_QUIET_MS} ms. With
+ * wait-for-selector, it is done when every selector matches and the DOM is quiet. Otherwise the
+ * deadline ends the wait and the page is read as it stands, with a warning. Requests in flight are
+ * counted from {@code Network} events; DOM changes by a {@code MutationObserver} that {@code
+ * page.js} installs in an isolated world before any script of the page runs, so the page can
+ * neither see nor disturb it.
  *
  * <p><b>Deadline.</b> Every protocol call waits at most until the deadline; the wait ends early
  * enough to leave a fifth of the time (at most 2 s) for reading the DOM, and the tab is closed in
@@ -64,7 +65,8 @@ final class Tab {
     private static final int MAX_WARNINGS = 20;
     private static final String WORLD = "plinth";
     private static final String PAGE_JS = resource("page.js");
-    private static final ExecutorService GUARD_THREADS = Executors.newVirtualThreadPerTaskExecutor();
+    private static final ExecutorService GUARD_THREADS =
+            Executors.newVirtualThreadPerTaskExecutor();
 
     private final Cdp cdp;
     private final RequestGuard guard;
@@ -77,7 +79,8 @@ final class Tab {
 
     // Written by the socket thread (events), read by the rendering thread.
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final Set<String> warnings = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
+    private final Set<String> warnings =
+            java.util.Collections.synchronizedSet(new LinkedHashSet<>());
     private final Set<String> origins = ConcurrentHashMap.newKeySet();
     private final Map<String, Optional<String>> verdicts = new ConcurrentHashMap<>();
     private final Set<String> expected = new java.util.HashSet<>();
@@ -92,8 +95,15 @@ final class Tab {
     private String contextId;
     private String mainFrame;
 
-    Tab(Cdp cdp, RequestGuard guard, GuardProxy proxy, String userAgent, URI url, Options options, Duration timeout,
-        Instant deadline) {
+    Tab(
+            Cdp cdp,
+            RequestGuard guard,
+            GuardProxy proxy,
+            String userAgent,
+            URI url,
+            Options options,
+            Duration timeout,
+            Instant deadline) {
         this.cdp = cdp;
         this.guard = guard;
         this.proxy = proxy;
@@ -113,26 +123,49 @@ final class Tab {
         }
         String targetId = null;
         try {
-            targetId = call(null, "Target.createTarget", Map.of("url", "about:blank",
-                    "browserContextId", contextId, "background", true)).path("targetId").asText();
+            targetId =
+                    call(
+                                    null,
+                                    "Target.createTarget",
+                                    Map.of(
+                                            "url",
+                                            "about:blank",
+                                            "browserContextId",
+                                            contextId,
+                                            "background",
+                                            true))
+                            .path("targetId")
+                            .asText();
             mainFrame = targetId; // a page target's main frame has the target's id
-            sessionId = call(null, "Target.attachToTarget", Map.of("targetId", targetId, "flatten", true))
-                    .path("sessionId").asText();
+            sessionId =
+                    call(
+                                    null,
+                                    "Target.attachToTarget",
+                                    Map.of("targetId", targetId, "flatten", true))
+                            .path("sessionId")
+                            .asText();
             cdp.listen(sessionId, this::onEvent);
             prepare();
             navigate();
             boolean done = awaitDone();
             Renderer.Rendering rendering = snapshot();
             if (!done) {
-                warn("The page was still loading at the deadline (" + timeout.toMillis() / 1000.0
-                        + " s): the content may be partial");
+                warn(
+                        "The page was still loading at the deadline ("
+                                + timeout.toMillis() / 1000.0
+                                + " s): the content may be partial");
             }
-            return new Renderer.Rendering(rendering.page(), rendering.screenshot(), List.copyOf(warningsCopy()));
+            return new Renderer.Rendering(
+                    rendering.page(), rendering.screenshot(), List.copyOf(warningsCopy()));
         } catch (Cdp.CdpException e) {
             if (crashed != null) {
-                throw new ReaderException(Kind.UNREADABLE, "the browser tab crashed while loading " + url, e);
+                throw new ReaderException(
+                        Kind.UNREADABLE, "the browser tab crashed while loading " + url, e);
             }
-            throw new ReaderException(Kind.UNREADABLE, "the browser failed while loading " + url + ": " + e.getMessage(), e);
+            throw new ReaderException(
+                    Kind.UNREADABLE,
+                    "the browser failed while loading " + url + ": " + e.getMessage(),
+                    e);
         } finally {
             close(targetId);
         }
@@ -148,7 +181,8 @@ final class Tab {
         int width = options.viewportWidth();
         int height = options.viewportHeight();
         if (width < 1 || width > 8192 || height < 1 || height > 8192) {
-            throw new ReaderException(Kind.BAD_OPTION,
+            throw new ReaderException(
+                    Kind.BAD_OPTION,
                     "the viewport must be 1 to 8192 pixels each way, not " + width + "x" + height);
         }
         List<Map<String, Object>> cookies = new ArrayList<>();
@@ -157,25 +191,58 @@ final class Tab {
         }
         Map<String, Object> agent = new HashMap<>();
         agent.put("userAgent", options.userAgent() != null ? options.userAgent() : userAgent);
-        String locale = options.locale() == null || options.locale().isBlank() ? null : options.locale();
+        String locale =
+                options.locale() == null || options.locale().isBlank() ? null : options.locale();
         if (locale != null) {
             agent.put("acceptLanguage", locale);
         }
 
         List<CompletableFuture<JsonNode>> calls = new ArrayList<>();
-        calls.add(cdp.send(sessionId, "Fetch.enable", Map.of("patterns", List.of(Map.of("urlPattern", "*")))));
-        calls.add(cdp.send(sessionId, "Network.enable", Map.of("maxTotalBufferSize", 1 << 20, "maxResourceBufferSize", 1 << 19)));
+        calls.add(
+                cdp.send(
+                        sessionId,
+                        "Fetch.enable",
+                        Map.of("patterns", List.of(Map.of("urlPattern", "*")))));
+        calls.add(
+                cdp.send(
+                        sessionId,
+                        "Network.enable",
+                        Map.of("maxTotalBufferSize", 1 << 20, "maxResourceBufferSize", 1 << 19)));
         calls.add(cdp.send(sessionId, "Page.enable", Map.of()));
-        calls.add(cdp.send(sessionId, "Page.addScriptToEvaluateOnNewDocument", Map.of("source", PAGE_JS, "worldName", WORLD)));
+        calls.add(
+                cdp.send(
+                        sessionId,
+                        "Page.addScriptToEvaluateOnNewDocument",
+                        Map.of("source", PAGE_JS, "worldName", WORLD)));
         calls.add(cdp.send(sessionId, "Runtime.enable", Map.of()));
         calls.add(cdp.send(sessionId, "Inspector.enable", Map.of()));
-        calls.add(cdp.send(sessionId, "Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
-                "deviceScaleFactor", 1, "mobile", false)));
+        calls.add(
+                cdp.send(
+                        sessionId,
+                        "Emulation.setDeviceMetricsOverride",
+                        Map.of(
+                                "width",
+                                width,
+                                "height",
+                                height,
+                                "deviceScaleFactor",
+                                1,
+                                "mobile",
+                                false)));
         calls.add(cdp.send(sessionId, "Emulation.setUserAgentOverride", agent));
-        CompletableFuture<JsonNode> localeCall = locale == null ? null : cdp.send(sessionId, "Emulation.setLocaleOverride",
-                Map.of("locale", locale.split("[,;]")[0].strip().replace('-', '_')));
-        CompletableFuture<JsonNode> cookieCall = cookies.isEmpty() ? null
-                : cdp.send(sessionId, "Network.setCookies", Map.of("cookies", cookies));
+        CompletableFuture<JsonNode> localeCall =
+                locale == null
+                        ? null
+                        : cdp.send(
+                                sessionId,
+                                "Emulation.setLocaleOverride",
+                                Map.of(
+                                        "locale",
+                                        locale.split("[,;]")[0].strip().replace('-', '_')));
+        CompletableFuture<JsonNode> cookieCall =
+                cookies.isEmpty()
+                        ? null
+                        : cdp.send(sessionId, "Network.setCookies", Map.of("cookies", cookies));
         for (CompletableFuture<JsonNode> call : calls) {
             await(call);
         }
@@ -183,14 +250,18 @@ final class Tab {
             try {
                 await(localeCall);
             } catch (Cdp.CdpException e) {
-                warn("The browser does not know the locale '" + locale + "'; only Accept-Language was set");
+                warn(
+                        "The browser does not know the locale '"
+                                + locale
+                                + "'; only Accept-Language was set");
             }
         }
         if (cookieCall != null) {
             try {
                 await(cookieCall);
             } catch (Cdp.CdpException e) {
-                throw new ReaderException(Kind.BAD_OPTION, "the browser refused a cookie: " + e.getMessage());
+                throw new ReaderException(
+                        Kind.BAD_OPTION, "the browser refused a cookie: " + e.getMessage());
             }
         }
         if (options.proxyUrl() != null) {
@@ -213,11 +284,14 @@ final class Tab {
             if (Instant.now().isBefore(softDeadline())) {
                 throw e;
             }
-            throw new ReaderException(Kind.UNREADABLE, url + " sent no response within " + timeout.toMillis() / 1000.0 + " s");
+            throw new ReaderException(
+                    Kind.UNREADABLE,
+                    url + " sent no response within " + timeout.toMillis() / 1000.0 + " s");
         }
         String error = Cdp.text(result.get("errorText"));
         if (error != null) {
-            // A refused hop (a redirect to a private address) is the guard's verdict, not a network error.
+            // A refused hop (a redirect to a private address) is the guard's verdict, not a network
+            // error.
             String refusal = refusedNavigation;
             if (refusal != null) {
                 throw new ReaderException(Kind.BLOCKED, refusal);
@@ -225,9 +299,14 @@ final class Tab {
             JsonNode response = mainResponse;
             String type = response == null ? "" : response.path("mimeType").asText("");
             if (response != null && !type.isEmpty() && !isDocument(type)) {
-                // A PDF, an image or a download: Chromium shows or saves it, there is no DOM to read.
-                throw new ReaderException(Kind.UNREADABLE, url + " is " + type
-                        + ", not a web page; the browser engine reads web pages, the direct engine reads this");
+                // A PDF, an image or a download: Chromium shows or saves it, there is no DOM to
+                // read.
+                throw new ReaderException(
+                        Kind.UNREADABLE,
+                        url
+                                + " is "
+                                + type
+                                + ", not a web page; the browser engine reads web pages, the direct engine reads this");
             }
             if (!error.equals("net::ERR_ABORTED") || response == null) {
                 throw new ReaderException(Kind.UNREADABLE, "cannot load " + url + ": " + error);
@@ -254,7 +333,10 @@ final class Tab {
                         return true;
                     }
                 } else {
-                    long quietNetwork = inFlight.isEmpty() ? (System.nanoTime() - lastNetworkNanos) / 1_000_000 : 0;
+                    long quietNetwork =
+                            inFlight.isEmpty()
+                                    ? (System.nanoTime() - lastNetworkNanos) / 1_000_000
+                                    : 0;
                     boolean parsed = !"loading".equals(probe.path("readyState").asText());
                     if (parsed && quietDom && quietNetwork >= NETWORK_QUIET_MS) {
                         return true;
@@ -276,29 +358,45 @@ final class Tab {
 
     private Renderer.Rendering snapshot() throws Cdp.CdpException, ReaderException {
         if (worldContext == 0) {
-            throw new ReaderException(Kind.UNREADABLE, url + " produced no document before the deadline");
+            throw new ReaderException(
+                    Kind.UNREADABLE, url + " produced no document before the deadline");
         }
-        Map<String, Object> flags = Map.of("shadow", options.withShadowDom(), "iframes", options.withIframe(),
-                "maxChars", MAX_HTML_CHARS);
+        Map<String, Object> flags =
+                Map.of(
+                        "shadow",
+                        options.withShadowDom(),
+                        "iframes",
+                        options.withIframe(),
+                        "maxChars",
+                        MAX_HTML_CHARS);
         JsonNode dom = evaluate("__plinth.serialize(" + Cdp.JSON.valueToTree(flags) + ")", true);
         if (dom == null) {
-            throw new ReaderException(Kind.UNREADABLE, "the page's document went away before it could be read");
+            throw new ReaderException(
+                    Kind.UNREADABLE, "the page's document went away before it could be read");
         }
         if (dom.path("truncated").asBoolean()) {
-            warn("The rendered page is over " + (MAX_HTML_CHARS >> 20) + " MiB of HTML; the rest was cut");
+            warn(
+                    "The rendered page is over "
+                            + (MAX_HTML_CHARS >> 20)
+                            + " MiB of HTML; the rest was cut");
         }
-        byte[] screenshot = switch (options.respondWith()) {
-            case SCREENSHOT -> screenshot(false);
-            case PAGESHOT -> screenshot(true);
-            default -> null;
-        };
+        byte[] screenshot =
+                switch (options.respondWith()) {
+                    case SCREENSHOT -> screenshot(false);
+                    case PAGESHOT -> screenshot(true);
+                    default -> null;
+                };
 
         JsonNode response = mainResponse;
         int status = response == null ? 200 : response.path("status").asInt(200);
         Map<String, List<String>> headers = new LinkedHashMap<>();
         if (response != null) {
-            response.path("headers").properties().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT),
-                    List.of(h.getValue().asText().split("\n"))));
+            response.path("headers")
+                    .properties()
+                    .forEach(h ->
+                            headers.put(
+                                    h.getKey().toLowerCase(Locale.ROOT),
+                                    List.of(h.getValue().asText().split("\n"))));
         }
         URI finalUrl = parseOr(dom.path("url").asText(), url);
         byte[] html = dom.path("html").asText().getBytes(StandardCharsets.UTF_8);
@@ -310,52 +408,97 @@ final class Tab {
         Map<String, Object> params = new HashMap<>();
         params.put("format", "png");
         if (fullPage) {
-            JsonNode size = call(sessionId, "Page.getLayoutMetrics", Map.of()).path("cssContentSize");
+            JsonNode size =
+                    call(sessionId, "Page.getLayoutMetrics", Map.of()).path("cssContentSize");
             int width = (int) Math.ceil(size.path("width").asDouble(options.viewportWidth()));
             int height = (int) Math.ceil(size.path("height").asDouble(options.viewportHeight()));
             if (height > MAX_PAGESHOT_HEIGHT) {
-                warn("The page is " + height + " px tall; the page shot stops at " + MAX_PAGESHOT_HEIGHT + " px");
+                warn(
+                        "The page is "
+                                + height
+                                + " px tall; the page shot stops at "
+                                + MAX_PAGESHOT_HEIGHT
+                                + " px");
                 height = MAX_PAGESHOT_HEIGHT;
             }
             params.put("captureBeyondViewport", true);
-            params.put("clip", Map.of("x", 0, "y", 0, "width", Math.max(1, width), "height", Math.max(1, height),
-                    "scale", 1));
+            params.put(
+                    "clip",
+                    Map.of(
+                            "x",
+                            0,
+                            "y",
+                            0,
+                            "width",
+                            Math.max(1, width),
+                            "height",
+                            Math.max(1, height),
+                            "scale",
+                            1));
         }
-        String data = cdp.call(sessionId, "Page.captureScreenshot", params, deadline).path("data").asText();
+        String data =
+                cdp.call(sessionId, "Page.captureScreenshot", params, deadline)
+                        .path("data")
+                        .asText();
         return Base64.getDecoder().decode(data);
     }
 
-    /** Evaluates {@code expression} in plinth's isolated world of the main frame; null if that world is gone. */
-    private JsonNode evaluate(String expression, boolean untilHardDeadline) throws Cdp.CdpException, ReaderException {
+    /**
+     * Evaluates {@code expression} in plinth's isolated world of the main frame; null if that world
+     * is gone.
+     */
+    private JsonNode evaluate(String expression, boolean untilHardDeadline)
+            throws Cdp.CdpException, ReaderException {
         int context = worldContext;
         JsonNode result;
         try {
-            result = cdp.call(sessionId, "Runtime.evaluate", Map.of("expression", expression, "contextId", context,
-                    "returnByValue", true), untilHardDeadline ? deadline : softDeadline());
+            result =
+                    cdp.call(
+                            sessionId,
+                            "Runtime.evaluate",
+                            Map.of(
+                                    "expression",
+                                    expression,
+                                    "contextId",
+                                    context,
+                                    "returnByValue",
+                                    true),
+                            untilHardDeadline ? deadline : softDeadline());
         } catch (Cdp.CdpException e) {
             if (context != worldContext || String.valueOf(e.getMessage()).contains("context")) {
                 return null; // a navigation replaced the document between the probe and now
             }
             if (!untilHardDeadline && !Instant.now().isBefore(softDeadline())) {
-                return null; // a probe sent just before the wait ended: the wait is over, not the read
+                return null; // a probe sent just before the wait ended: the wait is over, not the
+                // read
             }
             throw e;
         }
         JsonNode exception = result.get("exceptionDetails");
         if (exception != null) {
-            String text = exception.path("exception").path("description").asText(exception.path("text").asText());
+            String text =
+                    exception
+                            .path("exception")
+                            .path("description")
+                            .asText(exception.path("text").asText());
             if (text.contains("SyntaxError") && text.contains("querySelector")) {
-                throw new ReaderException(Kind.BAD_OPTION, "not a valid CSS selector: "
-                        + String.join(", ", options.waitForSelector()));
+                throw new ReaderException(
+                        Kind.BAD_OPTION,
+                        "not a valid CSS selector: "
+                                + String.join(", ", options.waitForSelector()));
             }
-            throw new ReaderException(Kind.UNREADABLE, "reading the page failed: " + text.lines().findFirst().orElse(text));
+            throw new ReaderException(
+                    Kind.UNREADABLE,
+                    "reading the page failed: " + text.lines().findFirst().orElse(text));
         }
         return result.path("result").path("value");
     }
 
     // ---- events ---------------------------------------------------------------------------------
 
-    /** Runs on the socket thread: bookkeeping only; the guard's DNS look-ups go to virtual threads. */
+    /**
+     * Runs on the socket thread: bookkeeping only; the guard's DNS look-ups go to virtual threads.
+     */
     private void onEvent(String method, JsonNode params) {
         switch (method) {
             case "Fetch.requestPaused" -> GUARD_THREADS.execute(() -> vet(params));
@@ -405,7 +548,7 @@ final class Tab {
             case "Page.javascriptDialogOpening" ->
                     cdp.send(sessionId, "Page.handleJavaScriptDialog", Map.of("accept", false));
             case "Inspector.targetCrashed" -> crashed = "the page's renderer crashed";
-            default -> { }
+            default -> {}
         }
     }
 
@@ -413,8 +556,11 @@ final class Tab {
         String requestId = params.path("requestId").asText();
         String requested = params.path("request").path("url").asText();
         // The verdict depends on scheme, credentials, host and port only: one look-up per origin.
-        String why = verdicts.computeIfAbsent(originKey(requested), k -> Optional.ofNullable(guard.refusal(requested)))
-                .orElse(null);
+        String why =
+                verdicts.computeIfAbsent(
+                                originKey(requested),
+                                k -> Optional.ofNullable(guard.refusal(requested)))
+                        .orElse(null);
         if (why == null) {
             expect(requested);
             cdp.send(sessionId, "Fetch.continueRequest", Map.of("requestId", requestId));
@@ -425,19 +571,24 @@ final class Tab {
             refusedNavigation = "refused to load " + requested + ": " + why;
         }
         warn("Blocked a request to " + requested + ": " + why);
-        cdp.send(sessionId, "Fetch.failRequest", Map.of("requestId", requestId, "errorReason", "BlockedByClient"));
+        cdp.send(
+                sessionId,
+                "Fetch.failRequest",
+                Map.of("requestId", requestId, "errorReason", "BlockedByClient"));
     }
 
     // ---- clean-up -------------------------------------------------------------------------------
 
-    /** Whether the tab was cleaned up and closed; if not, its context must not serve another page. */
+    /**
+     * Whether the tab was cleaned up and closed; if not, its context must not serve another page.
+     */
     boolean closedCleanly() {
         return closedCleanly;
     }
 
     /**
-     * Clears what the page stored for the origins it touched, then closes the tab. A second at most:
-     * the page's deadline is already spent, and a browser that takes longer is not well.
+     * Clears what the page stored for the origins it touched, then closes the tab. A second at
+     * most: the page's deadline is already spent, and a browser that takes longer is not well.
      */
     private void close(String targetId) {
         if (targetId == null) {
@@ -447,12 +598,16 @@ final class Tab {
         try {
             if (sessionId != null && cdp.isOpen()) {
                 for (String origin : origins) {
-                    cdp.send(sessionId, "Storage.clearDataForOrigin", Map.of("origin", origin, "storageTypes", "all"));
+                    cdp.send(
+                            sessionId,
+                            "Storage.clearDataForOrigin",
+                            Map.of("origin", origin, "storageTypes", "all"));
                 }
                 cdp.call(sessionId, "Network.clearBrowserCookies", Map.of(), cleanup);
             }
         } catch (Cdp.CdpException e) {
-            closedCleanly = false; // the tab is closed below either way; the pool disposes the context
+            closedCleanly =
+                    false; // the tab is closed below either way; the pool disposes the context
         } finally {
             if (sessionId != null) {
                 cdp.forget(sessionId);
@@ -469,7 +624,9 @@ final class Tab {
                 closed = true;
                 for (String endpoint : expected) {
                     int colon = endpoint.lastIndexOf(':');
-                    proxy.unexpect(endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1)));
+                    proxy.unexpect(
+                            endpoint.substring(0, colon),
+                            Integer.parseInt(endpoint.substring(colon + 1)));
                 }
             }
         }
@@ -483,7 +640,10 @@ final class Tab {
             if (u.getHost() == null || !Set.of("http", "https", "ws", "wss").contains(scheme)) {
                 return;
             }
-            int port = u.getPort() >= 0 ? u.getPort() : scheme.equals("https") || scheme.equals("wss") ? 443 : 80;
+            int port =
+                    u.getPort() >= 0
+                            ? u.getPort()
+                            : scheme.equals("https") || scheme.equals("wss") ? 443 : 80;
             String host = u.getHost();
             synchronized (expected) {
                 if (!closed && expected.add(host + ":" + port)) {
@@ -491,22 +651,30 @@ final class Tab {
                 }
             }
         } catch (URISyntaxException e) {
-            // nothing to expect: Chromium cannot connect anywhere for a URL it could not parse either
+            // nothing to expect: Chromium cannot connect anywhere for a URL it could not parse
+            // either
         }
     }
 
-    /** Windows the page opened ({@code window.open}) live in the same context: close them with it. */
+    /**
+     * Windows the page opened ({@code window.open}) live in the same context: close them with it.
+     */
     private void closePopups(Instant until) throws Cdp.CdpException {
-        for (JsonNode target : cdp.call(null, "Target.getTargets", Map.of(), until).path("targetInfos")) {
+        for (JsonNode target :
+                cdp.call(null, "Target.getTargets", Map.of(), until).path("targetInfos")) {
             if (contextId.equals(target.path("browserContextId").asText())) {
-                cdp.send(null, "Target.closeTarget", Map.of("targetId", target.path("targetId").asText()));
+                cdp.send(
+                        null,
+                        "Target.closeTarget",
+                        Map.of("targetId", target.path("targetId").asText()));
             }
         }
     }
 
     // ---- helpers --------------------------------------------------------------------------------
 
-    private JsonNode call(String session, String method, Map<String, ?> params) throws Cdp.CdpException {
+    private JsonNode call(String session, String method, Map<String, ?> params)
+            throws Cdp.CdpException {
         return cdp.call(session, method, params, deadline);
     }
 
@@ -545,7 +713,10 @@ final class Tab {
         }
     }
 
-    /** {@code scheme://authority} of an absolute URL; the whole URL when it has no authority (data:, blob:). */
+    /**
+     * {@code scheme://authority} of an absolute URL; the whole URL when it has no authority (data:,
+     * blob:).
+     */
     private static String originKey(String url) {
         int scheme = url.indexOf("://");
         if (scheme < 0) {
@@ -555,7 +726,7 @@ final class Tab {
         int query = url.indexOf('?', scheme + 3);
         int fragment = url.indexOf('#', scheme + 3);
         int cut = url.length();
-        for (int i : new int[]{end, query, fragment}) {
+        for (int i : new int[] {end, query, fragment}) {
             if (i >= 0 && i < cut) {
                 cut = i;
             }
@@ -564,13 +735,17 @@ final class Tab {
     }
 
     private static boolean isDocument(String mimeType) {
-        return mimeType.startsWith("text/") || mimeType.contains("html") || mimeType.contains("xml")
+        return mimeType.startsWith("text/")
+                || mimeType.contains("html")
+                || mimeType.contains("xml")
                 || mimeType.equals("application/json");
     }
 
     private static URI parseOr(String text, URI fallback) {
         try {
-            return text == null || text.isBlank() || text.startsWith("about:") ? fallback : new URI(text);
+            return text == null || text.isBlank() || text.startsWith("about:")
+                    ? fallback
+                    : new URI(text);
         } catch (Exception e) {
             return fallback;
         }
@@ -588,7 +763,8 @@ final class Tab {
     private static String resource(String name) {
         try (InputStream in = Tab.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException(name + " is missing from the browser module's resources");
+                throw new IllegalStateException(
+                        name + " is missing from the browser module's resources");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -1,25 +1,24 @@
 package dev.plinth.browser;
 
-import dev.plinth.reader.Options;
-import dev.plinth.reader.ReaderException;
-import dev.plinth.reader.Renderer.Rendering;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.List;
-import java.util.Set;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.plinth.reader.Options;
+import dev.plinth.reader.ReaderException;
+import dev.plinth.reader.Renderer.Rendering;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Real Chromium against pages served on loopback. The browser runs with private networks refused,
@@ -37,12 +36,18 @@ class BrowserTest {
     @BeforeAll
     static void start() throws Exception {
         site = new TestSite();
-        other = new TestSite().page("/frame", "<html><body><p>Text of a frame from another origin.</p></body></html>");
+        other =
+                new TestSite()
+                        .page(
+                                "/frame",
+                                "<html><body><p>Text of a frame from another origin.</p></body></html>");
         victim = new TestSite();
         victim.route("/", exchange -> TestSite.send(exchange, 200, "text/html", "<p>secret</p>"));
-        browser = Browser.lazy(new Browser.Settings(false)
-                .withAlsoAllowed(Set.of(site.address(), other.address()))
-                .withTimeout(Duration.ofSeconds(10)));
+        browser =
+                Browser.lazy(
+                        new Browser.Settings(false)
+                                .withAlsoAllowed(Set.of(site.address(), other.address()))
+                                .withTimeout(Duration.ofSeconds(10)));
     }
 
     @AfterAll
@@ -63,13 +68,16 @@ class BrowserTest {
 
     @Test
     void readsContentInsertedByScriptAfter300ms() throws Exception {
-        site.page("/late", """
+        site.page(
+                "/late",
+                """
                 <html><head><title>Late</title></head><body><main id="main">Loading…</main>
                 <script>
                   setTimeout(() => {
                     document.getElementById('main').innerHTML = '<h1>Arrived</h1><p>Inserted by script after 300 ms.</p>';
                   }, 300);
-                </script></body></html>""");
+                </script></body></html>\
+                """);
         Rendering rendering = render("/late", Options.DEFAULTS);
         assertTrue(html(rendering).contains("Inserted by script after 300 ms."), html(rendering));
         assertFalse(html(rendering).contains("Loading…"));
@@ -80,8 +88,11 @@ class BrowserTest {
 
     @Test
     void readsClientRoutedSinglePageApp() throws Exception {
-        // One shell for every /app/ path; the script routes on location and fetches the view's data.
-        site.page("/app/", """
+        // One shell for every /app/ path; the script routes on location and fetches the view's
+        // data.
+        site.page(
+                "/app/",
+                """
                 <html><head><title>Shop</title></head><body><div id="root"></div>
                 <script>
                   const view = location.pathname.replace('/app/', '') || 'home';
@@ -90,21 +101,34 @@ class BrowserTest {
                     document.getElementById('root').innerHTML = '<article><h1>' + data.title + '</h1><p>' + data.body + '</p></article>';
                     history.replaceState(null, '', '/app/' + view + '#loaded');
                   });
-                </script></body></html>""");
-        site.route("/api/", exchange -> {
-            String view = exchange.getRequestURI().getPath().substring("/api/".length());
-            TestSite.send(exchange, 200, "application/json",
-                    "{\"title\":\"View " + view + "\",\"body\":\"Rendered on the client for " + view + ".\"}");
-        });
+                </script></body></html>\
+                """);
+        site.route(
+                "/api/",
+                exchange -> {
+                    String view = exchange.getRequestURI().getPath().substring("/api/".length());
+                    TestSite.send(
+                            exchange,
+                            200,
+                            "application/json",
+                            "{\"title\":\"View "
+                                    + view
+                                    + "\",\"body\":\"Rendered on the client for "
+                                    + view
+                                    + ".\"}");
+                });
         Rendering rendering = render("/app/pricing", Options.DEFAULTS);
-        assertTrue(html(rendering).contains("Rendered on the client for pricing."), html(rendering));
+        assertTrue(
+                html(rendering).contains("Rendered on the client for pricing."), html(rendering));
         assertEquals(site.url("/app/pricing#loaded"), rendering.page().url());
         assertEquals(1, site.hits("/api/pricing"));
     }
 
     @Test
     void expandsOpenShadowRootsAndResolvesSlots() throws Exception {
-        site.page("/shadow", """
+        site.page(
+                "/shadow",
+                """
                 <html><body>
                 <product-card><span slot="name">Slotted product name</span><span>unassigned light text</span></product-card>
                 <script>
@@ -115,7 +139,8 @@ class BrowserTest {
                         '<h2><slot name="name">fallback name</slot></h2><p>Text inside the shadow root.</p><slot name="none">Fallback of an empty slot.</slot>';
                     }
                   });
-                </script></body></html>""");
+                </script></body></html>\
+                """);
         String flat = html(render("/shadow", Options.builder().withShadowDom(true).build()));
         assertTrue(flat.contains("<h2><span slot=\"name\">Slotted product name</span></h2>"), flat);
         assertTrue(flat.contains("Text inside the shadow root."), flat);
@@ -129,13 +154,20 @@ class BrowserTest {
 
     @Test
     void inlinesSameOriginIframes() throws Exception {
-        site.page("/framed", "<html><body><h1>Outer page</h1><iframe src=\"/frame\"></iframe>"
-                + "<iframe src=\"" + other.url("/frame") + "\"></iframe></body></html>");
+        site.page(
+                "/framed",
+                "<html><body><h1>Outer page</h1><iframe src=\"/frame\"></iframe>"
+                        + "<iframe src=\""
+                        + other.url("/frame")
+                        + "\"></iframe></body></html>");
         site.page("/frame", "<html><body><p>Text that lives in the frame.</p></body></html>");
         String inlined = html(render("/framed", Options.builder().withIframe(true).build()));
         assertTrue(inlined.contains("<p>Text that lives in the frame.</p>"), inlined);
-        assertFalse(inlined.contains("Text of a frame from another origin."), inlined); // same-origin only
-        assertEquals(1, other.hits("/frame"), "the cross-origin frame was loaded, only not inlined");
+        assertFalse(
+                inlined.contains("Text of a frame from another origin."),
+                inlined); // same-origin only
+        assertEquals(
+                1, other.hits("/frame"), "the cross-origin frame was loaded, only not inlined");
 
         String plain = html(render("/framed", Options.DEFAULTS));
         assertFalse(plain.contains("Text that lives in the frame."), plain);
@@ -144,7 +176,9 @@ class BrowserTest {
     @Test
     void blocksMetadataAndPrivateAddressesButStillReadsThePage() throws Exception {
         String secret = "http://127.0.0.1:" + victim.port() + "/";
-        site.page("/ssrf", """
+        site.page(
+                "/ssrf",
+                """
                 <html><body><h1>Public article</h1><p id="status">Article text stays readable.</p>
                 <img src="http://169.254.169.254/latest/meta-data/iam/">
                 <iframe src="SECRET frame"></iframe>
@@ -155,7 +189,10 @@ class BrowserTest {
                   const ws = new WebSocket('ws://127.0.0.1:PORT/socket');
                   ws.onerror = () => report('socket refused');
                   ws.onopen = () => report('socket opened');
-                </script></body></html>""".replace("SECRET", secret).replace("PORT", Integer.toString(victim.port())));
+                </script></body></html>\
+                """
+                        .replace("SECRET", secret)
+                        .replace("PORT", Integer.toString(victim.port())));
         Rendering rendering = render("/ssrf", Options.DEFAULTS);
         String html = html(rendering);
         assertTrue(html.contains("Article text stays readable."), html);
@@ -171,11 +208,15 @@ class BrowserTest {
 
     @Test
     void refusesRedirectToPrivateAddress() throws Exception {
-        site.route("/hop", exchange -> {
-            exchange.getResponseHeaders().set("Location", "http://127.0.0.1:" + victim.port() + "/");
-            exchange.sendResponseHeaders(302, -1);
-        });
-        ReaderException e = assertThrows(ReaderException.class, () -> render("/hop", Options.DEFAULTS));
+        site.route(
+                "/hop",
+                exchange -> {
+                    exchange.getResponseHeaders()
+                            .set("Location", "http://127.0.0.1:" + victim.port() + "/");
+                    exchange.sendResponseHeaders(302, -1);
+                });
+        ReaderException e =
+                assertThrows(ReaderException.class, () -> render("/hop", Options.DEFAULTS));
         assertEquals(ReaderException.Kind.BLOCKED, e.kind(), e.getMessage());
         assertTrue(e.getMessage().contains("127.0.0.1:" + victim.port()), e.getMessage());
         assertEquals(0, victim.totalHits());
@@ -183,70 +224,115 @@ class BrowserTest {
 
     @Test
     void refusesPrivateTargetBeforeOpeningATab() {
-        ReaderException e = assertThrows(ReaderException.class,
-                () -> browser.render(victim.url("/"), Options.DEFAULTS));
+        ReaderException e =
+                assertThrows(
+                        ReaderException.class,
+                        () -> browser.render(victim.url("/"), Options.DEFAULTS));
         assertEquals(ReaderException.Kind.BLOCKED, e.kind());
         assertEquals(0, victim.totalHits());
     }
 
     @Test
     void deadlineHoldsForPageThatNeverStopsLoading() throws Exception {
-        site.route("/endless", exchange -> {
-            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-            exchange.sendResponseHeaders(200, 0);
-            OutputStream out = exchange.getResponseBody();
-            out.write("<html><head><title>Endless</title></head><body><p>The first part arrived.</p>".getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            try {
-                Thread.sleep(60_000); // never finishes within the test's deadline
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        site.route(
+                "/endless",
+                exchange -> {
+                    exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+                    exchange.sendResponseHeaders(200, 0);
+                    OutputStream out = exchange.getResponseBody();
+                    out.write(
+                            "<html><head><title>Endless</title></head><body><p>The first part arrived.</p>"
+                                    .getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    try {
+                        Thread.sleep(60_000); // never finishes within the test's deadline
+                    } catch (InterruptedException ignored) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
         long start = System.nanoTime();
-        Rendering rendering = render("/endless", Options.builder().timeout(Duration.ofSeconds(3)).build());
+        Rendering rendering =
+                render("/endless", Options.builder().timeout(Duration.ofSeconds(3)).build());
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertTrue(millis < 3_600, "took " + millis + " ms");
         assertTrue(millis >= 2_000, "returned early, after " + millis + " ms");
         assertTrue(html(rendering).contains("The first part arrived."), html(rendering));
-        assertTrue(String.join(" ", rendering.warnings()).contains("still loading at the deadline"), rendering.warnings().toString());
+        assertTrue(
+                String.join(" ", rendering.warnings()).contains("still loading at the deadline"),
+                rendering.warnings().toString());
     }
 
     @Test
     void waitsForSelectorBeyondTheQuietWindow() throws Exception {
-        site.page("/slow", """
+        site.page(
+                "/slow",
+                """
                 <html><body><p>Shell</p><script>
                   setTimeout(() => document.body.insertAdjacentHTML('beforeend', '<div id="late">Late content after 1.5 s.</div>'), 1500);
-                </script></body></html>""");
+                </script></body></html>\
+                """);
         Rendering quick = render("/slow", Options.DEFAULTS);
-        assertFalse(html(quick).contains("Late content"), "the quiet window should end before 1.5 s");
-        Rendering waited = render("/slow", Options.builder().waitForSelector(List.of("#late")).build());
+        assertFalse(
+                html(quick).contains("Late content"), "the quiet window should end before 1.5 s");
+        Rendering waited =
+                render("/slow", Options.builder().waitForSelector(List.of("#late")).build());
         assertTrue(html(waited).contains("Late content after 1.5 s."), html(waited));
         assertEquals(List.of(), waited.warnings());
     }
 
     @Test
     void screenshotIsAViewportSizedPng() throws Exception {
-        site.page("/tall", "<html><body style=\"margin:0\"><div style=\"height:2500px;background:#4a8\">Tall</div></body></html>");
-        Rendering shot = render("/tall", Options.builder().respondWith(Options.Format.SCREENSHOT).viewport(800, 600).build());
-        assertArrayEquals(new int[]{800, 600}, pngSize(shot.screenshot()));
-        Rendering pageshot = render("/tall", Options.builder().respondWith(Options.Format.PAGESHOT).viewport(800, 600).build());
-        assertArrayEquals(new int[]{800, 2500}, pngSize(pageshot.screenshot()));
+        site.page(
+                "/tall",
+                "<html><body style=\"margin:0\"><div style=\"height:2500px;background:#4a8\">Tall</div></body></html>");
+        Rendering shot =
+                render(
+                        "/tall",
+                        Options.builder()
+                                .respondWith(Options.Format.SCREENSHOT)
+                                .viewport(800, 600)
+                                .build());
+        assertArrayEquals(new int[] {800, 600}, pngSize(shot.screenshot()));
+        Rendering pageshot =
+                render(
+                        "/tall",
+                        Options.builder()
+                                .respondWith(Options.Format.PAGESHOT)
+                                .viewport(800, 600)
+                                .build());
+        assertArrayEquals(new int[] {800, 2500}, pngSize(pageshot.screenshot()));
         assertEquals(null, render("/tall", Options.DEFAULTS).screenshot());
     }
 
     @Test
     void honoursCookiesUserAgentAndLocale() throws Exception {
-        site.route("/echo", exchange -> {
-            var h = exchange.getRequestHeaders();
-            TestSite.send(exchange, 200, "text/html", "<html><body><pre id=\"server\">cookie=" + h.getFirst("Cookie")
-                    + "\nagent=" + h.getFirst("User-Agent") + "\nlanguage=" + h.getFirst("Accept-Language")
-                    + "\nreferer=" + h.getFirst("Referer")
-                    + "</pre><script>document.body.insertAdjacentHTML('beforeend', '<p id=\"client\">' + navigator.language"
-                    + " + ' ' + innerWidth + 'x' + innerHeight + ' ' + navigator.userAgent + '</p>')</script></body></html>");
-        });
-        Options options = Options.builder().cookies(List.of("session=abc123; Path=/", "theme=dark"))
-                .userAgent("plinth-test/1.0").locale("de-DE").viewport(1024, 700).referer("https://example.org/from").build();
+        site.route(
+                "/echo",
+                exchange -> {
+                    var h = exchange.getRequestHeaders();
+                    TestSite.send(
+                            exchange,
+                            200,
+                            "text/html",
+                            "<html><body><pre id=\"server\">cookie="
+                                    + h.getFirst("Cookie")
+                                    + "\nagent="
+                                    + h.getFirst("User-Agent")
+                                    + "\nlanguage="
+                                    + h.getFirst("Accept-Language")
+                                    + "\nreferer="
+                                    + h.getFirst("Referer")
+                                    + "</pre><script>document.body.insertAdjacentHTML('beforeend', '<p id=\"client\">' + navigator.language"
+                                    + " + ' ' + innerWidth + 'x' + innerHeight + ' ' + navigator.userAgent + '</p>')</script></body></html>");
+                });
+        Options options =
+                Options.builder()
+                        .cookies(List.of("session=abc123; Path=/", "theme=dark"))
+                        .userAgent("plinth-test/1.0")
+                        .locale("de-DE")
+                        .viewport(1024, 700)
+                        .referer("https://example.org/from")
+                        .build();
         String html = html(render("/echo", options));
         assertTrue(html.contains("cookie=session=abc123; theme=dark"), html);
         assertTrue(html.contains("agent=plinth-test/1.0"), html);
@@ -256,7 +342,9 @@ class BrowserTest {
 
         String defaults = html(render("/echo", Options.DEFAULTS));
         assertFalse(defaults.contains("HeadlessChrome"), defaults);
-        assertTrue(defaults.contains("cookie=null"), "cookies must not leak from one page to the next: " + defaults);
+        assertTrue(
+                defaults.contains("cookie=null"),
+                "cookies must not leak from one page to the next: " + defaults);
     }
 
     @Test
@@ -276,28 +364,41 @@ class BrowserTest {
 
     @Test
     void saysWhenTheTargetIsNotAWebPage() {
-        site.route("/file.pdf", exchange -> {
-            exchange.getResponseHeaders().set("Content-Disposition", "attachment; filename=file.pdf");
-            TestSite.send(exchange, 200, "application/pdf", "%PDF-1.4\n%%EOF\n");
-        });
+        site.route(
+                "/file.pdf",
+                exchange -> {
+                    exchange.getResponseHeaders()
+                            .set("Content-Disposition", "attachment; filename=file.pdf");
+                    TestSite.send(exchange, 200, "application/pdf", "%PDF-1.4\n%%EOF\n");
+                });
         long start = System.nanoTime();
-        ReaderException e = assertThrows(ReaderException.class, () -> render("/file.pdf", Options.DEFAULTS));
+        ReaderException e =
+                assertThrows(ReaderException.class, () -> render("/file.pdf", Options.DEFAULTS));
         assertEquals(ReaderException.Kind.UNREADABLE, e.kind());
         assertTrue(e.getMessage().contains("application/pdf"), e.getMessage());
-        assertTrue(System.nanoTime() - start < 5_000_000_000L, "waited for the deadline instead of failing fast");
+        assertTrue(
+                System.nanoTime() - start < 5_000_000_000L,
+                "waited for the deadline instead of failing fast");
     }
 
-    /** Chromium's popup blocker stops most of these; the tab's clean-up closes any it let through. */
+    /**
+     * Chromium's popup blocker stops most of these; the tab's clean-up closes any it let through.
+     */
     @Test
     void windowsThePageOpensDoNotOutliveTheRead() throws Exception {
-        site.page("/opener", "<html><body><p>Opener page text.</p><script>window.open('/popup')</script></body></html>");
-        site.page("/popup", "<html><body><script>setInterval(() => fetch('/tick'), 100)</script></body></html>");
+        site.page(
+                "/opener",
+                "<html><body><p>Opener page text.</p><script>window.open('/popup')</script></body></html>");
+        site.page(
+                "/popup",
+                "<html><body><script>setInterval(() => fetch('/tick'), 100)</script></body></html>");
         site.route("/tick", exchange -> TestSite.send(exchange, 200, "text/plain", "tick"));
         render("/opener", Options.DEFAULTS);
         Thread.sleep(300);
         int ticks = site.hits("/tick");
         Thread.sleep(700);
-        assertEquals(ticks, site.hits("/tick"), "a window the page opened kept running after the read");
+        assertEquals(
+                ticks, site.hits("/tick"), "a window the page opened kept running after the read");
     }
 
     /** Width and height from a PNG's IHDR chunk, after checking the signature. */
@@ -310,6 +411,6 @@ class BrowserTest {
         ByteBuffer b = ByteBuffer.wrap(png);
         assertEquals(13, b.getInt(8));
         assertEquals("IHDR", new String(png, 12, 4, StandardCharsets.US_ASCII));
-        return new int[]{b.getInt(16), b.getInt(20)};
+        return new int[] {b.getInt(16), b.getInt(20)};
     }
 }

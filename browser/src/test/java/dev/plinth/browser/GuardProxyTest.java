@@ -1,8 +1,9 @@
 package dev.plinth.browser;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,13 +14,14 @@ import java.net.Proxy;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/** The SOCKS5 guard on its own, spoken to by the JDK's SOCKS client: what passes and what is refused. */
+/**
+ * The SOCKS5 guard on its own, spoken to by the JDK's SOCKS client: what passes and what is
+ * refused.
+ */
 class GuardProxyTest {
 
     private static TestSite site;
@@ -46,14 +48,22 @@ class GuardProxyTest {
         victim.close();
     }
 
-    /** Sends a GET through the proxy to {@code host:port} (resolved by the proxy) and returns the reply. */
+    /**
+     * Sends a GET through the proxy to {@code host:port} (resolved by the proxy) and returns the
+     * reply.
+     */
     private static String get(String host, int port) throws IOException {
-        Proxy socks = new Proxy(Proxy.Type.SOCKS, new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.port()));
+        Proxy socks =
+                new Proxy(
+                        Proxy.Type.SOCKS,
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.port()));
         try (Socket socket = new Socket(socks)) {
             socket.setSoTimeout(5000);
             socket.connect(InetSocketAddress.createUnresolved(host, port), 5000);
             OutputStream out = socket.getOutputStream();
-            out.write(("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(
+                    ("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = socket.getInputStream();
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -68,10 +78,18 @@ class GuardProxyTest {
     @Test
     void refusesWhatNoPageAskedFor() throws IOException {
         try (GuardProxy open = new GuardProxy(new RequestGuard(true, Set.of()))) {
-            Proxy socks = new Proxy(Proxy.Type.SOCKS, new InetSocketAddress(InetAddress.getLoopbackAddress(), open.port()));
+            Proxy socks =
+                    new Proxy(
+                            Proxy.Type.SOCKS,
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), open.port()));
             try (Socket socket = new Socket(socks)) {
-                assertThrows(IOException.class,
-                        () -> socket.connect(InetSocketAddress.createUnresolved("127.0.0.1", site.port()), 5000));
+                assertThrows(
+                        IOException.class,
+                        () ->
+                                socket.connect(
+                                        InetSocketAddress.createUnresolved(
+                                                "127.0.0.1", site.port()),
+                                        5000));
             }
             open.expect("127.0.0.1", site.port());
             try (Socket socket = new Socket(socks)) {
@@ -79,8 +97,13 @@ class GuardProxyTest {
             }
             open.unexpect("127.0.0.1", site.port());
             try (Socket socket = new Socket(socks)) {
-                assertThrows(IOException.class,
-                        () -> socket.connect(InetSocketAddress.createUnresolved("127.0.0.1", site.port()), 5000));
+                assertThrows(
+                        IOException.class,
+                        () ->
+                                socket.connect(
+                                        InetSocketAddress.createUnresolved(
+                                                "127.0.0.1", site.port()),
+                                        5000));
             }
         }
     }
@@ -104,10 +127,18 @@ class GuardProxyTest {
     void refusesItsOwnPortEvenWhenPrivateNetworksAreAllowed() throws IOException {
         try (GuardProxy open = new GuardProxy(new RequestGuard(true, Set.of()))) {
             open.expect("127.0.0.1", open.port());
-            Proxy socks = new Proxy(Proxy.Type.SOCKS, new InetSocketAddress(InetAddress.getLoopbackAddress(), open.port()));
+            Proxy socks =
+                    new Proxy(
+                            Proxy.Type.SOCKS,
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), open.port()));
             try (Socket socket = new Socket(socks)) {
-                assertThrows(IOException.class,
-                        () -> socket.connect(InetSocketAddress.createUnresolved("127.0.0.1", open.port()), 5000));
+                assertThrows(
+                        IOException.class,
+                        () ->
+                                socket.connect(
+                                        InetSocketAddress.createUnresolved(
+                                                "127.0.0.1", open.port()),
+                                        5000));
             }
         }
     }
@@ -118,7 +149,8 @@ class GuardProxyTest {
         assertNull(guard.refusal(site.url("/any/path?q=1").toString()));
         assertNull(guard.refusal("data:text/plain,hello"));
         assertTrue(guard.refusal("http://127.0.0.1:" + victim.port() + "/").contains("loopback"));
-        assertTrue(guard.refusal("ws://127.0.0.1:" + victim.port() + "/socket").contains("loopback"));
+        assertTrue(
+                guard.refusal("ws://127.0.0.1:" + victim.port() + "/socket").contains("loopback"));
         assertTrue(guard.refusal("http://169.254.169.254/latest/").contains("metadata"));
         assertTrue(guard.refusal("http://[::ffff:10.0.0.1]/").contains("private"));
         assertTrue(guard.refusal("http://2130706433/").contains("loopback"));

@@ -1,19 +1,18 @@
 package dev.plinth.browser;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.plinth.reader.Options;
 import dev.plinth.reader.ReaderException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The pool's limits with one context: pages wait their turn no longer than their deadline. */
 class PoolTest {
@@ -24,13 +23,20 @@ class PoolTest {
     @BeforeAll
     static void start() throws Exception {
         site = new TestSite();
-        site.page("/busy", """
+        site.page(
+                "/busy",
+                """
                 <html><body><p>Busy page</p><script>
                   setTimeout(() => document.body.insertAdjacentHTML('beforeend', '<p>done</p>'), 400);
-                </script></body></html>""");
+                </script></body></html>\
+                """);
         site.page("/quick", "<html><body><p>Quick page text.</p></body></html>");
-        browser = Browser.lazy(new Browser.Settings(false).withAlsoAllowed(Set.of(site.address()))
-                .withContexts(1).withPagesPerContext(2));
+        browser =
+                Browser.lazy(
+                        new Browser.Settings(false)
+                                .withAlsoAllowed(Set.of(site.address()))
+                                .withContexts(1)
+                                .withPagesPerContext(2));
     }
 
     @AfterAll
@@ -50,24 +56,35 @@ class PoolTest {
     @Test
     void aPageWaitsForTheContextNoLongerThanItsDeadline() throws Exception {
         browser.render(site.url("/quick"), Options.DEFAULTS); // Chromium up before timing anything
-        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
-            try {
-                return browser.render(site.url("/busy"), Options.DEFAULTS).page().text();
-            } catch (ReaderException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<String> first =
+                CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return browser.render(site.url("/busy"), Options.DEFAULTS).page().text();
+                    } catch (ReaderException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
         Thread.sleep(150);
         long start = System.nanoTime();
-        ReaderException e = assertThrows(ReaderException.class,
-                () -> browser.render(site.url("/quick"), Options.builder().timeout(Duration.ofMillis(300)).build()));
+        ReaderException e =
+                assertThrows(
+                        ReaderException.class,
+                        () ->
+                                browser.render(
+                                        site.url("/quick"),
+                                        Options.builder().timeout(Duration.ofMillis(300)).build()));
         long waited = (System.nanoTime() - start) / 1_000_000;
         assertTrue(e.getMessage().contains("busy"), e.getMessage());
         assertTrue(waited < 1_000, "waited " + waited + " ms");
         assertTrue(first.get().contains("done"));
-        // Reused and recycled contexts keep serving: pagesPerContext is 2, so this crosses a recycle.
+        // Reused and recycled contexts keep serving: pagesPerContext is 2, so this crosses a
+        // recycle.
         for (int i = 0; i < 3; i++) {
-            assertTrue(browser.render(site.url("/quick"), Options.DEFAULTS).page().text().contains("Quick page text."));
+            assertTrue(
+                    browser.render(site.url("/quick"), Options.DEFAULTS)
+                            .page()
+                            .text()
+                            .contains("Quick page text."));
         }
         assertEquals(1, browser.starts());
     }
@@ -75,26 +92,51 @@ class PoolTest {
     @Test
     void restartsChromiumWhenItsMemoryIsOverTheLimit() throws Exception {
         // A 1-byte limit: every weighing finds the browser too heavy.
-        try (Browser heavy = Browser.lazy(new Browser.Settings(false, Path.of("/usr/bin/chromium"), 1, 50, 1,
-                Duration.ofSeconds(10), Set.of(site.address())))) {
-            heavy.render(site.url("/quick"), Options.DEFAULTS); // weighed after this page, off the request path
+        try (Browser heavy =
+                Browser.lazy(
+                        new Browser.Settings(
+                                false,
+                                Path.of("/usr/bin/chromium"),
+                                1,
+                                50,
+                                1,
+                                Duration.ofSeconds(10),
+                                Set.of(site.address())))) {
+            heavy.render(
+                    site.url("/quick"),
+                    Options.DEFAULTS); // weighed after this page, off the request path
             assertTrue(heavy.memory().pssBytes() > 0, "no memory read from /proc");
             Thread.sleep(1000);
             long pid = heavy.pid();
-            heavy.render(site.url("/quick"), Options.DEFAULTS); // released overweight: the browser goes
+            heavy.render(
+                    site.url("/quick"), Options.DEFAULTS); // released overweight: the browser goes
             assertEquals(-1, heavy.pid());
             assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
-            assertTrue(heavy.render(site.url("/quick"), Options.DEFAULTS).page().text().contains("Quick page text."));
+            assertTrue(
+                    heavy.render(site.url("/quick"), Options.DEFAULTS)
+                            .page()
+                            .text()
+                            .contains("Quick page text."));
             assertEquals(2, heavy.starts());
         }
     }
 
     @Test
     void aMissingChromiumIsAClearError() {
-        try (Browser missing = Browser.lazy(new Browser.Settings(false, Path.of("/nonexistent/chromium"), 1, 1,
-                0, Duration.ofSeconds(5), Set.of()))) {
-            ReaderException e = assertThrows(ReaderException.class,
-                    () -> missing.render(site.url("/quick"), Options.DEFAULTS));
+        try (Browser missing =
+                Browser.lazy(
+                        new Browser.Settings(
+                                false,
+                                Path.of("/nonexistent/chromium"),
+                                1,
+                                1,
+                                0,
+                                Duration.ofSeconds(5),
+                                Set.of()))) {
+            ReaderException e =
+                    assertThrows(
+                            ReaderException.class,
+                            () -> missing.render(site.url("/quick"), Options.DEFAULTS));
             assertEquals(ReaderException.Kind.UNREADABLE, e.kind());
             assertTrue(e.getMessage().contains("/nonexistent/chromium"), e.getMessage());
         }

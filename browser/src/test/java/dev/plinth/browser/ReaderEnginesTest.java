@@ -1,5 +1,9 @@
 package dev.plinth.browser;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.plinth.reader.Options;
 import dev.plinth.reader.Reader;
 import dev.plinth.reader.Request;
@@ -9,10 +13,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /**
  * The reader with both engines, as the server builds it: the rendered DOM goes through the same
  * extractor and Markdown writer, and {@code AUTO} uses the browser only for script-rendered pages.
@@ -20,7 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ReaderEnginesTest {
 
-    private static final String PROSE = "<p>" + "A paragraph of prose that is on the page without any script. ".repeat(30) + "</p>";
+    private static final String PROSE =
+            "<p>"
+                    + "A paragraph of prose that is on the page without any script. ".repeat(30)
+                    + "</p>";
 
     private static TestSite site;
     private static Reader reader;
@@ -28,18 +31,26 @@ class ReaderEnginesTest {
     @BeforeAll
     static void start() throws Exception {
         site = new TestSite();
-        site.page("/spa", """
+        site.page(
+                "/spa",
+                """
                 <html><head><title>Docs</title></head><body><div id="app"></div>
                 <noscript>You need to enable JavaScript to run this app.</noscript>
                 <script>
                   setTimeout(() => document.getElementById('app').innerHTML =
                     '<article><h1>Rendered heading</h1><p>This text is written by the client, long enough to be the main content of the page.</p></article>', 100);
-                </script></body></html>""");
-        site.page("/static", "<html><head><title>Static</title></head><body><article><h1>Static heading</h1>"
-                + PROSE + "</article><script>fetch('/beacon')</script></body></html>");
+                </script></body></html>\
+                """);
+        site.page(
+                "/static",
+                "<html><head><title>Static</title></head><body><article><h1>Static heading</h1>"
+                        + PROSE
+                        + "</article><script>fetch('/beacon')</script></body></html>");
         site.route("/beacon", exchange -> TestSite.send(exchange, 200, "text/plain", "ok"));
-        reader = new Reader(new Fetcher(Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(true)),
-                Browser.lazy(new Browser.Settings(true)));
+        reader =
+                new Reader(
+                        new Fetcher(Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(true)),
+                        Browser.lazy(new Browser.Settings(true)));
     }
 
     @AfterAll
@@ -55,7 +66,8 @@ class ReaderEnginesTest {
     @Test
     void browserEngineWritesTheRenderedDomAsMarkdown() throws Exception {
         Result result = read("/spa", Options.Engine.BROWSER);
-        assertTrue(result.content().contains("This text is written by the client"), result.content());
+        assertTrue(
+                result.content().contains("This text is written by the client"), result.content());
         assertFalse(result.content().contains("enable JavaScript"), result.content());
         assertEquals("Docs", result.title());
     }
@@ -77,6 +89,7 @@ class ReaderEnginesTest {
         int beacons = site.hits("/beacon");
         Result result = read("/static", Options.Engine.AUTO);
         assertTrue(result.content().contains("without any script"), result.content());
-        assertEquals(beacons, site.hits("/beacon"), "the page's script ran, so the browser loaded it");
+        assertEquals(
+                beacons, site.hits("/beacon"), "the page's script ran, so the browser loaded it");
     }
 }

@@ -3,7 +3,6 @@ package dev.plinth.browser;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -15,7 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A loopback HTTP server for browser tests: one route per page, and a count of requests per path. */
+/**
+ * A loopback HTTP server for browser tests: one route per page, and a count of requests per path.
+ */
 final class TestSite implements AutoCloseable {
 
     private final HttpServer server;
@@ -35,15 +36,19 @@ final class TestSite implements AutoCloseable {
 
     /** Serves {@code path} with {@code handler}, counting each request. */
     TestSite route(String path, HttpHandler handler) {
-        server.createContext(path, exchange -> {
-            total.incrementAndGet();
-            hits.computeIfAbsent(exchange.getRequestURI().getPath(), p -> new AtomicInteger()).incrementAndGet();
-            try {
-                handler.handle(exchange);
-            } finally {
-                exchange.close();
-            }
-        });
+        server.createContext(
+                path,
+                exchange -> {
+                    total.incrementAndGet();
+                    hits.computeIfAbsent(
+                                    exchange.getRequestURI().getPath(), p -> new AtomicInteger())
+                            .incrementAndGet();
+                    try {
+                        handler.handle(exchange);
+                    } finally {
+                        exchange.close();
+                    }
+                });
         return this;
     }
 
@@ -71,7 +76,8 @@ final class TestSite implements AutoCloseable {
         return total.get();
     }
 
-    static void send(HttpExchange exchange, int status, String type, String body) throws IOException {
+    static void send(HttpExchange exchange, int status, String type, String body)
+            throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", type);
         exchange.sendResponseHeaders(status, bytes.length);

@@ -15,28 +15,30 @@ import java.util.concurrent.locks.ReentrantLock;
  * The one queue in front of a model's ONNX session: every request's sequences go in, batches of
  * similar length come out, one batch at a time, on one worker thread.
  *
- * <p>Why this shape. An encoder's cost is (batch × padded length) tokens, so batching pays only when
- * sequences of like length share a batch; and ORT already spreads one run over every core, so two
- * concurrent runs would just fight over them (LangChain4j's one-text-per-call, many-callers model
- * oversubscribes exactly this way). So:
+ * <p>Why this shape. An encoder's cost is (batch × padded length) tokens, so batching pays only
+ * when sequences of like length share a batch; and ORT already spreads one run over every core, so
+ * two concurrent runs would just fight over them (LangChain4j's one-text-per-call, many-callers
+ * model oversubscribes exactly this way). So:
+ *
  * <ol>
  *   <li>Callers {@link #submit} a request's sequences and get a future. The queue is bounded (in
- *       sequences): when a request does not fit, it is refused at once with
- *       {@link ModelException.Reason#OVERLOADED} and a retry-after estimate, never buffered.</li>
+ *       sequences): when a request does not fit, it is refused at once with {@link
+ *       ModelException.Reason#OVERLOADED} and a retry-after estimate, never buffered.
  *   <li>The worker drains <em>everything</em> queued (requests from different clients merge here;
  *       whatever arrives while a round runs forms the next round, so a lone query never waits for a
  *       timer), sorts it by task and token length, and cuts it into batches whose padded size
- *       (count × longest) stays under the token budget and whose padding stays under
- *       {@value #MAX_PADDING_SHARE} of it — sorted neighbours differ little, so batches stay big.</li>
- *   <li>Dynamically quantized models compute their activation scales over the whole input tensor, so
- *       their output for one text moves with what else is in the batch (padding and neighbours
+ *       (count × longest) stays under the token budget and whose padding stays under {@value
+ *       #MAX_PADDING_SHARE} of it — sorted neighbours differ little, so batches stay big.
+ *   <li>Dynamically quantized models compute their activation scales over the whole input tensor,
+ *       so their output for one text moves with what else is in the batch (padding and neighbours
  *       alike). For them the grouping is {@link Grouping#SINGLE} by default: one text per run, the
- *       same result whoever else is asking. {@link Grouping#EQUAL_LENGTH} removes padding but not the
- *       neighbour effect; EmbeddingsSpeed in bench measures both.</li>
+ *       same result whoever else is asking. {@link Grouping#EQUAL_LENGTH} removes padding but not
+ *       the neighbour effect; EmbeddingsSpeed in bench measures both.
  *   <li>Each batch's output is read per sequence by the caller's {@link Readout} (pooled vector,
  *       token states, logits) on the worker thread, and a request's future completes when its last
- *       sequence is read.</li>
+ *       sequence is read.
  * </ol>
+ *
  * Round-based draining keeps it fair: a long sequence queued now runs in the next round whatever
  * keeps arriving after it.
  */
@@ -55,11 +57,11 @@ public final class Batcher implements AutoCloseable {
     /**
      * Batching settings.
      *
-     * @param tokenBudget   most padded tokens (count × longest) per run; default <b>8192</b>
-     * @param maxBatch      most sequences per run; default <b>128</b>
+     * @param tokenBudget most padded tokens (count × longest) per run; default <b>8192</b>
+     * @param maxBatch most sequences per run; default <b>128</b>
      * @param queueCapacity most sequences waiting; default <b>8192</b> (16 full requests)
-     * @param grouping      how sequences may share a run; null picks by the model
-     *                      ({@link Grouping#SINGLE} for quantized models, else {@link Grouping#PADDED})
+     * @param grouping how sequences may share a run; null picks by the model ({@link
+     *     Grouping#SINGLE} for quantized models, else {@link Grouping#PADDED})
      */
     public record Options(int tokenBudget, int maxBatch, int queueCapacity, Grouping grouping) {
         /** The defaults. */
@@ -98,24 +100,31 @@ public final class Batcher implements AutoCloseable {
     Batcher(OnnxEncoder encoder, Options options) {
         this.encoder = encoder;
         this.options = options;
-        this.grouping = options.grouping() != null ? options.grouping()
-                : encoder.config().quantized() ? Grouping.SINGLE : Grouping.PADDED;
-        this.worker = Thread.ofPlatform().daemon().name("plinth-batcher-" + encoder.config().name()).unstarted(this::loop);
+        this.grouping =
+                options.grouping() != null
+                        ? options.grouping()
+                        : encoder.config().quantized() ? Grouping.SINGLE : Grouping.PADDED;
+        this.worker =
+                Thread.ofPlatform()
+                        .daemon()
+                        .name("plinth-batcher-" + encoder.config().name())
+                        .unstarted(this::loop);
         worker.start();
     }
 
     /**
      * Queues sequences (each with its special tokens) for one run of the model with the same task
-     * id (null when the model has none); the future gets one result per sequence, in order.
-     * Refuses at once with {@link ModelException.Reason#OVERLOADED} when the queue is full.
+     * id (null when the model has none); the future gets one result per sequence, in order. Refuses
+     * at once with {@link ModelException.Reason#OVERLOADED} when the queue is full.
      */
-    public <T> CompletableFuture<List<T>> submit(List<long[]> sequences, Long taskId, Readout<T> readout) {
+    public <T> CompletableFuture<List<T>> submit(
+            List<long[]> sequences, Long taskId, Readout<T> readout) {
         return submit(sequences, null, taskId, readout);
     }
 
     /** As {@link #submit(List, Long, Readout)}, with segment ids per sequence (pairs) or null. */
-    public <T> CompletableFuture<List<T>> submit(List<long[]> sequences, List<long[]> typeIds, Long taskId,
-                                                 Readout<T> readout) {
+    public <T> CompletableFuture<List<T>> submit(
+            List<long[]> sequences, List<long[]> typeIds, Long taskId, Readout<T> readout) {
         Ticket<T> ticket = new Ticket<>(sequences.size(), readout);
         if (sequences.isEmpty()) {
             ticket.future.complete(List.of());
@@ -123,16 +132,33 @@ public final class Batcher implements AutoCloseable {
         }
         lock.lock();
         try {
-            if (closed) throw new ModelException(ModelException.Reason.RUNTIME, "model " + encoder.config().name() + " is closed", null);
+            if (closed)
+                throw new ModelException(
+                        ModelException.Reason.RUNTIME,
+                        "model " + encoder.config().name() + " is closed",
+                        null);
             if (queue.size() + sequences.size() > options.queueCapacity()) {
                 long queuedTokens = 0;
                 for (Item item : queue) queuedTokens += item.ids.length;
                 int wait = (int) Math.max(1, Math.ceil(queuedTokens / tokensPerSecond));
-                throw ModelException.overloaded("model " + encoder.config().name() + " is busy: " + queue.size()
-                        + " sequences queued; retry in " + wait + " s", wait);
+                throw ModelException.overloaded(
+                        "model "
+                                + encoder.config().name()
+                                + " is busy: "
+                                + queue.size()
+                                + " sequences queued; retry in "
+                                + wait
+                                + " s",
+                        wait);
             }
             for (int i = 0; i < sequences.size(); i++) {
-                queue.add(new Item(sequences.get(i), typeIds == null ? null : typeIds.get(i), taskId, ticket, i));
+                queue.add(
+                        new Item(
+                                sequences.get(i),
+                                typeIds == null ? null : typeIds.get(i),
+                                taskId,
+                                ticket,
+                                i));
             }
             nonEmpty.signal();
         } finally {
@@ -147,7 +173,8 @@ public final class Batcher implements AutoCloseable {
             return submit(sequences, taskId, readout).join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof ModelException m) throw m;
-            throw new ModelException(ModelException.Reason.RUNTIME, String.valueOf(e.getCause()), e.getCause());
+            throw new ModelException(
+                    ModelException.Reason.RUNTIME, String.valueOf(e.getCause()), e.getCause());
         }
     }
 
@@ -180,8 +207,10 @@ public final class Batcher implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
-            round.sort(Comparator.<Item, Long>comparing(i -> i.task, Comparator.nullsFirst(Comparator.naturalOrder()))
-                    .thenComparingInt(i -> i.ids.length));
+            round.sort(
+                    Comparator.<Item, Long>comparing(
+                                    i -> i.task, Comparator.nullsFirst(Comparator.naturalOrder()))
+                            .thenComparingInt(i -> i.ids.length));
             for (List<Item> batch : cut(round)) runBatch(batch);
         }
     }
@@ -196,15 +225,16 @@ public final class Batcher implements AutoCloseable {
                 Item first = current.getFirst();
                 int longest = item.ids.length; // sorted ascending: the newcomer is the longest
                 long paddedSize = (long) (current.size() + 1) * longest;
-                boolean fits = Objects.equals(first.task, item.task)
-                        && current.size() < options.maxBatch()
-                        && paddedSize <= options.tokenBudget()
-                        && paddedSize - (real + longest) <= MAX_PADDING_SHARE * paddedSize
-                        && switch (grouping) {
-                            case PADDED -> true;
-                            case EQUAL_LENGTH -> first.ids.length == item.ids.length;
-                            case SINGLE -> false;
-                        };
+                boolean fits =
+                        Objects.equals(first.task, item.task)
+                                && current.size() < options.maxBatch()
+                                && paddedSize <= options.tokenBudget()
+                                && paddedSize - (real + longest) <= MAX_PADDING_SHARE * paddedSize
+                                && switch (grouping) {
+                                    case PADDED -> true;
+                                    case EQUAL_LENGTH -> first.ids.length == item.ids.length;
+                                    case SINGLE -> false;
+                                };
                 if (!fits) {
                     batches.add(current);
                     current = new ArrayList<>();
@@ -233,7 +263,8 @@ public final class Batcher implements AutoCloseable {
         List<long[]> types = null;
         if (pairs) {
             types = new ArrayList<>(live.size());
-            for (Item item : live) types.add(item.typeIds != null ? item.typeIds : new long[item.ids.length]);
+            for (Item item : live)
+                types.add(item.typeIds != null ? item.typeIds : new long[item.ids.length]);
         }
         long start = System.nanoTime();
         OnnxEncoder.Output output;
@@ -262,7 +293,10 @@ public final class Batcher implements AutoCloseable {
             closed = true;
             for (Item item : queue) {
                 item.ticket.future.completeExceptionally(
-                        new ModelException(ModelException.Reason.RUNTIME, "model " + encoder.config().name() + " closed", null));
+                        new ModelException(
+                                ModelException.Reason.RUNTIME,
+                                "model " + encoder.config().name() + " closed",
+                                null));
             }
             queue.clear();
             nonEmpty.signalAll();
@@ -273,8 +307,7 @@ public final class Batcher implements AutoCloseable {
 
     // ---- helpers ----
 
-    private record Item(long[] ids, long[] typeIds, Long task, Ticket<?> ticket, int slot) {
-    }
+    private record Item(long[] ids, long[] typeIds, Long task, Ticket<?> ticket, int slot) {}
 
     /** One request: its results fill in as its sequences' batches run. */
     private static final class Ticket<T> {

@@ -13,18 +13,18 @@ import java.util.zip.ZipFile;
 
 /**
  * The models plinth knows how to install: each is a LangChain4j Maven artifact holding an ONNX file
- * and a {@code <name>-tokenizer.json}, plus the {@code plinth-model.json} plinth writes beside them.
- * Only the artifacts' files are used, never LangChain4j's classes. Two of these ship inside the
- * default build ({@link #BUNDLED}); the rest are one {@code plinth models add <name>} away.
+ * and a {@code <name>-tokenizer.json}, plus the {@code plinth-model.json} plinth writes beside
+ * them. Only the artifacts' files are used, never LangChain4j's classes. Two of these ship inside
+ * the default build ({@link #BUNDLED}); the rest are one {@code plinth models add <name>} away.
  */
 public final class Catalog {
 
     /**
      * One installable model.
      *
-     * @param config    the {@code plinth-model.json} to write
-     * @param artifact  Maven coordinates {@code group:artifact:version}
-     * @param onnx      the ONNX file's name inside the jar
+     * @param config the {@code plinth-model.json} to write
+     * @param artifact Maven coordinates {@code group:artifact:version}
+     * @param onnx the ONNX file's name inside the jar
      * @param tokenizer the tokenizer file's name inside the jar
      */
     public record Entry(ModelConfig config, String artifact, String onnx, String tokenizer) {
@@ -35,8 +35,8 @@ public final class Catalog {
 
         /**
          * Writes the model folder {@code dir/<name>} from the artifact's jar: {@code model.onnx},
-         * {@code tokenizer.json}, {@code plinth-model.json}. Files are written beside and renamed, so
-         * a half-written folder never loads.
+         * {@code tokenizer.json}, {@code plinth-model.json}. Files are written beside and renamed,
+         * so a half-written folder never loads.
          */
         public Path install(Path jar, Path dir) throws IOException {
             Path folder = dir.resolve(name());
@@ -47,7 +47,10 @@ public final class Catalog {
             }
             Path tmp = folder.resolve(ModelRegistry.CONFIG_FILE + ".part");
             Files.writeString(tmp, config.toJson());
-            Files.move(tmp, folder.resolve(ModelRegistry.CONFIG_FILE), StandardCopyOption.REPLACE_EXISTING);
+            Files.move(
+                    tmp,
+                    folder.resolve(ModelRegistry.CONFIG_FILE),
+                    StandardCopyOption.REPLACE_EXISTING);
             return folder;
         }
 
@@ -63,25 +66,65 @@ public final class Catalog {
     }
 
     /** The models inside the default build: English and Chinese, int8 (a ~40 MB jar cost). */
-    public static final List<String> BUNDLED = List.of("bge-small-en-v1.5-int8", "bge-small-zh-v1.5-int8");
+    public static final List<String> BUNDLED =
+            List.of("bge-small-en-v1.5-int8", "bge-small-zh-v1.5-int8");
 
     private static final String OLD = "1.11.0-beta19";
     private static final String NEW = "1.19.0-beta29";
-    private static final String BGE_EN_QUERY = "Represent this sentence for searching relevant passages: ";
+    private static final String BGE_EN_QUERY =
+            "Represent this sentence for searching relevant passages: ";
     private static final String BGE_ZH_QUERY = "为这个句子生成表示以用于检索相关文章：";
 
-    private static final List<Entry> ENTRIES = List.of(
-            bge("bge-small-en-v1.5", "bge-small-en-v15", OLD, "bge-small-en-v1.5", 384, BGE_EN_QUERY, false, false),
-            bge("bge-small-en-v1.5-int8", "bge-small-en-v15-q", OLD, "bge-small-en-v1.5-q", 384, BGE_EN_QUERY, false, true),
-            bge("bge-small-zh-v1.5", "bge-small-zh-v15", NEW, "bge-small-zh-v1.5", 512, BGE_ZH_QUERY, true, false),
-            bge("bge-small-zh-v1.5-int8", "bge-small-zh-v15-q", OLD, "bge-small-zh-v1.5-q", 512, BGE_ZH_QUERY, true, true),
-            meanPooled("all-MiniLM-L6-v2", "all-minilm-l6-v2", NEW, 256, Map.of(), false),
-            meanPooled("all-MiniLM-L6-v2-int8", "all-minilm-l6-v2-q", NEW, 256, Map.of(), true),
-            meanPooled("e5-small-v2", "e5-small-v2", OLD, 512, e5Tasks(), false),
-            meanPooled("e5-small-v2-int8", "e5-small-v2-q", OLD, 512, e5Tasks(), true));
+    private static final List<Entry> ENTRIES =
+            List.of(
+                    bge(
+                            "bge-small-en-v1.5",
+                            "bge-small-en-v15",
+                            OLD,
+                            "bge-small-en-v1.5",
+                            384,
+                            BGE_EN_QUERY,
+                            false,
+                            false),
+                    bge(
+                            "bge-small-en-v1.5-int8",
+                            "bge-small-en-v15-q",
+                            OLD,
+                            "bge-small-en-v1.5-q",
+                            384,
+                            BGE_EN_QUERY,
+                            false,
+                            true),
+                    bge(
+                            "bge-small-zh-v1.5",
+                            "bge-small-zh-v15",
+                            NEW,
+                            "bge-small-zh-v1.5",
+                            512,
+                            BGE_ZH_QUERY,
+                            true,
+                            false),
+                    bge(
+                            "bge-small-zh-v1.5-int8",
+                            "bge-small-zh-v15-q",
+                            OLD,
+                            "bge-small-zh-v1.5-q",
+                            512,
+                            BGE_ZH_QUERY,
+                            true,
+                            true),
+                    meanPooled("all-MiniLM-L6-v2", "all-minilm-l6-v2", NEW, 256, Map.of(), false),
+                    meanPooled(
+                            "all-MiniLM-L6-v2-int8",
+                            "all-minilm-l6-v2-q",
+                            NEW,
+                            256,
+                            Map.of(),
+                            true),
+                    meanPooled("e5-small-v2", "e5-small-v2", OLD, 512, e5Tasks(), false),
+                    meanPooled("e5-small-v2-int8", "e5-small-v2-q", OLD, 512, e5Tasks(), true));
 
-    private Catalog() {
-    }
+    private Catalog() {}
 
     /** Every installable model, bundled ones included. */
     public static List<Entry> entries() {
@@ -93,44 +136,114 @@ public final class Catalog {
         return ENTRIES.stream().filter(e -> e.name().equals(name)).findFirst();
     }
 
-    private static Entry bge(String name, String artifact, String version, String file, int dimensions, String queryPrefix,
-                             boolean lowercase, boolean quantized) {
-        Map<String, ModelConfig.Task> tasks = Map.of(
-                "retrieval.query", new ModelConfig.Task(queryPrefix, null),
-                "retrieval.passage", new ModelConfig.Task(null, null),
-                "text-matching", new ModelConfig.Task(null, null),
-                "classification", new ModelConfig.Task(null, null),
-                "separation", new ModelConfig.Task(null, null));
-        ModelConfig config = new ModelConfig(name, ModelConfig.Kind.ENCODER, Pooling.Mode.CLS, true, 512, dimensions, false,
-                ordered(tasks), null, null, lowercase, quantized, null);
-        return new Entry(config, "dev.langchain4j:langchain4j-embeddings-" + artifact + ":" + version,
-                file + ".onnx", file + "-tokenizer.json");
+    private static Entry bge(
+            String name,
+            String artifact,
+            String version,
+            String file,
+            int dimensions,
+            String queryPrefix,
+            boolean lowercase,
+            boolean quantized) {
+        Map<String, ModelConfig.Task> tasks =
+                Map.of(
+                        "retrieval.query", new ModelConfig.Task(queryPrefix, null),
+                        "retrieval.passage", new ModelConfig.Task(null, null),
+                        "text-matching", new ModelConfig.Task(null, null),
+                        "classification", new ModelConfig.Task(null, null),
+                        "separation", new ModelConfig.Task(null, null));
+        ModelConfig config =
+                new ModelConfig(
+                        name,
+                        ModelConfig.Kind.ENCODER,
+                        Pooling.Mode.CLS,
+                        true,
+                        512,
+                        dimensions,
+                        false,
+                        ordered(tasks),
+                        null,
+                        null,
+                        lowercase,
+                        quantized,
+                        null);
+        return new Entry(
+                config,
+                "dev.langchain4j:langchain4j-embeddings-" + artifact + ":" + version,
+                file + ".onnx",
+                file + "-tokenizer.json");
     }
 
-    private static Entry meanPooled(String name, String artifact, String version, int maxTokens,
-                                    Map<String, ModelConfig.Task> tasks, boolean quantized) {
+    private static Entry meanPooled(
+            String name,
+            String artifact,
+            String version,
+            int maxTokens,
+            Map<String, ModelConfig.Task> tasks,
+            boolean quantized) {
         if (tasks.isEmpty()) {
             ModelConfig.Task plain = new ModelConfig.Task(null, null);
-            tasks = Map.of("retrieval.query", plain, "retrieval.passage", plain, "text-matching", plain,
-                    "classification", plain, "separation", plain);
+            tasks =
+                    Map.of(
+                            "retrieval.query",
+                            plain,
+                            "retrieval.passage",
+                            plain,
+                            "text-matching",
+                            plain,
+                            "classification",
+                            plain,
+                            "separation",
+                            plain);
         }
         String defaultTask = tasks.get("text-matching").prefix() != null ? "text-matching" : null;
-        ModelConfig config = new ModelConfig(name, ModelConfig.Kind.ENCODER, Pooling.Mode.MEAN, true, maxTokens, 384,
-                false, ordered(tasks), null, defaultTask, false, quantized, null);
-        return new Entry(config, "dev.langchain4j:langchain4j-embeddings-" + artifact + ":" + version,
-                artifact + ".onnx", artifact + "-tokenizer.json");
+        ModelConfig config =
+                new ModelConfig(
+                        name,
+                        ModelConfig.Kind.ENCODER,
+                        Pooling.Mode.MEAN,
+                        true,
+                        maxTokens,
+                        384,
+                        false,
+                        ordered(tasks),
+                        null,
+                        defaultTask,
+                        false,
+                        quantized,
+                        null);
+        return new Entry(
+                config,
+                "dev.langchain4j:langchain4j-embeddings-" + artifact + ":" + version,
+                artifact + ".onnx",
+                artifact + "-tokenizer.json");
     }
 
     /** E5 is trained with "query: " / "passage: "; symmetric tasks use "query: " on both sides. */
     private static Map<String, ModelConfig.Task> e5Tasks() {
         ModelConfig.Task query = new ModelConfig.Task("query: ", null);
-        return Map.of("retrieval.query", query, "retrieval.passage", new ModelConfig.Task("passage: ", null),
-                "text-matching", query, "classification", query, "separation", query);
+        return Map.of(
+                "retrieval.query",
+                query,
+                "retrieval.passage",
+                new ModelConfig.Task("passage: ", null),
+                "text-matching",
+                query,
+                "classification",
+                query,
+                "separation",
+                query);
     }
 
     private static Map<String, ModelConfig.Task> ordered(Map<String, ModelConfig.Task> tasks) {
         var out = new java.util.LinkedHashMap<String, ModelConfig.Task>();
-        for (String t : List.of("retrieval.query", "retrieval.passage", "text-matching", "classification", "separation")) {
+        for (String t :
+                List.of(
+                        "retrieval.query",
+                        "retrieval.passage",
+                        "text-matching",
+                        "classification",
+                        "separation")) {
             if (tasks.containsKey(t)) out.put(t, tasks.get(t));
         }
         return out;

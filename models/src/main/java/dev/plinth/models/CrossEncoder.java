@@ -11,20 +11,21 @@ import java.util.concurrent.CompletionException;
  * both texts together and returns a relevance logit.
  *
  * <p>Notes. The pair is laid out as the tokenizer's own pair template lays it out — {@code [CLS] q
- * [SEP] d [SEP]} with segment ids 0 then 1 for BERT, {@code <s> q </s></s> d </s>} for
- * XLM-RoBERTa — learned once by encoding a probe pair ({@link Layout}), so plinth can place the
- * tokens itself. That lets a long document run as overlapping windows: the query, cut to at most
- * half the room, is repeated in every window, the document slides by three quarters of the room
- * left for it, and the document keeps its best window's score (the max-passage strategy of Dai
- * &amp; Callan, "Deeper Text Understanding for IR with Contextual Neural Language Modeling", SIGIR
- * 2019). A document is read up to {@link #MAX_WINDOWS} windows; the rest is not scored. The score
- * is sigmoid(logit) for a one-logit head, the last class's softmax probability for a wider one.
- * Every window goes through the model's shared {@link Batcher}.
+ * [SEP] d [SEP]} with segment ids 0 then 1 for BERT, {@code <s> q </s></s> d </s>} for XLM-RoBERTa
+ * — learned once by encoding a probe pair ({@link Layout}), so plinth can place the tokens itself.
+ * That lets a long document run as overlapping windows: the query, cut to at most half the room, is
+ * repeated in every window, the document slides by three quarters of the room left for it, and the
+ * document keeps its best window's score (the max-passage strategy of Dai &amp; Callan, "Deeper
+ * Text Understanding for IR with Contextual Neural Language Modeling", SIGIR 2019). A document is
+ * read up to {@link #MAX_WINDOWS} windows; the rest is not scored. The score is sigmoid(logit) for
+ * a one-logit head, the last class's softmax probability for a wider one. Every window goes through
+ * the model's shared {@link Batcher}.
  */
 final class CrossEncoder {
 
     /** The most windows one document is read in (the rest of a very long document is ignored). */
     static final int MAX_WINDOWS = 16;
+
     /** Windows per batcher submission. */
     private static final int SLICE = 1024;
 
@@ -44,8 +45,12 @@ final class CrossEncoder {
         int window = model.config().maxTokens();
         int room = window - layout.specials();
         if (room < 2) {
-            throw ModelException.invalid("model " + model.name() + ": a window of " + window
-                    + " tokens leaves no room for a query and a document");
+            throw ModelException.invalid(
+                    "model "
+                            + model.name()
+                            + ": a window of "
+                            + window
+                            + " tokens leaves no room for a query and a document");
         }
         Tokenizer tokenizer = model.tokenizer();
         long[] q = tokenizer.pieces(query);
@@ -76,11 +81,18 @@ final class CrossEncoder {
         for (int from = 0; from < ids.size(); from += SLICE) {
             int to = Math.min(ids.size(), from + SLICE);
             try {
-                windowScores.addAll(model.batcher().submit(ids.subList(from, to), types.subList(from, to), null,
-                        (out, i) -> relevance(out.logits(i))).join());
+                windowScores.addAll(
+                        model.batcher()
+                                .submit(
+                                        ids.subList(from, to),
+                                        types.subList(from, to),
+                                        null,
+                                        (out, i) -> relevance(out.logits(i)))
+                                .join());
             } catch (CompletionException e) {
                 if (e.getCause() instanceof ModelException m) throw m;
-                throw new ModelException(ModelException.Reason.RUNTIME, String.valueOf(e.getCause()), e.getCause());
+                throw new ModelException(
+                        ModelException.Reason.RUNTIME, String.valueOf(e.getCause()), e.getCause());
             }
         }
         double[] scores = new double[documents.size()];
@@ -107,14 +119,23 @@ final class CrossEncoder {
      * Where a pair's special tokens go and which segment id each part gets, read off the
      * tokenizer's encoding of a probe pair: {@code lead q middle d trail}.
      */
-    record Layout(long[] lead, long[] leadTypes, long queryType, long[] middle, long[] middleTypes,
-                  long documentType, long[] trail, long[] trailTypes) {
+    record Layout(
+            long[] lead,
+            long[] leadTypes,
+            long queryType,
+            long[] middle,
+            long[] middleTypes,
+            long documentType,
+            long[] trail,
+            long[] trailTypes) {
 
         int specials() {
             return lead.length + middle.length + trail.length;
         }
 
-        /** The ids and segment ids of the pair {@code (q, d)}, both given without special tokens. */
+        /**
+         * The ids and segment ids of the pair {@code (q, d)}, both given without special tokens.
+         */
         long[][] join(long[] q, long[] d) {
             int n = specials() + q.length + d.length;
             long[] ids = new long[n];
@@ -139,15 +160,21 @@ final class CrossEncoder {
             int ia = indexOf(ids, a, 0);
             int ib = ia < 0 ? -1 : indexOf(ids, b, ia + a.length);
             if (a.length == 0 || b.length == 0 || ia < 0 || ib < 0) {
-                throw new ModelException(ModelException.Reason.LOAD_FAILED,
-                        "cannot find the pair layout of this tokenizer: " + Arrays.toString(ids), null);
+                throw new ModelException(
+                        ModelException.Reason.LOAD_FAILED,
+                        "cannot find the pair layout of this tokenizer: " + Arrays.toString(ids),
+                        null);
             }
             int trailFrom = ib + b.length;
             return new Layout(
-                    Arrays.copyOfRange(ids, 0, ia), Arrays.copyOfRange(types, 0, ia), types[ia],
-                    Arrays.copyOfRange(ids, ia + a.length, ib), Arrays.copyOfRange(types, ia + a.length, ib),
+                    Arrays.copyOfRange(ids, 0, ia),
+                    Arrays.copyOfRange(types, 0, ia),
+                    types[ia],
+                    Arrays.copyOfRange(ids, ia + a.length, ib),
+                    Arrays.copyOfRange(types, ia + a.length, ib),
                     types[ib],
-                    Arrays.copyOfRange(ids, trailFrom, ids.length), Arrays.copyOfRange(types, trailFrom, ids.length));
+                    Arrays.copyOfRange(ids, trailFrom, ids.length),
+                    Arrays.copyOfRange(types, trailFrom, ids.length));
         }
 
         private static int put(long[] ids, long[] types, int at, long[] from, long[] fromTypes) {
@@ -165,7 +192,8 @@ final class CrossEncoder {
         private static int indexOf(long[] haystack, long[] needle, int from) {
             outer:
             for (int i = from; i + needle.length <= haystack.length; i++) {
-                for (int j = 0; j < needle.length; j++) if (haystack[i + j] != needle[j]) continue outer;
+                for (int j = 0; j < needle.length; j++)
+                    if (haystack[i + j] != needle[j]) continue outer;
                 return i;
             }
             return -1;

@@ -13,8 +13,8 @@ import java.util.Objects;
  * dimension it has, no over-long input when truncation is off), each text is tokenized once with
  * its task prefix, the token ids go through the model's one {@link Batcher}, and each pooled vector
  * is cut and normalized ({@link Pooling}). With {@code lateChunking} the inputs are treated as the
- * chunks of one document ({@link LateChunking}). Validation failures are
- * {@link ModelException.Reason#INVALID_INPUT} with a message fit for the caller.
+ * chunks of one document ({@link LateChunking}). Validation failures are {@link
+ * ModelException.Reason#INVALID_INPUT} with a message fit for the caller.
  *
  * <pre>{@code
  * try (ModelRegistry models = ModelRegistry.create()) {
@@ -31,17 +31,23 @@ public final class Embedder {
     /**
      * One embeddings request.
      *
-     * @param model        the model name, or null for the registry's default
-     * @param inputs       the texts
-     * @param task         a Jina task name ({@code retrieval.query}, …), or null for the model's default
-     * @param dimensions   cut vectors to this many values (Matryoshka), or null for all
-     * @param normalized   L2-normalize (after the cut); default <b>true</b>
-     * @param truncate     cut inputs at the model's max tokens; when false an over-long input is an
-     *                     error; default <b>true</b>
+     * @param model the model name, or null for the registry's default
+     * @param inputs the texts
+     * @param task a Jina task name ({@code retrieval.query}, …), or null for the model's default
+     * @param dimensions cut vectors to this many values (Matryoshka), or null for all
+     * @param normalized L2-normalize (after the cut); default <b>true</b>
+     * @param truncate cut inputs at the model's max tokens; when false an over-long input is an
+     *     error; default <b>true</b>
      * @param lateChunking embed the inputs as chunks of one text; default <b>false</b>
      */
-    public record Request(String model, List<String> inputs, String task, Integer dimensions,
-                          boolean normalized, boolean truncate, boolean lateChunking) {
+    public record Request(
+            String model,
+            List<String> inputs,
+            String task,
+            Integer dimensions,
+            boolean normalized,
+            boolean truncate,
+            boolean lateChunking) {
         public Request {
             inputs = List.copyOf(Objects.requireNonNull(inputs, "inputs"));
         }
@@ -70,13 +76,12 @@ public final class Embedder {
     /**
      * The vectors, in input order.
      *
-     * @param model      the model that made them
+     * @param model the model that made them
      * @param embeddings one vector per input
-     * @param tokens     the tokens actually embedded (after truncation, special tokens and prefixes
-     *                   included)
+     * @param tokens the tokens actually embedded (after truncation, special tokens and prefixes
+     *     included)
      */
-    public record Result(String model, List<float[]> embeddings, int tokens) {
-    }
+    public record Result(String model, List<float[]> embeddings, int tokens) {}
 
     private final ModelRegistry registry;
 
@@ -92,23 +97,40 @@ public final class Embedder {
 
     /** Embeds a request (blocks while it runs). */
     public Result embed(Request request) {
-        String name = request.model() != null ? request.model() : registry.defaultModel(ModelRegistry.EMBEDDINGS);
+        String name =
+                request.model() != null
+                        ? request.model()
+                        : registry.defaultModel(ModelRegistry.EMBEDDINGS);
         Model model = registry.get(name);
         ModelConfig config = model.config();
         if (config.kind() != ModelConfig.Kind.ENCODER) {
-            throw ModelException.invalid("model " + name + " is a " + config.kind().name().toLowerCase().replace('_', '-')
-                    + ", not an embedding model");
+            throw ModelException.invalid(
+                    "model "
+                            + name
+                            + " is a "
+                            + config.kind().name().toLowerCase().replace('_', '-')
+                            + ", not an embedding model");
         }
         List<String> inputs = request.inputs();
         if (inputs.isEmpty()) throw ModelException.invalid("input must hold at least one text");
         if (inputs.size() > MAX_INPUTS) {
-            throw ModelException.invalid("input holds " + inputs.size() + " texts; at most " + MAX_INPUTS + " per request");
+            throw ModelException.invalid(
+                    "input holds "
+                            + inputs.size()
+                            + " texts; at most "
+                            + MAX_INPUTS
+                            + " per request");
         }
         int dimensions = config.dimensions();
         if (request.dimensions() != null) {
             if (request.dimensions() < 1 || request.dimensions() > config.dimensions()) {
-                throw ModelException.invalid("dimensions must be between 1 and " + config.dimensions()
-                        + " for model " + name + ", not " + request.dimensions());
+                throw ModelException.invalid(
+                        "dimensions must be between 1 and "
+                                + config.dimensions()
+                                + " for model "
+                                + name
+                                + ", not "
+                                + request.dimensions());
             }
             dimensions = request.dimensions();
         }
@@ -116,7 +138,11 @@ public final class Embedder {
         String prefix = task == null ? "" : task.prefixOrEmpty();
         Long taskId = task == null || task.id() == null ? null : task.id().longValue();
         if (config.taskInput() != null && taskId == null) {
-            throw ModelException.invalid("model " + name + " needs a task; valid tasks: " + String.join(", ", config.tasks().keySet()));
+            throw ModelException.invalid(
+                    "model "
+                            + name
+                            + " needs a task; valid tasks: "
+                            + String.join(", ", config.tasks().keySet()));
         }
 
         List<float[]> pooled;
@@ -129,7 +155,8 @@ public final class Embedder {
             List<long[]> ids = new ArrayList<>(inputs.size());
             tokens = 0;
             for (int i = 0; i < inputs.size(); i++) {
-                Tokenizer.Encoded e = model.tokenizer().encode(prefix + inputs.get(i), config.maxTokens());
+                Tokenizer.Encoded e =
+                        model.tokenizer().encode(prefix + inputs.get(i), config.maxTokens());
                 if (!request.truncate() && e.truncated()) throw tooLong(i, e.fullLength(), config);
                 ids.add(e.ids());
                 tokens += e.length();
@@ -142,7 +169,8 @@ public final class Embedder {
         return new Result(name, vectors, tokens);
     }
 
-    private static LateChunking.Layout layOut(Model model, List<String> inputs, String prefix, boolean truncate) {
+    private static LateChunking.Layout layOut(
+            Model model, List<String> inputs, String prefix, boolean truncate) {
         Tokenizer tok = model.tokenizer();
         long[] leading = tok.leading();
         long[] trailing = tok.trailing();
@@ -151,7 +179,8 @@ public final class Embedder {
         for (int i = 0; i < inputs.size(); i++) {
             long[] p = tok.pieces(inputs.get(i));
             if (p.length > room) {
-                if (!truncate) throw tooLong(i, p.length + leading.length + trailing.length, model.config());
+                if (!truncate)
+                    throw tooLong(i, p.length + leading.length + trailing.length, model.config());
                 p = Arrays.copyOf(p, room);
             }
             pieces.add(p);
@@ -161,7 +190,15 @@ public final class Embedder {
     }
 
     private static ModelException tooLong(int index, int tokens, ModelConfig config) {
-        return ModelException.invalid("input[" + index + "] has " + tokens + " tokens; model " + config.name()
-                + " takes at most " + config.maxTokens() + " (set truncate to true to cut it)");
+        return ModelException.invalid(
+                "input["
+                        + index
+                        + "] has "
+                        + tokens
+                        + " tokens; model "
+                        + config.name()
+                        + " takes at most "
+                        + config.maxTokens()
+                        + " (set truncate to true to cut it)");
     }
 }

@@ -45,20 +45,25 @@ public enum EmbeddingType {
 
     /** Base64 of the little-endian float32 bytes of {@code vector}. */
     public static String toBase64(float[] vector) {
-        ByteBuffer buf = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf =
+                ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : vector) buf.putFloat(v);
         return Base64.getEncoder().encodeToString(buf.array());
     }
 
     /** The inverse of {@link #toBase64}. */
     public static float[] fromBase64(String text) {
-        ByteBuffer buf = ByteBuffer.wrap(Base64.getDecoder().decode(text)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf =
+                ByteBuffer.wrap(Base64.getDecoder().decode(text)).order(ByteOrder.LITTLE_ENDIAN);
         float[] out = new float[buf.remaining() / Float.BYTES];
         for (int i = 0; i < out.length; i++) out[i] = buf.getFloat();
         return out;
     }
 
-    /** Unpacks {@code dimensions} sign bits from packed bytes (either form: {@code offset} 0 or −128). */
+    /**
+     * Unpacks {@code dimensions} sign bits from packed bytes (either form: {@code offset} 0 or
+     * −128).
+     */
     public static boolean[] unpackBits(int[] packed, int offset, int dimensions) {
         boolean[] out = new boolean[dimensions];
         for (int d = 0; d < dimensions; d++) {

@@ -6,23 +6,24 @@ import java.util.List;
 
 /**
  * Late chunking (Günther et al., "Late Chunking: Contextual Chunk Embeddings Using Long-Context
- * Embedding Models", arXiv 2409.04701): embed a document's chunks <em>after</em> the transformer has
- * seen them together, so each chunk's vector carries its context ("it" knows what "it" is).
+ * Embedding Models", arXiv 2409.04701): embed a document's chunks <em>after</em> the transformer
+ * has seen them together, so each chunk's vector carries its context ("it" knows what "it" is).
  *
  * <ol>
  *   <li><b>Concatenate.</b> Each input is tokenized alone, without special tokens (so its span is
  *       exact), and the pieces are joined: {@code [CLS] prefix p₁ p₂ … pₙ [SEP]}. The leading
  *       special tokens and any task prefix belong to the first span, the trailing ones to the last.
- *   <li><b>Encode once</b>, keeping every token's state.</li>
+ *   <li><b>Encode once</b>, keeping every token's state.
  *   <li><b>Pool each span</b> by the mean of its tokens' states, then cut and normalize as usual
- *       ({@link Pooling#finish}).</li>
+ *       ({@link Pooling#finish}).
  * </ol>
+ *
  * When the whole sequence is longer than the model takes, the paper's <em>long late chunking</em>
  * applies: the sequence is cut into macro windows of {@code max_tokens} tokens, each starting
- * {@code max_tokens − overlap} after the previous one; every window is encoded on its own, and
- * the states of a window's first {@code overlap} tokens are dropped (except in the first window),
- * because the previous window already saw those tokens with more left context. The kept states
- * line up with the original sequence one to one, and step 3 is unchanged.
+ * {@code max_tokens − overlap} after the previous one; every window is encoded on its own, and the
+ * states of a window's first {@code overlap} tokens are dropped (except in the first window),
+ * because the previous window already saw those tokens with more left context. The kept states line
+ * up with the original sequence one to one, and step 3 is unchanged.
  */
 final class LateChunking {
 
@@ -32,8 +33,9 @@ final class LateChunking {
     /**
      * The token layout of a late-chunked request.
      *
-     * @param ids    the whole sequence, special tokens included
-     * @param starts span {@code i} is {@code [starts[i], starts[i+1])}; {@code starts[n] = ids.length}
+     * @param ids the whole sequence, special tokens included
+     * @param starts span {@code i} is {@code [starts[i], starts[i+1])}; {@code starts[n] =
+     *     ids.length}
      */
     record Layout(long[] ids, int[] starts) {
         int spans() {
@@ -41,8 +43,7 @@ final class LateChunking {
         }
     }
 
-    private LateChunking() {
-    }
+    private LateChunking() {}
 
     /** Lays out pieces (each input's ids, already cut to fit) between the special tokens. */
     static Layout layout(long[] leading, long[] prefix, List<long[]> pieces, long[] trailing) {
@@ -93,13 +94,18 @@ final class LateChunking {
         float[][] tokens = new float[layout.ids().length][];
         for (int k = 0; k < windows.size(); k++) {
             int from = windows.get(k)[0];
-            int skip = k == 0 ? 0 : (windows.get(k - 1)[1] - from); // the overlap with the previous window
+            int skip =
+                    k == 0
+                            ? 0
+                            : (windows.get(k - 1)[1]
+                                    - from); // the overlap with the previous window
             float[][] window = states.get(k);
             for (int t = skip; t < window.length; t++) tokens[from + t] = window[t];
         }
 
         List<float[]> out = new ArrayList<>(layout.spans());
-        for (int i = 0; i < layout.spans(); i++) out.add(mean(tokens, layout.starts()[i], layout.starts()[i + 1]));
+        for (int i = 0; i < layout.spans(); i++)
+            out.add(mean(tokens, layout.starts()[i], layout.starts()[i + 1]));
         return out;
     }
 

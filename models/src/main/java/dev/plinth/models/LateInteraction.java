@@ -5,15 +5,15 @@ package dev.plinth.models;
  *
  * <ul>
  *   <li><b>cosine</b>: the bi-encoder score, the dot product of the pooled query and document
- *       vectors.</li>
+ *       vectors.
  *   <li><b>MaxSim</b> (late interaction, ColBERT, Khattab &amp; Zaharia, SIGIR 2020, arXiv
  *       2004.12832): every query token finds its best-matching document token; the score is the
  *       mean of those best similarities. ColBERT sums them; the mean ranks identically for one
- *       query and stays in [-1, 1], on the cosine's scale, so the two can be fused.</li>
+ *       query and stays in [-1, 1], on the cosine's scale, so the two can be fused.
  *   <li><b>fused</b>: {@code w * cosine + (1 - w) * MaxSim} with {@link #FUSION_WEIGHT}. The pooled
  *       vector sees the whole text, MaxSim rewards the exact terms a query asks for; a bi-encoder's
  *       token states were never trained for MaxSim, so neither is obviously the better signal;
- *       RankingEval in bench measures all three (MaxSim came out best, see {@link Reranker}).</li>
+ *       RankingEval in bench measures all three (MaxSim came out best, see {@link Reranker}).
  * </ul>
  */
 public final class LateInteraction {
@@ -39,7 +39,10 @@ public final class LateInteraction {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /** The mean over query tokens of their best similarity with any document token; 0 when either is empty. */
+    /**
+     * The mean over query tokens of their best similarity with any document token; 0 when either is
+     * empty.
+     */
     public static double maxSim(float[][] query, float[][] document) {
         if (query.length == 0 || document.length == 0) return 0;
         double sum = 0;

@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A model folder, loaded: its config, tokenizer, ONNX session and (for encoders) the one
- * {@link Batcher} every request for it goes through. Obtain models from {@link ModelRegistry}.
+ * A model folder, loaded: its config, tokenizer, ONNX session and (for encoders) the one {@link
+ * Batcher} every request for it goes through. Obtain models from {@link ModelRegistry}.
  */
 public final class Model implements AutoCloseable {
 
@@ -16,7 +16,12 @@ public final class Model implements AutoCloseable {
     private final OnnxEncoder encoder;
     private final Batcher batcher;
 
-    private Model(ModelConfig config, Path folder, Tokenizer tokenizer, OnnxEncoder encoder, Batcher.Options batching) {
+    private Model(
+            ModelConfig config,
+            Path folder,
+            Tokenizer tokenizer,
+            OnnxEncoder encoder,
+            Batcher.Options batching) {
         this.config = config;
         this.folder = folder;
         this.tokenizer = tokenizer;
@@ -25,21 +30,29 @@ public final class Model implements AutoCloseable {
     }
 
     /** Loads a folder holding {@code model.onnx}, {@code tokenizer.json} and the given config. */
-    static Model load(ModelConfig config, Path folder, OnnxEncoder.Options session, Batcher.Options batching) {
+    static Model load(
+            ModelConfig config,
+            Path folder,
+            OnnxEncoder.Options session,
+            Batcher.Options batching) {
         Path onnx = folder.resolve("model.onnx");
         Path json = folder.resolve("tokenizer.json");
         for (Path p : new Path[] {onnx, json}) {
             if (!Files.isRegularFile(p)) {
-                throw new ModelException(ModelException.Reason.LOAD_FAILED,
-                        "model " + config.name() + ": " + p + " is missing", null);
+                throw new ModelException(
+                        ModelException.Reason.LOAD_FAILED,
+                        "model " + config.name() + ": " + p + " is missing",
+                        null);
             }
         }
         Tokenizer tokenizer;
         try {
             tokenizer = Tokenizer.load(Files.readAllBytes(json), config.lowercase());
         } catch (IOException | RuntimeException e) {
-            throw new ModelException(ModelException.Reason.LOAD_FAILED,
-                    "model " + config.name() + ": cannot read " + json + ": " + e.getMessage(), e);
+            throw new ModelException(
+                    ModelException.Reason.LOAD_FAILED,
+                    "model " + config.name() + ": cannot read " + json + ": " + e.getMessage(),
+                    e);
         }
         OnnxEncoder encoder;
         try {

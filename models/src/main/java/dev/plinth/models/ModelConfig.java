@@ -6,7 +6,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
@@ -24,25 +23,25 @@ import java.util.Objects;
  *  "task_input": null}
  * }</pre>
  *
- * Beyond DESIGN.md's fields: {@code default_task} (the task used when a request names none),
- * {@code lowercase} (lowercase the text before tokenizing, for tokenizers whose vocabulary is
- * lowercase but whose normalizer does not say so, like bge-small-zh's), {@code quantized} (dynamic
- * int8: outputs depend on the padding of the batch, so the batcher runs equal lengths only) and
- * {@code output} (the ONNX output to read; the first output when null).
+ * Beyond DESIGN.md's fields: {@code default_task} (the task used when a request names none), {@code
+ * lowercase} (lowercase the text before tokenizing, for tokenizers whose vocabulary is lowercase
+ * but whose normalizer does not say so, like bge-small-zh's), {@code quantized} (dynamic int8:
+ * outputs depend on the padding of the batch, so the batcher runs equal lengths only) and {@code
+ * output} (the ONNX output to read; the first output when null).
  *
- * @param name       the name requests use
- * @param kind       {@code encoder} or {@code cross-encoder}
- * @param pooling    how token states become one vector (encoders only)
- * @param normalize  whether the model's vectors are meant to be L2-normalized
- * @param maxTokens  the most tokens the model takes, special tokens included
+ * @param name the name requests use
+ * @param kind {@code encoder} or {@code cross-encoder}
+ * @param pooling how token states become one vector (encoders only)
+ * @param normalize whether the model's vectors are meant to be L2-normalized
+ * @param maxTokens the most tokens the model takes, special tokens included
  * @param dimensions the width of the pooled vector
  * @param matryoshka whether prefixes of the vector are trained to stand alone (arXiv 2205.13147)
- * @param tasks      Jina task name → prefix or task id
- * @param taskInput  the ONNX input that selects a task adapter (a scalar int64), or null
+ * @param tasks Jina task name → prefix or task id
+ * @param taskInput the ONNX input that selects a task adapter (a scalar int64), or null
  * @param defaultTask the task used when a request names none, or null for "no prefix"
- * @param lowercase  lowercase inputs before tokenizing
- * @param quantized  dynamically quantized (padding-sensitive)
- * @param output     the ONNX output holding token states (or logits), or null for the first
+ * @param lowercase lowercase inputs before tokenizing
+ * @param quantized dynamically quantized (padding-sensitive)
+ * @param output the ONNX output holding token states (or logits), or null for the first
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_DEFAULT)
@@ -64,9 +63,11 @@ public record ModelConfig(
     /** What a model computes. */
     public enum Kind {
         /** Token states pooled into one vector per text. */
-        @JsonProperty("encoder") ENCODER,
+        @JsonProperty("encoder")
+        ENCODER,
         /** One relevance logit per (query, document) pair. */
-        @JsonProperty("cross-encoder") CROSS_ENCODER
+        @JsonProperty("cross-encoder")
+        CROSS_ENCODER
     }
 
     /**
@@ -81,23 +82,34 @@ public record ModelConfig(
         }
     }
 
-    static final ObjectMapper JSON = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
+    static final ObjectMapper JSON =
+            new ObjectMapper()
+                    .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                    .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
 
     public ModelConfig {
         Objects.requireNonNull(name, "name");
         kind = kind == null ? Kind.ENCODER : kind;
         if (kind == Kind.ENCODER && pooling == null) pooling = Pooling.Mode.MEAN;
-        if (maxTokens <= 0) throw new IllegalArgumentException(name + ": max_tokens must be positive, not " + maxTokens);
-        if (kind == Kind.ENCODER && dimensions <= 0) throw new IllegalArgumentException(name + ": dimensions must be positive, not " + dimensions);
-        tasks = tasks == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tasks));
+        if (maxTokens <= 0)
+            throw new IllegalArgumentException(
+                    name + ": max_tokens must be positive, not " + maxTokens);
+        if (kind == Kind.ENCODER && dimensions <= 0)
+            throw new IllegalArgumentException(
+                    name + ": dimensions must be positive, not " + dimensions);
+        tasks =
+                tasks == null
+                        ? Map.of()
+                        : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tasks));
         if (defaultTask != null && !tasks.containsKey(defaultTask)) {
-            throw new IllegalArgumentException(name + ": default_task " + defaultTask + " is not one of " + tasks.keySet());
+            throw new IllegalArgumentException(
+                    name + ": default_task " + defaultTask + " is not one of " + tasks.keySet());
         }
         if (taskInput != null) {
             for (var e : tasks.entrySet()) {
-                if (e.getValue().id() == null) throw new IllegalArgumentException(name + ": task " + e.getKey() + " needs an id for " + taskInput);
+                if (e.getValue().id() == null)
+                    throw new IllegalArgumentException(
+                            name + ": task " + e.getKey() + " needs an id for " + taskInput);
             }
         }
     }
@@ -122,8 +134,13 @@ public record ModelConfig(
         if (chosen == null) return null;
         Task task = tasks.get(chosen);
         if (task == null) {
-            throw ModelException.invalid("unknown task '" + chosen + "' for model " + name
-                    + "; valid tasks: " + String.join(", ", tasks.keySet()));
+            throw ModelException.invalid(
+                    "unknown task '"
+                            + chosen
+                            + "' for model "
+                            + name
+                            + "; valid tasks: "
+                            + String.join(", ", tasks.keySet()));
         }
         return task;
     }

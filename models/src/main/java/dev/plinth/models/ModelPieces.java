@@ -3,7 +3,6 @@ package dev.plinth.models;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -15,10 +14,10 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A model's own tokenizer as the {@link Segmenter} needs it: ids with the character span each
- * came from. The spans come from the HuggingFace tokenizer (DJL), which counts in Unicode code
- * points; they are turned into Java string offsets here. Loaded from the model folder's
- * {@code tokenizer.json} on first use, without loading the ONNX model, and kept.
+ * A model's own tokenizer as the {@link Segmenter} needs it: ids with the character span each came
+ * from. The spans come from the HuggingFace tokenizer (DJL), which counts in Unicode code points;
+ * they are turned into Java string offsets here. Loaded from the model folder's {@code
+ * tokenizer.json} on first use, without loading the ONNX model, and kept.
  */
 final class ModelPieces implements Segmenter.Tokenizer {
 
@@ -36,7 +35,9 @@ final class ModelPieces implements Segmenter.Tokenizer {
     static Optional<Segmenter.Tokenizer> of(ModelRegistry registry, String name) {
         for (ModelRegistry.Available a : registry.available()) {
             if (!a.config().name().equals(name)) continue;
-            return Optional.of(LOADED.computeIfAbsent(a.folder().toAbsolutePath() + "|" + name, key -> load(a)));
+            return Optional.of(
+                    LOADED.computeIfAbsent(
+                            a.folder().toAbsolutePath() + "|" + name, key -> load(a)));
         }
         return Optional.empty();
     }
@@ -44,12 +45,25 @@ final class ModelPieces implements Segmenter.Tokenizer {
     private static ModelPieces load(ModelRegistry.Available model) {
         Natives.silenceDjl();
         try (InputStream in = Files.newInputStream(model.folder().resolve("tokenizer.json"))) {
-            return new ModelPieces(HuggingFaceTokenizer.newInstance(in,
-                    Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "false")),
+            return new ModelPieces(
+                    HuggingFaceTokenizer.newInstance(
+                            in,
+                            Map.of(
+                                    "truncation",
+                                    "false",
+                                    "padding",
+                                    "false",
+                                    "addSpecialTokens",
+                                    "false")),
                     model.config().lowercase());
         } catch (IOException | RuntimeException e) {
-            throw new ModelException(ModelException.Reason.LOAD_FAILED,
-                    "model " + model.config().name() + ": cannot read its tokenizer: " + e.getMessage(), e);
+            throw new ModelException(
+                    ModelException.Reason.LOAD_FAILED,
+                    "model "
+                            + model.config().name()
+                            + ": cannot read its tokenizer: "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -58,7 +72,8 @@ final class ModelPieces implements Segmenter.Tokenizer {
         String input = text;
         if (lowercase) {
             String lower = text.toLowerCase(Locale.ROOT);
-            if (lower.length() == text.length()) input = lower; // spans must still index the original
+            if (lower.length() == text.length())
+                input = lower; // spans must still index the original
         }
         Encoding encoding = tokenizer.encode(input, false, false);
         long[] ids = encoding.getIds();
@@ -69,8 +84,11 @@ final class ModelPieces implements Segmenter.Tokenizer {
             CharSpan span = spans[i];
             int start = span == null ? 0 : Math.min(codePoints, Math.max(0, span.getStart()));
             int end = span == null ? start : Math.min(codePoints, Math.max(start, span.getEnd()));
-            pieces.add(new Segmenter.Piece(text.offsetByCodePoints(0, start), text.offsetByCodePoints(0, end),
-                    new int[] {Math.toIntExact(ids[i])}));
+            pieces.add(
+                    new Segmenter.Piece(
+                            text.offsetByCodePoints(0, start),
+                            text.offsetByCodePoints(0, end),
+                            new int[] {Math.toIntExact(ids[i])}));
         }
         return pieces;
     }

@@ -22,8 +22,8 @@ import java.util.stream.Stream;
  * Every model plinth can serve: the ones bundled in the jar (under {@code plinth-models/}) and the
  * folders in the models directories, each a folder with {@code model.onnx}, {@code tokenizer.json}
  * and {@code plinth-model.json}. A bundled model and a user's folder take the same path through the
- * code. Models load on first use (or {@link #preload}) and stay loaded; a folder's model overrides a
- * bundled one of the same name.
+ * code. Models load on first use (or {@link #preload}) and stay loaded; a folder's model overrides
+ * a bundled one of the same name.
  *
  * <p>Each endpoint has a default model, used when a request names none: for {@code embeddings} the
  * first installed of {@code bge-small-en-v1.5-int8}, {@code bge-small-en-v1.5}, unless set.
@@ -32,29 +32,44 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** The config file in every model folder. */
     public static final String CONFIG_FILE = "plinth-model.json";
+
     /** The endpoint name for embeddings, as a key of {@link #defaultModel}. */
     public static final String EMBEDDINGS = "embeddings";
-    /** Where {@code plinth models add} installs and the server looks: {@code $PLINTH_MODELS} or {@code ~/.plinth/models}. */
+
+    /**
+     * Where {@code plinth models add} installs and the server looks: {@code $PLINTH_MODELS} or
+     * {@code ~/.plinth/models}.
+     */
     public static Path defaultModelsDir() {
         String env = System.getenv("PLINTH_MODELS");
-        return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".plinth", "models");
+        return env != null && !env.isBlank()
+                ? Path.of(env)
+                : Path.of(System.getProperty("user.home"), ".plinth", "models");
     }
 
     /**
      * Registry settings.
      *
-     * @param folders  directories whose subfolders are models (missing ones are skipped)
-     * @param bundled  whether to include the models in the jar
-     * @param session  ONNX Runtime session settings for every model
+     * @param folders directories whose subfolders are models (missing ones are skipped)
+     * @param bundled whether to include the models in the jar
+     * @param session ONNX Runtime session settings for every model
      * @param batching batcher settings for every model
      * @param defaultModels endpoint → default model name (overrides the built-in choice)
      */
-    public record Options(List<Path> folders, boolean bundled, OnnxEncoder.Options session,
-                          Batcher.Options batching, Map<String, String> defaultModels) {
+    public record Options(
+            List<Path> folders,
+            boolean bundled,
+            OnnxEncoder.Options session,
+            Batcher.Options batching,
+            Map<String, String> defaultModels) {
         /** Bundled models plus {@link #defaultModelsDir()}, default session and batching. */
         public static Options defaults() {
-            return new Options(List.of(defaultModelsDir()), true, OnnxEncoder.Options.defaults(),
-                    Batcher.Options.defaults(), Map.of());
+            return new Options(
+                    List.of(defaultModelsDir()),
+                    true,
+                    OnnxEncoder.Options.defaults(),
+                    Batcher.Options.defaults(),
+                    Map.of());
         }
 
         /** These options with other folders. */
@@ -81,11 +96,10 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /** A model that can be served: where it is and whether it is loaded yet. */
-    public record Available(ModelConfig config, Path folder, boolean bundled, boolean loaded) {
-    }
+    public record Available(ModelConfig config, Path folder, boolean bundled, boolean loaded) {}
 
-    private static final Map<String, List<String>> BUILT_IN_DEFAULTS = Map.of(
-            EMBEDDINGS, List.of("bge-small-en-v1.5-int8", "bge-small-en-v1.5"));
+    private static final Map<String, List<String>> BUILT_IN_DEFAULTS =
+            Map.of(EMBEDDINGS, List.of("bge-small-en-v1.5-int8", "bge-small-en-v1.5"));
 
     private final Options options;
     private final Map<String, Available> available = new LinkedHashMap<>();
@@ -110,7 +124,13 @@ public final class ModelRegistry implements AutoCloseable {
     /** Every servable model, by name. */
     public synchronized List<Available> available() {
         List<Available> out = new ArrayList<>();
-        for (Available a : available.values()) out.add(new Available(a.config(), a.folder(), a.bundled(), loaded.containsKey(a.config().name())));
+        for (Available a : available.values())
+            out.add(
+                    new Available(
+                            a.config(),
+                            a.folder(),
+                            a.bundled(),
+                            loaded.containsKey(a.config().name())));
         return out;
     }
 
@@ -119,7 +139,9 @@ public final class ModelRegistry implements AutoCloseable {
         return Catalog.entries().stream().filter(e -> !available.containsKey(e.name())).toList();
     }
 
-    /** The model named {@code name}, loading it on first use; 422-style error naming the valid ones. */
+    /**
+     * The model named {@code name}, loading it on first use; 422-style error naming the valid ones.
+     */
     public Model get(String name) {
         Available a;
         synchronized (this) {
@@ -127,8 +149,13 @@ public final class ModelRegistry implements AutoCloseable {
             if (model != null) return model;
             a = available.get(name);
             if (a == null) {
-                throw new ModelException(ModelException.Reason.UNKNOWN_MODEL, "unknown model '" + name
-                        + "'; available: " + String.join(", ", available.keySet()), null);
+                throw new ModelException(
+                        ModelException.Reason.UNKNOWN_MODEL,
+                        "unknown model '"
+                                + name
+                                + "'; available: "
+                                + String.join(", ", available.keySet()),
+                        null);
             }
         }
         // Loading takes seconds: serialize loads of the same model but keep lookups of others free.
@@ -153,9 +180,11 @@ public final class ModelRegistry implements AutoCloseable {
             if (available.containsKey(name)) return name;
         }
         for (Available a : available.values()) {
-            if (a.config().kind() == ModelConfig.Kind.ENCODER && endpoint.equals(EMBEDDINGS)) return a.config().name();
+            if (a.config().kind() == ModelConfig.Kind.ENCODER && endpoint.equals(EMBEDDINGS))
+                return a.config().name();
         }
-        throw new ModelException(ModelException.Reason.UNKNOWN_MODEL, "no model installed for " + endpoint, null);
+        throw new ModelException(
+                ModelException.Reason.UNKNOWN_MODEL, "no model installed for " + endpoint, null);
     }
 
     /** Loads the named models now (a server does this for its defaults before taking traffic). */
@@ -190,7 +219,8 @@ public final class ModelRegistry implements AutoCloseable {
             }
             scan(root, true);
         } catch (URISyntaxException | IOException e) {
-            throw new ModelException(ModelException.Reason.LOAD_FAILED, "cannot list bundled models: " + e, e);
+            throw new ModelException(
+                    ModelException.Reason.LOAD_FAILED, "cannot list bundled models: " + e, e);
         }
     }
 
@@ -199,12 +229,14 @@ public final class ModelRegistry implements AutoCloseable {
         try (Stream<Path> children = Files.list(dir)) {
             for (Path folder : children.sorted().toList()) {
                 Path file = folder.resolve(CONFIG_FILE);
-                if (!Files.isRegularFile(file) || !Files.isRegularFile(folder.resolve("model.onnx"))) continue;
+                if (!Files.isRegularFile(file)
+                        || !Files.isRegularFile(folder.resolve("model.onnx"))) continue;
                 ModelConfig config;
                 try (InputStream in = Files.newInputStream(file)) {
                     config = ModelConfig.read(in);
                 } catch (IOException | RuntimeException e) {
-                    throw new ModelException(ModelException.Reason.LOAD_FAILED, file + ": " + e.getMessage(), e);
+                    throw new ModelException(
+                            ModelException.Reason.LOAD_FAILED, file + ": " + e.getMessage(), e);
                 }
                 available.put(config.name(), new Available(config, folder, bundled, false));
             }

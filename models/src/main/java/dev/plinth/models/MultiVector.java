@@ -9,16 +9,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * Token-level embeddings: every token of a text keeps its own unit vector instead of being pooled
  * into one. The engine behind {@code POST /v1/multi-vector} and the late-interaction reranker.
  *
- * <p>Notes. One forward pass through the model's shared {@link Batcher} gives both views of a
- * text: the token states (ColBERT-style multi-vector, Khattab &amp; Zaharia, arXiv 2004.12832) and
- * the pooled vector the bi-encoder would return, so scoring with both costs one pass. A query is
- * encoded with the model's {@code retrieval.query} task and a document with
- * {@code retrieval.passage} (when the model has them: a prefix such as bge's instruction, or a task
- * id), exactly as {@code /v1/embeddings} would; the vectors returned are those of the text's own
- * tokens — the special tokens ({@code [CLS]}, {@code [SEP]}) and the task prefix give the text
- * its context but are not part of it. Each token vector is cut to {@code dimensions} and
- * normalized to unit length, so a dot product is a cosine. Texts longer than the model's window are
- * cut to it (the tokens counted are those embedded).
+ * <p>Notes. One forward pass through the model's shared {@link Batcher} gives both views of a text:
+ * the token states (ColBERT-style multi-vector, Khattab &amp; Zaharia, arXiv 2004.12832) and the
+ * pooled vector the bi-encoder would return, so scoring with both costs one pass. A query is
+ * encoded with the model's {@code retrieval.query} task and a document with {@code
+ * retrieval.passage} (when the model has them: a prefix such as bge's instruction, or a task id),
+ * exactly as {@code /v1/embeddings} would; the vectors returned are those of the text's own tokens
+ * — the special tokens ({@code [CLS]}, {@code [SEP]}) and the task prefix give the text its context
+ * but are not part of it. Each token vector is cut to {@code dimensions} and normalized to unit
+ * length, so a dot product is a cosine. Texts longer than the model's window are cut to it (the
+ * tokens counted are those embedded).
  */
 public final class MultiVector {
 
@@ -55,9 +55,10 @@ public final class MultiVector {
 
     /** The most texts one call takes. */
     public static final int MAX_INPUTS = 512;
+
     /**
-     * The most values (tokens × dimensions) one {@link #embed} answers with: 8 M floats, about 80 MB
-     * of JSON. A request over it is refused before the model runs, never buffered.
+     * The most values (tokens × dimensions) one {@link #embed} answers with: 8 M floats, about 80
+     * MB of JSON. A request over it is refused before the model runs, never buffered.
      */
     public static final long MAX_VALUES = 8L << 20;
 
@@ -78,8 +79,12 @@ public final class MultiVector {
         String name = model != null ? model : registry.defaultModel(ModelRegistry.EMBEDDINGS);
         Model loaded = registry.get(name);
         if (loaded.config().kind() != ModelConfig.Kind.ENCODER) {
-            throw ModelException.invalid("model " + name + " is a " + loaded.config().kind().name().toLowerCase()
-                    .replace('_', '-') + ", not an encoder: it has no token embeddings");
+            throw ModelException.invalid(
+                    "model "
+                            + name
+                            + " is a "
+                            + loaded.config().kind().name().toLowerCase().replace('_', '-')
+                            + ", not an encoder: it has no token embeddings");
         }
         List<Encoded> encoded = encode(loaded, texts, type, dimensions, MAX_VALUES);
         List<float[][]> embeddings = new ArrayList<>(encoded.size());
@@ -95,15 +100,19 @@ public final class MultiVector {
      * Encodes {@code texts} as {@code type} through the model's batcher: token vectors and pooled
      * vector from one pass, each cut to {@code dimensions} (null: full width) and normalized.
      */
-    public static List<Encoded> encode(Model model, List<String> texts, InputType type, Integer dimensions) {
+    public static List<Encoded> encode(
+            Model model, List<String> texts, InputType type, Integer dimensions) {
         return encode(model, texts, type, dimensions, Long.MAX_VALUE);
     }
 
-    private static List<Encoded> encode(Model model, List<String> texts, InputType type, Integer dimensions,
-                                        long maxValues) {
+    private static List<Encoded> encode(
+            Model model, List<String> texts, InputType type, Integer dimensions, long maxValues) {
         ModelConfig config = model.config();
         int width = checkDimensions(config, dimensions);
-        ModelConfig.Task task = config.tasks().containsKey(type.task()) ? config.task(type.task()) : config.task(null);
+        ModelConfig.Task task =
+                config.tasks().containsKey(type.task())
+                        ? config.task(type.task())
+                        : config.task(null);
         String prefix = task == null ? "" : task.prefixOrEmpty();
         Long taskId = task == null || task.id() == null ? null : task.id().longValue();
 
@@ -119,12 +128,21 @@ public final class MultiVector {
             values += (long) ids.length * width;
         }
         if (values > maxValues) {
-            throw ModelException.invalid("the answer would hold " + values + " values (tokens × dimensions), more than the limit of "
-                    + maxValues + "; send fewer or shorter inputs, or ask for fewer dimensions");
+            throw ModelException.invalid(
+                    "the answer would hold "
+                            + values
+                            + " values (tokens × dimensions), more than the limit of "
+                            + maxValues
+                            + "; send fewer or shorter inputs, or ask for fewer dimensions");
         }
 
         Pooling.Mode pooling = config.pooling();
-        List<Raw> raw = model.batcher().run(sequences, taskId, (out, i) -> new Raw(out.tokens(i), out.pooled(i, pooling)));
+        List<Raw> raw =
+                model.batcher()
+                        .run(
+                                sequences,
+                                taskId,
+                                (out, i) -> new Raw(out.tokens(i), out.pooled(i, pooling)));
 
         List<Encoded> encoded = new ArrayList<>(raw.size());
         for (int i = 0; i < raw.size(); i++) {
@@ -136,18 +154,31 @@ public final class MultiVector {
                 to = states.length;
             }
             float[][] tokens = new float[to - from][];
-            for (int t = from; t < to; t++) tokens[t - from] = Pooling.finish(states[t], width, true);
-            encoded.add(new Encoded(tokens, Pooling.finish(raw.get(i).pooled(), width, true), states.length));
+            for (int t = from; t < to; t++)
+                tokens[t - from] = Pooling.finish(states[t], width, true);
+            encoded.add(
+                    new Encoded(
+                            tokens,
+                            Pooling.finish(raw.get(i).pooled(), width, true),
+                            states.length));
         }
         return encoded;
     }
 
-    /** The width to cut to: {@code dimensions} when valid, else the model's; a 422 when out of range. */
+    /**
+     * The width to cut to: {@code dimensions} when valid, else the model's; a 422 when out of
+     * range.
+     */
     static int checkDimensions(ModelConfig config, Integer dimensions) {
         if (dimensions == null) return config.dimensions();
         if (dimensions < 1 || dimensions > config.dimensions()) {
-            throw ModelException.invalid("dimensions must be between 1 and " + config.dimensions()
-                    + " for model " + config.name() + ", got " + dimensions);
+            throw ModelException.invalid(
+                    "dimensions must be between 1 and "
+                            + config.dimensions()
+                            + " for model "
+                            + config.name()
+                            + ", got "
+                            + dimensions);
         }
         return dimensions;
     }
@@ -156,10 +187,12 @@ public final class MultiVector {
 
     private static final Map<String, Integer> PREFIX_LENGTHS = new ConcurrentHashMap<>();
 
-    /** How many tokens a task prefix takes (word-level pre-tokenizers never merge across its end). */
+    /**
+     * How many tokens a task prefix takes (word-level pre-tokenizers never merge across its end).
+     */
     private static int prefixLength(Model model, String prefix) {
         if (prefix.isEmpty()) return 0;
-        return PREFIX_LENGTHS.computeIfAbsent(model.name() + '\u0000' + prefix,
-                key -> model.tokenizer().pieces(prefix).length);
+        return PREFIX_LENGTHS.computeIfAbsent(
+                model.name() + '\u0000' + prefix, key -> model.tokenizer().pieces(prefix).length);
     }
 }

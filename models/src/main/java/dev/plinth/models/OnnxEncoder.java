@@ -6,7 +6,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-
 import java.io.IOException;
 import java.nio.LongBuffer;
 import java.nio.file.FileSystems;
@@ -44,15 +43,20 @@ public final class OnnxEncoder implements AutoCloseable {
      *
      * <p>Spinning is on by default, as in ORT itself: a small encoder's ops last microseconds, and
      * waking sleeping threads for each one costs more than the op (on an idle 2-core machine it
-     * takes the int8 bge model from 1.95× to 4.5× LangChain4j's throughput and one query from
-     * 3.6 ms to 2.3 ms; EmbeddingsSpeed in bench). On a host whose cores are shared with other busy
-     * processes the spinning threads steal from them instead: turn it off there with
-     * {@code -Dplinth.ort.spinning=false}.
+     * takes the int8 bge model from 1.95× to 4.5× LangChain4j's throughput and one query from 3.6
+     * ms to 2.3 ms; EmbeddingsSpeed in bench). On a host whose cores are shared with other busy
+     * processes the spinning threads steal from them instead: turn it off there with {@code
+     * -Dplinth.ort.spinning=false}.
      */
-    public record Options(int threads, boolean spinning, OrtSession.SessionOptions.OptLevel optimization) {
-        /** The defaults: all cores, spinning unless {@code plinth.ort.spinning=false}, every graph optimisation. */
+    public record Options(
+            int threads, boolean spinning, OrtSession.SessionOptions.OptLevel optimization) {
+        /**
+         * The defaults: all cores, spinning unless {@code plinth.ort.spinning=false}, every graph
+         * optimisation.
+         */
         public static Options defaults() {
-            return new Options(Runtime.getRuntime().availableProcessors(),
+            return new Options(
+                    Runtime.getRuntime().availableProcessors(),
                     Boolean.parseBoolean(System.getProperty("plinth.ort.spinning", "true")),
                     OrtSession.SessionOptions.OptLevel.ALL_OPT);
         }
@@ -61,10 +65,10 @@ public final class OnnxEncoder implements AutoCloseable {
     /**
      * A run's output, flat: item {@code i}'s token {@code t} starts at {@code (i*seq + t)*width}.
      *
-     * @param data    the output values
-     * @param batch   the number of sequences
-     * @param seq     the padded length (1 for logits)
-     * @param width   values per token (hidden size) or per item (labels)
+     * @param data the output values
+     * @param batch the number of sequences
+     * @param seq the padded length (1 for logits)
+     * @param width values per token (hidden size) or per item (labels)
      * @param lengths each sequence's real length (its attention-mask sum)
      */
     public record Output(float[] data, int batch, int seq, int width, int[] lengths) {
@@ -90,11 +94,16 @@ public final class OnnxEncoder implements AutoCloseable {
     }
 
     /**
-     * Where this session's time went since it was loaded, in nanoseconds: building the padded
-     * input tensors, ORT's run, copying the output out; and the real and padded token counts.
+     * Where this session's time went since it was loaded, in nanoseconds: building the padded input
+     * tensors, ORT's run, copying the output out; and the real and padded token counts.
      */
-    public record Timings(long feedNanos, long runNanos, long readNanos, long runs, long tokens, long paddedTokens) {
-    }
+    public record Timings(
+            long feedNanos,
+            long runNanos,
+            long readNanos,
+            long runs,
+            long tokens,
+            long paddedTokens) {}
 
     private final LongAdder feedNanos = new LongAdder();
     private final LongAdder runNanos = new LongAdder();
@@ -115,7 +124,8 @@ public final class OnnxEncoder implements AutoCloseable {
     private final String output;
     private final int outputRank;
 
-    private OnnxEncoder(ModelConfig config, OrtEnvironment env, OrtSession session) throws OrtException {
+    private OnnxEncoder(ModelConfig config, OrtEnvironment env, OrtSession session)
+            throws OrtException {
         this.config = config;
         this.env = env;
         this.session = session;
@@ -126,31 +136,56 @@ public final class OnnxEncoder implements AutoCloseable {
         List<String> missing = new ArrayList<>();
         for (String name : fed) if (!inputs.containsKey(name)) missing.add(name);
         List<String> unknown = new ArrayList<>();
-        for (String name : inputs.keySet()) if (!fed.contains(name) && !name.equals(TYPES)) unknown.add(name);
+        for (String name : inputs.keySet())
+            if (!fed.contains(name) && !name.equals(TYPES)) unknown.add(name);
         if (!missing.isEmpty() || !unknown.isEmpty()) {
-            throw loadError("its inputs " + describe(inputs) + " do not match: "
-                    + (missing.isEmpty() ? "" : "missing " + missing + " ")
-                    + (unknown.isEmpty() ? "" : "cannot feed " + unknown));
+            throw loadError(
+                    "its inputs "
+                            + describe(inputs)
+                            + " do not match: "
+                            + (missing.isEmpty() ? "" : "missing " + missing + " ")
+                            + (unknown.isEmpty() ? "" : "cannot feed " + unknown));
         }
         this.feedsTypes = inputs.containsKey(TYPES);
-        this.scalarTask = config.taskInput() != null
-                && ((TensorInfo) inputs.get(config.taskInput()).getInfo()).getShape().length == 0;
+        this.scalarTask =
+                config.taskInput() != null
+                        && ((TensorInfo) inputs.get(config.taskInput()).getInfo()).getShape().length
+                                == 0;
 
-        String wanted = config.output() != null ? config.output() : outputs.keySet().iterator().next();
+        String wanted =
+                config.output() != null ? config.output() : outputs.keySet().iterator().next();
         NodeInfo info = outputs.get(wanted);
-        if (info == null) throw loadError("it has no output '" + wanted + "'; its outputs are " + describe(outputs));
+        if (info == null)
+            throw loadError(
+                    "it has no output '" + wanted + "'; its outputs are " + describe(outputs));
         this.output = wanted;
         this.outputRank = ((TensorInfo) info.getInfo()).getShape().length;
         int expected = config.kind() == ModelConfig.Kind.ENCODER ? 3 : 2;
         if (outputRank != expected) {
-            throw loadError("output '" + wanted + "' has rank " + outputRank + ", a " + config.kind().name().toLowerCase()
-                    + " needs rank " + expected + "; its outputs are " + describe(outputs));
+            throw loadError(
+                    "output '"
+                            + wanted
+                            + "' has rank "
+                            + outputRank
+                            + ", a "
+                            + config.kind().name().toLowerCase()
+                            + " needs rank "
+                            + expected
+                            + "; its outputs are "
+                            + describe(outputs));
         }
         long[] shape = ((TensorInfo) info.getInfo()).getShape();
         long width = shape[shape.length - 1];
-        if (config.kind() == ModelConfig.Kind.ENCODER && width > 0 && width != config.dimensions()) {
-            throw loadError("output '" + wanted + "' is " + width + " wide but plinth-model.json says dimensions "
-                    + config.dimensions());
+        if (config.kind() == ModelConfig.Kind.ENCODER
+                && width > 0
+                && width != config.dimensions()) {
+            throw loadError(
+                    "output '"
+                            + wanted
+                            + "' is "
+                            + width
+                            + " wide but plinth-model.json says dimensions "
+                            + config.dimensions());
         }
     }
 
@@ -164,9 +199,10 @@ public final class OnnxEncoder implements AutoCloseable {
             so.setOptimizationLevel(options.optimization());
             so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
             so.addConfigEntry("session.inter_op.allow_spinning", "0");
-            OrtSession session = onnx.getFileSystem() == FileSystems.getDefault()
-                    ? env.createSession(onnx.toString(), so)
-                    : env.createSession(Files.readAllBytes(onnx), so);
+            OrtSession session =
+                    onnx.getFileSystem() == FileSystems.getDefault()
+                            ? env.createSession(onnx.toString(), so)
+                            : env.createSession(Files.readAllBytes(onnx), so);
             try {
                 return new OnnxEncoder(config, env, session);
             } catch (RuntimeException | OrtException e) {
@@ -174,8 +210,10 @@ public final class OnnxEncoder implements AutoCloseable {
                 throw e;
             }
         } catch (OrtException | IOException e) {
-            throw new ModelException(ModelException.Reason.LOAD_FAILED,
-                    "model " + config.name() + ": cannot load " + onnx + ": " + e.getMessage(), e);
+            throw new ModelException(
+                    ModelException.Reason.LOAD_FAILED,
+                    "model " + config.name() + ": cannot load " + onnx + ": " + e.getMessage(),
+                    e);
         }
     }
 
@@ -185,8 +223,8 @@ public final class OnnxEncoder implements AutoCloseable {
     }
 
     /**
-     * Runs a batch: {@code ids.get(i)} are sequence {@code i}'s ids, {@code typeIds} its segment ids
-     * (null for zeros); padded right to the longest with id 0 under a zero mask.
+     * Runs a batch: {@code ids.get(i)} are sequence {@code i}'s ids, {@code typeIds} its segment
+     * ids (null for zeros); padded right to the longest with id 0 under a zero mask.
      */
     public Output run(List<long[]> ids, List<long[]> typeIds, Long taskId) {
         long t0 = System.nanoTime();
@@ -213,11 +251,17 @@ public final class OnnxEncoder implements AutoCloseable {
             feed.put(MASK, OnnxTensor.createTensor(env, maskBuf, shape));
             if (typeBuf != null) feed.put(TYPES, OnnxTensor.createTensor(env, typeBuf, shape));
             if (config.taskInput() != null) {
-                if (taskId == null) throw ModelException.invalid("model " + config.name() + " needs a task; valid tasks: "
-                        + String.join(", ", config.tasks().keySet()));
-                feed.put(config.taskInput(), scalarTask
-                        ? OnnxTensor.createTensor(env, (Object) taskId)
-                        : OnnxTensor.createTensor(env, new long[] {taskId}));
+                if (taskId == null)
+                    throw ModelException.invalid(
+                            "model "
+                                    + config.name()
+                                    + " needs a task; valid tasks: "
+                                    + String.join(", ", config.tasks().keySet()));
+                feed.put(
+                        config.taskInput(),
+                        scalarTask
+                                ? OnnxTensor.createTensor(env, (Object) taskId)
+                                : OnnxTensor.createTensor(env, new long[] {taskId}));
             }
             long t1 = System.nanoTime();
             try (OrtSession.Result result = session.run(feed, Set.of(output))) {
@@ -233,11 +277,15 @@ public final class OnnxEncoder implements AutoCloseable {
                 runs.increment();
                 for (int n : lengths) tokens.add(n);
                 paddedTokens.add((long) batch * seq);
-                if (outputRank == 3) return new Output(data, batch, (int) outShape[1], (int) outShape[2], lengths);
+                if (outputRank == 3)
+                    return new Output(data, batch, (int) outShape[1], (int) outShape[2], lengths);
                 return new Output(data, batch, 1, (int) outShape[1], lengths);
             }
         } catch (OrtException e) {
-            throw new ModelException(ModelException.Reason.RUNTIME, "model " + config.name() + ": " + e.getMessage(), e);
+            throw new ModelException(
+                    ModelException.Reason.RUNTIME,
+                    "model " + config.name() + ": " + e.getMessage(),
+                    e);
         } finally {
             feed.values().forEach(OnnxTensor::close);
         }
@@ -245,7 +293,13 @@ public final class OnnxEncoder implements AutoCloseable {
 
     /** Where this session's time went so far. */
     public Timings timings() {
-        return new Timings(feedNanos.sum(), runNanos.sum(), readNanos.sum(), runs.sum(), tokens.sum(), paddedTokens.sum());
+        return new Timings(
+                feedNanos.sum(),
+                runNanos.sum(),
+                readNanos.sum(),
+                runs.sum(),
+                tokens.sum(),
+                paddedTokens.sum());
     }
 
     /** Whether the file takes {@code token_type_ids}. */
@@ -259,15 +313,17 @@ public final class OnnxEncoder implements AutoCloseable {
     }
 
     private ModelException loadError(String what) {
-        return new ModelException(ModelException.Reason.LOAD_FAILED, "model " + config.name() + ": " + what, null);
+        return new ModelException(
+                ModelException.Reason.LOAD_FAILED, "model " + config.name() + ": " + what, null);
     }
 
     private static String describe(Map<String, NodeInfo> nodes) {
         List<String> out = new ArrayList<>();
         for (NodeInfo node : nodes.values()) {
-            out.add(node.getInfo() instanceof TensorInfo t
-                    ? node.getName() + " " + t.type + Arrays.toString(t.getShape())
-                    : node.getName());
+            out.add(
+                    node.getInfo() instanceof TensorInfo t
+                            ? node.getName() + " " + t.type + Arrays.toString(t.getShape())
+                            : node.getName());
         }
         return out.toString();
     }

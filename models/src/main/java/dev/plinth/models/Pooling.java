@@ -1,7 +1,6 @@
 package dev.plinth.models;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-
 import java.util.Arrays;
 
 /**
@@ -9,16 +8,17 @@ import java.util.Arrays;
  *
  * <ol>
  *   <li><b>Pool</b> the real tokens of one sequence (those under the attention mask; padding is
- *       always on the right, so they are the first {@code length}):
- *       {@code cls} takes the first token's state (BGE), {@code mean} averages them all
- *       (sentence-transformers, E5, jina-v3), {@code last} takes the final real token's state
- *       (decoder-style embedders, where only the last token has seen the whole text).</li>
+ *       always on the right, so they are the first {@code length}): {@code cls} takes the first
+ *       token's state (BGE), {@code mean} averages them all (sentence-transformers, E5, jina-v3),
+ *       {@code last} takes the final real token's state (decoder-style embedders, where only the
+ *       last token has seen the whole text).
  *   <li><b>Cut</b> to the first {@code dimensions} values (Matryoshka representation learning,
  *       Kusupati et al., arXiv 2205.13147: such models are trained so every prefix is itself an
- *       embedding).</li>
+ *       embedding).
  *   <li><b>Normalize</b> to unit L2 length, after the cut, so a cut vector is unit length too and
- *       cosine similarity is a dot product.</li>
+ *       cosine similarity is a dot product.
  * </ol>
+ *
  * Sums run in float like the models themselves; a zero vector stays zero rather than becoming NaN.
  */
 public final class Pooling {
@@ -26,15 +26,17 @@ public final class Pooling {
     /** How a sequence's token states become one vector. */
     public enum Mode {
         /** The first token's state ({@code [CLS]}). */
-        @JsonProperty("cls") CLS,
+        @JsonProperty("cls")
+        CLS,
         /** The mean over all real tokens. */
-        @JsonProperty("mean") MEAN,
+        @JsonProperty("mean")
+        MEAN,
         /** The last real token's state. */
-        @JsonProperty("last") LAST
+        @JsonProperty("last")
+        LAST
     }
 
-    private Pooling() {
-    }
+    private Pooling() {}
 
     /** The finished vector: pooled, cut to {@code dimensions}, normalized when asked. */
     public static float[] finish(float[] pooled, int dimensions, boolean normalize) {
@@ -44,8 +46,8 @@ public final class Pooling {
     }
 
     /**
-     * Pools one sequence stored flat in {@code states} from {@code base}: {@code length} real tokens
-     * of {@code width} values each.
+     * Pools one sequence stored flat in {@code states} from {@code base}: {@code length} real
+     * tokens of {@code width} values each.
      */
     public static float[] pool(Mode mode, float[] states, int base, int width, int length) {
         if (length <= 0) return new float[width];

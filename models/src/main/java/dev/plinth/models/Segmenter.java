@@ -5,7 +5,6 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
 import com.knuddels.jtokkit.api.IntArrayList;
-
 import java.text.BreakIterator;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,17 +29,19 @@ import java.util.regex.Pattern;
  * <p>Chunks follow the text's own structure: every paragraph (a run of lines between blank lines)
  * is a chunk of its own; a paragraph longer than {@code max_chunk_length} characters is cut at
  * sentence ends ({@link BreakIterator}, which knows CJK full stops too), sentences packed greedily;
- * a sentence still too long is cut between words, and a word too long at the limit (never inside
- * a surrogate pair). Chunks are trimmed of surrounding whitespace and their positions are
- * {@code [start, end)} character offsets into the input, so {@code content.substring(start, end)}
- * is the chunk.
+ * a sentence still too long is cut between words, and a word too long at the limit (never inside a
+ * surrogate pair). Chunks are trimmed of surrounding whitespace and their positions are {@code
+ * [start, end)} character offsets into the input, so {@code content.substring(start, end)} is the
+ * chunk.
  */
 public final class Segmenter {
 
     /** The tokenizer used when a request names none. */
     public static final String DEFAULT_TOKENIZER = "cl100k_base";
+
     /** The longest chunk, in characters, when a request sets no limit. */
     public static final int DEFAULT_MAX_CHUNK_LENGTH = 1000;
+
     /** The longest content accepted, in characters; longer content is refused, never truncated. */
     public static final int MAX_CONTENT_LENGTH = 4_000_000;
 
@@ -48,23 +49,32 @@ public final class Segmenter {
      * What to compute. {@code head} and {@code tail} keep only the first or last N tokens (at most
      * one of them); null means the whole content.
      */
-    public record Options(String tokenizer, boolean returnTokens, boolean returnChunks,
-                          int maxChunkLength, Integer head, Integer tail) {
+    public record Options(
+            String tokenizer,
+            boolean returnTokens,
+            boolean returnChunks,
+            int maxChunkLength,
+            Integer head,
+            Integer tail) {
         public Options {
             if (tokenizer == null || tokenizer.isBlank()) tokenizer = DEFAULT_TOKENIZER;
             if (maxChunkLength < 1) {
-                throw new IllegalArgumentException("max_chunk_length must be at least 1, got " + maxChunkLength);
+                throw new IllegalArgumentException(
+                        "max_chunk_length must be at least 1, got " + maxChunkLength);
             }
             if (head != null && tail != null) {
                 throw new IllegalArgumentException("head and tail cannot be used together");
             }
-            if (head != null && head < 1) throw new IllegalArgumentException("head must be at least 1, got " + head);
-            if (tail != null && tail < 1) throw new IllegalArgumentException("tail must be at least 1, got " + tail);
+            if (head != null && head < 1)
+                throw new IllegalArgumentException("head must be at least 1, got " + head);
+            if (tail != null && tail < 1)
+                throw new IllegalArgumentException("tail must be at least 1, got " + tail);
         }
 
         /** Token count only, with {@code cl100k_base}. */
         public static Options defaults() {
-            return new Options(DEFAULT_TOKENIZER, false, false, DEFAULT_MAX_CHUNK_LENGTH, null, null);
+            return new Options(
+                    DEFAULT_TOKENIZER, false, false, DEFAULT_MAX_CHUNK_LENGTH, null, null);
         }
     }
 
@@ -76,10 +86,11 @@ public final class Segmenter {
 
     /**
      * The answer. {@code numTokens} counts the whole content; {@code tokens} is null unless asked,
-     * one list with every kept token, or one list per chunk when chunks were asked too;
-     * {@code chunks} is null unless asked.
+     * one list with every kept token, or one list per chunk when chunks were asked too; {@code
+     * chunks} is null unless asked.
      */
-    public record Segmentation(String tokenizer, int numTokens, List<List<Token>> tokens, List<Chunk> chunks) {}
+    public record Segmentation(
+            String tokenizer, int numTokens, List<List<Token>> tokens, List<Chunk> chunks) {}
 
     /** A token with its character span in the text it came from. */
     public record Piece(int start, int end, int[] ids) {}
@@ -105,7 +116,9 @@ public final class Segmenter {
         this.models = models;
     }
 
-    /** A segmenter that also knows the tokenizer of every model in {@code registry}, by model name. */
+    /**
+     * A segmenter that also knows the tokenizer of every model in {@code registry}, by model name.
+     */
     public static Segmenter withModels(ModelRegistry registry) {
         return new Segmenter(name -> ModelPieces.of(registry, name));
     }
@@ -118,13 +131,17 @@ public final class Segmenter {
     /**
      * Tokenizes and chunks {@code content}.
      *
-     * @throws IllegalArgumentException for an unknown tokenizer or content over {@link #MAX_CONTENT_LENGTH}
+     * @throws IllegalArgumentException for an unknown tokenizer or content over {@link
+     *     #MAX_CONTENT_LENGTH}
      */
     public Segmentation segment(String content, Options options) {
         if (content == null) throw new IllegalArgumentException("content is required");
         if (content.length() > MAX_CONTENT_LENGTH) {
-            throw new IllegalArgumentException("content has " + content.length()
-                    + " characters, more than the limit of " + MAX_CONTENT_LENGTH);
+            throw new IllegalArgumentException(
+                    "content has "
+                            + content.length()
+                            + " characters, more than the limit of "
+                            + MAX_CONTENT_LENGTH);
         }
         Tokenizer tokenizer = tokenizer(options.tokenizer());
         List<Piece> pieces = tokenizer.pieces(content);
@@ -137,14 +154,21 @@ public final class Segmenter {
             to = kept.isEmpty() ? 0 : kept.getLast().end();
         }
         if (options.tail() != null) {
-            kept = pieces.subList(pieces.size() - piecesWithin(pieces, options.tail(), true), pieces.size());
+            kept =
+                    pieces.subList(
+                            pieces.size() - piecesWithin(pieces, options.tail(), true),
+                            pieces.size());
             from = kept.isEmpty() ? content.length() : kept.getFirst().start();
         }
 
-        List<Chunk> chunks = options.returnChunks() ? chunk(content, from, to, options.maxChunkLength()) : null;
+        List<Chunk> chunks =
+                options.returnChunks() ? chunk(content, from, to, options.maxChunkLength()) : null;
         List<List<Token>> tokens = null;
         if (options.returnTokens()) {
-            tokens = chunks == null ? List.of(tokens(content, kept)) : tokensPerChunk(content, kept, chunks);
+            tokens =
+                    chunks == null
+                            ? List.of(tokens(content, kept))
+                            : tokensPerChunk(content, kept, chunks);
         }
         return new Segmentation(options.tokenizer(), idCount(pieces), tokens, chunks);
     }
@@ -160,7 +184,10 @@ public final class Segmenter {
         return count;
     }
 
-    /** How many pieces from the start (or the end) fit in {@code limit} token ids; a character is never split. */
+    /**
+     * How many pieces from the start (or the end) fit in {@code limit} token ids; a character is
+     * never split.
+     */
     private static int piecesWithin(List<Piece> pieces, int limit, boolean fromEnd) {
         int used = 0;
         int n = 0;
@@ -180,8 +207,14 @@ public final class Segmenter {
         String key = name.trim().toLowerCase(Locale.ROOT);
         Optional<EncodingType> type = EncodingType.fromName(key);
         if (type.isPresent()) return new BytePairTokenizer(ENCODINGS.getEncoding(type.get()));
-        return models.apply(name.trim()).orElseThrow(() -> new IllegalArgumentException(
-                "unknown tokenizer '" + name + "'; use one of " + encodingNames() + " or a loaded model's name"));
+        return models.apply(name.trim())
+                .orElseThrow(() ->
+                        new IllegalArgumentException(
+                                "unknown tokenizer '"
+                                        + name
+                                        + "'; use one of "
+                                        + encodingNames()
+                                        + " or a loaded model's name"));
     }
 
     /** jtokkit's byte-level BPE, with ids grouped until their bytes form whole characters. */
@@ -261,8 +294,12 @@ public final class Segmenter {
         return tokens;
     }
 
-    /** Each token goes to the first chunk it overlaps; tokens wholly between chunks (whitespace) to none. */
-    private static List<List<Token>> tokensPerChunk(String content, List<Piece> pieces, List<Chunk> chunks) {
+    /**
+     * Each token goes to the first chunk it overlaps; tokens wholly between chunks (whitespace) to
+     * none.
+     */
+    private static List<List<Token>> tokensPerChunk(
+            String content, List<Piece> pieces, List<Chunk> chunks) {
         List<List<Token>> perChunk = new ArrayList<>(chunks.size());
         for (int c = 0; c < chunks.size(); c++) perChunk.add(new ArrayList<>());
         int c = 0;
@@ -292,10 +329,15 @@ public final class Segmenter {
         return chunks;
     }
 
-    private enum Level { SENTENCE, WORD, CHARACTER }
+    private enum Level {
+        SENTENCE,
+        WORD,
+        CHARACTER
+    }
 
     /** A line break, any blank lines, and the line break that ends them. */
-    private static final Pattern BLANK_LINES = Pattern.compile("\\n[ \\t\\x0B\\f\\r]*\\n(?:[ \\t\\x0B\\f\\r]*\\n)*");
+    private static final Pattern BLANK_LINES =
+            Pattern.compile("\\n[ \\t\\x0B\\f\\r]*\\n(?:[ \\t\\x0B\\f\\r]*\\n)*");
 
     /** Spans between blank lines, trimmed; blank paragraphs are skipped. */
     private static List<int[]> paragraphs(String content, int from, int to) {
@@ -311,10 +353,11 @@ public final class Segmenter {
     }
 
     /**
-     * Emits {@code [start, end)} as one chunk when it fits, otherwise packs its units at
-     * {@code level} greedily and cuts any unit still too long one level down.
+     * Emits {@code [start, end)} as one chunk when it fits, otherwise packs its units at {@code
+     * level} greedily and cuts any unit still too long one level down.
      */
-    private static void cut(String content, int start, int end, int max, Level level, List<Chunk> out) {
+    private static void cut(
+            String content, int start, int end, int max, Level level, List<Chunk> out) {
         int[] span = trim(content, start, end);
         if (span == null) return;
         start = span[0];
@@ -326,16 +369,20 @@ public final class Segmenter {
         if (level == Level.CHARACTER) {
             for (int at = start; at < end; ) {
                 int stop = Math.min(end, at + max);
-                if (stop < end && Character.isHighSurrogate(content.charAt(stop - 1)) && stop - 1 > at) stop--;
+                if (stop < end
+                        && Character.isHighSurrogate(content.charAt(stop - 1))
+                        && stop - 1 > at) stop--;
                 int[] piece = trim(content, at, stop);
-                if (piece != null) out.add(new Chunk(piece[0], piece[1], content.substring(piece[0], piece[1])));
+                if (piece != null)
+                    out.add(new Chunk(piece[0], piece[1], content.substring(piece[0], piece[1])));
                 at = stop;
             }
             return;
         }
-        BreakIterator units = level == Level.SENTENCE
-                ? BreakIterator.getSentenceInstance(Locale.ROOT)
-                : BreakIterator.getLineInstance(Locale.ROOT);
+        BreakIterator units =
+                level == Level.SENTENCE
+                        ? BreakIterator.getSentenceInstance(Locale.ROOT)
+                        : BreakIterator.getLineInstance(Locale.ROOT);
         units.setText(content.substring(start, end));
         Level lower = level == Level.SENTENCE ? Level.WORD : Level.CHARACTER;
         int packStart = start;

@@ -2,7 +2,6 @@ package dev.plinth.models;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Arrays;
@@ -11,18 +10,18 @@ import java.util.Map;
 
 /**
  * A model's {@code tokenizer.json} (HuggingFace tokenizers through DJL), with plinth's own rules on
- * top: padding and truncation in the file are switched off (all-MiniLM's file pads and cuts at 128),
- * plinth truncates at the model's {@code max_tokens} itself and keeps the special tokens, and inputs
- * are lowercased when the model config asks (bge-small-zh's vocabulary is lowercase, its normalizer
- * is not). Thread-safe: the native tokenizer is immutable once built.
+ * top: padding and truncation in the file are switched off (all-MiniLM's file pads and cuts at
+ * 128), plinth truncates at the model's {@code max_tokens} itself and keeps the special tokens, and
+ * inputs are lowercased when the model config asks (bge-small-zh's vocabulary is lowercase, its
+ * normalizer is not). Thread-safe: the native tokenizer is immutable once built.
  */
 public final class Tokenizer implements AutoCloseable {
 
     /**
      * One encoded text.
      *
-     * @param ids        token ids, special tokens included, at most the limit asked for
-     * @param typeIds    segment ids, same length (zeros for a single text)
+     * @param ids token ids, special tokens included, at most the limit asked for
+     * @param typeIds segment ids, same length (zeros for a single text)
      * @param fullLength how many tokens the text had before truncation, special tokens included
      */
     public record Encoded(long[] ids, long[] typeIds, int fullLength) {
@@ -49,8 +48,16 @@ public final class Tokenizer implements AutoCloseable {
         Natives.silenceDjl();
         this.json = json;
         this.lowercase = lowercase;
-        this.tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json),
-                Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "true"));
+        this.tokenizer =
+                HuggingFaceTokenizer.newInstance(
+                        new ByteArrayInputStream(json),
+                        Map.of(
+                                "truncation",
+                                "false",
+                                "padding",
+                                "false",
+                                "addSpecialTokens",
+                                "true"));
         // The special tokens a single text is wrapped in ([CLS] … [SEP], <s> … </s>): found by
         // encoding one plain word and looking at what surrounds it.
         Encoding probe = tokenizer.encode("a", true, false);
@@ -98,8 +105,10 @@ public final class Tokenizer implements AutoCloseable {
      */
     public Encoded encodePair(String first, String second, int maxTokens) {
         Encoding full = tokenizer.encode(normalize(first), normalize(second), true, false);
-        if (full.getIds().length <= maxTokens) return new Encoded(full.getIds(), full.getTypeIds(), full.getIds().length);
-        Encoding cut = pairTokenizer(maxTokens).encode(normalize(first), normalize(second), true, false);
+        if (full.getIds().length <= maxTokens)
+            return new Encoded(full.getIds(), full.getTypeIds(), full.getIds().length);
+        Encoding cut =
+                pairTokenizer(maxTokens).encode(normalize(first), normalize(second), true, false);
         return new Encoded(cut.getIds(), cut.getTypeIds(), full.getIds().length);
     }
 
@@ -128,12 +137,22 @@ public final class Tokenizer implements AutoCloseable {
         synchronized (this) {
             if (pairTokenizer == null || pairLimit != maxTokens) {
                 try {
-                    pairTokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json),
-                            Map.of("truncation", "ONLY_SECOND", "maxLength", Integer.toString(maxTokens),
-                                    "padding", "false", "addSpecialTokens", "true"));
+                    pairTokenizer =
+                            HuggingFaceTokenizer.newInstance(
+                                    new ByteArrayInputStream(json),
+                                    Map.of(
+                                            "truncation",
+                                            "ONLY_SECOND",
+                                            "maxLength",
+                                            Integer.toString(maxTokens),
+                                            "padding",
+                                            "false",
+                                            "addSpecialTokens",
+                                            "true"));
                     pairLimit = maxTokens;
                 } catch (IOException e) {
-                    throw new ModelException(ModelException.Reason.RUNTIME, "tokenizer: " + e.getMessage(), e);
+                    throw new ModelException(
+                            ModelException.Reason.RUNTIME, "tokenizer: " + e.getMessage(), e);
                 }
             }
             return pairTokenizer;

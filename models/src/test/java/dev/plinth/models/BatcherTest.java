@@ -1,6 +1,8 @@
 package dev.plinth.models;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,25 +11,32 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class BatcherTest {
 
-    static final List<String> TEXTS = List.of("short", "a somewhat longer sentence about batching",
-            "tiny", "the longest sentence of them all, with many more words than the others have", "mid length one");
+    static final List<String> TEXTS =
+            List.of(
+                    "short",
+                    "a somewhat longer sentence about batching",
+                    "tiny",
+                    "the longest sentence of them all, with many more words than the others have",
+                    "mid length one");
 
     @Test
     void quantizedModels_runOneTextPerBatchSoNeighboursCannotMoveResults() {
         Model model = Shared.REGISTRY.get(Shared.EN);
         assertEquals(Batcher.Grouping.SINGLE, model.batcher().grouping());
-        List<float[]> together = Shared.EMBEDDER.embed(Embedder.Request.of(TEXTS).withModel(Shared.EN)).embeddings();
+        List<float[]> together =
+                Shared.EMBEDDER.embed(Embedder.Request.of(TEXTS).withModel(Shared.EN)).embeddings();
         for (int i = 0; i < TEXTS.size(); i++) {
-            float[] alone = Shared.EMBEDDER.embed(Embedder.Request.of(List.of(TEXTS.get(i))).withModel(Shared.EN)).embeddings().getFirst();
-            assertArrayEquals(alone, together.get(i), "text " + i + " must not depend on its batch");
+            float[] alone =
+                    Shared.EMBEDDER
+                            .embed(Embedder.Request.of(List.of(TEXTS.get(i))).withModel(Shared.EN))
+                            .embeddings()
+                            .getFirst();
+            assertArrayEquals(
+                    alone, together.get(i), "text " + i + " must not depend on its batch");
         }
     }
 
@@ -48,25 +57,37 @@ class BatcherTest {
     @Test
     void requestsFromManyThreadsMergeAndGetTheirOwnResults() throws Exception {
         List<float[]> expected = new ArrayList<>();
-        for (String t : TEXTS) expected.add(Shared.EMBEDDER.embed(Embedder.Request.of(List.of(t)).withModel(Shared.EN)).embeddings().getFirst());
+        for (String t : TEXTS)
+            expected.add(
+                    Shared.EMBEDDER
+                            .embed(Embedder.Request.of(List.of(t)).withModel(Shared.EN))
+                            .embeddings()
+                            .getFirst());
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             CountDownLatch go = new CountDownLatch(1);
             List<Future<List<float[]>>> futures = new ArrayList<>();
             for (int c = 0; c < 16; c++) {
                 int shift = c;
-                futures.add(pool.submit(() -> {
-                    go.await();
-                    List<String> rotated = new ArrayList<>();
-                    for (int i = 0; i < TEXTS.size(); i++) rotated.add(TEXTS.get((i + shift) % TEXTS.size()));
-                    return Shared.EMBEDDER.embed(Embedder.Request.of(rotated).withModel(Shared.EN)).embeddings();
-                }));
+                futures.add(
+                        pool.submit(() -> {
+                            go.await();
+                            List<String> rotated = new ArrayList<>();
+                            for (int i = 0; i < TEXTS.size(); i++)
+                                rotated.add(TEXTS.get((i + shift) % TEXTS.size()));
+                            return Shared.EMBEDDER
+                                    .embed(Embedder.Request.of(rotated).withModel(Shared.EN))
+                                    .embeddings();
+                        }));
             }
             go.countDown();
             for (int c = 0; c < futures.size(); c++) {
                 List<float[]> got = futures.get(c).get();
                 for (int i = 0; i < TEXTS.size(); i++) {
-                    assertArrayEquals(expected.get((i + c) % TEXTS.size()), got.get(i), "client " + c + " text " + i);
+                    assertArrayEquals(
+                            expected.get((i + c) % TEXTS.size()),
+                            got.get(i),
+                            "client " + c + " text " + i);
                 }
             }
         } finally {
@@ -76,19 +97,26 @@ class BatcherTest {
 
     @Test
     void fullQueueRefusesAtOnceWithRetryAfter() {
-        ModelRegistry small = ModelRegistry.create(ModelRegistry.Options.defaults().withFolders(List.of())
-                .withBatching(new Batcher.Options(8192, 128, 8, null)));
+        ModelRegistry small =
+                ModelRegistry.create(
+                        ModelRegistry.Options.defaults()
+                                .withFolders(List.of())
+                                .withBatching(new Batcher.Options(8192, 128, 8, null)));
         try (small) {
             Model model = small.get(Shared.EN);
             long[] ids = model.tokenizer().encode("word ".repeat(400), 512).ids();
             List<long[]> six = java.util.Collections.nCopies(6, ids);
-            CompletableFuture<List<float[]>> first = model.batcher().submit(six, null, (o, i) -> o.pooled(i, Pooling.Mode.CLS));
+            CompletableFuture<List<float[]>> first =
+                    model.batcher().submit(six, null, (o, i) -> o.pooled(i, Pooling.Mode.CLS));
             CompletableFuture<List<float[]>> second = null;
             ModelException e = null;
-            // The worker may already have drained the first request; keep adding until the bound bites.
+            // The worker may already have drained the first request; keep adding until the bound
+            // bites.
             for (int k = 0; k < 50 && e == null; k++) {
                 try {
-                    second = model.batcher().submit(six, null, (o, i) -> o.pooled(i, Pooling.Mode.CLS));
+                    second =
+                            model.batcher()
+                                    .submit(six, null, (o, i) -> o.pooled(i, Pooling.Mode.CLS));
                 } catch (ModelException refused) {
                     e = refused;
                 }
@@ -103,21 +131,42 @@ class BatcherTest {
 
     @Test
     void paddedGrouping_batchesSimilarLengthsAndBoundsPadding() {
-        ModelRegistry padded = ModelRegistry.create(ModelRegistry.Options.defaults().withFolders(List.of())
-                .withBatching(Batcher.Options.defaults().withGrouping(Batcher.Grouping.PADDED)));
+        ModelRegistry padded =
+                ModelRegistry.create(
+                        ModelRegistry.Options.defaults()
+                                .withFolders(List.of())
+                                .withBatching(
+                                        Batcher.Options.defaults()
+                                                .withGrouping(Batcher.Grouping.PADDED)));
         try (padded) {
             Model model = padded.get(Shared.EN);
-            List<String> texts = List.of("red green blue", "the longest sentence of them all, with many more words than the rest. ".repeat(3),
-                    "one two three", "cats and dogs", "a medium sized sentence with a few more words in it", "sun moon star four");
+            List<String> texts =
+                    List.of(
+                            "red green blue",
+                            "the longest sentence of them all, with many more words than the rest. "
+                                    .repeat(3),
+                            "one two three",
+                            "cats and dogs",
+                            "a medium sized sentence with a few more words in it",
+                            "sun moon star four");
             List<long[]> ids = new ArrayList<>();
             for (String t : texts) ids.add(model.tokenizer().encode(t, 512).ids());
             // Each result reports the padded length and size of the batch it ran in.
-            List<int[]> shapes = model.batcher().run(ids, null, (out, i) -> new int[] {out.seq(), out.batch()});
+            List<int[]> shapes =
+                    model.batcher().run(ids, null, (out, i) -> new int[] {out.seq(), out.batch()});
             for (int i = 0; i < ids.size(); i++) assertTrue(shapes.get(i)[0] >= ids.get(i).length);
-            // The three 5-token texts and the 6-token one share a batch (3 padding tokens of 24, under
+            // The three 5-token texts and the 6-token one share a batch (3 padding tokens of 24,
+            // under
             // 20%); the medium and the long one would push padding far past it and run alone.
-            assertEquals(List.of(5, 5, 5, 6), List.of(ids.get(0).length, ids.get(2).length, ids.get(3).length, ids.get(5).length));
-            for (int i : new int[] {0, 2, 3, 5}) assertArrayEquals(new int[] {6, 4}, shapes.get(i), "text " + i);
+            assertEquals(
+                    List.of(5, 5, 5, 6),
+                    List.of(
+                            ids.get(0).length,
+                            ids.get(2).length,
+                            ids.get(3).length,
+                            ids.get(5).length));
+            for (int i : new int[] {0, 2, 3, 5})
+                assertArrayEquals(new int[] {6, 4}, shapes.get(i), "text " + i);
             assertArrayEquals(new int[] {ids.get(4).length, 1}, shapes.get(4));
             assertArrayEquals(new int[] {ids.get(1).length, 1}, shapes.get(1));
         }

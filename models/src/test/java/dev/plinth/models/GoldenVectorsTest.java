@@ -1,14 +1,13 @@
 package dev.plinth.models;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.bgesmallzhv15q.BgeSmallZhV15QuantizedEmbeddingModel;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Locale;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * Each bundled model against an independent path: LangChain4j's own model class for the same
@@ -16,15 +15,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GoldenVectorsTest {
 
-    static final List<String> ENGLISH = List.of(
-            "A man is playing a guitar.",
-            "The quick brown fox jumps over the lazy dog, while the farmer watches from the porch and wonders why.",
-            "ok",
-            "Embeddings turn text into vectors so that similar meanings land close together in space.");
-    static final List<String> CHINESE = List.of(
-            "一个男人在弹吉他。",
-            "今天天气很好，我们去公园散步吧，顺便买点水果回家。",
-            "openai 发布了新的模型");
+    static final List<String> ENGLISH =
+            List.of(
+                    "A man is playing a guitar.",
+                    "The quick brown fox jumps over the lazy dog, while the farmer watches from the porch and wonders why.",
+                    "ok",
+                    "Embeddings turn text into vectors so that similar meanings land close together in space.");
+    static final List<String> CHINESE =
+            List.of("一个男人在弹吉他。", "今天天气很好，我们去公园散步吧，顺便买点水果回家。", "openai 发布了新的模型");
 
     @Test
     void bgeSmallEnInt8_matchesLangChain4j() {
@@ -33,17 +31,25 @@ class GoldenVectorsTest {
 
     @Test
     void bgeSmallZhInt8_matchesLangChain4jOnLowercasedText() {
-        // LangChain4j feeds text as is; plinth lowercases for this model, so give both lowercase text.
+        // LangChain4j feeds text as is; plinth lowercases for this model, so give both lowercase
+        // text.
         compare(Shared.ZH, new BgeSmallZhV15QuantizedEmbeddingModel(), CHINESE, true);
     }
 
-    static void compare(String name, EmbeddingModel reference, List<String> texts, boolean lowercase) {
+    static void compare(
+            String name, EmbeddingModel reference, List<String> texts, boolean lowercase) {
         compare(name, reference, texts, lowercase, Shared.EMBEDDER);
     }
 
-    static void compare(String name, EmbeddingModel reference, List<String> texts, boolean lowercase, Embedder embedder) {
+    static void compare(
+            String name,
+            EmbeddingModel reference,
+            List<String> texts,
+            boolean lowercase,
+            Embedder embedder) {
         // One request with every text: batched together, and still equal to one-by-one.
-        List<float[]> ours = embedder.embed(Embedder.Request.of(texts).withModel(name)).embeddings();
+        List<float[]> ours =
+                embedder.embed(Embedder.Request.of(texts).withModel(name)).embeddings();
         for (int i = 0; i < texts.size(); i++) {
             String t = lowercase ? texts.get(i).toLowerCase(Locale.ROOT) : texts.get(i);
             float[] theirs = reference.embed(t).content().vector();

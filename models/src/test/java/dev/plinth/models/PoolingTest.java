@@ -1,16 +1,17 @@
 package dev.plinth.models;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
 
 class PoolingTest {
 
     // Two sequences of 3 padded tokens, width 2; the second has 2 real tokens.
     static final float[] STATES = {
-            1, 2, 3, 4, 5, 6,
-            7, 8, 9, 10, 100, 100};
+        1, 2, 3, 4, 5, 6,
+        7, 8, 9, 10, 100, 100
+    };
 
     @Test
     void cls_takesTheFirstToken() {

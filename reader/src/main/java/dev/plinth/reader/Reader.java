@@ -7,10 +7,6 @@ import dev.plinth.reader.extract.PlainText;
 import dev.plinth.reader.fetch.Fetcher;
 import dev.plinth.reader.markdown.MarkdownWriter;
 import dev.plinth.reader.pdf.PdfReader;
-import org.jsoup.Jsoup;
-import org.jsoup.nodes.Document;
-import org.jsoup.nodes.Element;
-
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,13 +16,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
 
 /**
  * The reader: a URL, raw HTML or a PDF in, LLM-ready content out.
  *
- * <p>The flow is load (direct fetch or browser) → parse → narrow (remove/target selectors) → extract
- * the main content → write Markdown, HTML or text. Non-HTML content types go to the PDF and document
- * converters. A {@code Reader} is thread-safe and meant to be shared.
+ * <p>The flow is load (direct fetch or browser) → parse → narrow (remove/target selectors) →
+ * extract the main content → write Markdown, HTML or text. Non-HTML content types go to the PDF and
+ * document converters. A {@code Reader} is thread-safe and meant to be shared.
  */
 public final class Reader implements AutoCloseable {
 
@@ -57,12 +56,16 @@ public final class Reader implements AutoCloseable {
         }
         if (request.html() != null) {
             URI base = request.url() == null ? URI.create("about:blank") : request.url();
-            return convert(Page.ofHtml(request.html(), base), request.url(), options, List.of(), null);
+            return convert(
+                    Page.ofHtml(request.html(), base), request.url(), options, List.of(), null);
         }
         return load(request.url(), options);
     }
 
-    /** Reads a page already loaded (a file, a cached response) as if fetched from {@code page.url()}. */
+    /**
+     * Reads a page already loaded (a file, a cached response) as if fetched from {@code
+     * page.url()}.
+     */
     public Result convert(Page page, Options options) throws ReaderException {
         return convert(page, page.url(), options, List.of(), null);
     }
@@ -76,16 +79,21 @@ public final class Reader implements AutoCloseable {
     private Result load(URI url, Options options) throws ReaderException {
         if (options.needsBrowser()) {
             if (renderer == null) {
-                throw new ReaderException(ReaderException.Kind.BAD_OPTION,
+                throw new ReaderException(
+                        ReaderException.Kind.BAD_OPTION,
                         "this option needs the browser engine, which is not available");
             }
             Renderer.Rendering rendering = renderer.render(url, options);
-            return convert(rendering.page(), url, options, rendering.warnings(), rendering.screenshot());
+            return convert(
+                    rendering.page(), url, options, rendering.warnings(), rendering.screenshot());
         }
         long start = System.nanoTime();
         Page page = fetcher.fetch(url, options);
-        if (options.engine() != Options.Engine.AUTO || renderer == null || page.status() >= 400
-                || isPdf(page.body()) || !isHtml(page)) {
+        if (options.engine() != Options.Engine.AUTO
+                || renderer == null
+                || page.status() >= 400
+                || isPdf(page.body())
+                || !isHtml(page)) {
             return convert(page, url, options, List.of(), null);
         }
         // Parsed once: the same tree tells whether to render and, if not, is the one read.
@@ -93,39 +101,66 @@ public final class Reader implements AutoCloseable {
         if (!ScriptRendered.looksSo(served)) {
             return convertHtml(served, options, List.of(), null);
         }
-        Duration budget = options.timeout() != null ? options.timeout() : fetcher.settings().timeout();
+        Duration budget =
+                options.timeout() != null ? options.timeout() : fetcher.settings().timeout();
         Duration left = budget.minusNanos(System.nanoTime() - start);
         if (left.toMillis() < 1000) {
-            return convertHtml(served, options,
-                    List.of("The page looks script-rendered, but too little time was left to render it"), null);
+            return convertHtml(
+                    served,
+                    options,
+                    List.of(
+                            "The page looks script-rendered, but too little time was left to render it"),
+                    null);
         }
         try {
-            Renderer.Rendering rendering = renderer.render(url, options.toBuilder().timeout(left).build());
-            return convert(rendering.page(), url, options, rendering.warnings(), rendering.screenshot());
+            Renderer.Rendering rendering =
+                    renderer.render(url, options.toBuilder().timeout(left).build());
+            return convert(
+                    rendering.page(), url, options, rendering.warnings(), rendering.screenshot());
         } catch (ReaderException e) {
-            if (e.kind() == ReaderException.Kind.BLOCKED || e.kind() == ReaderException.Kind.BAD_OPTION) {
+            if (e.kind() == ReaderException.Kind.BLOCKED
+                    || e.kind() == ReaderException.Kind.BAD_OPTION) {
                 throw e;
             }
-            return convertHtml(served, options,
-                    List.of("The page looks script-rendered, but the browser failed (" + e.getMessage()
-                            + "); this is the page as served"), null);
+            return convertHtml(
+                    served,
+                    options,
+                    List.of(
+                            "The page looks script-rendered, but the browser failed ("
+                                    + e.getMessage()
+                                    + "); this is the page as served"),
+                    null);
         }
     }
 
-    private Result convert(Page page, URI requested, Options options, List<String> warnings, byte[] screenshot)
+    private Result convert(
+            Page page, URI requested, Options options, List<String> warnings, byte[] screenshot)
             throws ReaderException {
         List<String> warn = new ArrayList<>(warnings);
         if (page.status() >= 400) {
             warn.add("Target URL returned error " + page.status());
         }
         String type = page.contentType();
-        if (type.equals("application/pdf") || type.equals("application/x-pdf") || isPdf(page.body())) {
+        if (type.equals("application/pdf")
+                || type.equals("application/x-pdf")
+                || isPdf(page.body())) {
             return readPdf(page.body(), page.url(), options);
         }
         if (!isHtml(page)) {
             Documents.Converted doc = Documents.convert(page);
-            return finish(doc.title(), null, page.url(), doc.markdown(), null, Map.of(), List.of(), List.of(),
-                    warn, options, null, screenshot);
+            return finish(
+                    doc.title(),
+                    null,
+                    page.url(),
+                    doc.markdown(),
+                    null,
+                    Map.of(),
+                    List.of(),
+                    List.of(),
+                    warn,
+                    options,
+                    null,
+                    screenshot);
         }
 
         return convertHtml(parse(page, requested, options), options, warn, screenshot);
@@ -133,7 +168,8 @@ public final class Reader implements AutoCloseable {
 
     /** The page's HTML as a tree whose base is the URL {@link Options#base()} names. */
     private static Document parse(Page page, URI requested, Options options) {
-        URI base = options.base() == Options.Base.FINAL || requested == null ? page.url() : requested;
+        URI base =
+                options.base() == Options.Base.FINAL || requested == null ? page.url() : requested;
         return Jsoup.parse(page.text(), base.toString());
     }
 
@@ -152,8 +188,10 @@ public final class Reader implements AutoCloseable {
                 doc.select(selector).forEach(e -> content.appendChild(e.clone()));
             }
             if (content.childNodeSize() == 0) {
-                throw new ReaderException(ReaderException.Kind.UNREADABLE,
-                        "no element matches the target selector " + String.join(", ", options.targetSelector()));
+                throw new ReaderException(
+                        ReaderException.Kind.UNREADABLE,
+                        "no element matches the target selector "
+                                + String.join(", ", options.targetSelector()));
             }
         } else if (options.respondWith() == Options.Format.MARKDOWN) {
             metadata = Extractor.metadata(doc);
@@ -163,19 +201,32 @@ public final class Reader implements AutoCloseable {
             metadata = extraction.metadata();
             content = extraction.content();
         }
-        // The parser moved the document's base to <base href> when the page has one; links follow it.
+        // The parser moved the document's base to <base href> when the page has one; links follow
+        // it.
         content.setBaseUri(doc.baseUri());
 
-        String text = switch (options.respondWith()) {
-            case HTML -> content.outerHtml();
-            case TEXT -> PlainText.of(content);
-            default -> MarkdownWriter.write(content, options.markdown());
-        };
+        String text =
+                switch (options.respondWith()) {
+                    case HTML -> content.outerHtml();
+                    case TEXT -> PlainText.of(content);
+                    default -> MarkdownWriter.write(content, options.markdown());
+                };
         List<Result.Link> links = options.withLinksSummary() ? links(content) : List.of();
         List<Result.Image> images = options.withImagesSummary() ? images(content) : List.of();
         String title = metadata.title() != null ? metadata.title() : doc.title();
-        return finish(title, metadata.description(), base, text, metadata.publishedTime(), metadataMap(metadata),
-                links, images, warn, options, null, screenshot);
+        return finish(
+                title,
+                metadata.description(),
+                base,
+                text,
+                metadata.publishedTime(),
+                metadataMap(metadata),
+                links,
+                images,
+                warn,
+                options,
+                null,
+                screenshot);
     }
 
     private Result readPdf(byte[] pdf, URI url, Options options) throws ReaderException {
@@ -185,18 +236,50 @@ public final class Reader implements AutoCloseable {
         putIfPresent(metadata, "author", doc.author());
         putIfPresent(metadata, "created", doc.created());
         putIfPresent(metadata, "modified", doc.modified());
-        return finish(doc.title(), null, url, doc.markdown(), doc.created(), metadata, List.of(), List.of(),
-                List.of(), options, doc.numPages(), null);
+        return finish(
+                doc.title(),
+                null,
+                url,
+                doc.markdown(),
+                doc.created(),
+                metadata,
+                List.of(),
+                List.of(),
+                List.of(),
+                options,
+                doc.numPages(),
+                null);
     }
 
-    private static Result finish(String title, String description, URI url, String content, String publishedTime,
-                                 Map<String, String> metadata, List<Result.Link> links, List<Result.Image> images,
-                                 List<String> warnings, Options options, Integer numPages, byte[] screenshot) {
+    private static Result finish(
+            String title,
+            String description,
+            URI url,
+            String content,
+            String publishedTime,
+            Map<String, String> metadata,
+            List<Result.Link> links,
+            List<Result.Image> images,
+            List<String> warnings,
+            Options options,
+            Integer numPages,
+            byte[] screenshot) {
         if (options.maxTokens() > 0) {
             content = Tokens.truncate(content, options.maxTokens());
         }
-        return new Result(title == null ? "" : title.strip(), description, url == null ? null : url.toString(),
-                content, publishedTime, metadata, links, images, warnings, Tokens.count(content), numPages, screenshot);
+        return new Result(
+                title == null ? "" : title.strip(),
+                description,
+                url == null ? null : url.toString(),
+                content,
+                publishedTime,
+                metadata,
+                links,
+                images,
+                warnings,
+                Tokens.count(content),
+                numPages,
+                screenshot);
     }
 
     private static boolean isHtml(Page page) {
@@ -207,13 +290,22 @@ public final class Reader implements AutoCloseable {
         if (!type.isEmpty() && !type.equals("application/octet-stream")) {
             return false;
         }
-        String head = new String(page.body(), 0, Math.min(page.body().length, 512), page.charset())
-                .stripLeading().toLowerCase(Locale.ROOT);
-        return head.startsWith("<!doctype html") || head.startsWith("<html") || head.contains("<body");
+        String head =
+                new String(page.body(), 0, Math.min(page.body().length, 512), page.charset())
+                        .stripLeading()
+                        .toLowerCase(Locale.ROOT);
+        return head.startsWith("<!doctype html")
+                || head.startsWith("<html")
+                || head.contains("<body");
     }
 
     private static boolean isPdf(byte[] body) {
-        return body.length >= 5 && body[0] == '%' && body[1] == 'P' && body[2] == 'D' && body[3] == 'F' && body[4] == '-';
+        return body.length >= 5
+                && body[0] == '%'
+                && body[1] == 'P'
+                && body[2] == 'D'
+                && body[3] == 'F'
+                && body[4] == '-';
     }
 
     /** {@code #page=3} or {@code #3} on a PDF URL selects that page. */

@@ -10,7 +10,9 @@ import java.util.List;
  */
 public interface Renderer extends AutoCloseable {
 
-    /** What a rendered page gave: its DOM serialised as HTML, a PNG when asked, and any warnings. */
+    /**
+     * What a rendered page gave: its DOM serialised as HTML, a PNG when asked, and any warnings.
+     */
     record Rendering(Page page, byte[] screenshot, List<String> warnings) {
         public Rendering {
             warnings = warnings == null ? List.of() : List.copyOf(warnings);

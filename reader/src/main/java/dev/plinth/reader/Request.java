@@ -6,9 +6,10 @@ import java.net.URI;
  * What to read: a URL to load, or content the caller already has (HTML or a PDF) with the URL it
  * should be read as coming from.
  *
- * @param url     the page to load, or the base URL of {@code html}/{@code pdf}; may be null for raw input
- * @param html    raw HTML to read instead of loading {@code url}; null otherwise
- * @param pdf     raw PDF bytes to read instead of loading {@code url}; null otherwise
+ * @param url the page to load, or the base URL of {@code html}/{@code pdf}; may be null for raw
+ *     input
+ * @param html raw HTML to read instead of loading {@code url}; null otherwise
+ * @param pdf raw PDF bytes to read instead of loading {@code url}; null otherwise
  * @param options how to read it
  */
 public record Request(URI url, String html, byte[] pdf, Options options) {

@@ -8,7 +8,8 @@ import com.knuddels.jtokkit.api.IntArrayList;
 /** Token counts in OpenAI's {@code cl100k_base}, the unit LLM users budget with. */
 public final class Tokens {
 
-    private static final Encoding CL100K = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+    private static final Encoding CL100K =
+            Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
 
     private Tokens() {}
 

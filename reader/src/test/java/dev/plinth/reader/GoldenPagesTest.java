@@ -1,11 +1,9 @@
 package dev.plinth.reader;
 
-import dev.plinth.reader.fetch.Fetcher;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plinth.reader.fetch.Fetcher;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -14,14 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Golden pages: each {@code pages/NAME.html} goes through the whole product path (parse, main-content
- * extraction, Markdown) as if served from {@code https://example.com/pages/NAME.html}, and must come
- * out exactly as {@code pages/NAME.md} beside it.
+ * Golden pages: each {@code pages/NAME.html} goes through the whole product path (parse,
+ * main-content extraction, Markdown) as if served from {@code https://example.com/pages/NAME.html},
+ * and must come out exactly as {@code pages/NAME.md} beside it.
  */
 class GoldenPagesTest {
 
@@ -40,11 +39,12 @@ class GoldenPagesTest {
     static Stream<String> pages() throws IOException, URISyntaxException {
         Path dir = Path.of(GoldenPagesTest.class.getResource("/pages").toURI());
         try (Stream<Path> files = Files.list(dir)) {
-            List<String> names = files.map(p -> p.getFileName().toString())
-                    .filter(n -> n.endsWith(".html"))
-                    .map(n -> n.substring(0, n.length() - ".html".length()))
-                    .sorted()
-                    .toList();
+            List<String> names =
+                    files.map(p -> p.getFileName().toString())
+                            .filter(n -> n.endsWith(".html"))
+                            .map(n -> n.substring(0, n.length() - ".html".length()))
+                            .sorted()
+                            .toList();
             assertTrue(names.size() >= 8, "golden pages found: " + names);
             return names.stream();
         }
@@ -55,10 +55,14 @@ class GoldenPagesTest {
     void convertsPageToExpectedMarkdown(String name) throws Exception {
         Path dir = Path.of(GoldenPagesTest.class.getResource("/pages").toURI());
         String html = Files.readString(dir.resolve(name + ".html"), StandardCharsets.UTF_8);
-        String expected = Files.readString(dir.resolve(name + ".md"), StandardCharsets.UTF_8).stripTrailing();
+        String expected =
+                Files.readString(dir.resolve(name + ".md"), StandardCharsets.UTF_8).stripTrailing();
 
-        Result result = reader.convert(Page.ofHtml(html, URI.create("https://example.com/pages/" + name + ".html")),
-                Options.DEFAULTS);
+        Result result =
+                reader.convert(
+                        Page.ofHtml(
+                                html, URI.create("https://example.com/pages/" + name + ".html")),
+                        Options.DEFAULTS);
 
         assertEquals(expected, result.content());
     }

@@ -30,7 +30,8 @@ public class ApiException extends RuntimeException {
 
     /** A 429 with the seconds after which a retry may succeed. */
     public static ApiException tooManyRequests(String message, long retryAfterSeconds) {
-        return new ApiException(429, "RateLimitTriggeredError", message, Math.max(1, retryAfterSeconds));
+        return new ApiException(
+                429, "RateLimitTriggeredError", message, Math.max(1, retryAfterSeconds));
     }
 
     /** A 413 for a body over the cap. */

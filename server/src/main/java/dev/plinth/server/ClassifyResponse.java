@@ -2,7 +2,6 @@ package dev.plinth.server;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.plinth.models.Classifier;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +16,8 @@ record ClassifyResponse(String model, String object, Usage usage, List<Item> dat
     record Usage(@JsonProperty("total_tokens") int totalTokens) {}
 
     /** One input's classification. */
-    record Item(String object, int index, String prediction, double score, List<Label> predictions) {}
+    record Item(
+            String object, int index, String prediction, double score, List<Label> predictions) {}
 
     /** One label's probability. */
     record Label(String label, double score) {}
@@ -26,8 +26,15 @@ record ClassifyResponse(String model, String object, Usage usage, List<Item> dat
         List<Item> data = new ArrayList<>(result.data().size());
         for (int i = 0; i < result.data().size(); i++) {
             Classifier.Prediction p = result.data().get(i);
-            data.add(new Item("classification", i, p.prediction(), p.score(),
-                    p.predictions().stream().map(l -> new Label(l.label(), l.score())).toList()));
+            data.add(
+                    new Item(
+                            "classification",
+                            i,
+                            p.prediction(),
+                            p.score(),
+                            p.predictions().stream()
+                                    .map(l -> new Label(l.label(), l.score()))
+                                    .toList()));
         }
         return new ClassifyResponse(result.model(), "list", new Usage(result.totalTokens()), data);
     }

@@ -5,12 +5,11 @@ import dev.plinth.models.Classifier;
 import dev.plinth.models.Embedder;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-
 import java.util.List;
 
 /**
- * {@code POST /v1/classify}: zero-shot classification. Body {@code {model?, input: string |
- * [string | {text}], labels: [string]}}; answer {@link ClassifyResponse}.
+ * {@code POST /v1/classify}: zero-shot classification. Body {@code {model?, input: string | [string
+ * | {text}], labels: [string]}}; answer {@link ClassifyResponse}.
  */
 final class ClassifyRoutes implements RouteGroup {
 
@@ -29,9 +28,11 @@ final class ClassifyRoutes implements RouteGroup {
         ObjectNode body = ModelRequests.body(ctx);
         String model = ModelRequests.string(body, "model", null);
         List<String> input = ModelRequests.texts(body, "input", Embedder.MAX_INPUTS);
-        if (!body.path("labels").isArray()) throw ModelRequests.invalid("'labels' must be a list of strings");
+        if (!body.path("labels").isArray())
+            throw ModelRequests.invalid("'labels' must be a list of strings");
         List<String> labels = ModelRequests.texts(body, "labels", Classifier.MAX_LABELS);
-        Classifier.Result result = ModelRequests.call(() -> classifier.classify(model, input, labels));
+        Classifier.Result result =
+                ModelRequests.call(() -> classifier.classify(model, input, labels));
         ctx.json(ClassifyResponse.of(result));
     }
 }

@@ -4,10 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.plinth.models.Embedder;
 import dev.plinth.models.ModelException;
 import dev.plinth.models.ModelRegistry;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -21,6 +17,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code plinth embed [--model M] [--task T] [--dimensions D] [FILE]}: one text per line from FILE
@@ -28,24 +27,39 @@ import java.util.concurrent.Callable;
  * order, with a progress bar on a terminal. Blank lines are skipped (their index is not used).
  * Over-long lines are cut at the model's max tokens.
  */
-@Command(name = "embed", mixinStandardHelpOptions = true, description = "Embed one text per line; JSON lines out.")
+@Command(
+        name = "embed",
+        mixinStandardHelpOptions = true,
+        description = "Embed one text per line; JSON lines out.")
 final class EmbedCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--model", description = "Model name (default: the server's embeddings default).")
+    @Option(
+            names = "--model",
+            description = "Model name (default: the server's embeddings default).")
     String model;
 
-    @Option(names = "--task", description = "Jina task: retrieval.query, retrieval.passage, text-matching, classification, separation.")
+    @Option(
+            names = "--task",
+            description =
+                    "Jina task: retrieval.query, retrieval.passage, text-matching, classification, separation.")
     String task;
 
-    @Option(names = "--dimensions", description = "Cut vectors to this many values (Matryoshka), renormalized.")
+    @Option(
+            names = "--dimensions",
+            description = "Cut vectors to this many values (Matryoshka), renormalized.")
     Integer dimensions;
 
-    @Option(names = "--models-dir", description = "Folder of model folders (default: $PLINTH_MODELS or ~/.plinth/models).")
+    @Option(
+            names = "--models-dir",
+            description = "Folder of model folders (default: $PLINTH_MODELS or ~/.plinth/models).")
     Path modelsDir;
 
-    @Parameters(arity = "0..1", paramLabel = "FILE", description = "Input file, one text per line (default: stdin).")
+    @Parameters(
+            arity = "0..1",
+            paramLabel = "FILE",
+            description = "Input file, one text per line (default: stdin).")
     Path file;
 
     @Override
@@ -55,7 +69,10 @@ final class EmbedCommand implements Callable<Integer> {
         if (file != null) {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } else {
-            lines = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).lines().toList();
+            lines =
+                    new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+                            .lines()
+                            .toList();
         }
         List<Integer> indexes = new ArrayList<>();
         List<String> texts = new ArrayList<>();
@@ -66,14 +83,23 @@ final class EmbedCommand implements Callable<Integer> {
         }
         ModelRegistry.Options options = ModelRegistry.Options.defaults();
         if (modelsDir != null) options = options.withFolders(List.of(modelsDir));
-        BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
+        BufferedWriter out =
+                new BufferedWriter(
+                        new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
         try (ModelRegistry registry = ModelRegistry.create(options);
-             Progress progress = Progress.start("embed", texts.size())) {
+                Progress progress = Progress.start("embed", texts.size())) {
             Embedder embedder = new Embedder(registry);
             for (int from = 0; from < texts.size(); from += Embedder.MAX_INPUTS) {
                 int to = Math.min(texts.size(), from + Embedder.MAX_INPUTS);
-                Embedder.Request request = new Embedder.Request(model, texts.subList(from, to), task, dimensions,
-                        true, true, false);
+                Embedder.Request request =
+                        new Embedder.Request(
+                                model,
+                                texts.subList(from, to),
+                                task,
+                                dimensions,
+                                true,
+                                true,
+                                false);
                 Embedder.Result result = embedder.embed(request);
                 for (int i = 0; i < result.embeddings().size(); i++) {
                     Map<String, Object> line = new LinkedHashMap<>();
@@ -87,7 +113,10 @@ final class EmbedCommand implements Callable<Integer> {
         } catch (ModelException e) {
             out.flush();
             System.err.println("plinth embed: " + e.getMessage());
-            return e.reason() == ModelException.Reason.INVALID_INPUT || e.reason() == ModelException.Reason.UNKNOWN_MODEL ? 2 : 1;
+            return e.reason() == ModelException.Reason.INVALID_INPUT
+                            || e.reason() == ModelException.Reason.UNKNOWN_MODEL
+                    ? 2
+                    : 1;
         }
         out.flush();
         return 0;

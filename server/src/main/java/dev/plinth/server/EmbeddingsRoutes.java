@@ -7,7 +7,6 @@ import dev.plinth.models.EmbeddingType;
 import dev.plinth.models.ModelException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +23,8 @@ import java.util.Map;
  */
 final class EmbeddingsRoutes implements RouteGroup {
 
-    private static final List<String> TYPE_FIELDS = List.of("embedding_type", "encoding_type", "encoding_format");
+    private static final List<String> TYPE_FIELDS =
+            List.of("embedding_type", "encoding_type", "encoding_format");
 
     private final Embedder embedder;
 
@@ -48,19 +48,23 @@ final class EmbeddingsRoutes implements RouteGroup {
         boolean lateChunking = ModelRequests.bool(body, "late_chunking", false);
         List<EmbeddingType> types = types(body);
 
-        Embedder.Request request = new Embedder.Request(model, input, task, dimensions, normalized, truncate, lateChunking);
-        Embedder.Result result = ModelRequests.call(() -> {
-            try {
-                return embedder.embed(request);
-            } catch (ModelException e) {
-                // A model that cannot load (no ORT_DISABLE_TELEMETRY, a broken folder) is the
-                // server's state, not the request's: say so instead of a bare 500.
-                if (e.reason() == ModelException.Reason.LOAD_FAILED) {
-                    throw new ApiException(503, "ServiceUnavailableError", e.getMessage());
-                }
-                throw e;
-            }
-        });
+        Embedder.Request request =
+                new Embedder.Request(
+                        model, input, task, dimensions, normalized, truncate, lateChunking);
+        Embedder.Result result =
+                ModelRequests.call(() -> {
+                    try {
+                        return embedder.embed(request);
+                    } catch (ModelException e) {
+                        // A model that cannot load (no ORT_DISABLE_TELEMETRY, a broken folder) is
+                        // the
+                        // server's state, not the request's: say so instead of a bare 500.
+                        if (e.reason() == ModelException.Reason.LOAD_FAILED) {
+                            throw new ApiException(503, "ServiceUnavailableError", e.getMessage());
+                        }
+                        throw e;
+                    }
+                });
         List<Object> out = new ArrayList<>(result.embeddings().size());
         for (float[] v : result.embeddings()) {
             if (types.size() == 1) {
@@ -81,7 +85,8 @@ final class EmbeddingsRoutes implements RouteGroup {
             JsonNode v = body.get(f);
             if (v == null || v.isNull()) continue;
             if (field != null && !v.equals(body.get(field))) {
-                throw ModelRequests.invalid("'" + field + "' and '" + f + "' disagree; send one of them");
+                throw ModelRequests.invalid(
+                        "'" + field + "' and '" + f + "' disagree; send one of them");
             }
             field = f;
         }
@@ -90,13 +95,17 @@ final class EmbeddingsRoutes implements RouteGroup {
         List<JsonNode> names = new ArrayList<>();
         if (value.isArray()) value.forEach(names::add);
         else names.add(value);
-        if (names.isEmpty()) throw ModelRequests.invalid("'" + field + "' must name at least one type");
+        if (names.isEmpty())
+            throw ModelRequests.invalid("'" + field + "' must name at least one type");
         List<EmbeddingType> types = new ArrayList<>();
         for (JsonNode n : names) {
             EmbeddingType t = n.isTextual() ? EmbeddingType.parse(n.asText()) : null;
             if (t == null) {
-                throw ModelRequests.invalid("'" + field + "' must be one of float, base64, binary, ubinary (or a list of them), not "
-                        + n);
+                throw ModelRequests.invalid(
+                        "'"
+                                + field
+                                + "' must be one of float, base64, binary, ubinary (or a list of them), not "
+                                + n);
             }
             if (!types.contains(t)) types.add(t);
         }

@@ -6,16 +6,15 @@ import dev.plinth.reader.ReaderException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Locale;
-
 /**
  * The one place where failures become HTTP answers. Reader routes answer in the hosted reader's
- * shape, {@code {"code":422,"status":42206,"name":"…","message":"…","readableMessage":"…"}};
- * model routes ({@code /v1/…}) in theirs, {@code {"detail":"…"}}. Anything unexpected is logged
- * here with its stack trace and answered with a generic 500: no trace ever reaches a client.
+ * shape, {@code {"code":422,"status":42206,"name":"…","message":"…","readableMessage":"…"}}; model
+ * routes ({@code /v1/…}) in theirs, {@code {"detail":"…"}}. Anything unexpected is logged here with
+ * its stack trace and answered with a generic 500: no trace ever reaches a client.
  */
 final class Errors {
 
@@ -30,16 +29,35 @@ final class Errors {
     /** Installs the mapping on {@code app}. */
     static void install(Javalin app) {
         app.exception(Exception.class, (e, ctx) -> answer(ctx, classify(e, ctx)));
-        app.error(404, ctx -> {
-            if (!isJson(ctx)) {
-                answer(ctx, new Failure(404, "NotFoundError", "no route for " + ctx.method() + " " + ctx.path(), 0));
-            }
-        });
-        app.error(405, ctx -> answer(ctx, new Failure(405, "MethodNotAllowedError",
-                ctx.method() + " is not allowed on " + ctx.path(), 0)));
+        app.error(
+                404,
+                ctx -> {
+                    if (!isJson(ctx)) {
+                        answer(
+                                ctx,
+                                new Failure(
+                                        404,
+                                        "NotFoundError",
+                                        "no route for " + ctx.method() + " " + ctx.path(),
+                                        0));
+                    }
+                });
+        app.error(
+                405,
+                ctx ->
+                        answer(
+                                ctx,
+                                new Failure(
+                                        405,
+                                        "MethodNotAllowedError",
+                                        ctx.method() + " is not allowed on " + ctx.path(),
+                                        0)));
     }
 
-    /** What {@code e} means for the client: known failures keep their status, the rest are a logged 500. */
+    /**
+     * What {@code e} means for the client: known failures keep their status, the rest are a logged
+     * 500.
+     */
     static Failure classify(Throwable e, Context ctx) {
         if (e instanceof ApiException api) {
             return new Failure(api.status(), api.name(), api.getMessage(), api.retryAfterSeconds());
@@ -51,7 +69,11 @@ final class Errors {
             return new Failure(http.getStatus(), httpName(http.getStatus()), http.getMessage(), 0);
         }
         LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
-        return new Failure(500, "InternalServerError", "the server failed to handle this request; it has been logged", 0);
+        return new Failure(
+                500,
+                "InternalServerError",
+                "the server failed to handle this request; it has been logged",
+                0);
     }
 
     /** Writes {@code failure} as the response, in the shape of the route. */

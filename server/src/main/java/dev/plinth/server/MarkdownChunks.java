@@ -19,7 +19,10 @@ final class MarkdownChunks {
 
     private MarkdownChunks() {}
 
-    /** The sections of {@code markdown} split at headings of level {@code 1..depth}; blank ones dropped. */
+    /**
+     * The sections of {@code markdown} split at headings of level {@code 1..depth}; blank ones
+     * dropped.
+     */
     static List<String> split(String markdown, int depth) {
         String[] lines = markdown.split("\n", -1);
         List<Integer> starts = new ArrayList<>();
@@ -31,7 +34,8 @@ final class MarkdownChunks {
                 String marker = f.group(1);
                 if (fence == null) {
                     fence = marker;
-                } else if (marker.charAt(0) == fence.charAt(0) && marker.length() >= fence.length()) {
+                } else if (marker.charAt(0) == fence.charAt(0)
+                        && marker.length() >= fence.length()) {
                     fence = null;
                 }
                 continue;
@@ -42,7 +46,9 @@ final class MarkdownChunks {
             Matcher atx = ATX.matcher(line);
             if (atx.find() && atx.group(1).length() <= depth) {
                 starts.add(i);
-            } else if (i + 1 < lines.length && !line.isBlank() && isSetextUnderline(lines[i + 1], depth)
+            } else if (i + 1 < lines.length
+                    && !line.isBlank()
+                    && isSetextUnderline(lines[i + 1], depth)
                     && (i == 0 || lines[i - 1].isBlank())) {
                 starts.add(i);
             }
@@ -57,7 +63,10 @@ final class MarkdownChunks {
         return chunks;
     }
 
-    /** {@code ===} makes a level-1 heading, {@code ---} level 2 (a lone {@code ---} after a blank line is a rule). */
+    /**
+     * {@code ===} makes a level-1 heading, {@code ---} level 2 (a lone {@code ---} after a blank
+     * line is a rule).
+     */
     private static boolean isSetextUnderline(String line, int depth) {
         Matcher m = SETEXT.matcher(line);
         if (!m.find()) {

@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -18,20 +17,30 @@ import java.util.function.Supplier;
 public final class Metrics {
 
     private static final Duration[] BUCKETS = {
-            Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
-            Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
-            Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
-            Duration.ofSeconds(60)};
+        Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+                Duration.ofSeconds(1),
+        Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofSeconds(30),
+        Duration.ofSeconds(60)
+    };
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry =
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter cacheHits;
     private final Counter cacheMisses;
 
     public Metrics() {
-        cacheHits = Counter.builder("plinth.cache.requests").tag("result", "hit")
-                .description("Page-cache lookups").register(registry);
-        cacheMisses = Counter.builder("plinth.cache.requests").tag("result", "miss")
-                .description("Page-cache lookups").register(registry);
+        cacheHits =
+                Counter.builder("plinth.cache.requests")
+                        .tag("result", "hit")
+                        .description("Page-cache lookups")
+                        .register(registry);
+        cacheMisses =
+                Counter.builder("plinth.cache.requests")
+                        .tag("result", "miss")
+                        .description("Page-cache lookups")
+                        .register(registry);
     }
 
     /** The registry, for meters of other route groups. */
@@ -41,10 +50,12 @@ public final class Metrics {
 
     /** Records one finished HTTP request. */
     void request(String route, String method, int status, Duration took) {
-        Timer.builder("plinth.http.requests").description("HTTP requests by route and status")
+        Timer.builder("plinth.http.requests")
+                .description("HTTP requests by route and status")
                 .tags("route", route, "method", method, "status", Integer.toString(status))
                 .serviceLevelObjectives(BUCKETS)
-                .register(registry).record(took);
+                .register(registry)
+                .record(took);
     }
 
     void cacheHit() {
@@ -57,8 +68,11 @@ public final class Metrics {
 
     /** Counts a failed fetch or read by its kind (blocked, unreadable, too_large…). */
     void fetchError(String kind) {
-        Counter.builder("plinth.fetch.errors").description("Failed fetches by kind").tag("kind", kind)
-                .register(registry).increment();
+        Counter.builder("plinth.fetch.errors")
+                .description("Failed fetches by kind")
+                .tag("kind", kind)
+                .register(registry)
+                .increment();
     }
 
     /** Registers a gauge read when scraped. */

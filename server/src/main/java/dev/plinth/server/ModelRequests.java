@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.models.ModelException;
 import io.javalin.http.Context;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -62,7 +61,8 @@ final class ModelRequests {
     static Integer integer(ObjectNode body, String field) {
         JsonNode value = body.get(field);
         if (value == null || value.isNull()) return null;
-        if (!value.isIntegralNumber() || !value.canConvertToInt()) throw invalid("'" + field + "' must be an integer");
+        if (!value.isIntegralNumber() || !value.canConvertToInt())
+            throw invalid("'" + field + "' must be an integer");
         return value.asInt();
     }
 
@@ -77,10 +77,21 @@ final class ModelRequests {
         if (value.isTextual()) {
             texts.add(value.asText());
         } else if (value.isArray()) {
-            if (value.size() > max) throw invalid("'" + field + "' has " + value.size() + " items, more than the limit of " + max);
-            for (int i = 0; i < value.size(); i++) texts.add(text(value.get(i), field + "[" + i + "]"));
+            if (value.size() > max)
+                throw invalid(
+                        "'"
+                                + field
+                                + "' has "
+                                + value.size()
+                                + " items, more than the limit of "
+                                + max);
+            for (int i = 0; i < value.size(); i++)
+                texts.add(text(value.get(i), field + "[" + i + "]"));
         } else {
-            throw invalid("'" + field + "' must be a string or a list of strings or {\"text\": ...} objects");
+            throw invalid(
+                    "'"
+                            + field
+                            + "' must be a string or a list of strings or {\"text\": ...} objects");
         }
         if (texts.isEmpty()) throw invalid("'" + field + "' must not be empty");
         return texts;
@@ -107,7 +118,8 @@ final class ModelRequests {
             throw switch (e.reason()) {
                 case INVALID_INPUT -> invalid(e.getMessage());
                 case UNKNOWN_MODEL -> invalid(e.getMessage());
-                case OVERLOADED -> ApiException.tooManyRequests(e.getMessage(), e.retryAfterSeconds());
+                case OVERLOADED ->
+                        ApiException.tooManyRequests(e.getMessage(), e.retryAfterSeconds());
                 default -> e;
             };
         }

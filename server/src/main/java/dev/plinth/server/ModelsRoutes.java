@@ -7,31 +7,36 @@ import dev.plinth.models.ModelRegistry;
 import dev.plinth.models.Reranker;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * {@code GET /v1/models}: what this server can serve ({@code data}, OpenAI's list shape, each with
- * its kind, dimensions, max tokens, tasks and whether it is loaded yet), the model names
- * {@code /v1/rerank} takes ({@code rerank}: each encoder with a scoring suffix, each cross-encoder)
- * and what {@code plinth models add <name>} could install ({@code installable}).
+ * its kind, dimensions, max tokens, tasks and whether it is loaded yet), the model names {@code
+ * /v1/rerank} takes ({@code rerank}: each encoder with a scoring suffix, each cross-encoder) and
+ * what {@code plinth models add <name>} could install ({@code installable}).
  */
 final class ModelsRoutes implements RouteGroup {
 
     /** One servable model. */
-    record Entry(String id, String object, String kind, int dimensions, @JsonProperty("max_tokens") int maxTokens,
-                 List<String> tasks, boolean bundled, boolean loaded, boolean quantized,
-                 @JsonProperty("default") boolean isDefault) {
-    }
+    record Entry(
+            String id,
+            String object,
+            String kind,
+            int dimensions,
+            @JsonProperty("max_tokens") int maxTokens,
+            List<String> tasks,
+            boolean bundled,
+            boolean loaded,
+            boolean quantized,
+            @JsonProperty("default") boolean isDefault) {}
 
     /** One model that can be added. */
-    record Installable(String id, String artifact) {
-    }
+    record Installable(String id, String artifact) {}
 
     /** The answer; {@code rerank} names what {@code /v1/rerank} takes, its default first. */
-    record Listing(String object, List<Entry> data, List<String> rerank, List<Installable> installable) {
-    }
+    record Listing(
+            String object, List<Entry> data, List<String> rerank, List<Installable> installable) {}
 
     private final ModelRegistry registry;
 
@@ -58,9 +63,18 @@ final class ModelsRoutes implements RouteGroup {
         List<Entry> data = new ArrayList<>();
         for (ModelRegistry.Available a : registry.available()) {
             var c = a.config();
-            data.add(new Entry(c.name(), "model", c.kind().name().toLowerCase().replace('_', '-'), c.dimensions(),
-                    c.maxTokens(), List.copyOf(c.tasks().keySet()), a.bundled(), a.loaded(), c.quantized(),
-                    c.name().equals(defaultEmbeddings)));
+            data.add(
+                    new Entry(
+                            c.name(),
+                            "model",
+                            c.kind().name().toLowerCase().replace('_', '-'),
+                            c.dimensions(),
+                            c.maxTokens(),
+                            List.copyOf(c.tasks().keySet()),
+                            a.bundled(),
+                            a.loaded(),
+                            c.quantized(),
+                            c.name().equals(defaultEmbeddings)));
         }
         List<String> rerank = new ArrayList<>(List.of(new Reranker(registry).defaultModel()));
         for (ModelRegistry.Available a : registry.available()) {
@@ -68,7 +82,11 @@ final class ModelsRoutes implements RouteGroup {
                 rerank.add(a.config().name());
                 continue;
             }
-            for (Reranker.Scoring scoring : List.of(Reranker.Scoring.MAXSIM, Reranker.Scoring.FUSED, Reranker.Scoring.COSINE)) {
+            for (Reranker.Scoring scoring :
+                    List.of(
+                            Reranker.Scoring.MAXSIM,
+                            Reranker.Scoring.FUSED,
+                            Reranker.Scoring.COSINE)) {
                 String name = a.config().name() + scoring.suffix();
                 if (!rerank.contains(name)) {
                     rerank.add(name);
@@ -76,7 +94,8 @@ final class ModelsRoutes implements RouteGroup {
             }
         }
         List<Installable> more = new ArrayList<>();
-        for (Catalog.Entry e : registry.installable()) more.add(new Installable(e.name(), e.artifact()));
+        for (Catalog.Entry e : registry.installable())
+            more.add(new Installable(e.name(), e.artifact()));
         return new Listing("list", data, rerank, more);
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.models.MultiVector;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-
 import java.util.List;
 import java.util.Locale;
 
@@ -31,13 +30,19 @@ final class MultiVectorRoutes implements RouteGroup {
         String model = ModelRequests.string(body, "model", null);
         List<String> input = ModelRequests.texts(body, "input", MultiVector.MAX_INPUTS);
         String type = ModelRequests.string(body, "input_type", "document");
-        MultiVector.InputType inputType = switch (type.toLowerCase(Locale.ROOT)) {
-            case "query" -> MultiVector.InputType.QUERY;
-            case "document", "passage" -> MultiVector.InputType.DOCUMENT;
-            default -> throw ModelRequests.invalid("'input_type' must be \"query\" or \"document\", got \"" + type + "\"");
-        };
+        MultiVector.InputType inputType =
+                switch (type.toLowerCase(Locale.ROOT)) {
+                    case "query" -> MultiVector.InputType.QUERY;
+                    case "document", "passage" -> MultiVector.InputType.DOCUMENT;
+                    default ->
+                            throw ModelRequests.invalid(
+                                    "'input_type' must be \"query\" or \"document\", got \""
+                                            + type
+                                            + "\"");
+                };
         Integer dimensions = ModelRequests.integer(body, "dimensions");
-        MultiVector.Result result = ModelRequests.call(() -> multiVector.embed(model, input, inputType, dimensions));
+        MultiVector.Result result =
+                ModelRequests.call(() -> multiVector.embed(model, input, inputType, dimensions));
         ctx.json(MultiVectorResponse.of(result));
     }
 }

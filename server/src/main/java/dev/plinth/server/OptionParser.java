@@ -3,9 +3,6 @@ package dev.plinth.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.plinth.reader.Options;
 import dev.plinth.reader.markdown.MarkdownOptions;
-import org.jsoup.select.QueryParser;
-import org.jsoup.select.Selector;
-
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -15,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.jsoup.select.QueryParser;
+import org.jsoup.select.Selector;
 
 /**
  * Reads the reader's options from request headers ({@code X-Target-Selector}) and, for POST, body
@@ -27,7 +26,10 @@ import java.util.regex.Pattern;
  */
 final class OptionParser {
 
-    /** Cookies split on commas, except those inside an attribute such as {@code Expires=Wed, 21 Oct…}. */
+    /**
+     * Cookies split on commas, except those inside an attribute such as {@code Expires=Wed, 21
+     * Oct…}.
+     */
     private static final Pattern COOKIE_SEPARATOR = Pattern.compile(",\\s*(?=[^;,=\\s]+=)");
 
     /** A PDF page selection: {@code 3}, {@code 2-5}, {@code 7-}, {@code 1,4-6}. */
@@ -45,7 +47,7 @@ final class OptionParser {
      * Parses the options of one request.
      *
      * @param headers all values of a header by name (case-insensitive), empty when absent
-     * @param body    the POST body as a JSON object (form fields become strings), or null
+     * @param body the POST body as a JSON object (form fields become strings), or null
      */
     static ReadParams parse(Function<String, List<String>> headers, JsonNode body) {
         return new OptionParser(headers, body).parse();
@@ -66,7 +68,8 @@ final class OptionParser {
         b.waitForSelector(selectors("X-Wait-For-Selector"));
         String timeout = value("X-Timeout");
         if (timeout != null) {
-            b.timeout(Duration.ofMillis(Math.round(1000 * number("X-Timeout", timeout, 0.001, 180))));
+            b.timeout(
+                    Duration.ofMillis(Math.round(1000 * number("X-Timeout", timeout, 0.001, 180))));
         }
         b.withLinksSummary(bool("X-With-Links-Summary"));
         b.withImagesSummary(bool("X-With-Images-Summary"));
@@ -95,7 +98,10 @@ final class OptionParser {
         String pages = value("X-Pages");
         if (pages != null) {
             if (!PAGES.matcher(pages).matches()) {
-                throw ApiException.badParameter("X-Pages must be PDF pages such as 3, 2-5, 7- or 1,4-6, not \"" + pages + "\"");
+                throw ApiException.badParameter(
+                        "X-Pages must be PDF pages such as 3, 2-5, 7- or 1,4-6, not \""
+                                + pages
+                                + "\"");
             }
             b.pages(pages);
         }
@@ -104,8 +110,11 @@ final class OptionParser {
         String tolerance = value("X-Cache-Tolerance");
         String budget = value("X-Token-Budget");
         String chunking = value("X-Markdown-Chunking");
-        return new ReadParams(b.build(), bool("X-No-Cache"),
-                tolerance == null ? ReadParams.DEFAULT_CACHE_TOLERANCE
+        return new ReadParams(
+                b.build(),
+                bool("X-No-Cache"),
+                tolerance == null
+                        ? ReadParams.DEFAULT_CACHE_TOLERANCE
                         : integer("X-Cache-Tolerance", tolerance, 0, Integer.MAX_VALUE),
                 budget == null ? 0 : integer("X-Token-Budget", budget, 1, Integer.MAX_VALUE),
                 chunking == null ? 0 : chunkDepth(chunking));
@@ -124,7 +133,8 @@ final class OptionParser {
         m.gfm(!bool("X-No-Gfm"));
         String heading = value("X-Md-Heading-Style");
         if (heading != null) {
-            m.headingStyle(choice("X-Md-Heading-Style", heading, MarkdownOptions.HeadingStyle.class));
+            m.headingStyle(
+                    choice("X-Md-Heading-Style", heading, MarkdownOptions.HeadingStyle.class));
         }
         String hr = value("X-Md-Hr");
         if (hr != null) {
@@ -136,7 +146,11 @@ final class OptionParser {
         }
         String codeBlock = value("X-Md-Code-Block-Style");
         if (codeBlock != null) {
-            m.codeBlockStyle(choice("X-Md-Code-Block-Style", codeBlock, MarkdownOptions.CodeBlockStyle.class));
+            m.codeBlockStyle(
+                    choice(
+                            "X-Md-Code-Block-Style",
+                            codeBlock,
+                            MarkdownOptions.CodeBlockStyle.class));
         }
         String fence = value("X-Md-Fence");
         if (fence != null) {
@@ -156,7 +170,11 @@ final class OptionParser {
         }
         String refStyle = value("X-Md-Link-Reference-Style");
         if (refStyle != null) {
-            m.linkReferenceStyle(choice("X-Md-Link-Reference-Style", refStyle, MarkdownOptions.LinkReferenceStyle.class));
+            m.linkReferenceStyle(
+                    choice(
+                            "X-Md-Link-Reference-Style",
+                            refStyle,
+                            MarkdownOptions.LinkReferenceStyle.class));
         }
         return m.build();
     }
@@ -169,7 +187,10 @@ final class OptionParser {
         return all.isEmpty() ? null : String.join(",", all);
     }
 
-    /** All values: a body field (a string, a number, a boolean or an array of them), else the header's. */
+    /**
+     * All values: a body field (a string, a number, a boolean or an array of them), else the
+     * header's.
+     */
     private List<String> values(String... names) {
         for (String name : names) {
             JsonNode field = body == null ? null : body.get(camelCase(name));
@@ -194,7 +215,8 @@ final class OptionParser {
 
     private static String scalar(String name, JsonNode node) {
         if (!node.isValueNode()) {
-            throw ApiException.badParameter(camelCase(name) + " must be a string, a number or a boolean");
+            throw ApiException.badParameter(
+                    camelCase(name) + " must be a string, a number or a boolean");
         }
         return node.asText().strip();
     }
@@ -204,7 +226,8 @@ final class OptionParser {
         String[] parts = header.substring(2).split("-");
         StringBuilder out = new StringBuilder(parts[0].toLowerCase(Locale.ROOT));
         for (int i = 1; i < parts.length; i++) {
-            out.append(parts[i].substring(0, 1).toUpperCase(Locale.ROOT)).append(parts[i].substring(1).toLowerCase(Locale.ROOT));
+            out.append(parts[i].substring(0, 1).toUpperCase(Locale.ROOT))
+                    .append(parts[i].substring(1).toLowerCase(Locale.ROOT));
         }
         return out.toString();
     }
@@ -219,7 +242,9 @@ final class OptionParser {
         return switch (v.toLowerCase(Locale.ROOT)) {
             case "true", "1", "yes" -> true;
             case "false", "0", "no" -> false;
-            default -> throw ApiException.badParameter(name + " must be true/1/yes or false/0/no, not \"" + v + "\"");
+            default ->
+                    throw ApiException.badParameter(
+                            name + " must be true/1/yes or false/0/no, not \"" + v + "\"");
         };
     }
 
@@ -229,8 +254,15 @@ final class OptionParser {
                 return e;
             }
         }
-        throw ApiException.badParameter(name + " must be one of " + Arrays.stream(type.getEnumConstants())
-                .map(e -> e.name().toLowerCase(Locale.ROOT)).toList() + ", not \"" + v + "\"");
+        throw ApiException.badParameter(
+                name
+                        + " must be one of "
+                        + Arrays.stream(type.getEnumConstants())
+                                .map(e -> e.name().toLowerCase(Locale.ROOT))
+                                .toList()
+                        + ", not \""
+                        + v
+                        + "\"");
     }
 
     private static String oneOf(String name, String v, String... allowed) {
@@ -239,7 +271,8 @@ final class OptionParser {
                 return a;
             }
         }
-        throw ApiException.badParameter(name + " must be one of " + Arrays.toString(allowed) + ", not \"" + v + "\"");
+        throw ApiException.badParameter(
+                name + " must be one of " + Arrays.toString(allowed) + ", not \"" + v + "\"");
     }
 
     private static int integer(String name, String v, int min, int max) {
@@ -251,8 +284,14 @@ final class OptionParser {
         } catch (NumberFormatException ignored) {
             // reported below with the range
         }
-        throw ApiException.badParameter(name + " must be a whole number from " + min
-                + (max == Integer.MAX_VALUE ? " up" : " to " + max) + ", not \"" + v + "\"");
+        throw ApiException.badParameter(
+                name
+                        + " must be a whole number from "
+                        + min
+                        + (max == Integer.MAX_VALUE ? " up" : " to " + max)
+                        + ", not \""
+                        + v
+                        + "\"");
     }
 
     private static double number(String name, String v, double min, double max) {
@@ -264,10 +303,13 @@ final class OptionParser {
         } catch (NumberFormatException ignored) {
             // reported below with the range
         }
-        throw ApiException.badParameter(name + " must be a number of seconds up to " + (int) max + ", not \"" + v + "\"");
+        throw ApiException.badParameter(
+                name + " must be a number of seconds up to " + (int) max + ", not \"" + v + "\"");
     }
 
-    /** Comma-separated CSS selectors, each checked now so a typo is a 400 rather than a failed read. */
+    /**
+     * Comma-separated CSS selectors, each checked now so a typo is a 400 rather than a failed read.
+     */
     private List<String> selectors(String name) {
         List<String> out = new ArrayList<>();
         for (String raw : values(name)) {
@@ -279,7 +321,8 @@ final class OptionParser {
                 try {
                     QueryParser.parse(s);
                 } catch (Selector.SelectorParseException | IllegalArgumentException e) {
-                    throw ApiException.badParameter(name + " has an invalid CSS selector \"" + s + "\": " + e.getMessage());
+                    throw ApiException.badParameter(
+                            name + " has an invalid CSS selector \"" + s + "\": " + e.getMessage());
                 }
                 out.add(s);
             }
@@ -297,7 +340,8 @@ final class OptionParser {
                 }
                 int eq = c.indexOf('=');
                 if (eq <= 0) {
-                    throw ApiException.badParameter("X-Set-Cookie must be name=value cookies, not \"" + c + "\"");
+                    throw ApiException.badParameter(
+                            "X-Set-Cookie must be name=value cookies, not \"" + c + "\"");
                 }
                 out.add(c);
             }
@@ -309,17 +353,24 @@ final class OptionParser {
         try {
             URI uri = new URI(v.strip());
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if ((scheme.equals("http") || scheme.equals("https") || scheme.startsWith("socks")) && uri.getHost() != null) {
+            if ((scheme.equals("http") || scheme.equals("https") || scheme.startsWith("socks"))
+                    && uri.getHost() != null) {
                 return uri.toString();
             }
         } catch (URISyntaxException ignored) {
             // reported below
         }
-        throw ApiException.badParameter("X-Proxy-Url must be an http(s) or socks proxy URL such as "
-                + "http://user:pass@host:3128, not \"" + v + "\"");
+        throw ApiException.badParameter(
+                "X-Proxy-Url must be an http(s) or socks proxy URL such as "
+                        + "http://user:pass@host:3128, not \""
+                        + v
+                        + "\"");
     }
 
-    /** {@code X-Robots-Txt} names the user agent to check as; a plain yes checks as plinth, no skips. */
+    /**
+     * {@code X-Robots-Txt} names the user agent to check as; a plain yes checks as plinth, no
+     * skips.
+     */
     private static String robotsAgent(String v) {
         return switch (v.toLowerCase(Locale.ROOT)) {
             case "true", "1", "yes" -> "plinth";

@@ -4,9 +4,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.plinth.reader.Options;
 import dev.plinth.reader.Page;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.Charset;
@@ -32,6 +29,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The durable page cache: fetched pages (final URL, status, headers, body) keyed by the normalized
@@ -67,7 +66,9 @@ final class PageCache implements AutoCloseable {
     /** A cached page and when it was fetched. */
     record Entry(Page page, long fetchedAtMillis) {}
 
-    /** Opens (or creates) the cache in {@code dir}, keeping at most {@code maxBytes} of page bodies. */
+    /**
+     * Opens (or creates) the cache in {@code dir}, keeping at most {@code maxBytes} of page bodies.
+     */
     static PageCache open(Path dir, long maxBytes) throws IOException {
         return open(dir, maxBytes, Clock.systemUTC());
     }
@@ -78,17 +79,22 @@ final class PageCache implements AutoCloseable {
         try {
             return new PageCache(file, maxBytes, clock);
         } catch (SQLException e) {
-            LOG.warn("page cache {} is unreadable ({}); starting a fresh one", file, e.getMessage());
+            LOG.warn(
+                    "page cache {} is unreadable ({}); starting a fresh one", file, e.getMessage());
             for (String suffix : List.of("", "-wal", "-shm")) {
                 Path f = Path.of(file + suffix);
                 if (Files.exists(f)) {
-                    Files.move(f, Path.of(file + suffix + ".corrupt"), StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(
+                            f,
+                            Path.of(file + suffix + ".corrupt"),
+                            StandardCopyOption.REPLACE_EXISTING);
                 }
             }
             try {
                 return new PageCache(file, maxBytes, clock);
             } catch (SQLException again) {
-                throw new IOException("cannot create the page cache " + file + ": " + again.getMessage(), again);
+                throw new IOException(
+                        "cannot create the page cache " + file + ": " + again.getMessage(), again);
             }
         }
     }
@@ -100,13 +106,16 @@ final class PageCache implements AutoCloseable {
         writer = connect(file);
         try (Statement s = writer.createStatement()) {
             s.execute("PRAGMA journal_mode=WAL");
-            // NORMAL in WAL mode: a kill loses nothing committed; a power cut may lose the last commits, never the file.
+            // NORMAL in WAL mode: a kill loses nothing committed; a power cut may lose the last
+            // commits, never the file.
             s.execute("PRAGMA synchronous=NORMAL");
-            s.execute("""
+            s.execute(
+                    """
                     CREATE TABLE IF NOT EXISTS pages (
                       key TEXT PRIMARY KEY, url TEXT NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
                       charset TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL, size INTEGER NOT NULL,
-                      fetched_at INTEGER NOT NULL, accessed_at INTEGER NOT NULL)""");
+                      fetched_at INTEGER NOT NULL, accessed_at INTEGER NOT NULL)\
+                    """);
             s.execute("CREATE INDEX IF NOT EXISTS pages_accessed ON pages(accessed_at)");
             try (ResultSet check = s.executeQuery("PRAGMA quick_check")) {
                 String verdict = check.next() ? check.getString(1) : "no answer";
@@ -137,15 +146,25 @@ final class PageCache implements AutoCloseable {
     }
 
     /**
-     * The key of a fetch: the normalized URL and the options that change what the server sends back.
-     * Output options (format, selectors, Markdown style) are left out: they apply after the fetch.
+     * The key of a fetch: the normalized URL and the options that change what the server sends
+     * back. Output options (format, selectors, Markdown style) are left out: they apply after the
+     * fetch.
      */
     static String key(URI url, Options options) {
-        String material = String.join("\n", normalize(url), Objects.toString(options.userAgent(), ""),
-                Objects.toString(options.locale(), ""), Objects.toString(options.referer(), ""),
-                Objects.toString(options.proxyUrl(), ""), Objects.toString(options.robotsTxt(), ""));
+        String material =
+                String.join(
+                        "\n",
+                        normalize(url),
+                        Objects.toString(options.userAgent(), ""),
+                        Objects.toString(options.locale(), ""),
+                        Objects.toString(options.referer(), ""),
+                        Objects.toString(options.proxyUrl(), ""),
+                        Objects.toString(options.robotsTxt(), ""));
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(material.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(
+                            MessageDigest.getInstance("SHA-256")
+                                    .digest(material.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
@@ -155,20 +174,33 @@ final class PageCache implements AutoCloseable {
     static String normalize(URI url) {
         String scheme = url.getScheme().toLowerCase(Locale.ROOT);
         int port = url.getPort();
-        boolean defaultPort = port == -1 || scheme.equals("http") && port == 80 || scheme.equals("https") && port == 443;
-        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        boolean defaultPort =
+                port == -1
+                        || scheme.equals("http") && port == 80
+                        || scheme.equals("https") && port == 443;
+        String path =
+                url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
         String query = url.getRawQuery() == null ? "" : "?" + url.getRawQuery();
-        return scheme + "://" + url.getHost().toLowerCase(Locale.ROOT) + (defaultPort ? "" : ":" + port) + path + query;
+        return scheme
+                + "://"
+                + url.getHost().toLowerCase(Locale.ROOT)
+                + (defaultPort ? "" : ":" + port)
+                + path
+                + query;
     }
 
-    /** The page stored under {@code key} if it was fetched at most {@code toleranceSeconds} ago, else null. */
+    /**
+     * The page stored under {@code key} if it was fetched at most {@code toleranceSeconds} ago,
+     * else null.
+     */
     Entry get(String key, long toleranceSeconds) throws SQLException, InterruptedException {
         long now = clock.millis();
         Entry entry;
         long accessedAt;
         Connection c = readers.take();
-        try (PreparedStatement q = c.prepareStatement(
-                "SELECT url, status, content_type, charset, headers, body, fetched_at, accessed_at FROM pages WHERE key = ?")) {
+        try (PreparedStatement q =
+                c.prepareStatement(
+                        "SELECT url, status, content_type, charset, headers, body, fetched_at, accessed_at FROM pages WHERE key = ?")) {
             q.setString(1, key);
             try (ResultSet r = q.executeQuery()) {
                 if (!r.next()) {
@@ -179,8 +211,14 @@ final class PageCache implements AutoCloseable {
                     return null;
                 }
                 accessedAt = r.getLong(8);
-                Page page = new Page(URI.create(r.getString(1)), r.getInt(2), r.getString(3), charset(r.getString(4)),
-                        r.getBytes(6), headers(r.getString(5)));
+                Page page =
+                        new Page(
+                                URI.create(r.getString(1)),
+                                r.getInt(2),
+                                r.getString(3),
+                                charset(r.getString(4)),
+                                r.getBytes(6),
+                                headers(r.getString(5)));
                 entry = new Entry(page, fetchedAt);
             }
         } finally {
@@ -194,7 +232,8 @@ final class PageCache implements AutoCloseable {
 
     /**
      * Stores {@code page} under {@code key} and, if that puts the cache over its cap, evicts the
-     * least recently used pages, all in one transaction: a kill leaves either the old state or the new.
+     * least recently used pages, all in one transaction: a kill leaves either the old state or the
+     * new.
      */
     void put(String key, Page page) throws SQLException {
         long now = clock.millis();
@@ -213,9 +252,11 @@ final class PageCache implements AutoCloseable {
             writer.setAutoCommit(false);
             try {
                 long total = bytes.get() + size - storedSize(key);
-                try (PreparedStatement u = writer.prepareStatement("INSERT OR REPLACE INTO pages "
-                        + "(key, url, status, content_type, charset, headers, body, size, fetched_at, accessed_at) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                try (PreparedStatement u =
+                        writer.prepareStatement(
+                                "INSERT OR REPLACE INTO pages "
+                                        + "(key, url, status, content_type, charset, headers, body, size, fetched_at, accessed_at) "
+                                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                     u.setString(1, key);
                     u.setString(2, page.url().toString());
                     u.setInt(3, page.status());
@@ -245,7 +286,8 @@ final class PageCache implements AutoCloseable {
     }
 
     private long storedSize(String key) throws SQLException {
-        try (PreparedStatement q = writer.prepareStatement("SELECT size FROM pages WHERE key = ?")) {
+        try (PreparedStatement q =
+                writer.prepareStatement("SELECT size FROM pages WHERE key = ?")) {
             q.setString(1, key);
             try (ResultSet r = q.executeQuery()) {
                 return r.next() ? r.getLong(1) : 0;
@@ -253,13 +295,18 @@ final class PageCache implements AutoCloseable {
         }
     }
 
-    /** Deletes least recently used pages until the bodies fit in 90 % of the cap; returns the bytes left. */
+    /**
+     * Deletes least recently used pages until the bodies fit in 90 % of the cap; returns the bytes
+     * left.
+     */
     private long evict(long total) throws SQLException {
         long target = maxBytes / 10 * 9;
         long remaining = total;
         List<String> victims = new java.util.ArrayList<>();
-        try (PreparedStatement q = writer.prepareStatement("SELECT key, size FROM pages ORDER BY accessed_at");
-             ResultSet r = q.executeQuery()) {
+        try (PreparedStatement q =
+                        writer.prepareStatement(
+                                "SELECT key, size FROM pages ORDER BY accessed_at");
+                ResultSet r = q.executeQuery()) {
             while (remaining > target && r.next()) {
                 victims.add(r.getString(1));
                 remaining -= r.getLong(2);
@@ -277,7 +324,8 @@ final class PageCache implements AutoCloseable {
 
     private void touch(String key, long now) throws SQLException {
         writeLock.lock();
-        try (PreparedStatement u = writer.prepareStatement("UPDATE pages SET accessed_at = ? WHERE key = ?")) {
+        try (PreparedStatement u =
+                writer.prepareStatement("UPDATE pages SET accessed_at = ? WHERE key = ?")) {
             u.setLong(1, now);
             u.setString(2, key);
             u.executeUpdate();
@@ -294,7 +342,8 @@ final class PageCache implements AutoCloseable {
     /** Pages stored now. */
     long count() throws SQLException, InterruptedException {
         Connection c = readers.take();
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT COUNT(*) FROM pages")) {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT COUNT(*) FROM pages")) {
             r.next();
             return r.getLong(1);
         } finally {

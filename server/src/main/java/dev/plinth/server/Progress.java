@@ -7,13 +7,14 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * A one-line progress bar on stderr for long batch commands ({@code plinth read}, {@code plinth embed}).
+ * A one-line progress bar on stderr for long batch commands ({@code plinth read}, {@code plinth
+ * embed}).
  *
  * <p>It draws only when stderr is a terminal and the job has more than one item, so piped or
  * redirected runs stay quiet and logs stay clean. Redraws are throttled (at most ten a second) and
  * every method is thread-safe, so workers may {@link #advance} from any thread. Lines that must be
- * seen — an error for one input — go through {@link #println}, which clears the bar, prints the line
- * and redraws, so the two never garble each other.
+ * seen — an error for one input — go through {@link #println}, which clears the bar, prints the
+ * line and redraws, so the two never garble each other.
  *
  * <pre>{@code
  * try (Progress progress = Progress.start("read", inputs.size())) {
@@ -46,12 +47,18 @@ public final class Progress implements AutoCloseable {
         this.enabled = enabled;
     }
 
-    /** A bar on {@code System.err} for {@code total} items, drawn only when stderr is a terminal and total > 1. */
+    /**
+     * A bar on {@code System.err} for {@code total} items, drawn only when stderr is a terminal and
+     * total > 1.
+     */
     public static Progress start(String label, long total) {
         return new Progress(System.err, label, total, total > 1 && stderrIsTerminal());
     }
 
-    /** A bar on {@code out}, drawn when {@code enabled} (tests, or callers that decide for themselves). */
+    /**
+     * A bar on {@code out}, drawn when {@code enabled} (tests, or callers that decide for
+     * themselves).
+     */
     public static Progress to(PrintStream out, String label, long total, boolean enabled) {
         return new Progress(out, label, total, enabled);
     }
@@ -73,7 +80,9 @@ public final class Progress implements AutoCloseable {
         }
     }
 
-    /** Prints a whole line (an error, a note) above the bar; a plain println when the bar is off. */
+    /**
+     * Prints a whole line (an error, a note) above the bar; a plain println when the bar is off.
+     */
     public synchronized void println(String line) {
         if (enabled && !closed) {
             clear();
@@ -105,11 +114,17 @@ public final class Progress implements AutoCloseable {
         long shown = Math.min(done, total);
         double fraction = total <= 0 ? 1 : (double) shown / total;
         int filled = (int) Math.round(fraction * BAR_WIDTH);
-        StringBuilder line = new StringBuilder(96)
-                .append(label).append(" [")
-                .append("#".repeat(filled)).append("-".repeat(BAR_WIDTH - filled)).append("] ")
-                .append(shown).append('/').append(total)
-                .append(String.format(Locale.ROOT, " %3d%%", Math.round(fraction * 100)));
+        StringBuilder line =
+                new StringBuilder(96)
+                        .append(label)
+                        .append(" [")
+                        .append("#".repeat(filled))
+                        .append("-".repeat(BAR_WIDTH - filled))
+                        .append("] ")
+                        .append(shown)
+                        .append('/')
+                        .append(total)
+                        .append(String.format(Locale.ROOT, " %3d%%", Math.round(fraction * 100)));
         double seconds = (now - startNanos) / 1e9;
         if (shown > 0 && shown < total && seconds >= 1) {
             line.append("  eta ").append(duration(seconds / shown * (total - shown)));
@@ -133,14 +148,14 @@ public final class Progress implements AutoCloseable {
 
     private static String duration(double seconds) {
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
-                : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60)
-                : s + "s";
+        return s >= 3600
+                ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
+                : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
     }
 
     /**
-     * Whether file descriptor 2 is a terminal. The JDK only answers this for stdin/stdout
-     * ({@code System.console()}), and {@code plinth read … > out.md} has a terminal on stderr but not
+     * Whether file descriptor 2 is a terminal. The JDK only answers this for stdin/stdout ({@code
+     * System.console()}), and {@code plinth read … > out.md} has a terminal on stderr but not
      * stdout, so on Linux we look at what fd 2 points to; elsewhere we fall back to the console.
      */
     static boolean stderrIsTerminal() {
@@ -160,7 +175,8 @@ public final class Progress implements AutoCloseable {
         if (console == null) {
             return false;
         }
-        // Since JDK 22 a console exists even when redirected; Console.isTerminal() tells the difference.
+        // Since JDK 22 a console exists even when redirected; Console.isTerminal() tells the
+        // difference.
         try {
             return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
         } catch (ReflectiveOperationException e) {

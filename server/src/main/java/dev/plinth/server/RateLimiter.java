@@ -7,9 +7,9 @@ import java.util.function.LongSupplier;
 /**
  * Per-client rate limit: one token bucket per API key (or per IP address when no key is used).
  *
- * <p>Notes. The classic token bucket (as in RFC 2697's meters): a bucket holds up to
- * {@code perMinute} tokens, refills at {@code perMinute / 60} a second, and each request takes one.
- * A client may thus burst a minute's worth and then go on at the steady rate. An empty bucket says
+ * <p>Notes. The classic token bucket (as in RFC 2697's meters): a bucket holds up to {@code
+ * perMinute} tokens, refills at {@code perMinute / 60} a second, and each request takes one. A
+ * client may thus burst a minute's worth and then go on at the steady rate. An empty bucket says
  * how long until the next token, which becomes {@code Retry-After}. Buckets of idle clients are
  * full and carry no state worth keeping, so the map is swept of them when it grows large.
  */
@@ -22,7 +22,9 @@ final class RateLimiter {
     private final LongSupplier nanoTime;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
 
-    /** A limiter allowing {@code perMinute} requests a minute per client; 0 or less means no limit. */
+    /**
+     * A limiter allowing {@code perMinute} requests a minute per client; 0 or less means no limit.
+     */
     RateLimiter(int perMinute) {
         this(perMinute, System::nanoTime);
     }
@@ -38,7 +40,10 @@ final class RateLimiter {
         return capacity > 0;
     }
 
-    /** Takes a token for {@code client}; returns 0 when granted, else the seconds until one is available. */
+    /**
+     * Takes a token for {@code client}; returns 0 when granted, else the seconds until one is
+     * available.
+     */
     long acquire(String client) {
         if (!enabled()) {
             return 0;

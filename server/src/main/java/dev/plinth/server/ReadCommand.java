@@ -10,10 +10,6 @@ import dev.plinth.reader.Request;
 import dev.plinth.reader.Result;
 import dev.plinth.reader.fetch.Charsets;
 import dev.plinth.reader.fetch.Fetcher;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -33,24 +29,33 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.zip.GZIPInputStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code plinth read <url|file>…}: pages to Markdown (or text, HTML, JSON) on the command line.
  *
  * <p>Inputs are URLs (fetched behind the SSRF guard), HTML files ({@code .html}, {@code .htm},
- * optionally gzipped; charset detected as the fetcher detects it) and PDF files. They are read a few
- * at a time in one JVM; results go to stdout in input order (several inputs separated by a
- * {@code ==> input <==} line, or one JSON object per line) or, with {@code --out}, one file each. An
- * input that fails prints {@code plinth: <input>: <reason>} on stderr and the rest carry on; the exit
- * status is 1 when any failed.
+ * optionally gzipped; charset detected as the fetcher detects it) and PDF files. They are read a
+ * few at a time in one JVM; results go to stdout in input order (several inputs separated by a
+ * {@code ==> input <==} line, or one JSON object per line) or, with {@code --out}, one file each.
+ * An input that fails prints {@code plinth: <input>: <reason>} on stderr and the rest carry on; the
+ * exit status is 1 when any failed.
  */
-@Command(name = "read", mixinStandardHelpOptions = true,
+@Command(
+        name = "read",
+        mixinStandardHelpOptions = true,
         description = "Read URLs, HTML or PDF files and print their content as Markdown.")
 final class ReadCommand implements Callable<Integer> {
 
     /** What {@code --format} accepts. */
     enum Format {
-        content("md"), markdown("md"), text("txt"), html("html"), json("json");
+        content("md"),
+        markdown("md"),
+        text("txt"),
+        html("html"),
+        json("json");
 
         final String extension;
 
@@ -61,7 +66,9 @@ final class ReadCommand implements Callable<Integer> {
 
     /** What {@code --engine} accepts. */
     enum Engine {
-        direct(Options.Engine.DIRECT), browser(Options.Engine.BROWSER), auto(Options.Engine.AUTO);
+        direct(Options.Engine.DIRECT),
+        browser(Options.Engine.BROWSER),
+        auto(Options.Engine.AUTO);
 
         final Options.Engine value;
 
@@ -72,35 +79,61 @@ final class ReadCommand implements Callable<Integer> {
 
     /** Local files are the user's own, but still not read without bound. */
     private static final long MAX_FILE_BYTES = 256L << 20;
+
     private static final int PARALLEL = 4;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Parameters(arity = "1..*", paramLabel = "INPUT", description = "URLs, .html/.htm/.html.gz files or .pdf files.")
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "INPUT",
+            description = "URLs, .html/.htm/.html.gz files or .pdf files.")
     List<String> inputs;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "content",
-            description = "content (main content as Markdown, default), markdown (whole page), text, html, json.")
+    @Option(
+            names = "--format",
+            paramLabel = "FORMAT",
+            defaultValue = "content",
+            description =
+                    "content (main content as Markdown, default), markdown (whole page), text, html, json.")
     Format format;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Write <name>.<md|txt|html|json> files here instead of stdout.")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Write <name>.<md|txt|html|json> files here instead of stdout.")
     Path out;
 
-    @Option(names = "--selector", paramLabel = "CSS", description = "Only what these CSS selectors match (repeatable).")
+    @Option(
+            names = "--selector",
+            paramLabel = "CSS",
+            description = "Only what these CSS selectors match (repeatable).")
     List<String> selectors = List.of();
 
-    @Option(names = "--remove", paramLabel = "CSS", description = "Remove what these CSS selectors match first (repeatable).")
+    @Option(
+            names = "--remove",
+            paramLabel = "CSS",
+            description = "Remove what these CSS selectors match first (repeatable).")
     List<String> removals = List.of();
 
-    @Option(names = "--pages", paramLabel = "RANGE", description = "PDF pages, e.g. 3 or 2-5 (default: all).")
+    @Option(
+            names = "--pages",
+            paramLabel = "RANGE",
+            description = "PDF pages, e.g. 3 or 2-5 (default: all).")
     String pages;
 
-    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "direct",
-            description = "direct (plain HTTP, default), browser (headless Chromium runs the page's scripts), "
-                    + "auto (the browser only when the page looks script-rendered).")
+    @Option(
+            names = "--engine",
+            paramLabel = "ENGINE",
+            defaultValue = "direct",
+            description =
+                    "direct (plain HTTP, default), browser (headless Chromium runs the page's scripts), "
+                            + "auto (the browser only when the page looks script-rendered).")
     Engine engine;
 
-    @Option(names = "--allow-private-network",
-            description = "Let URLs reach private and loopback addresses (default: $PLINTH_ALLOW_PRIVATE_NETWORK).")
+    @Option(
+            names = "--allow-private-network",
+            description =
+                    "Let URLs reach private and loopback addresses (default: $PLINTH_ALLOW_PRIVATE_NETWORK).")
     boolean allowPrivateNetwork;
 
     /** One input's outcome: the text to emit, or why it failed. */
@@ -114,14 +147,23 @@ final class ReadCommand implements Callable<Integer> {
             Files.createDirectories(out);
         }
         Options options = options();
-        boolean allowPrivate = allowPrivateNetwork || isTrue(System.getenv("PLINTH_ALLOW_PRIVATE_NETWORK"));
+        boolean allowPrivate =
+                allowPrivateNetwork || isTrue(System.getenv("PLINTH_ALLOW_PRIVATE_NETWORK"));
         Set<String> usedNames = new HashSet<>();
         int failed = 0;
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL, inputs.size()));
-        try (Reader reader = new Reader(new Fetcher(Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(allowPrivate)),
-                Browser.lazy(new Browser.Settings(allowPrivate)));
-             Progress progress = Progress.to(stderr, "read", inputs.size(),
-                inputs.size() > 1 && Progress.stderrIsTerminal())) {
+        try (Reader reader =
+                        new Reader(
+                                new Fetcher(
+                                        Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(
+                                                allowPrivate)),
+                                Browser.lazy(new Browser.Settings(allowPrivate)));
+                Progress progress =
+                        Progress.to(
+                                stderr,
+                                "read",
+                                inputs.size(),
+                                inputs.size() > 1 && Progress.stderrIsTerminal())) {
             List<Future<Outcome>> futures = new ArrayList<>();
             for (String input : inputs) {
                 futures.add(pool.submit(() -> readOne(reader, input, options)));
@@ -132,7 +174,9 @@ final class ReadCommand implements Callable<Integer> {
                     failed++;
                     progress.println("plinth: " + outcome.input + ": " + outcome.error);
                 } else if (out != null) {
-                    Path file = out.resolve(uniqueName(outcome.input, usedNames) + "." + format.extension);
+                    Path file =
+                            out.resolve(
+                                    uniqueName(outcome.input, usedNames) + "." + format.extension);
                     Files.writeString(file, outcome.output, StandardCharsets.UTF_8);
                 } else {
                     emit(stdout, outcome, i);
@@ -147,12 +191,13 @@ final class ReadCommand implements Callable<Integer> {
     }
 
     private Options options() {
-        Options.Format respondWith = switch (format) {
-            case markdown -> Options.Format.MARKDOWN;
-            case text -> Options.Format.TEXT;
-            case html -> Options.Format.HTML;
-            case content, json -> Options.Format.CONTENT;
-        };
+        Options.Format respondWith =
+                switch (format) {
+                    case markdown -> Options.Format.MARKDOWN;
+                    case text -> Options.Format.TEXT;
+                    case html -> Options.Format.HTML;
+                    case content, json -> Options.Format.CONTENT;
+                };
         return Options.builder()
                 .respondWith(respondWith)
                 .engine(engine.value)
@@ -168,28 +213,37 @@ final class ReadCommand implements Callable<Integer> {
     private Outcome readOne(Reader reader, String input, Options options) {
         try {
             Result result = read(reader, input, options);
-            String output = format == Format.json
-                    ? JSON.writeValueAsString(ReaderOutput.data(result, options, null))
-                    : result.content();
+            String output =
+                    format == Format.json
+                            ? JSON.writeValueAsString(ReaderOutput.data(result, options, null))
+                            : result.content();
             return new Outcome(input, output, null);
         } catch (ReaderException e) {
             return new Outcome(input, null, e.getMessage());
         } catch (NoSuchFileException e) {
             return new Outcome(input, null, "no such file");
         } catch (IOException e) {
-            return new Outcome(input, null, "cannot read: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            return new Outcome(
+                    input,
+                    null,
+                    "cannot read: "
+                            + (e.getMessage() == null
+                                    ? e.getClass().getSimpleName()
+                                    : e.getMessage()));
         } catch (RuntimeException e) {
             return new Outcome(input, null, "internal error: " + e);
         }
     }
 
-    private static Result read(Reader reader, String input, Options options) throws ReaderException, IOException {
+    private static Result read(Reader reader, String input, Options options)
+            throws ReaderException, IOException {
         if (isUrl(input)) {
             URI url;
             try {
                 url = new URI(input.strip());
             } catch (java.net.URISyntaxException e) {
-                throw new ReaderException(ReaderException.Kind.BAD_OPTION, "not a valid URL: " + e.getReason());
+                throw new ReaderException(
+                        ReaderException.Kind.BAD_OPTION, "not a valid URL: " + e.getReason());
             }
             return reader.read(Request.of(url, options));
         }
@@ -217,7 +271,8 @@ final class ReadCommand implements Callable<Integer> {
         try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
             byte[] bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
             if (bytes.length > MAX_FILE_BYTES) {
-                throw new IOException("decompresses to more than " + (MAX_FILE_BYTES >> 20) + " MiB");
+                throw new IOException(
+                        "decompresses to more than " + (MAX_FILE_BYTES >> 20) + " MiB");
             }
             return bytes;
         }
@@ -225,7 +280,8 @@ final class ReadCommand implements Callable<Integer> {
 
     private void emit(PrintStream stdout, Outcome outcome, int index) {
         if (format == Format.json) {
-            stdout.println(outcome.output); // one JSON object per line: JSON Lines for several inputs
+            stdout.println(
+                    outcome.output); // one JSON object per line: JSON Lines for several inputs
         } else {
             if (inputs.size() > 1) {
                 stdout.print((index > 0 ? "\n" : "") + "==> " + outcome.input + " <==\n\n");
@@ -249,12 +305,20 @@ final class ReadCommand implements Callable<Integer> {
         }
     }
 
-    /** The output file name: a file's name without its HTML/PDF extension, or a slug of a URL's host and path. */
+    /**
+     * The output file name: a file's name without its HTML/PDF extension, or a slug of a URL's host
+     * and path.
+     */
     static String baseName(String input) {
         if (isUrl(input)) {
             URI url = URI.create(input.strip());
-            String slug = (url.getHost() == null ? "" : url.getHost()) + (url.getPath() == null ? "" : url.getPath());
-            slug = slug.replaceAll("[^A-Za-z0-9._-]+", "-").replaceAll("-{2,}", "-").replaceAll("^[-.]+|[-.]+$", "");
+            String slug =
+                    (url.getHost() == null ? "" : url.getHost())
+                            + (url.getPath() == null ? "" : url.getPath());
+            slug =
+                    slug.replaceAll("[^A-Za-z0-9._-]+", "-")
+                            .replaceAll("-{2,}", "-")
+                            .replaceAll("^[-.]+|[-.]+$", "");
             slug = slug.replaceAll("\\.(html?|php|aspx?)$", "");
             return slug.isEmpty() ? "page" : slug.length() > 120 ? slug.substring(0, 120) : slug;
         }
@@ -268,7 +332,9 @@ final class ReadCommand implements Callable<Integer> {
         return name;
     }
 
-    /** {@link #baseName}, with {@code -2}, {@code -3}… when two inputs would write the same file. */
+    /**
+     * {@link #baseName}, with {@code -2}, {@code -3}… when two inputs would write the same file.
+     */
     private static String uniqueName(String input, Set<String> used) {
         String base = baseName(input);
         String name = base;
@@ -296,6 +362,7 @@ final class ReadCommand implements Callable<Integer> {
     }
 
     private static boolean isTrue(String value) {
-        return value != null && Set.of("true", "1", "yes").contains(value.strip().toLowerCase(Locale.ROOT));
+        return value != null
+                && Set.of("true", "1", "yes").contains(value.strip().toLowerCase(Locale.ROOT));
     }
 }

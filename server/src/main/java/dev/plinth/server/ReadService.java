@@ -7,20 +7,19 @@ import dev.plinth.reader.ReaderException;
 import dev.plinth.reader.Request;
 import dev.plinth.reader.Result;
 import dev.plinth.reader.fetch.Fetcher;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.URI;
 import java.sql.SQLException;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads pages for the HTTP API: admission through {@link ReadSlots}, then the page cache in front
- * of the direct fetcher, then the reader's conversion. Only direct fetches are cached (the page, not
- * the result, so one fetch serves every output format and selector); raw HTML, PDFs, browser and
- * auto-engine reads go straight to {@link Reader#read}. Requests carrying cookies are never cached,
- * in either direction: their page may be personal. A broken cache degrades to fetching, never to
- * a failed read.
+ * of the direct fetcher, then the reader's conversion. Only direct fetches are cached (the page,
+ * not the result, so one fetch serves every output format and selector); raw HTML, PDFs, browser
+ * and auto-engine reads go straight to {@link Reader#read}. Requests carrying cookies are never
+ * cached, in either direction: their page may be personal. A broken cache degrades to fetching,
+ * never to a failed read.
  */
 final class ReadService {
 
@@ -38,7 +37,9 @@ final class ReadService {
         HIT,
         /** The page was fetched, and stored when it could be. */
         MISS,
-        /** The read could not use the cache: cookies, raw input, browser, or no cache configured. */
+        /**
+         * The read could not use the cache: cookies, raw input, browser, or no cache configured.
+         */
         BYPASS
     }
 
@@ -54,7 +55,10 @@ final class ReadService {
         this.metrics = metrics;
     }
 
-    /** Reads {@code request}, honouring the server-side options in {@code params}; 409 over the token budget. */
+    /**
+     * Reads {@code request}, honouring the server-side options in {@code params}; 409 over the
+     * token budget.
+     */
     Outcome read(Request request, ReadParams params) throws ReaderException {
         Outcome outcome;
         try {
@@ -65,8 +69,14 @@ final class ReadService {
         }
         int tokens = outcome.result().tokens();
         if (params.tokenBudget() > 0 && tokens > params.tokenBudget()) {
-            throw new ApiException(409, "BudgetExceededError", "the content is " + tokens
-                    + " tokens, over the X-Token-Budget of " + params.tokenBudget() + "; nothing was charged");
+            throw new ApiException(
+                    409,
+                    "BudgetExceededError",
+                    "the content is "
+                            + tokens
+                            + " tokens, over the X-Token-Budget of "
+                            + params.tokenBudget()
+                            + "; nothing was charged");
         }
         return outcome;
     }
@@ -74,8 +84,11 @@ final class ReadService {
     private Outcome load(Request request, ReadParams params) throws ReaderException {
         Options options = request.options();
         URI url = request.url();
-        boolean direct = request.html() == null && request.pdf() == null
-                && options.engine() == Options.Engine.DIRECT && !options.needsBrowser();
+        boolean direct =
+                request.html() == null
+                        && request.pdf() == null
+                        && options.engine() == Options.Engine.DIRECT
+                        && !options.needsBrowser();
         if (!direct) {
             return new Outcome(reader.read(request), CacheUse.BYPASS);
         }
@@ -93,10 +106,19 @@ final class ReadService {
             }
         }
         // Read as if fetched from the URL asked for, so X-Base: initial resolves links against it.
-        Page read = options.base() == Options.Base.INITIAL
-                ? new Page(url, page.status(), page.contentType(), page.charset(), page.body(), page.headers())
-                : page;
-        return new Outcome(reader.convert(read, options), hit ? CacheUse.HIT : cacheable ? CacheUse.MISS : CacheUse.BYPASS);
+        Page read =
+                options.base() == Options.Base.INITIAL
+                        ? new Page(
+                                url,
+                                page.status(),
+                                page.contentType(),
+                                page.charset(),
+                                page.body(),
+                                page.headers())
+                        : page;
+        return new Outcome(
+                reader.convert(read, options),
+                hit ? CacheUse.HIT : cacheable ? CacheUse.MISS : CacheUse.BYPASS);
     }
 
     private Page cached(String key, long tolerance) {

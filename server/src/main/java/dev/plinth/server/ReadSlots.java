@@ -27,7 +27,10 @@ final class ReadSlots {
     private final long maxWaitMillis;
     private final AtomicInteger waiting = new AtomicInteger();
 
-    /** {@code slots} concurrent reads, {@code queue} waiting ones, each waiting at most {@code maxWaitMillis}. */
+    /**
+     * {@code slots} concurrent reads, {@code queue} waiting ones, each waiting at most {@code
+     * maxWaitMillis}.
+     */
     ReadSlots(int slots, int queue, long maxWaitMillis) {
         this.slots = new Semaphore(slots, true);
         this.limit = slots;
@@ -35,25 +38,36 @@ final class ReadSlots {
         this.maxWaitMillis = maxWaitMillis;
     }
 
-    /** Runs {@code work} in a slot, waiting in the queue if need be; 429 when the queue is full or the wait too long. */
+    /**
+     * Runs {@code work} in a slot, waiting in the queue if need be; 429 when the queue is full or
+     * the wait too long.
+     */
     <T, E extends Exception> T run(Work<T, E> work) throws E {
         if (!slots.tryAcquire()) {
             if (waiting.incrementAndGet() > queue) {
                 waiting.decrementAndGet();
-                throw ApiException.tooManyRequests("the server is at capacity (" + limit + " reads running, "
-                        + queue + " waiting); retry shortly", 1);
+                throw ApiException.tooManyRequests(
+                        "the server is at capacity ("
+                                + limit
+                                + " reads running, "
+                                + queue
+                                + " waiting); retry shortly",
+                        1);
             }
             boolean acquired;
             try {
                 acquired = slots.tryAcquire(maxWaitMillis, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ApiException(503, "ServiceUnavailableError", "the server is shutting down");
+                throw new ApiException(
+                        503, "ServiceUnavailableError", "the server is shutting down");
             } finally {
                 waiting.decrementAndGet();
             }
             if (!acquired) {
-                throw ApiException.tooManyRequests("waited " + maxWaitMillis / 1000 + " s for a free read slot; retry shortly", 1);
+                throw ApiException.tooManyRequests(
+                        "waited " + maxWaitMillis / 1000 + " s for a free read slot; retry shortly",
+                        1);
             }
         }
         try {

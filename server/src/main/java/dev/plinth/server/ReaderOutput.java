@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.reader.Options;
 import dev.plinth.reader.Result;
-
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,16 +45,24 @@ final class ReaderOutput {
             out.append("\n\nImages:\n");
             int i = 0;
             for (Map.Entry<String, String> image : images(r.images()).entrySet()) {
-                out.append(i++ == 0 ? "" : "\n").append("- ![").append(image.getKey()).append("](")
-                        .append(image.getValue()).append(')');
+                out.append(i++ == 0 ? "" : "\n")
+                        .append("- ![")
+                        .append(image.getKey())
+                        .append("](")
+                        .append(image.getValue())
+                        .append(')');
             }
         }
         if (options.withLinksSummary()) {
             out.append("\n\nLinks/Buttons:\n");
             int i = 0;
             for (Map.Entry<String, String> link : links(r.links()).entrySet()) {
-                out.append(i++ == 0 ? "" : "\n").append("- [").append(link.getKey()).append("](")
-                        .append(link.getValue()).append(')');
+                out.append(i++ == 0 ? "" : "\n")
+                        .append("- [")
+                        .append(link.getKey())
+                        .append("](")
+                        .append(link.getValue())
+                        .append(')');
             }
         }
         return out.append('\n').toString();
@@ -73,11 +80,17 @@ final class ReaderOutput {
             case TEXT -> data.put("text", r.content());
             case SCREENSHOT, PAGESHOT -> {
                 if (r.screenshot() != null) {
-                    String field = options.respondWith() == Options.Format.SCREENSHOT ? "screenshotUrl" : "pageshotUrl";
-                    data.put(field, "data:image/png;base64," + Base64.getEncoder().encodeToString(r.screenshot()));
+                    String field =
+                            options.respondWith() == Options.Format.SCREENSHOT
+                                    ? "screenshotUrl"
+                                    : "pageshotUrl";
+                    data.put(
+                            field,
+                            "data:image/png;base64,"
+                                    + Base64.getEncoder().encodeToString(r.screenshot()));
                 }
             }
-            default -> { }
+            default -> {}
         }
         if (r.publishedTime() != null && !r.publishedTime().isBlank()) {
             data.put("publishedTime", r.publishedTime());
@@ -102,7 +115,10 @@ final class ReaderOutput {
         return data;
     }
 
-    /** The JSON envelope around {@code data}: {@code code}, {@code status: 20000} and {@code meta.usage}. */
+    /**
+     * The JSON envelope around {@code data}: {@code code}, {@code status: 20000} and {@code
+     * meta.usage}.
+     */
     static ObjectNode envelope(ObjectNode data, int tokens) {
         ObjectNode root = JSON.createObjectNode();
         root.put("code", 200);
@@ -116,7 +132,8 @@ final class ReaderOutput {
     private static Map<String, String> links(List<Result.Link> links) {
         Map<String, String> out = new LinkedHashMap<>();
         for (Result.Link link : links) {
-            String text = link.text() == null || link.text().isBlank() ? link.url() : link.text().strip();
+            String text =
+                    link.text() == null || link.text().isBlank() ? link.url() : link.text().strip();
             out.putIfAbsent(text, link.url());
         }
         return out;

@@ -10,7 +10,6 @@ import dev.plinth.reader.Result;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -27,8 +26,8 @@ import java.util.Map;
  * in headers; {@code POST /} (or {@code POST /{url}}) with a JSON, form or multipart body naming a
  * {@code url}, raw {@code html}, a base64 {@code pdf} or an uploaded {@code file}, plus options in
  * camelCase; {@code GET /} for usage. The answer's form follows {@code Accept}: the text layout by
- * default, the JSON envelope for {@code application/json}, an SSE {@code data} event for
- * {@code text/event-stream}.
+ * default, the JSON envelope for {@code application/json}, an SSE {@code data} event for {@code
+ * text/event-stream}.
  */
 final class ReaderRoutes implements RouteGroup {
 
@@ -91,20 +90,26 @@ final class ReaderRoutes implements RouteGroup {
         } else if (target != null) {
             request = Request.of(target, params.options());
         } else {
-            throw ApiException.badParameter("a POST needs a url, html, pdf (base64) or an uploaded file");
+            throw ApiException.badParameter(
+                    "a POST needs a url, html, pdf (base64) or an uploaded file");
         }
         respond(ctx, request, params);
     }
 
-    /** {@code /v1/…} belongs to the model APIs: a path none of them claimed is a 404, never a target. */
+    /**
+     * {@code /v1/…} belongs to the model APIs: a path none of them claimed is a 404, never a
+     * target.
+     */
     private static void refuseModelPaths(Context ctx) {
         if (ctx.path().startsWith("/v1/") || ctx.path().equals("/v1")) {
-            throw new ApiException(404, "NotFoundError", "no route for " + ctx.method() + " " + ctx.path());
+            throw new ApiException(
+                    404, "NotFoundError", "no route for " + ctx.method() + " " + ctx.path());
         }
     }
 
     private void respond(Context ctx, Request request, ReadParams params) throws Exception {
-        String accept = ctx.header("Accept") == null ? "" : ctx.header("Accept").toLowerCase(Locale.ROOT);
+        String accept =
+                ctx.header("Accept") == null ? "" : ctx.header("Accept").toLowerCase(Locale.ROOT);
         if (accept.contains("text/event-stream")) {
             stream(ctx, request, params);
             return;
@@ -115,9 +120,11 @@ final class ReaderRoutes implements RouteGroup {
         Options options = request.options();
         if (accept.contains("application/json")) {
             ObjectNode data = ReaderOutput.data(r, options, chunks(r, params));
-            ctx.contentType("application/json; charset=utf-8").result(ReaderOutput.envelope(data, r.tokens()).toString());
-        } else if (r.screenshot() != null && (options.respondWith() == Options.Format.SCREENSHOT
-                || options.respondWith() == Options.Format.PAGESHOT)) {
+            ctx.contentType("application/json; charset=utf-8")
+                    .result(ReaderOutput.envelope(data, r.tokens()).toString());
+        } else if (r.screenshot() != null
+                && (options.respondWith() == Options.Format.SCREENSHOT
+                        || options.respondWith() == Options.Format.PAGESHOT)) {
             ctx.contentType("image/png").result(r.screenshot());
         } else {
             ctx.contentType("text/plain; charset=utf-8").result(ReaderOutput.text(r, options));
@@ -134,7 +141,10 @@ final class ReaderRoutes implements RouteGroup {
             ReadService.Outcome outcome = service.read(request, params);
             headers(ctx, outcome);
             Result r = outcome.result();
-            ctx.result("event: data\ndata: " + ReaderOutput.data(r, request.options(), chunks(r, params)) + "\n\n");
+            ctx.result(
+                    "event: data\ndata: "
+                            + ReaderOutput.data(r, request.options(), chunks(r, params))
+                            + "\n\n");
         } catch (Exception e) {
             Errors.Failure failure = Errors.classify(e, ctx);
             ctx.status(failure.status());
@@ -152,35 +162,44 @@ final class ReaderRoutes implements RouteGroup {
     }
 
     private static List<String> chunks(Result r, ReadParams params) {
-        return params.chunkDepth() > 0 ? MarkdownChunks.split(r.content(), params.chunkDepth()) : null;
+        return params.chunkDepth() > 0
+                ? MarkdownChunks.split(r.content(), params.chunkDepth())
+                : null;
     }
 
     private void usage(Context ctx) {
-        String accept = ctx.header("Accept") == null ? "" : ctx.header("Accept").toLowerCase(Locale.ROOT);
+        String accept =
+                ctx.header("Accept") == null ? "" : ctx.header("Accept").toLowerCase(Locale.ROOT);
         if (accept.contains("application/json")) {
             ObjectNode usage = JSON.createObjectNode();
             usage.put("name", "plinth reader");
             usage.put("read", "GET /{url}");
-            usage.put("post", "POST / with {\"url\"} or {\"html\", \"url\"} or {\"pdf\"} and options in camelCase");
+            usage.put(
+                    "post",
+                    "POST / with {\"url\"} or {\"html\", \"url\"} or {\"pdf\"} and options in camelCase");
             usage.put("accept", "text/plain (default) | application/json | text/event-stream");
             usage.put("health", "GET /health");
             usage.put("metrics", "GET /metrics");
             ctx.contentType("application/json; charset=utf-8").result(usage.toString());
             return;
         }
-        ctx.contentType("text/plain; charset=utf-8").result("""
-                plinth reader: any URL to LLM-ready Markdown.
+        ctx.contentType("text/plain; charset=utf-8")
+                .result(
+                        """
+                        plinth reader: any URL to LLM-ready Markdown.
 
-                  GET  /{url}          curl %1$s/https://example.com
-                  POST /               {"url": "…"} | {"html": "…", "url": "base"} | {"pdf": "<base64>"} | multipart file
-                  Accept               text/plain (default) | application/json | text/event-stream
-                  Options              X-Respond-With: content|markdown|html|text, X-Target-Selector,
-                                       X-Remove-Selector, X-With-Links-Summary, X-Max-Tokens, X-No-Cache, …
-                  GET  /health, GET /metrics
-                """.formatted(ctx.scheme() + "://" + ctx.host()));
+                          GET  /{url}          curl %1$s/https://example.com
+                          POST /               {"url": "…"} | {"html": "…", "url": "base"} | {"pdf": "<base64>"} | multipart file
+                          Accept               text/plain (default) | application/json | text/event-stream
+                          Options              X-Respond-With: content|markdown|html|text, X-Target-Selector,
+                                               X-Remove-Selector, X-With-Links-Summary, X-Max-Tokens, X-No-Cache, …
+                          GET  /health, GET /metrics
+                        """
+                                .formatted(ctx.scheme() + "://" + ctx.host()));
     }
 
-    // ---- request bodies --------------------------------------------------------------------------
+    // ---- request bodies
+    // --------------------------------------------------------------------------
 
     private static ObjectNode parseBody(String type, byte[] bytes) {
         if (type.startsWith("application/x-www-form-urlencoded")) {
@@ -190,8 +209,13 @@ final class ReaderRoutes implements RouteGroup {
                     continue;
                 }
                 int eq = pair.indexOf('=');
-                String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                String name =
+                        URLDecoder.decode(
+                                eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value =
+                        eq < 0
+                                ? ""
+                                : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
                 body.put(name, value);
             }
             return body;
@@ -206,7 +230,8 @@ final class ReaderRoutes implements RouteGroup {
             }
             throw ApiException.badParameter("the body must be a JSON object");
         } catch (JsonProcessingException e) {
-            throw ApiException.badParameter("the body is not valid JSON: " + e.getOriginalMessage());
+            throw ApiException.badParameter(
+                    "the body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw ApiException.badParameter("the body could not be read: " + e.getMessage());
         }
@@ -241,11 +266,13 @@ final class ReaderRoutes implements RouteGroup {
             try (InputStream in = ctx.req().getInputStream()) {
                 byte[] bytes = in.readNBytes(max + 1);
                 if (bytes.length > max) {
-                    throw ApiException.tooLarge("the request body is over the " + max + "-byte limit");
+                    throw ApiException.tooLarge(
+                            "the request body is over the " + max + "-byte limit");
                 }
                 return bytes;
             } catch (IOException e) {
-                throw ApiException.badParameter("the request body could not be read: " + e.getMessage());
+                throw ApiException.badParameter(
+                        "the request body could not be read: " + e.getMessage());
             }
         }
     }
@@ -259,11 +286,12 @@ final class ReaderRoutes implements RouteGroup {
         static Form read(Context ctx, int max) {
             try {
                 Map<String, String> fields = new java.util.LinkedHashMap<>();
-                ctx.formParamMap().forEach((k, v) -> {
-                    if (!v.isEmpty()) {
-                        fields.put(k, v.getFirst());
-                    }
-                });
+                ctx.formParamMap()
+                        .forEach((k, v) -> {
+                            if (!v.isEmpty()) {
+                                fields.put(k, v.getFirst());
+                            }
+                        });
                 UploadedFile file = ctx.uploadedFile("file");
                 byte[] bytes = null;
                 if (file != null) {
@@ -271,18 +299,23 @@ final class ReaderRoutes implements RouteGroup {
                         bytes = in.readNBytes(max + 1);
                     }
                     if (bytes.length > max) {
-                        throw ApiException.tooLarge("the uploaded file is over the " + max + "-byte limit");
+                        throw ApiException.tooLarge(
+                                "the uploaded file is over the " + max + "-byte limit");
                     }
                 }
                 return new Form(fields, bytes);
             } catch (ApiException e) {
                 throw e;
             } catch (Exception e) {
-                String message = String.valueOf(e.getMessage()) + (e.getCause() == null ? "" : " " + e.getCause().getMessage());
+                String message =
+                        String.valueOf(e.getMessage())
+                                + (e.getCause() == null ? "" : " " + e.getCause().getMessage());
                 if (message.toLowerCase(Locale.ROOT).contains("exceed")) {
-                    throw ApiException.tooLarge("the multipart body is over the " + max + "-byte limit");
+                    throw ApiException.tooLarge(
+                            "the multipart body is over the " + max + "-byte limit");
                 }
-                throw ApiException.badParameter("the multipart body could not be read: " + e.getMessage());
+                throw ApiException.badParameter(
+                        "the multipart body could not be read: " + e.getMessage());
             }
         }
     }

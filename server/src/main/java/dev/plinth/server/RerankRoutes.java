@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.models.Reranker;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-
 import java.util.List;
 
 /**
@@ -28,11 +27,14 @@ final class RerankRoutes implements RouteGroup {
         ObjectNode body = ModelRequests.body(ctx);
         String model = ModelRequests.string(body, "model", null);
         String query = ModelRequests.requiredString(body, "query");
-        if (!body.path("documents").isArray()) throw ModelRequests.invalid("'documents' must be a list of strings or {\"text\": ...} objects");
+        if (!body.path("documents").isArray())
+            throw ModelRequests.invalid(
+                    "'documents' must be a list of strings or {\"text\": ...} objects");
         List<String> documents = ModelRequests.texts(body, "documents", Reranker.MAX_DOCUMENTS);
         Integer topN = ModelRequests.integer(body, "top_n");
         boolean returnDocuments = ModelRequests.bool(body, "return_documents", true);
-        Reranker.Ranking ranking = ModelRequests.call(() -> reranker.rerank(model, query, documents, topN));
+        Reranker.Ranking ranking =
+                ModelRequests.call(() -> reranker.rerank(model, query, documents, topN));
         ctx.json(RerankResponse.of(ranking, returnDocuments ? documents : null));
     }
 }

@@ -3,7 +3,6 @@ package dev.plinth.server;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.plinth.models.Segmenter;
-
 import java.util.List;
 
 /**
@@ -29,12 +28,18 @@ record SegmentResponse(
         List<Segmenter.Chunk> chunks = result.chunks();
         List<?> tokens = null;
         if (result.tokens() != null) {
-            List<List<List<Object>>> perList = result.tokens().stream().map(SegmentResponse::pairs).toList();
+            List<List<List<Object>>> perList =
+                    result.tokens().stream().map(SegmentResponse::pairs).toList();
             tokens = chunks == null ? perList.getFirst() : perList;
         }
-        return new SegmentResponse(result.numTokens(), result.tokenizer(), new Usage(result.numTokens()),
+        return new SegmentResponse(
+                result.numTokens(),
+                result.tokenizer(),
+                new Usage(result.numTokens()),
                 chunks == null ? null : chunks.size(),
-                chunks == null ? null : chunks.stream().map(c -> new int[] {c.start(), c.end()}).toList(),
+                chunks == null
+                        ? null
+                        : chunks.stream().map(c -> new int[] {c.start(), c.end()}).toList(),
                 chunks == null ? null : chunks.stream().map(Segmenter.Chunk::text).toList(),
                 tokens);
     }

@@ -6,9 +6,9 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 
 /**
- * {@code POST /v1/segment}: token counts, tokens and chunks, Jina's Segmenter API. Body
- * {@code {content, tokenizer?, return_tokens?, return_chunks?, max_chunk_length?, head?, tail?}};
- * see {@link SegmentResponse} for the answer.
+ * {@code POST /v1/segment}: token counts, tokens and chunks, Jina's Segmenter API. Body {@code
+ * {content, tokenizer?, return_tokens?, return_chunks?, max_chunk_length?, head?, tail?}}; see
+ * {@link SegmentResponse} for the answer.
  */
 final class SegmentRoutes implements RouteGroup {
 
@@ -27,13 +27,20 @@ final class SegmentRoutes implements RouteGroup {
         ObjectNode body = ModelRequests.body(ctx);
         String content = ModelRequests.requiredString(body, "content");
         Integer maxChunkLength = ModelRequests.integer(body, "max_chunk_length");
-        Segmenter.Segmentation result = ModelRequests.call(() -> segmenter.segment(content, new Segmenter.Options(
-                ModelRequests.string(body, "tokenizer", Segmenter.DEFAULT_TOKENIZER),
-                ModelRequests.bool(body, "return_tokens", false),
-                ModelRequests.bool(body, "return_chunks", false),
-                maxChunkLength == null ? Segmenter.DEFAULT_MAX_CHUNK_LENGTH : maxChunkLength,
-                ModelRequests.integer(body, "head"),
-                ModelRequests.integer(body, "tail"))));
+        Segmenter.Segmentation result =
+                ModelRequests.call(() ->
+                        segmenter.segment(
+                                content,
+                                new Segmenter.Options(
+                                        ModelRequests.string(
+                                                body, "tokenizer", Segmenter.DEFAULT_TOKENIZER),
+                                        ModelRequests.bool(body, "return_tokens", false),
+                                        ModelRequests.bool(body, "return_chunks", false),
+                                        maxChunkLength == null
+                                                ? Segmenter.DEFAULT_MAX_CHUNK_LENGTH
+                                                : maxChunkLength,
+                                        ModelRequests.integer(body, "head"),
+                                        ModelRequests.integer(body, "tail"))));
         ctx.json(SegmentResponse.of(result));
     }
 }

@@ -1,22 +1,24 @@
 package dev.plinth.server;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * {@code plinth serve}: the HTTP API. Flags override the environment ({@code PLINTH_HOST},
- * {@code PLINTH_PORT}, {@code PLINTH_API_KEYS}, {@code PLINTH_ALLOW_PRIVATE_NETWORK},
- * {@code PLINTH_CACHE_DIR}), which overrides the defaults. Runs until SIGTERM or Ctrl-C, then
- * stops gracefully.
+ * {@code plinth serve}: the HTTP API. Flags override the environment ({@code PLINTH_HOST}, {@code
+ * PLINTH_PORT}, {@code PLINTH_API_KEYS}, {@code PLINTH_ALLOW_PRIVATE_NETWORK}, {@code
+ * PLINTH_CACHE_DIR}), which overrides the defaults. Runs until SIGTERM or Ctrl-C, then stops
+ * gracefully.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Start the HTTP API (reader, and models when loaded).")
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = "Start the HTTP API (reader, and models when loaded).")
 final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--host", description = "Address to bind (default: $PLINTH_HOST or 127.0.0.1).")
@@ -25,37 +27,61 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", description = "Port to bind (default: $PLINTH_PORT or 8080).")
     Integer port;
 
-    @Option(names = "--api-keys", split = ",", description = "Accepted API keys, comma-separated (default: $PLINTH_API_KEYS).")
+    @Option(
+            names = "--api-keys",
+            split = ",",
+            description = "Accepted API keys, comma-separated (default: $PLINTH_API_KEYS).")
     List<String> apiKeys;
 
-    @Option(names = "--no-auth", description = "Allow binding a non-loopback address without API keys.")
+    @Option(
+            names = "--no-auth",
+            description = "Allow binding a non-loopback address without API keys.")
     boolean noAuth;
 
-    @Option(names = "--allow-private-network",
-            description = "Let the reader fetch private and loopback addresses (default: $PLINTH_ALLOW_PRIVATE_NETWORK).")
+    @Option(
+            names = "--allow-private-network",
+            description =
+                    "Let the reader fetch private and loopback addresses (default: $PLINTH_ALLOW_PRIVATE_NETWORK).")
     boolean allowPrivateNetwork;
 
-    @Option(names = "--cache-dir", description = "Page-cache folder (default: $PLINTH_CACHE_DIR or ~/.cache/plinth).")
+    @Option(
+            names = "--cache-dir",
+            description = "Page-cache folder (default: $PLINTH_CACHE_DIR or ~/.cache/plinth).")
     Path cacheDir;
 
     @Option(names = "--no-cache", description = "Run without a page cache.")
     boolean noCache;
 
-    @Option(names = "--cache-max-mb", defaultValue = "1024", description = "Bound on cached page bodies in MiB (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--cache-max-mb",
+            defaultValue = "1024",
+            description = "Bound on cached page bodies in MiB (default: ${DEFAULT-VALUE}).")
     long cacheMaxMb;
 
-    @Option(names = "--rate-limit", defaultValue = "600",
-            description = "Requests a minute per API key or IP; 0 = unlimited (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rate-limit",
+            defaultValue = "600",
+            description =
+                    "Requests a minute per API key or IP; 0 = unlimited (default: ${DEFAULT-VALUE}).")
     int rateLimit;
 
-    @Option(names = "--max-reads", defaultValue = "32", description = "Reads running at once (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-reads",
+            defaultValue = "32",
+            description = "Reads running at once (default: ${DEFAULT-VALUE}).")
     int maxReads;
 
-    @Option(names = "--max-queue", defaultValue = "256",
-            description = "Reads waiting for a slot before answering 429 (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-queue",
+            defaultValue = "256",
+            description =
+                    "Reads waiting for a slot before answering 429 (default: ${DEFAULT-VALUE}).")
     int maxQueue;
 
-    @Option(names = "--max-body-mb", defaultValue = "32", description = "Request-body cap in MiB (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-body-mb",
+            defaultValue = "32",
+            description = "Request-body cap in MiB (default: ${DEFAULT-VALUE}).")
     int maxBodyMb;
 
     /** Model APIs mounted beside the reader; each adds itself here with one line. */
@@ -66,7 +92,8 @@ final class ServeCommand implements Callable<Integer> {
         apis.add(new RerankRoutes(new dev.plinth.models.Reranker(ServerModels.registry())));
         apis.add(new MultiVectorRoutes(new dev.plinth.models.MultiVector(ServerModels.registry())));
         apis.add(new ClassifyRoutes(new dev.plinth.models.Classifier(ServerModels.embedder())));
-        apis.add(new SegmentRoutes(dev.plinth.models.Segmenter.withModels(ServerModels.registry())));
+        apis.add(
+                new SegmentRoutes(dev.plinth.models.Segmenter.withModels(ServerModels.registry())));
         return apis;
     }
 
@@ -81,7 +108,8 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("plinth serve: " + e.getMessage());
             return 2;
         } catch (java.io.IOException | RuntimeException e) {
-            // Port taken, cache folder not writable…: say so plainly; a stack trace helps nobody here.
+            // Port taken, cache folder not writable…: say so plainly; a stack trace helps nobody
+            // here.
             System.err.println("plinth serve: cannot start: " + e.getMessage());
             return 1;
         }
@@ -96,9 +124,15 @@ final class ServeCommand implements Callable<Integer> {
         return Server.Config.defaults(cache)
                 .withHost(host != null ? host : env("PLINTH_HOST", "127.0.0.1"))
                 .withPort(port != null ? port : port(env("PLINTH_PORT", "8080")))
-                .withApiKeys(apiKeys != null ? clean(apiKeys) : clean(Arrays.asList(env("PLINTH_API_KEYS", "").split(","))))
+                .withApiKeys(
+                        apiKeys != null
+                                ? clean(apiKeys)
+                                : clean(Arrays.asList(env("PLINTH_API_KEYS", "").split(","))))
                 .withNoAuth(noAuth)
-                .withAllowPrivateNetwork(allowPrivateNetwork || Boolean.parseBoolean(env("PLINTH_ALLOW_PRIVATE_NETWORK", "false")))
+                .withAllowPrivateNetwork(
+                        allowPrivateNetwork
+                                || Boolean.parseBoolean(
+                                        env("PLINTH_ALLOW_PRIVATE_NETWORK", "false")))
                 .withCache(cache, cacheMaxMb << 20)
                 .withRateLimit(rateLimit)
                 .withReads(maxReads, maxQueue, Duration.ofSeconds(30))
@@ -109,7 +143,8 @@ final class ServeCommand implements Callable<Integer> {
         try {
             return Integer.parseInt(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("PLINTH_PORT must be a port number, not \"" + value + "\"");
+            throw new IllegalArgumentException(
+                    "PLINTH_PORT must be a port number, not \"" + value + "\"");
         }
     }
 
@@ -119,7 +154,10 @@ final class ServeCommand implements Callable<Integer> {
             return Path.of(env);
         }
         String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        Path base =
+                xdg != null && !xdg.isBlank()
+                        ? Path.of(xdg)
+                        : Path.of(System.getProperty("user.home"), ".cache");
         return base.resolve("plinth");
     }
 

@@ -6,10 +6,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server's one {@link ModelRegistry} (bundled models plus {@code $PLINTH_MODELS} or
- * {@code ~/.plinth/models}), shared by every model API so each model has one session and one
- * batcher however many endpoints use it. Created on first use, so a reader-only process never
- * loads ONNX Runtime.
+ * The server's one {@link ModelRegistry} (bundled models plus {@code $PLINTH_MODELS} or {@code
+ * ~/.plinth/models}), shared by every model API so each model has one session and one batcher
+ * however many endpoints use it. Created on first use, so a reader-only process never loads ONNX
+ * Runtime.
  */
 final class ServerModels {
 
@@ -17,8 +17,7 @@ final class ServerModels {
     private static volatile ModelRegistry registry;
     private static volatile Embedder embedder;
 
-    private ServerModels() {
-    }
+    private ServerModels() {}
 
     /**
      * Keeps DJL's platform chatter (native-library discovery at INFO, a CUDA probe warning on
@@ -39,19 +38,24 @@ final class ServerModels {
                 dev.plinth.models.Natives.silenceDjl();
                 quietDjlLogs();
                 if (!"1".equals(System.getenv("ORT_DISABLE_TELEMETRY"))) {
-                    LOG.warn("ORT_DISABLE_TELEMETRY=1 is not set: model endpoints will refuse to load ONNX Runtime "
-                            + "(it would upload telemetry); start plinth through ./plinth or export ORT_DISABLE_TELEMETRY=1");
+                    LOG.warn(
+                            "ORT_DISABLE_TELEMETRY=1 is not set: model endpoints will refuse to load ONNX Runtime "
+                                    + "(it would upload telemetry); start plinth through ./plinth or export ORT_DISABLE_TELEMETRY=1");
                 }
                 ModelRegistry created = ModelRegistry.create();
                 // Load the default embedding model now, off the request path, so the first request
                 // does not pay for it and a load failure shows in the log at start.
-                Thread.ofVirtual().name("plinth-preload").start(() -> {
-                    try {
-                        created.preload(java.util.List.of(created.defaultModel(ModelRegistry.EMBEDDINGS)));
-                    } catch (RuntimeException e) {
-                        LOG.warn("embeddings model not loaded: {}", e.getMessage());
-                    }
-                });
+                Thread.ofVirtual()
+                        .name("plinth-preload")
+                        .start(() -> {
+                            try {
+                                created.preload(
+                                        java.util.List.of(
+                                                created.defaultModel(ModelRegistry.EMBEDDINGS)));
+                            } catch (RuntimeException e) {
+                                LOG.warn("embeddings model not loaded: {}", e.getMessage());
+                            }
+                        });
                 registry = created;
             }
             return registry;

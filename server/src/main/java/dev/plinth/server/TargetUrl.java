@@ -8,8 +8,8 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * The page a {@code GET /{url}} names: everything after the first {@code /} of the request, path and
- * query, repaired the way clients of the hosted reader expect. A fully percent-encoded target
+ * The page a {@code GET /{url}} names: everything after the first {@code /} of the request, path
+ * and query, repaired the way clients of the hosted reader expect. A fully percent-encoded target
  * ({@code /https%3A%2F%2Fexample.com}) is decoded; {@code view-source:} is dropped; a scheme typed
  * twice ({@code https://https://…}) or collapsed by a proxy ({@code https:/host}) is fixed; a bare
  * host gets {@code https://}.
@@ -35,7 +35,8 @@ final class TargetUrl {
     static URI parse(String input) {
         String target = input.strip();
         if (target.isEmpty()) {
-            throw ApiException.badParameter("no target URL: put it after the first slash, e.g. /https://example.com");
+            throw ApiException.badParameter(
+                    "no target URL: put it after the first slash, e.g. /https://example.com");
         }
         if (!target.contains("://") && looksEncoded(target)) {
             target = URLDecoder.decode(target.replace("+", "%2B"), StandardCharsets.UTF_8);
@@ -51,7 +52,9 @@ final class TargetUrl {
         URI uri = toUri(target);
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new ApiException(451, "SecurityCompromiseError",
+            throw new ApiException(
+                    451,
+                    "SecurityCompromiseError",
                     "only http and https targets are read, not " + scheme + ":");
         }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
@@ -61,11 +64,15 @@ final class TargetUrl {
     }
 
     private static boolean looksEncoded(String target) {
-        return target.regionMatches(true, 0, "http%3A", 0, 7) || target.regionMatches(true, 0, "https%3A", 0, 8)
+        return target.regionMatches(true, 0, "http%3A", 0, 7)
+                || target.regionMatches(true, 0, "https%3A", 0, 8)
                 || target.regionMatches(true, 0, "view-source%3A", 0, 14);
     }
 
-    /** Strict parsing first; a URL with characters browsers tolerate (spaces, |, ^) is quoted instead. */
+    /**
+     * Strict parsing first; a URL with characters browsers tolerate (spaces, |, ^) is quoted
+     * instead.
+     */
     private static URI toUri(String target) {
         try {
             return new URI(target);
@@ -87,7 +94,8 @@ final class TargetUrl {
             if (legal) {
                 out.append((char) c);
             } else {
-                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                out.append('%')
+                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
                         .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
             }
         }

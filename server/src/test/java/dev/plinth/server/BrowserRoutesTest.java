@@ -1,11 +1,11 @@
 package dev.plinth.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,33 +23,42 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The browser-only options through HTTP, against a real plinth server and real Chromium. */
 class BrowserRoutesTest {
 
-    private static final Map<String, String> PAGES = Map.of(
-            "/spa", """
-                    <html><head><title>Client app</title></head><body><div id="app"></div>
-                    <script>setTimeout(() => document.getElementById('app').innerHTML =
-                      '<article><h1>Client heading</h1><p>Paragraph the client wrote into the empty application root.</p></article>', 100)</script>
-                    </body></html>""",
-            "/late", """
-                    <html><body><article><p>Shell text of the page, there before any script ran at all.</p></article>
-                    <script>setTimeout(() => document.querySelector('article').insertAdjacentHTML('beforeend',
-                      '<p id="late">Paragraph that arrives after one and a half seconds.</p>'), 1500)</script></body></html>""",
-            "/shadow", """
-                    <html><body><article><p>Light paragraph of the article that anyone can see.</p><info-box></info-box></article>
-                    <script>customElements.define('info-box', class extends HTMLElement { constructor() { super();
-                      this.attachShadow({mode: 'open'}).innerHTML = '<p>Paragraph hidden in an open shadow root.</p>'; } });</script>
-                    </body></html>""",
-            "/framed", """
-                    <html><body><article><p>Outer paragraph of the page that holds a frame.</p>
-                    <iframe src="/frame"></iframe></article></body></html>""",
-            "/frame", "<html><body><p>Paragraph inside the same-origin frame.</p></body></html>");
+    private static final Map<String, String> PAGES =
+            Map.of(
+                    "/spa",
+                            """
+                            <html><head><title>Client app</title></head><body><div id="app"></div>
+                            <script>setTimeout(() => document.getElementById('app').innerHTML =
+                              '<article><h1>Client heading</h1><p>Paragraph the client wrote into the empty application root.</p></article>', 100)</script>
+                            </body></html>\
+                            """,
+                    "/late",
+                            """
+                            <html><body><article><p>Shell text of the page, there before any script ran at all.</p></article>
+                            <script>setTimeout(() => document.querySelector('article').insertAdjacentHTML('beforeend',
+                              '<p id="late">Paragraph that arrives after one and a half seconds.</p>'), 1500)</script></body></html>\
+                            """,
+                    "/shadow",
+                            """
+                            <html><body><article><p>Light paragraph of the article that anyone can see.</p><info-box></info-box></article>
+                            <script>customElements.define('info-box', class extends HTMLElement { constructor() { super();
+                              this.attachShadow({mode: 'open'}).innerHTML = '<p>Paragraph hidden in an open shadow root.</p>'; } });</script>
+                            </body></html>\
+                            """,
+                    "/framed",
+                            """
+                            <html><body><article><p>Outer paragraph of the page that holds a frame.</p>
+                            <iframe src="/frame"></iframe></article></body></html>\
+                            """,
+                    "/frame",
+                            "<html><body><p>Paragraph inside the same-origin frame.</p></body></html>");
 
     private static HttpServer site;
     private static Plinth plinth;
@@ -57,14 +66,18 @@ class BrowserRoutesTest {
     @BeforeAll
     static void start() throws IOException {
         site = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-        PAGES.forEach((path, html) -> site.createContext(path, exchange -> {
-            byte[] body = html.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        }));
+        PAGES.forEach((path, html) ->
+                site.createContext(
+                        path,
+                        exchange -> {
+                            byte[] body = html.getBytes(StandardCharsets.UTF_8);
+                            exchange.getResponseHeaders()
+                                    .set("Content-Type", "text/html; charset=utf-8");
+                            exchange.sendResponseHeaders(200, body.length);
+                            try (OutputStream out = exchange.getResponseBody()) {
+                                out.write(body);
+                            }
+                        }));
         site.start();
         plinth = Plinth.start(Plinth.config(null));
     }
@@ -85,7 +98,9 @@ class BrowserRoutesTest {
         assertFalse(direct.body().contains("client wrote"), direct.body());
         HttpResponse<String> r = plinth.get(target("/spa"), "X-Engine", "browser");
         assertEquals(200, r.statusCode(), r.body());
-        assertTrue(r.body().contains("Paragraph the client wrote into the empty application root."), r.body());
+        assertTrue(
+                r.body().contains("Paragraph the client wrote into the empty application root."),
+                r.body());
         HttpResponse<String> auto = plinth.get(target("/spa"), "X-Engine", "auto");
         assertTrue(auto.body().contains("Paragraph the client wrote"), auto.body());
     }
@@ -102,18 +117,28 @@ class BrowserRoutesTest {
 
     @Test
     void screenshotIsPngInTextModeAndBase64InJson() throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(plinth.base() + target("/spa")))
-                .header("X-Respond-With", "screenshot").timeout(Duration.ofSeconds(30)).GET().build();
-        HttpResponse<byte[]> png = plinth.http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        HttpRequest request =
+                HttpRequest.newBuilder(URI.create(plinth.base() + target("/spa")))
+                        .header("X-Respond-With", "screenshot")
+                        .timeout(Duration.ofSeconds(30))
+                        .GET()
+                        .build();
+        HttpResponse<byte[]> png =
+                plinth.http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, png.statusCode());
-        assertEquals("image/png", png.headers().firstValue("Content-Type").orElse("").split(";")[0]);
+        assertEquals(
+                "image/png", png.headers().firstValue("Content-Type").orElse("").split(";")[0]);
         assertPng(png.body(), 1280, 800);
 
-        HttpResponse<String> json = plinth.get(target("/spa"), "X-Respond-With", "pageshot", "Accept", "application/json");
+        HttpResponse<String> json =
+                plinth.get(
+                        target("/spa"), "X-Respond-With", "pageshot", "Accept", "application/json");
         assertEquals(200, json.statusCode(), json.body());
         JsonNode data = Plinth.json(json).get("data");
         String url = data.path("pageshotUrl").asText();
-        assertTrue(url.startsWith("data:image/png;base64,"), url.substring(0, Math.min(80, url.length())));
+        assertTrue(
+                url.startsWith("data:image/png;base64,"),
+                url.substring(0, Math.min(80, url.length())));
         assertPng(Base64.getDecoder().decode(url.substring(url.indexOf(',') + 1)), 1280, 800);
     }
 
@@ -121,7 +146,9 @@ class BrowserRoutesTest {
     void readCommandTakesTheEngine() throws Exception {
         String url = "http://127.0.0.1:" + site.getAddress().getPort() + "/spa";
         String browser = readCommand("read", "--engine", "browser", "--allow-private-network", url);
-        assertTrue(browser.contains("Paragraph the client wrote into the empty application root."), browser);
+        assertTrue(
+                browser.contains("Paragraph the client wrote into the empty application root."),
+                browser);
         String auto = readCommand("read", "--engine", "auto", "--allow-private-network", url);
         assertTrue(auto.contains("Paragraph the client wrote"), auto);
         String direct = readCommand("read", "--allow-private-network", url);
@@ -137,18 +164,22 @@ class BrowserRoutesTest {
             assertEquals(200, own.get(target("/spa"), "X-Engine", "browser").statusCode());
             mine = chromiumChildren();
             mine.removeAll(before);
-            assertEquals(1, mine.size(), "the server should have started one Chromium below this JVM");
+            assertEquals(
+                    1, mine.size(), "the server should have started one Chromium below this JVM");
         } finally {
             own.close();
         }
         for (long pid : mine) {
-            assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "Chromium " + pid + " outlived its server");
+            assertTrue(
+                    ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true),
+                    "Chromium " + pid + " outlived its server");
         }
     }
 
     /** Pids of the Chromium browser processes this JVM started. */
     private static Set<Long> chromiumChildren() {
-        return ProcessHandle.current().children()
+        return ProcessHandle.current()
+                .children()
                 .filter(p -> p.info().command().orElse("").contains("chromium"))
                 .map(ProcessHandle::pid)
                 .collect(Collectors.toCollection(HashSet::new));

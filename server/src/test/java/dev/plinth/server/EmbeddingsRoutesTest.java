@@ -1,28 +1,29 @@
 package dev.plinth.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.plinth.models.Batcher;
-import dev.plinth.models.Embedder;
-import dev.plinth.models.EmbeddingType;
-import dev.plinth.models.ModelRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.net.http.HttpResponse;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code POST /v1/embeddings} and {@code GET /v1/models} on a real server with the bundled models. */
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.plinth.models.Batcher;
+import dev.plinth.models.Embedder;
+import dev.plinth.models.EmbeddingType;
+import dev.plinth.models.ModelRegistry;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code POST /v1/embeddings} and {@code GET /v1/models} on a real server with the bundled models.
+ */
 class EmbeddingsRoutesTest {
 
     static ModelRegistry registry;
@@ -31,8 +32,12 @@ class EmbeddingsRoutesTest {
     @BeforeAll
     static void start() throws Exception {
         registry = ModelRegistry.create(ModelRegistry.Options.defaults().withFolders(List.of()));
-        plinth = Plinth.start(Plinth.config(null),
-                List.of(new EmbeddingsRoutes(new Embedder(registry)), new ModelsRoutes(registry)));
+        plinth =
+                Plinth.start(
+                        Plinth.config(null),
+                        List.of(
+                                new EmbeddingsRoutes(new Embedder(registry)),
+                                new ModelsRoutes(registry)));
     }
 
     @AfterAll
@@ -95,7 +100,11 @@ class EmbeddingsRoutesTest {
     void everyEmbeddingType_roundTripsToTheFloats() throws Exception {
         String input = "\"input\": [\"types round trip\"]";
         float[] f = floats(ok("{" + input + "}").at("/data/0/embedding"));
-        JsonNode all = ok("{" + input + ", \"embedding_type\": [\"float\", \"base64\", \"binary\", \"ubinary\"]}").at("/data/0/embedding");
+        JsonNode all =
+                ok("{"
+                                + input
+                                + ", \"embedding_type\": [\"float\", \"base64\", \"binary\", \"ubinary\"]}")
+                        .at("/data/0/embedding");
         assertArrayEquals(f, floats(all.get("float")), 1e-7f);
         assertArrayEquals(f, EmbeddingType.fromBase64(all.get("base64").asText()));
         boolean[] fromU = EmbeddingType.unpackBits(ints(all.get("ubinary")), 0, f.length);
@@ -107,18 +116,32 @@ class EmbeddingsRoutesTest {
         }
         for (JsonNode b : all.get("binary")) assertTrue(b.asInt() >= -128 && b.asInt() <= 127);
         // The aliases say the same thing.
-        assertEquals(all.get("base64").asText(), ok("{" + input + ", \"encoding_type\": \"base64\"}").at("/data/0/embedding").asText());
-        assertEquals(all.get("base64").asText(), ok("{" + input + ", \"encoding_format\": \"base64\"}").at("/data/0/embedding").asText());
+        assertEquals(
+                all.get("base64").asText(),
+                ok("{" + input + ", \"encoding_type\": \"base64\"}")
+                        .at("/data/0/embedding")
+                        .asText());
+        assertEquals(
+                all.get("base64").asText(),
+                ok("{" + input + ", \"encoding_format\": \"base64\"}")
+                        .at("/data/0/embedding")
+                        .asText());
     }
 
     @Test
     void dimensions_cutAndRenormalize_normalizedFalseKeepsRawLength() throws Exception {
-        float[] cut = floats(ok("{\"input\": \"nesting dolls\", \"dimensions\": 32}").at("/data/0/embedding"));
+        float[] cut =
+                floats(
+                        ok("{\"input\": \"nesting dolls\", \"dimensions\": 32}")
+                                .at("/data/0/embedding"));
         assertEquals(32, cut.length);
         double norm = 0;
         for (float v : cut) norm += v * v;
         assertEquals(1.0, norm, 1e-4);
-        float[] raw = floats(ok("{\"input\": \"nesting dolls\", \"normalized\": false}").at("/data/0/embedding"));
+        float[] raw =
+                floats(
+                        ok("{\"input\": \"nesting dolls\", \"normalized\": false}")
+                                .at("/data/0/embedding"));
         double rawNorm = 0;
         for (float v : raw) rawNorm += v * v;
         assertTrue(Math.abs(rawNorm - 1) > 1e-3, "raw norm " + rawNorm);
@@ -126,7 +149,8 @@ class EmbeddingsRoutesTest {
 
     @Test
     void lateChunking_returnsOneVectorPerChunk() throws Exception {
-        JsonNode body = ok("{\"input\": [\"Berlin is a city.\", \"It is big.\"], \"late_chunking\": true}");
+        JsonNode body =
+                ok("{\"input\": [\"Berlin is a city.\", \"It is big.\"], \"late_chunking\": true}");
         assertEquals(2, body.get("data").size());
         // One sequence: [CLS] + both chunks' tokens + [SEP].
         assertEquals(11, body.at("/usage/total_tokens").asInt());
@@ -137,7 +161,11 @@ class EmbeddingsRoutesTest {
         String longText = "word ".repeat(600);
         String detail = invalid("{\"input\": [\"ok\", \"" + longText + "\"]}");
         assertTrue(detail.contains("input[1] has 602 tokens") && detail.contains("512"), detail);
-        assertEquals(512, ok("{\"input\": \"" + longText + "\", \"truncate\": true}").at("/usage/total_tokens").asInt());
+        assertEquals(
+                512,
+                ok("{\"input\": \"" + longText + "\", \"truncate\": true}")
+                        .at("/usage/total_tokens")
+                        .asInt());
     }
 
     @Test
@@ -152,20 +180,36 @@ class EmbeddingsRoutesTest {
         String many = "[" + String.join(",", java.util.Collections.nCopies(513, "\"x\"")) + "]";
         assertTrue(invalid("{\"input\": " + many + "}").contains("513 items"));
         String task = invalid("{\"input\": \"a\", \"task\": \"search\"}");
-        assertTrue(task.contains("unknown task 'search'") && task.contains("retrieval.query, retrieval.passage, text-matching, classification, separation"), task);
+        assertTrue(
+                task.contains("unknown task 'search'")
+                        && task.contains(
+                                "retrieval.query, retrieval.passage, text-matching, classification, separation"),
+                task);
         assertTrue(invalid("{\"input\": \"a\", \"dimensions\": 0}").contains("between 1 and 384"));
-        assertTrue(invalid("{\"input\": \"a\", \"dimensions\": 1000}").contains("between 1 and 384"));
-        assertTrue(invalid("{\"input\": \"a\", \"dimensions\": \"64\"}").contains("'dimensions' must be an integer"));
-        assertTrue(invalid("{\"input\": \"a\", \"normalized\": \"yes\"}").contains("'normalized' must be true or false"));
+        assertTrue(
+                invalid("{\"input\": \"a\", \"dimensions\": 1000}").contains("between 1 and 384"));
+        assertTrue(
+                invalid("{\"input\": \"a\", \"dimensions\": \"64\"}")
+                        .contains("'dimensions' must be an integer"));
+        assertTrue(
+                invalid("{\"input\": \"a\", \"normalized\": \"yes\"}")
+                        .contains("'normalized' must be true or false"));
         assertTrue(invalid("{\"input\": \"a\", \"truncate\": 1}").contains("'truncate'"));
-        assertTrue(invalid("{\"input\": \"a\", \"late_chunking\": \"no\"}").contains("'late_chunking'"));
-        assertTrue(invalid("{\"input\": \"a\", \"model\": 7}").contains("'model' must be a string"));
+        assertTrue(
+                invalid("{\"input\": \"a\", \"late_chunking\": \"no\"}")
+                        .contains("'late_chunking'"));
+        assertTrue(
+                invalid("{\"input\": \"a\", \"model\": 7}").contains("'model' must be a string"));
         String type = invalid("{\"input\": \"a\", \"embedding_type\": \"int8\"}");
         assertTrue(type.contains("float, base64, binary, ubinary"), type);
         assertTrue(invalid("{\"input\": \"a\", \"embedding_type\": []}").contains("at least one"));
-        assertTrue(invalid("{\"input\": \"a\", \"embedding_type\": \"float\", \"encoding_format\": \"base64\"}").contains("disagree"));
+        assertTrue(
+                invalid(
+                                "{\"input\": \"a\", \"embedding_type\": \"float\", \"encoding_format\": \"base64\"}")
+                        .contains("disagree"));
         String model = invalid("{\"input\": \"a\", \"model\": \"text-embedding-3-small\"}");
-        assertTrue(model.contains("unknown model") && model.contains("bge-small-en-v1.5-int8"), model);
+        assertTrue(
+                model.contains("unknown model") && model.contains("bge-small-en-v1.5-int8"), model);
     }
 
     @Test
@@ -183,45 +227,71 @@ class EmbeddingsRoutesTest {
                 assertEquals(512, m.get("max_tokens").asInt());
             }
         }
-        assertTrue(ids.containsAll(List.of("bge-small-en-v1.5-int8", "bge-small-zh-v1.5-int8")), ids.toString());
+        assertTrue(
+                ids.containsAll(List.of("bge-small-en-v1.5-int8", "bge-small-zh-v1.5-int8")),
+                ids.toString());
         List<String> more = new ArrayList<>();
         for (JsonNode m : body.get("installable")) more.add(m.get("id").asText());
-        assertTrue(more.contains("bge-small-en-v1.5") && more.contains("all-MiniLM-L6-v2"), more.toString());
+        assertTrue(
+                more.contains("bge-small-en-v1.5") && more.contains("all-MiniLM-L6-v2"),
+                more.toString());
         assertFalse(more.contains("bge-small-en-v1.5-int8"));
         List<String> rerank = new ArrayList<>();
         for (JsonNode m : body.get("rerank")) rerank.add(m.asText());
         assertEquals("bge-small-en-v1.5-int8-maxsim", rerank.getFirst());
-        assertTrue(rerank.containsAll(List.of("bge-small-en-v1.5-int8-fused", "bge-small-zh-v1.5-int8-cosine")),
+        assertTrue(
+                rerank.containsAll(
+                        List.of("bge-small-en-v1.5-int8-fused", "bge-small-zh-v1.5-int8-cosine")),
                 rerank.toString());
     }
 
     @Test
     void fullModelQueue_answers429WithRetryAfter() throws Exception {
-        ModelRegistry tiny = ModelRegistry.create(ModelRegistry.Options.defaults().withFolders(List.of())
-                .withBatching(new Batcher.Options(8192, 128, 4, null)));
+        ModelRegistry tiny =
+                ModelRegistry.create(
+                        ModelRegistry.Options.defaults()
+                                .withFolders(List.of())
+                                .withBatching(new Batcher.Options(8192, 128, 4, null)));
         ExecutorService clients = Executors.newFixedThreadPool(8);
-        try (tiny; Plinth small = Plinth.start(Plinth.config(null), List.of(new EmbeddingsRoutes(new Embedder(tiny))))) {
-            String body = "{\"truncate\": true, \"input\": [" + String.join(",", java.util.Collections.nCopies(4, "\"" + "word ".repeat(300) + "\"")) + "]}";
+        try (tiny;
+                Plinth small =
+                        Plinth.start(
+                                Plinth.config(null),
+                                List.of(new EmbeddingsRoutes(new Embedder(tiny))))) {
+            String body =
+                    "{\"truncate\": true, \"input\": ["
+                            + String.join(
+                                    ",",
+                                    java.util.Collections.nCopies(
+                                            4, "\"" + "word ".repeat(300) + "\""))
+                            + "]}";
             HttpResponse<String> refused = null;
             for (int round = 0; round < 5 && refused == null; round++) {
                 List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
                 for (int c = 0; c < 8; c++) {
-                    calls.add(CompletableFuture.supplyAsync(() -> {
-                        try {
-                            return small.postJson("/v1/embeddings", body);
-                        } catch (Exception e) {
-                            throw new IllegalStateException(e);
-                        }
-                    }, clients));
+                    calls.add(
+                            CompletableFuture.supplyAsync(
+                                    () -> {
+                                        try {
+                                            return small.postJson("/v1/embeddings", body);
+                                        } catch (Exception e) {
+                                            throw new IllegalStateException(e);
+                                        }
+                                    },
+                                    clients));
                 }
                 for (var call : calls) {
                     HttpResponse<String> r = call.join();
-                    assertTrue(r.statusCode() == 200 || r.statusCode() == 429, r.statusCode() + " " + r.body());
+                    assertTrue(
+                            r.statusCode() == 200 || r.statusCode() == 429,
+                            r.statusCode() + " " + r.body());
                     if (r.statusCode() == 429) refused = r;
                 }
             }
             assertNotNull(refused, "8 clients on a 4-sequence queue must overflow it");
-            assertTrue(Integer.parseInt(refused.headers().firstValue("Retry-After").orElseThrow()) >= 1);
+            assertTrue(
+                    Integer.parseInt(refused.headers().firstValue("Retry-After").orElseThrow())
+                            >= 1);
             assertTrue(Plinth.json(refused).get("detail").asText().contains("busy"));
         } finally {
             clients.shutdownNow();

@@ -1,6 +1,14 @@
 package dev.plinth.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -8,20 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.io.IOException;
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** Every error path of the reader API answers its status and the hosted reader's error body. */
 class ErrorsTest {
 
-    @TempDir
-    static Path cacheDir;
+    @TempDir static Path cacheDir;
     static TestSite site;
     static Plinth plinth;
 
@@ -29,10 +27,19 @@ class ErrorsTest {
     static void start() throws IOException {
         site = new TestSite();
         site.start();
-        RouteGroup broken = app -> {
-            app.get("/v1/broken", ctx -> { throw new IllegalStateException("secret internal detail"); });
-            app.get("/broken", ctx -> { throw new IllegalStateException("secret internal detail"); });
-        };
+        RouteGroup broken =
+                app -> {
+                    app.get(
+                            "/v1/broken",
+                            ctx -> {
+                                throw new IllegalStateException("secret internal detail");
+                            });
+                    app.get(
+                            "/broken",
+                            ctx -> {
+                                throw new IllegalStateException("secret internal detail");
+                            });
+                };
         plinth = Plinth.start(Plinth.config(cacheDir), List.of(broken));
     }
 
@@ -42,9 +49,11 @@ class ErrorsTest {
         site.close();
     }
 
-    private static JsonNode assertError(HttpResponse<String> r, int status, String name) throws IOException {
+    private static JsonNode assertError(HttpResponse<String> r, int status, String name)
+            throws IOException {
         assertEquals(status, r.statusCode(), r.body());
-        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+        assertTrue(
+                r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
         JsonNode body = Plinth.json(r);
         assertEquals(status, body.get("code").asInt());
         assertEquals(status, body.get("status").asInt() / 100);
@@ -56,34 +65,73 @@ class ErrorsTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "X-With-Links-Summary | maybe", "X-No-Cache | on", "X-No-Gfm | 2", "X-Respond-With | pdf",
-            "X-Engine | rocket", "X-Retain-Images | some", "X-Retain-Links | most", "X-Base | middle",
-            "X-Max-Tokens | -3", "X-Max-Tokens | lots", "X-Token-Budget | 0", "X-Cache-Tolerance | -1",
-            "X-Timeout | 999", "X-Timeout | soon", "X-Markdown-Chunking | 9", "X-Md-Heading-Style | fancy",
-            "X-Md-Bullet-List-Marker | >", "X-Md-Em-Delimiter | ~", "X-Md-Strong-Delimiter | ~~",
-            "X-Md-Link-Style | hidden", "X-Md-Link-Reference-Style | long", "X-Md-Hr | ===",
-            "X-Target-Selector | div[", "X-Remove-Selector | ::::", "X-Proxy-Url | not a proxy",
-            "X-Set-Cookie | novalue"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "X-With-Links-Summary | maybe",
+                "X-No-Cache | on",
+                "X-No-Gfm | 2",
+                "X-Respond-With | pdf",
+                "X-Engine | rocket",
+                "X-Retain-Images | some",
+                "X-Retain-Links | most",
+                "X-Base | middle",
+                "X-Max-Tokens | -3",
+                "X-Max-Tokens | lots",
+                "X-Token-Budget | 0",
+                "X-Cache-Tolerance | -1",
+                "X-Timeout | 999",
+                "X-Timeout | soon",
+                "X-Markdown-Chunking | 9",
+                "X-Md-Heading-Style | fancy",
+                "X-Md-Bullet-List-Marker | >",
+                "X-Md-Em-Delimiter | ~",
+                "X-Md-Strong-Delimiter | ~~",
+                "X-Md-Link-Style | hidden",
+                "X-Md-Link-Reference-Style | long",
+                "X-Md-Hr | ===",
+                "X-Target-Selector | div[",
+                "X-Remove-Selector | ::::",
+                "X-Proxy-Url | not a proxy",
+                "X-Set-Cookie | novalue"
+            })
     void badOptionValuesAre400(String header, String value) throws Exception {
-        JsonNode body = assertError(plinth.get("/" + site.url("/article"), header, value), 400, "ParamValidationError");
+        JsonNode body =
+                assertError(
+                        plinth.get("/" + site.url("/article"), header, value),
+                        400,
+                        "ParamValidationError");
         assertTrue(body.get("message").asText().contains(header), body.toString());
     }
 
     @Test
     void badBodyFieldsAre400() throws Exception {
-        assertError(plinth.postJson("/", "{\"url\":\"" + site.url("/article") + "\",\"withImagesSummary\":\"perhaps\"}"),
-                400, "ParamValidationError");
+        assertError(
+                plinth.postJson(
+                        "/",
+                        "{\"url\":\""
+                                + site.url("/article")
+                                + "\",\"withImagesSummary\":\"perhaps\"}"),
+                400,
+                "ParamValidationError");
         assertError(plinth.postJson("/", "{\"url\":"), 400, "ParamValidationError");
         assertError(plinth.postJson("/", "[1,2]"), 400, "ParamValidationError");
-        assertError(plinth.postJson("/", "{\"respondWith\":\"text\"}"), 400, "ParamValidationError");
-        assertError(plinth.postJson("/", "{\"pdf\":\"%%%not base64%%%\"}"), 400, "ParamValidationError");
-        assertError(plinth.postJson("/", "{\"url\":{\"nested\":true}}"), 400, "ParamValidationError");
+        assertError(
+                plinth.postJson("/", "{\"respondWith\":\"text\"}"), 400, "ParamValidationError");
+        assertError(
+                plinth.postJson("/", "{\"pdf\":\"%%%not base64%%%\"}"),
+                400,
+                "ParamValidationError");
+        assertError(
+                plinth.postJson("/", "{\"url\":{\"nested\":true}}"), 400, "ParamValidationError");
     }
 
     @Test
     void targetSelectorMatchingNothingIs422() throws Exception {
-        assertError(plinth.get("/" + site.url("/article"), "X-Target-Selector", "#missing"), 422, "AssertionFailureError");
+        assertError(
+                plinth.get("/" + site.url("/article"), "X-Target-Selector", "#missing"),
+                422,
+                "AssertionFailureError");
     }
 
     @Test
@@ -95,12 +143,18 @@ class ErrorsTest {
     @Test
     void nonHttpSchemesAre451() throws Exception {
         assertError(plinth.get("/file:///etc/passwd"), 451, "SecurityCompromiseError");
-        assertError(plinth.postJson("/", "{\"url\":\"ftp://example.com/x\"}"), 451, "SecurityCompromiseError");
+        assertError(
+                plinth.postJson("/", "{\"url\":\"ftp://example.com/x\"}"),
+                451,
+                "SecurityCompromiseError");
     }
 
     @Test
     void robotsDisallowIs409() throws Exception {
-        assertError(plinth.get("/" + site.url("/private"), "X-Robots-Txt", "true"), 409, "RobotsTxtDisallowedError");
+        assertError(
+                plinth.get("/" + site.url("/private"), "X-Robots-Txt", "true"),
+                409,
+                "RobotsTxtDisallowedError");
     }
 
     @Test

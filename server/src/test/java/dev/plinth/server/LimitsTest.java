@@ -1,11 +1,10 @@
 package dev.plinth.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -18,17 +17,16 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** API keys, rate limits, overload, the body cap, the SSRF refusal and graceful shutdown. */
 @org.junit.jupiter.api.Timeout(60)
 class LimitsTest {
 
-    @TempDir
-    static Path cacheDir;
+    @TempDir static Path cacheDir;
     static TestSite site;
 
     @BeforeAll
@@ -60,7 +58,9 @@ class LimitsTest {
             assertEquals(200, p.get(target, "Authorization", "Bearer k-two").statusCode());
             assertEquals(401, p.get("/metrics").statusCode());
             assertEquals(401, p.postJson("/v1/embeddings", "{}").statusCode());
-            assertTrue(Plinth.json(p.postJson("/v1/embeddings", "{}")).has("detail"), "model routes keep their shape");
+            assertTrue(
+                    Plinth.json(p.postJson("/v1/embeddings", "{}")).has("detail"),
+                    "model routes keep their shape");
             assertEquals(200, p.get("/health").statusCode(), "health needs no key");
         }
     }
@@ -74,7 +74,8 @@ class LimitsTest {
 
     @Test
     void rateLimitAnswers429WithRetryAfter() throws Exception {
-        try (Plinth p = Plinth.start(Plinth.config(null).withRateLimit(3).withApiKeys(List.of("a", "b")))) {
+        try (Plinth p =
+                Plinth.start(Plinth.config(null).withRateLimit(3).withApiKeys(List.of("a", "b")))) {
             String target = "/" + site.url("/article");
             for (int i = 0; i < 3; i++) {
                 assertEquals(200, p.get(target, "Authorization", "Bearer a").statusCode());
@@ -84,7 +85,10 @@ class LimitsTest {
             assertEquals("RateLimitTriggeredError", Plinth.json(limited).get("name").asText());
             long retry = Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow());
             assertTrue(retry >= 1 && retry <= 20, "retry after " + retry);
-            assertEquals(200, p.get(target, "Authorization", "Bearer b").statusCode(), "each key has its own bucket");
+            assertEquals(
+                    200,
+                    p.get(target, "Authorization", "Bearer b").statusCode(),
+                    "each key has its own bucket");
         }
     }
 
@@ -126,7 +130,10 @@ class LimitsTest {
             InputStreamPublisher chunked = new InputStreamPublisher(big);
             HttpResponse<String> streamed = p.post("/", "application/json", chunked.publisher());
             assertEquals(413, streamed.statusCode(), streamed.body());
-            assertEquals(200, p.postJson("/", "{\"html\":\"<p>small enough to pass the cap</p>\"}").statusCode());
+            assertEquals(
+                    200,
+                    p.postJson("/", "{\"html\":\"<p>small enough to pass the cap</p>\"}")
+                            .statusCode());
         }
     }
 
@@ -144,9 +151,12 @@ class LimitsTest {
     void stoppingLetsInFlightRequestsFinish() throws Exception {
         Plinth p = Plinth.start(Plinth.config(null));
         String slow = "/slow?ms=800&id=" + java.util.UUID.randomUUID();
-        CompletableFuture<HttpResponse<String>> inFlight = p.http.sendAsync(
-                HttpRequest.newBuilder(URI.create(p.base() + "/" + site.url(slow))).timeout(Duration.ofSeconds(20)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> inFlight =
+                p.http.sendAsync(
+                        HttpRequest.newBuilder(URI.create(p.base() + "/" + site.url(slow)))
+                                .timeout(Duration.ofSeconds(20))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (site.hits(slow) == 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
@@ -157,14 +167,20 @@ class LimitsTest {
         HttpResponse<String> r = inFlight.get(20, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(200, r.statusCode());
         assertTrue(r.body().contains("took 800 milliseconds"), r.body());
-        assertThrows(IOException.class, () -> p.http.send(HttpRequest.newBuilder(health).build(),
-                HttpResponse.BodyHandlers.ofString()), "no new requests after stop");
+        assertThrows(
+                IOException.class,
+                () ->
+                        p.http.send(
+                                HttpRequest.newBuilder(health).build(),
+                                HttpResponse.BodyHandlers.ofString()),
+                "no new requests after stop");
     }
 
     /** A body publisher of unknown length, so the client sends it chunked. */
     private record InputStreamPublisher(String body) {
         HttpRequest.BodyPublisher publisher() {
-            return HttpRequest.BodyPublishers.ofInputStream(() -> (InputStream) new java.io.ByteArrayInputStream(body.getBytes()));
+            return HttpRequest.BodyPublishers.ofInputStream(
+                    () -> (InputStream) new java.io.ByteArrayInputStream(body.getBytes()));
         }
     }
 }

@@ -1,23 +1,21 @@
 package dev.plinth.server;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.UUID;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code /metrics} exposes requests, latency buckets, cache, fetch errors and queue gauges. */
 class MetricsTest {
 
-    @TempDir
-    static Path cacheDir;
+    @TempDir static Path cacheDir;
     static TestSite site;
     static Plinth plinth;
 
@@ -45,9 +43,18 @@ class MetricsTest {
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         String m = r.body();
-        assertTrue(m.contains("plinth_http_requests_seconds_count{method=\"GET\",route=\"/{url}\",status=\"200\"} 2"), m);
-        assertTrue(m.contains("plinth_http_requests_seconds_count{method=\"GET\",route=\"/{url}\",status=\"400\"} 1"), m);
-        assertTrue(m.contains("plinth_http_requests_seconds_bucket{method=\"GET\",route=\"/{url}\",status=\"200\",le=\"0.25\"}"), m);
+        assertTrue(
+                m.contains(
+                        "plinth_http_requests_seconds_count{method=\"GET\",route=\"/{url}\",status=\"200\"} 2"),
+                m);
+        assertTrue(
+                m.contains(
+                        "plinth_http_requests_seconds_count{method=\"GET\",route=\"/{url}\",status=\"400\"} 1"),
+                m);
+        assertTrue(
+                m.contains(
+                        "plinth_http_requests_seconds_bucket{method=\"GET\",route=\"/{url}\",status=\"200\",le=\"0.25\"}"),
+                m);
         assertTrue(m.contains("plinth_cache_requests_total{result=\"hit\"} 1"), m);
         assertTrue(m.contains("plinth_cache_requests_total{result=\"miss\"} 2"), m);
         assertTrue(m.contains("plinth_fetch_errors_total{kind=\"unreadable\"} 1"), m);

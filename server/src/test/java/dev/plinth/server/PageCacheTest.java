@@ -1,10 +1,14 @@
 package dev.plinth.server;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.plinth.reader.Options;
 import dev.plinth.reader.Page;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,23 +18,22 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PageCacheTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private static Page page(String url, int size) {
         byte[] body = new byte[size];
         java.util.Arrays.fill(body, (byte) 'x');
-        return new Page(URI.create(url), 200, "text/html", StandardCharsets.ISO_8859_1, body,
+        return new Page(
+                URI.create(url),
+                200,
+                "text/html",
+                StandardCharsets.ISO_8859_1,
+                body,
                 Map.of("content-type", List.of("text/html; charset=iso-8859-1")));
     }
 
@@ -90,7 +93,9 @@ class PageCacheTest {
 
     @Test
     void aCorruptFileIsSetAsideAndAFreshCacheStarted() throws Exception {
-        Files.writeString(dir.resolve("pages.db"), "this is not a database file at all, just text ".repeat(200));
+        Files.writeString(
+                dir.resolve("pages.db"),
+                "this is not a database file at all, just text ".repeat(200));
         try (PageCache cache = PageCache.open(dir, 1 << 20)) {
             assertEquals(0, cache.count());
             cache.put("k", page("https://example.com/a", 10));
@@ -102,14 +107,22 @@ class PageCacheTest {
     @Test
     void keyNormalizesTheUrlAndIncludesFetchOptions() {
         Options plain = Options.DEFAULTS;
-        assertEquals(PageCache.key(URI.create("HTTPS://Example.COM:443"), plain),
+        assertEquals(
+                PageCache.key(URI.create("HTTPS://Example.COM:443"), plain),
                 PageCache.key(URI.create("https://example.com/#top"), plain));
-        assertNotEquals(PageCache.key(URI.create("https://example.com/?a=1"), plain),
+        assertNotEquals(
+                PageCache.key(URI.create("https://example.com/?a=1"), plain),
                 PageCache.key(URI.create("https://example.com/?a=2"), plain));
-        assertNotEquals(PageCache.key(URI.create("https://example.com/"), plain),
-                PageCache.key(URI.create("https://example.com/"), plain.toBuilder().locale("de").build()));
-        assertEquals(PageCache.key(URI.create("https://example.com/"), plain),
-                PageCache.key(URI.create("https://example.com/"), plain.toBuilder().respondWith(Options.Format.HTML).build()));
+        assertNotEquals(
+                PageCache.key(URI.create("https://example.com/"), plain),
+                PageCache.key(
+                        URI.create("https://example.com/"),
+                        plain.toBuilder().locale("de").build()));
+        assertEquals(
+                PageCache.key(URI.create("https://example.com/"), plain),
+                PageCache.key(
+                        URI.create("https://example.com/"),
+                        plain.toBuilder().respondWith(Options.Format.HTML).build()));
     }
 
     private static final class MutableClock extends Clock {

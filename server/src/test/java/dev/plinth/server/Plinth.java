@@ -2,7 +2,6 @@ package dev.plinth.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,9 +23,15 @@ final class Plinth implements AutoCloseable {
         this.server = server;
     }
 
-    /** Test defaults: any free port, private network allowed (the test site is on loopback), no rate limit. */
+    /**
+     * Test defaults: any free port, private network allowed (the test site is on loopback), no rate
+     * limit.
+     */
     static Server.Config config(Path cacheDir) {
-        return Server.Config.defaults(cacheDir).withPort(0).withAllowPrivateNetwork(true).withRateLimit(0);
+        return Server.Config.defaults(cacheDir)
+                .withPort(0)
+                .withAllowPrivateNetwork(true)
+                .withRateLimit(0);
     }
 
     static Plinth start(Server.Config config) throws IOException {
@@ -42,8 +47,10 @@ final class Plinth implements AutoCloseable {
     }
 
     /** GET {@code path} (a path on plinth, e.g. {@code /http://…}) with header name/value pairs. */
-    HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30));
+    HttpResponse<String> get(String path, String... headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30));
         if (headers.length > 0) {
             b.headers(headers);
         }
@@ -51,14 +58,18 @@ final class Plinth implements AutoCloseable {
     }
 
     /** POST a JSON body to {@code path}. */
-    HttpResponse<String> postJson(String path, String json, String... headers) throws IOException, InterruptedException {
+    HttpResponse<String> postJson(String path, String json, String... headers)
+            throws IOException, InterruptedException {
         return post(path, "application/json", HttpRequest.BodyPublishers.ofString(json), headers);
     }
 
-    HttpResponse<String> post(String path, String contentType, HttpRequest.BodyPublisher body, String... headers)
+    HttpResponse<String> post(
+            String path, String contentType, HttpRequest.BodyPublisher body, String... headers)
             throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", contentType);
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(base() + path))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", contentType);
         if (headers.length > 0) {
             b.headers(headers);
         }

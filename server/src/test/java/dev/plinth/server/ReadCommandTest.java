@@ -1,18 +1,12 @@
 package dev.plinth.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import org.apache.pdfbox.pdmodel.PDDocument;
-import org.apache.pdfbox.pdmodel.PDPage;
-import org.apache.pdfbox.pdmodel.PDPageContentStream;
-import org.apache.pdfbox.pdmodel.font.PDType1Font;
-import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,14 +18,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.font.PDType1Font;
+import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ReadCommandTest {
 
-    private static final String ARTICLE = """
+    private static final String ARTICLE =
+            """
             <!doctype html><html lang="en"><head><title>Tides of the North Sea</title>
             <meta name="description" content="How tides shape the coast."></head>
             <body><nav><a href="/">Home</a> | <a href="/about">About</a></nav>
@@ -44,26 +44,28 @@ class ReadCommandTest {
             </article><footer>Copyright 2024 Coastal Weekly</footer></body></html>
             """;
 
-    private static final String RUSSIAN = "Вчера в Москве прошло заседание правительства, на котором обсуждались "
-            + "вопросы развития транспортной инфраструктуры и модернизации железнодорожного сообщения.";
+    private static final String RUSSIAN =
+            "Вчера в Москве прошло заседание правительства, на котором обсуждались "
+                    + "вопросы развития транспортной инфраструктуры и модернизации железнодорожного сообщения.";
 
     private static HttpServer server;
     private static String base;
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     @BeforeAll
     static void start() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/news/tides.html", exchange -> {
-            byte[] body = ARTICLE.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
+        server.createContext(
+                "/news/tides.html",
+                exchange -> {
+                    byte[] body = ARTICLE.getBytes(StandardCharsets.UTF_8);
+                    exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+                    exchange.sendResponseHeaders(200, body.length);
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        out.write(body);
+                    }
+                });
         server.start();
         base = "http://127.0.0.1:" + server.getAddress().getPort();
     }
@@ -85,7 +87,10 @@ class ReadCommandTest {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             int exit = Main.run(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            return new Run(
+                    exit,
+                    out.toString(StandardCharsets.UTF_8),
+                    err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
@@ -110,18 +115,32 @@ class ReadCommandTest {
         Path gz = dir.resolve("russian.html.gz");
         try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(gz))) {
             // windows-1251 with no declaration: the sniffer has to find it
-            o.write(("<html><head><title>Новости</title></head><body><article><p>" + RUSSIAN + "</p><p>" + RUSSIAN
-                    + "</p></article></body></html>").getBytes(Charset.forName("windows-1251")));
+            o.write(
+                    ("<html><head><title>Новости</title></head><body><article><p>"
+                                    + RUSSIAN
+                                    + "</p><p>"
+                                    + RUSSIAN
+                                    + "</p></article></body></html>")
+                            .getBytes(Charset.forName("windows-1251")));
         }
         Path missing = dir.resolve("missing.html");
-        Run run = run("read", "--out", out.toString(), plain.toString(), missing.toString(), gz.toString(),
-                "--allow-private-network", base + "/news/tides.html");
+        Run run =
+                run(
+                        "read",
+                        "--out",
+                        out.toString(),
+                        plain.toString(),
+                        missing.toString(),
+                        gz.toString(),
+                        "--allow-private-network",
+                        base + "/news/tides.html");
 
         assertEquals(1, run.exit);
         assertEquals("plinth: " + missing + ": no such file", run.err.strip());
         assertTrue(Files.readString(out.resolve("tides.md")).contains("two tides a day"));
         assertTrue(Files.readString(out.resolve("russian.md")).contains(RUSSIAN));
-        assertTrue(Files.readString(out.resolve("127.0.0.1-news-tides.md")).contains("Storm surges"));
+        assertTrue(
+                Files.readString(out.resolve("127.0.0.1-news-tides.md")).contains("Storm surges"));
         assertEquals("", run.out, "nothing on stdout with --out");
     }
 
@@ -134,13 +153,17 @@ class ReadCommandTest {
         assertEquals(1, run.exit);
         String[] lines = run.err.strip().split("\n");
         assertEquals(2, lines.length, run.err);
-        assertTrue(lines[0].startsWith("plinth: " + blocked + ": ") && lines[0].contains("127.0.0.1"), lines[0]);
+        assertTrue(
+                lines[0].startsWith("plinth: " + blocked + ": ") && lines[0].contains("127.0.0.1"),
+                lines[0]);
         assertTrue(lines[1].startsWith("plinth: ftp://example.com/x: "), lines[1]);
         assertTrue(run.out.contains("two tides a day"), "the good input is still read");
 
         Run unreachable = run("read", "--allow-private-network", refused);
         assertEquals(1, unreachable.exit);
-        assertTrue(unreachable.err.startsWith("plinth: " + refused + ": cannot fetch"), unreachable.err);
+        assertTrue(
+                unreachable.err.startsWith("plinth: " + refused + ": cannot fetch"),
+                unreachable.err);
         assertFalse(unreachable.err.contains("\tat "), "no stack trace");
     }
 
@@ -158,7 +181,13 @@ class ReadCommandTest {
 
     @Test
     void jsonCarriesTheDataObject() throws IOException {
-        Run run = run("read", "--format", "json", "--allow-private-network", base + "/news/tides.html");
+        Run run =
+                run(
+                        "read",
+                        "--format",
+                        "json",
+                        "--allow-private-network",
+                        base + "/news/tides.html");
         assertEquals(0, run.exit, run.err);
         JsonNode data = new ObjectMapper().readTree(run.out);
         assertEquals("Tides of the North Sea", data.get("title").asText());
@@ -172,7 +201,16 @@ class ReadCommandTest {
     @Test
     void formatsSelectorsAndRemovals() throws IOException {
         Path page = Files.writeString(dir.resolve("tides.html"), ARTICLE);
-        Run text = run("read", "--format", "text", "--selector", "article p", "--remove", ".note", page.toString());
+        Run text =
+                run(
+                        "read",
+                        "--format",
+                        "text",
+                        "--selector",
+                        "article p",
+                        "--remove",
+                        ".note",
+                        page.toString());
         assertEquals(0, text.exit, text.err);
         assertTrue(text.out.contains("two tides a day"));
         assertFalse(text.out.contains("Read more"), text.out);
@@ -184,7 +222,9 @@ class ReadCommandTest {
         Path out = dir.resolve("formats");
         run("read", "--format", "markdown", "--out", out.toString(), page.toString());
         String whole = Files.readString(out.resolve("tides.md"));
-        assertTrue(whole.contains("Home") && whole.contains("Copyright 2024"), "markdown is the whole page: " + whole);
+        assertTrue(
+                whole.contains("Home") && whole.contains("Copyright 2024"),
+                "markdown is the whole page: " + whole);
     }
 
     @Test
@@ -205,7 +245,9 @@ class ReadCommandTest {
         Path out = dir.resolve("pdf-out");
         Run run = run("read", "--out", out.toString(), pdf.toString());
         assertEquals(0, run.exit, run.err);
-        assertTrue(Files.readString(out.resolve("letter.md")).contains("Harbour dues are payable on arrival."));
+        assertTrue(
+                Files.readString(out.resolve("letter.md"))
+                        .contains("Harbour dues are payable on arrival."));
     }
 
     @Test
@@ -226,7 +268,9 @@ class ReadCommandTest {
             quiet.advance(3);
             quiet.println("plinth: y: no such file");
         }
-        assertEquals("plinth: y: no such file\n", bytes.toString(StandardCharsets.UTF_8).replace("\r\n", "\n"));
+        assertEquals(
+                "plinth: y: no such file\n",
+                bytes.toString(StandardCharsets.UTF_8).replace("\r\n", "\n"));
     }
 
     @Test
@@ -240,7 +284,9 @@ class ReadCommandTest {
         assertEquals("page", ReadCommand.baseName("/tmp/x/page.html.gz"));
         assertEquals("Report.v2", ReadCommand.baseName("Report.v2.HTML"));
         assertEquals("doc", ReadCommand.baseName("doc.pdf"));
-        assertEquals("example.com-blog-2024-post", ReadCommand.baseName("https://example.com/blog/2024/post.html?x=1"));
+        assertEquals(
+                "example.com-blog-2024-post",
+                ReadCommand.baseName("https://example.com/blog/2024/post.html?x=1"));
         assertEquals("example.com", ReadCommand.baseName("https://example.com/"));
     }
 }

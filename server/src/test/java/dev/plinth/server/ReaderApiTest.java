@@ -1,6 +1,20 @@
 package dev.plinth.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.UUID;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDPageContentStream;
@@ -11,26 +25,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.net.URLEncoder;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.Base64;
-import java.util.UUID;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** The reader API end to end: routes, output formats and every option, over real HTTP. */
 class ReaderApiTest {
 
-    @TempDir
-    static Path cacheDir;
+    @TempDir static Path cacheDir;
     static TestSite site;
     static Plinth plinth;
 
@@ -57,7 +55,12 @@ class ReaderApiTest {
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         String body = r.body();
-        assertTrue(body.startsWith("Title: Plinth Test Article\n\nURL Source: " + site.url("/article") + "\n\n"), body);
+        assertTrue(
+                body.startsWith(
+                        "Title: Plinth Test Article\n\nURL Source: "
+                                + site.url("/article")
+                                + "\n\n"),
+                body);
         assertTrue(body.contains("\nMarkdown Content:\n"), body);
         assertTrue(body.contains("clean Markdown"), body);
         int tokens = Integer.parseInt(r.headers().firstValue("X-Usage-Tokens").orElseThrow());
@@ -80,24 +83,32 @@ class ReaderApiTest {
         int tokens = data.get("usage").get("tokens").asInt();
         assertTrue(tokens > 20);
         assertEquals(tokens, root.get("meta").get("usage").get("tokens").asInt());
-        assertEquals(Integer.toString(tokens), r.headers().firstValue("X-Usage-Tokens").orElseThrow());
+        assertEquals(
+                Integer.toString(tokens), r.headers().firstValue("X-Usage-Tokens").orElseThrow());
     }
 
     @Test
     void eventStreamSendsOneDataEvent() throws Exception {
         HttpResponse<String> r = plinth.get(target("/article"), "Accept", "text/event-stream");
         assertEquals(200, r.statusCode());
-        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        assertTrue(
+                r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
         assertTrue(r.body().startsWith("event: data\ndata: {"), r.body());
         assertTrue(r.body().endsWith("\n\n"));
-        JsonNode data = Plinth.JSON.readTree(r.body().substring(r.body().indexOf("data: ") + 6).strip());
+        JsonNode data =
+                Plinth.JSON.readTree(r.body().substring(r.body().indexOf("data: ") + 6).strip());
         assertEquals("Plinth Test Article", data.get("title").asText());
     }
 
     @Test
     void eventStreamSendsAnErrorEventOnFailure() throws Exception {
-        HttpResponse<String> r = plinth.get(target("/article"), "Accept", "text/event-stream",
-                "X-Target-Selector", "#does-not-exist");
+        HttpResponse<String> r =
+                plinth.get(
+                        target("/article"),
+                        "Accept",
+                        "text/event-stream",
+                        "X-Target-Selector",
+                        "#does-not-exist");
         assertEquals(422, r.statusCode());
         assertTrue(r.body().startsWith("event: error\ndata: {"), r.body());
         assertTrue(r.body().contains("\"code\":422"));
@@ -117,8 +128,12 @@ class ReaderApiTest {
     @Test
     void targetMayBePercentEncodedViewSourceOrDoubled() throws Exception {
         String url = site.url("/article");
-        for (String path : new String[]{"/" + URLEncoder.encode(url, StandardCharsets.UTF_8), "/view-source:" + url,
-                "/http://" + url}) {
+        for (String path :
+                new String[] {
+                    "/" + URLEncoder.encode(url, StandardCharsets.UTF_8),
+                    "/view-source:" + url,
+                    "/http://" + url
+                }) {
             HttpResponse<String> r = plinth.get(path, "Accept", "application/json");
             assertEquals(200, r.statusCode(), path + " → " + r.body());
             assertEquals(url, Plinth.json(r).get("data").get("url").asText(), path);
@@ -136,8 +151,12 @@ class ReaderApiTest {
 
     @Test
     void postJsonWithUrlAndCamelCaseOptions() throws Exception {
-        HttpResponse<String> r = plinth.postJson("/", "{\"url\":\"" + site.url("/article")
-                + "\",\"respondWith\":\"text\",\"targetSelector\":\"h2\"}");
+        HttpResponse<String> r =
+                plinth.postJson(
+                        "/",
+                        "{\"url\":\""
+                                + site.url("/article")
+                                + "\",\"respondWith\":\"text\",\"targetSelector\":\"h2\"}");
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(r.body().contains("Second Section"));
         assertFalse(r.body().contains("Reading the Web"));
@@ -146,12 +165,23 @@ class ReaderApiTest {
 
     @Test
     void postFormWithRawHtml() throws Exception {
-        String form = "html=" + URLEncoder.encode("<html><head><title>Raw</title></head><body><article><h1>Raw page</h1>"
-                + "<p>Posted as a form with a <a href=\"/rel\">relative link</a> and enough words to be content.</p>"
-                + "</article></body></html>", StandardCharsets.UTF_8) + "&url=" + URLEncoder.encode("https://base.example/dir/", StandardCharsets.UTF_8)
-                + "&withLinksSummary=true";
-        HttpResponse<String> r = plinth.post("/", "application/x-www-form-urlencoded",
-                HttpRequest.BodyPublishers.ofString(form), "Accept", "application/json");
+        String form =
+                "html="
+                        + URLEncoder.encode(
+                                "<html><head><title>Raw</title></head><body><article><h1>Raw page</h1>"
+                                        + "<p>Posted as a form with a <a href=\"/rel\">relative link</a> and enough words to be content.</p>"
+                                        + "</article></body></html>",
+                                StandardCharsets.UTF_8)
+                        + "&url="
+                        + URLEncoder.encode("https://base.example/dir/", StandardCharsets.UTF_8)
+                        + "&withLinksSummary=true";
+        HttpResponse<String> r =
+                plinth.post(
+                        "/",
+                        "application/x-www-form-urlencoded",
+                        HttpRequest.BodyPublishers.ofString(form),
+                        "Accept",
+                        "application/json");
         assertEquals(200, r.statusCode(), r.body());
         JsonNode data = Plinth.json(r).get("data");
         assertEquals("Raw", data.get("title").asText());
@@ -160,10 +190,15 @@ class ReaderApiTest {
 
     @Test
     void postToATargetPathReadsThatTarget() throws Exception {
-        HttpResponse<String> r = plinth.postJson(target("/article"), "{\"respondWith\":\"markdown\"}",
-                "Accept", "application/json");
+        HttpResponse<String> r =
+                plinth.postJson(
+                        target("/article"),
+                        "{\"respondWith\":\"markdown\"}",
+                        "Accept",
+                        "application/json");
         assertEquals(200, r.statusCode(), r.body());
-        assertTrue(Plinth.json(r).get("data").get("content").asText().contains("Copyright footer"),
+        assertTrue(
+                Plinth.json(r).get("data").get("content").asText().contains("Copyright footer"),
                 "markdown is the whole page");
     }
 
@@ -175,22 +210,49 @@ class ReaderApiTest {
         HttpResponse<String> text = plinth.get(target("/article"), "X-Return-Format", "text");
         assertFalse(text.body().contains("<p>"));
         assertTrue(text.body().contains("clean Markdown"));
-        JsonNode json = Plinth.json(plinth.get(target("/article"), "X-Respond-With", "html", "Accept", "application/json"));
+        JsonNode json =
+                Plinth.json(
+                        plinth.get(
+                                target("/article"),
+                                "X-Respond-With",
+                                "html",
+                                "Accept",
+                                "application/json"));
         assertTrue(json.get("data").get("html").asText().contains("<p>"));
     }
 
     @Test
     void contentIsTheArticleAndMarkdownIsTheWholePage() throws Exception {
-        String content = Plinth.json(plinth.get(target("/article"), "Accept", "application/json")).get("data").get("content").asText();
-        String markdown = Plinth.json(plinth.get(target("/article"), "Accept", "application/json", "X-Respond-With", "markdown"))
-                .get("data").get("content").asText();
+        String content =
+                Plinth.json(plinth.get(target("/article"), "Accept", "application/json"))
+                        .get("data")
+                        .get("content")
+                        .asText();
+        String markdown =
+                Plinth.json(
+                                plinth.get(
+                                        target("/article"),
+                                        "Accept",
+                                        "application/json",
+                                        "X-Respond-With",
+                                        "markdown"))
+                        .get("data")
+                        .get("content")
+                        .asText();
         assertFalse(content.contains("Copyright footer"), content);
         assertTrue(markdown.contains("Copyright footer"), markdown);
     }
 
     @Test
     void targetAndRemoveSelectors() throws Exception {
-        String body = plinth.get(target("/article"), "X-Target-Selector", "article", "X-Remove-Selector", ".ad, h2").body();
+        String body =
+                plinth.get(
+                                target("/article"),
+                                "X-Target-Selector",
+                                "article",
+                                "X-Remove-Selector",
+                                ".ad, h2")
+                        .body();
         assertTrue(body.contains("clean Markdown"));
         assertFalse(body.contains("Buy our product"), body);
         assertFalse(body.contains("Second Section"), body);
@@ -198,19 +260,42 @@ class ReaderApiTest {
 
     @Test
     void linksAndImagesSummaries() throws Exception {
-        HttpResponse<String> text = plinth.get(target("/article"), "X-With-Links-Summary", "true",
-                "X-With-Images-Summary", "yes");
+        HttpResponse<String> text =
+                plinth.get(
+                        target("/article"),
+                        "X-With-Links-Summary",
+                        "true",
+                        "X-With-Images-Summary",
+                        "yes");
         String body = text.body();
-        assertTrue(body.contains("\n\nImages:\n- ![Image 1: Architecture diagram](" + site.url("/img/diagram.png") + ")"), body);
+        assertTrue(
+                body.contains(
+                        "\n\nImages:\n- ![Image 1: Architecture diagram]("
+                                + site.url("/img/diagram.png")
+                                + ")"),
+                body);
         assertTrue(body.contains("\n\nLinks/Buttons:\n"), body);
         assertTrue(body.contains("- [full guide](" + site.url("/docs/guide") + ")"), body);
         assertTrue(body.indexOf("Images:") < body.indexOf("Links/Buttons:"));
 
-        JsonNode data = Plinth.json(plinth.get(target("/article"), "Accept", "application/json",
-                "X-With-Links-Summary", "1", "X-With-Images-Summary", "1")).get("data");
+        JsonNode data =
+                Plinth.json(
+                                plinth.get(
+                                        target("/article"),
+                                        "Accept",
+                                        "application/json",
+                                        "X-With-Links-Summary",
+                                        "1",
+                                        "X-With-Images-Summary",
+                                        "1"))
+                        .get("data");
         assertEquals("https://example.org/spec", data.get("links").get("specification").asText());
-        assertEquals(site.url("/img/diagram.png"), data.get("images").get("Image 1: Architecture diagram").asText());
-        JsonNode plain = Plinth.json(plinth.get(target("/article"), "Accept", "application/json")).get("data");
+        assertEquals(
+                site.url("/img/diagram.png"),
+                data.get("images").get("Image 1: Architecture diagram").asText());
+        JsonNode plain =
+                Plinth.json(plinth.get(target("/article"), "Accept", "application/json"))
+                        .get("data");
         assertFalse(plain.has("links"));
         assertFalse(plain.has("images"));
     }
@@ -242,31 +327,60 @@ class ReaderApiTest {
         assertTrue(content().contains("**web pages**"));
         assertTrue(content("X-Md-Strong-Delimiter", "__").contains("__web pages__"));
         String referenced = content("X-Md-Link-Style", "referenced");
-        assertTrue(referenced.contains("[full guide][1]") && referenced.contains("[1]: " + site.url("/docs/guide")), referenced);
-        String collapsed = content("X-Md-Link-Style", "referenced", "X-Md-Link-Reference-Style", "collapsed");
+        assertTrue(
+                referenced.contains("[full guide][1]")
+                        && referenced.contains("[1]: " + site.url("/docs/guide")),
+                referenced);
+        String collapsed =
+                content("X-Md-Link-Style", "referenced", "X-Md-Link-Reference-Style", "collapsed");
         assertTrue(collapsed.contains("[full guide][]"), collapsed);
         String discarded = content("X-Md-Link-Style", "discarded");
-        assertTrue(discarded.contains("full guide") && !discarded.contains("/docs/guide"), discarded);
-        String hr = plinth.postJson("/", "{\"html\":\"<body><article><p>Above the rule, with enough words to count.</p><hr>"
-                + "<p>Below the rule, with enough words to count.</p></article></body>\",\"mdHr\":\"***\",\"respondWith\":\"markdown\"}").body();
+        assertTrue(
+                discarded.contains("full guide") && !discarded.contains("/docs/guide"), discarded);
+        String hr =
+                plinth.postJson(
+                                "/",
+                                "{\"html\":\"<body><article><p>Above the rule, with enough words to count.</p><hr>"
+                                        + "<p>Below the rule, with enough words to count.</p></article></body>\",\"mdHr\":\"***\",\"respondWith\":\"markdown\"}")
+                        .body();
         assertTrue(hr.contains("\n***\n"), hr);
     }
 
     @Test
     void noGfmChangesTables() throws Exception {
-        String table = "<body><article><p>A table of numbers follows in this article body.</p><table><tr><th>a</th><th>b</th></tr>"
-                + "<tr><td>1</td><td>2</td></tr></table></article></body>";
-        String gfm = Plinth.json(plinth.postJson("/", "{\"html\":\"" + table + "\",\"respondWith\":\"markdown\"}",
-                "Accept", "application/json")).get("data").get("content").asText();
-        String plain = Plinth.json(plinth.postJson("/", "{\"html\":\"" + table + "\",\"respondWith\":\"markdown\"}",
-                "Accept", "application/json", "X-No-Gfm", "true")).get("data").get("content").asText();
+        String table =
+                "<body><article><p>A table of numbers follows in this article body.</p><table><tr><th>a</th><th>b</th></tr>"
+                        + "<tr><td>1</td><td>2</td></tr></table></article></body>";
+        String gfm =
+                Plinth.json(
+                                plinth.postJson(
+                                        "/",
+                                        "{\"html\":\"" + table + "\",\"respondWith\":\"markdown\"}",
+                                        "Accept",
+                                        "application/json"))
+                        .get("data")
+                        .get("content")
+                        .asText();
+        String plain =
+                Plinth.json(
+                                plinth.postJson(
+                                        "/",
+                                        "{\"html\":\"" + table + "\",\"respondWith\":\"markdown\"}",
+                                        "Accept",
+                                        "application/json",
+                                        "X-No-Gfm",
+                                        "true"))
+                        .get("data")
+                        .get("content")
+                        .asText();
         assertTrue(gfm.contains("| a | b |"), gfm);
         assertNotEquals(gfm, plain);
     }
 
     @Test
     void maxTokensTrimsTheContent() throws Exception {
-        HttpResponse<String> r = plinth.get(target("/article"), "X-Max-Tokens", "10", "Accept", "application/json");
+        HttpResponse<String> r =
+                plinth.get(target("/article"), "X-Max-Tokens", "10", "Accept", "application/json");
         JsonNode data = Plinth.json(r).get("data");
         assertTrue(data.get("usage").get("tokens").asInt() <= 10);
         assertTrue(Integer.parseInt(r.headers().firstValue("X-Usage-Tokens").orElseThrow()) <= 10);
@@ -285,21 +399,46 @@ class ReaderApiTest {
 
     @Test
     void markdownChunkingSplitsOnHeadings() throws Exception {
-        JsonNode data = Plinth.json(plinth.get(target("/article"), "Accept", "application/json",
-                "X-Markdown-Chunking", "2")).get("data");
+        JsonNode data =
+                Plinth.json(
+                                plinth.get(
+                                        target("/article"),
+                                        "Accept",
+                                        "application/json",
+                                        "X-Markdown-Chunking",
+                                        "2"))
+                        .get("data");
         JsonNode chunks = data.get("chunks");
         assertEquals(3, chunks.size(), chunks.toString());
         assertTrue(chunks.get(1).asText().startsWith("## Second Section"));
         assertTrue(chunks.get(2).asText().startsWith("## Third Section"));
-        JsonNode one = Plinth.json(plinth.get(target("/article"), "Accept", "application/json",
-                "X-Markdown-Chunking", "1")).get("data").get("chunks");
+        JsonNode one =
+                Plinth.json(
+                                plinth.get(
+                                        target("/article"),
+                                        "Accept",
+                                        "application/json",
+                                        "X-Markdown-Chunking",
+                                        "1"))
+                        .get("data")
+                        .get("chunks");
         assertEquals(1, one.size());
     }
 
     @Test
     void requestOptionsReachTheTargetServer() throws Exception {
-        String body = plinth.get(target("/echo"), "X-User-Agent", "PlinthTest/1.0", "X-Locale", "de-DE",
-                "X-Referer", "https://ref.example/", "X-Set-Cookie", "session=abc123; Path=/").body();
+        String body =
+                plinth.get(
+                                target("/echo"),
+                                "X-User-Agent",
+                                "PlinthTest/1.0",
+                                "X-Locale",
+                                "de-DE",
+                                "X-Referer",
+                                "https://ref.example/",
+                                "X-Set-Cookie",
+                                "session=abc123; Path=/")
+                        .body();
         assertTrue(body.contains("agent=PlinthTest/1.0"), body);
         assertTrue(body.contains("language=de-DE"), body);
         assertTrue(body.contains("referer=https://ref.example/"), body);
@@ -308,11 +447,27 @@ class ReaderApiTest {
 
     @Test
     void baseChoosesWhichUrlLinksResolveAgainst() throws Exception {
-        JsonNode initial = Plinth.json(plinth.get(target("/redirect"), "Accept", "application/json",
-                "X-With-Links-Summary", "true")).get("data");
+        JsonNode initial =
+                Plinth.json(
+                                plinth.get(
+                                        target("/redirect"),
+                                        "Accept",
+                                        "application/json",
+                                        "X-With-Links-Summary",
+                                        "true"))
+                        .get("data");
         assertEquals(site.url("/redirect"), initial.get("url").asText());
-        JsonNode fin = Plinth.json(plinth.get(target("/redirect"), "Accept", "application/json",
-                "X-With-Links-Summary", "true", "X-Base", "final")).get("data");
+        JsonNode fin =
+                Plinth.json(
+                                plinth.get(
+                                        target("/redirect"),
+                                        "Accept",
+                                        "application/json",
+                                        "X-With-Links-Summary",
+                                        "true",
+                                        "X-Base",
+                                        "final"))
+                        .get("data");
         assertEquals(site.url("/final/page"), fin.get("url").asText());
         assertEquals(site.url("/final/next"), fin.get("links").get("relative link").asText());
     }
@@ -329,7 +484,8 @@ class ReaderApiTest {
         HttpResponse<String> text = plinth.get(target("/gone"));
         assertEquals(200, text.statusCode(), text.body());
         assertTrue(text.body().contains("\n\nWarning: Target URL returned error 404"), text.body());
-        JsonNode data = Plinth.json(plinth.get(target("/gone"), "Accept", "application/json")).get("data");
+        JsonNode data =
+                Plinth.json(plinth.get(target("/gone"), "Accept", "application/json")).get("data");
         assertTrue(data.get("warning").asText().contains("404"));
     }
 
@@ -343,22 +499,28 @@ class ReaderApiTest {
 
     @Test
     void timeoutIsHonoured() throws Exception {
-        HttpResponse<String> r = plinth.get(target("/slow?ms=3000"), "X-Timeout", "0.5", "X-No-Cache", "true");
+        HttpResponse<String> r =
+                plinth.get(target("/slow?ms=3000"), "X-Timeout", "0.5", "X-No-Cache", "true");
         assertEquals(422, r.statusCode(), r.body());
     }
 
     @Test
     void robotsTxtIsCheckedOnRequest() throws Exception {
         assertEquals(200, plinth.get(target("/private"), "X-No-Cache", "true").statusCode());
-        HttpResponse<String> r = plinth.get(target("/private"), "X-Robots-Txt", "PlinthBot", "X-No-Cache", "true");
+        HttpResponse<String> r =
+                plinth.get(target("/private"), "X-Robots-Txt", "PlinthBot", "X-No-Cache", "true");
         assertEquals(409, r.statusCode(), r.body());
     }
 
     @Test
     void pdfUploadsAnswerWithPageCount() throws Exception {
         byte[] pdf = twoPagePdf();
-        HttpResponse<String> json = plinth.postJson("/", "{\"pdf\":\"" + Base64.getEncoder().encodeToString(pdf) + "\"}",
-                "Accept", "application/json");
+        HttpResponse<String> json =
+                plinth.postJson(
+                        "/",
+                        "{\"pdf\":\"" + Base64.getEncoder().encodeToString(pdf) + "\"}",
+                        "Accept",
+                        "application/json");
         assertEquals(200, json.statusCode(), json.body());
         JsonNode data = Plinth.json(json).get("data");
         assertEquals(2, data.get("numPages").asInt());
@@ -366,19 +528,31 @@ class ReaderApiTest {
 
         String boundary = "plinth" + UUID.randomUUID();
         ByteArrayOutputStream multipart = new ByteArrayOutputStream();
-        multipart.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.pdf\"\r\n"
-                + "Content-Type: application/pdf\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        multipart.write(
+                ("--"
+                                + boundary
+                                + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.pdf\"\r\n"
+                                + "Content-Type: application/pdf\r\n\r\n")
+                        .getBytes(StandardCharsets.UTF_8));
         multipart.write(pdf);
         multipart.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> text = plinth.post("/", "multipart/form-data; boundary=" + boundary,
-                HttpRequest.BodyPublishers.ofByteArray(multipart.toByteArray()));
+        HttpResponse<String> text =
+                plinth.post(
+                        "/",
+                        "multipart/form-data; boundary=" + boundary,
+                        HttpRequest.BodyPublishers.ofByteArray(multipart.toByteArray()));
         assertEquals(200, text.statusCode(), text.body());
         assertTrue(text.body().contains("\n\nNumber of Pages: 2\n\n"), text.body());
     }
 
     private static byte[] twoPagePdf() throws IOException {
-        try (PDDocument doc = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
-            for (String text : new String[]{"This is the first page of the test document.", "And this is the second page."}) {
+        try (PDDocument doc = new PDDocument();
+                ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            for (String text :
+                    new String[] {
+                        "This is the first page of the test document.",
+                        "And this is the second page."
+                    }) {
                 PDPage page = new PDPage();
                 doc.addPage(page);
                 try (PDPageContentStream s = new PDPageContentStream(doc, page)) {

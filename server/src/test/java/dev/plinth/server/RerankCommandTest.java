@@ -1,7 +1,7 @@
 package dev.plinth.server;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -9,9 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RerankCommandTest {
 
@@ -26,7 +25,10 @@ class RerankCommandTest {
             System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
             int exit = Main.run(args);
-            return new Run(exit, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
+            return new Run(
+                    exit,
+                    stdout.toString(StandardCharsets.UTF_8),
+                    stderr.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);
             System.setErr(err);
@@ -36,7 +38,13 @@ class RerankCommandTest {
     @Test
     void printsTheLinesBestFirstWithScoreAndLineNumber(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("docs.txt");
-        Files.write(file, List.of("Bananas are yellow.", "", "Paris is the capital of France.", "The Rhine flows north."));
+        Files.write(
+                file,
+                List.of(
+                        "Bananas are yellow.",
+                        "",
+                        "Paris is the capital of France.",
+                        "The Rhine flows north."));
         Run run = run("rerank", "--query", "capital of France", file.toString());
         assertEquals(0, run.exit(), run.err());
         List<String> lines = run.out().lines().toList();

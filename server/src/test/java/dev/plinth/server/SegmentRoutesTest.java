@@ -1,21 +1,20 @@
 package dev.plinth.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.plinth.models.Segmenter;
 import io.javalin.Javalin;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 class SegmentRoutesTest {
 
@@ -37,9 +36,11 @@ class SegmentRoutesTest {
     }
 
     private static HttpResponse<String> post(String body) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + "/v1/segment"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpRequest request =
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + "/v1/segment"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
@@ -57,7 +58,8 @@ class SegmentRoutesTest {
 
     @Test
     void returnsTokensAsTextAndIds() throws Exception {
-        JsonNode body = JSON.readTree(post("{\"content\": \"Hi 🚀\", \"return_tokens\": true}").body());
+        JsonNode body =
+                JSON.readTree(post("{\"content\": \"Hi 🚀\", \"return_tokens\": true}").body());
         JsonNode tokens = body.get("tokens");
         StringBuilder text = new StringBuilder();
         int ids = 0;
@@ -73,7 +75,12 @@ class SegmentRoutesTest {
     @Test
     void returnsChunksWithTheirPositions() throws Exception {
         String content = "First paragraph.\\n\\nSecond paragraph is here.";
-        JsonNode body = JSON.readTree(post("{\"content\": \"" + content + "\", \"return_chunks\": true, \"return_tokens\": true}").body());
+        JsonNode body =
+                JSON.readTree(
+                        post("{\"content\": \""
+                                        + content
+                                        + "\", \"return_chunks\": true, \"return_tokens\": true}")
+                                .body());
         assertEquals(2, body.get("num_chunks").asInt());
         assertEquals("Second paragraph is here.", body.at("/chunks/1").asText());
         assertEquals(18, body.at("/chunk_positions/1/0").asInt());
@@ -83,7 +90,10 @@ class SegmentRoutesTest {
 
     @Test
     void keepsTheHeadOrTail() throws Exception {
-        JsonNode body = JSON.readTree(post("{\"content\": \"one two three four\", \"head\": 2, \"return_tokens\": true}").body());
+        JsonNode body =
+                JSON.readTree(
+                        post("{\"content\": \"one two three four\", \"head\": 2, \"return_tokens\": true}")
+                                .body());
         assertEquals(4, body.get("num_tokens").asInt());
         assertEquals(2, body.get("tokens").size());
         assertEquals(" two", body.at("/tokens/1/0").asText());
@@ -92,20 +102,22 @@ class SegmentRoutesTest {
     @Test
     void refusesBadRequestsWith422AndDetail() throws Exception {
         String[] bad = {
-                "{}",
-                "{\"content\": 5}",
-                "{\"content\": \"x\", \"tokenizer\": \"no-such\"}",
-                "{\"content\": \"x\", \"max_chunk_length\": 0}",
-                "{\"content\": \"x\", \"head\": 1, \"tail\": 1}",
-                "{\"content\": \"x\", \"return_chunks\": \"yes\"}",
-                "not json",
-                "[1, 2]",
+            "{}",
+            "{\"content\": 5}",
+            "{\"content\": \"x\", \"tokenizer\": \"no-such\"}",
+            "{\"content\": \"x\", \"max_chunk_length\": 0}",
+            "{\"content\": \"x\", \"head\": 1, \"tail\": 1}",
+            "{\"content\": \"x\", \"return_chunks\": \"yes\"}",
+            "not json",
+            "[1, 2]",
         };
         for (String body : bad) {
             HttpResponse<String> response = post(body);
             assertEquals(422, response.statusCode(), body + " → " + response.body());
             JsonNode detail = JSON.readTree(response.body()).get("detail");
-            assertTrue(detail != null && detail.isTextual() && !detail.asText().isBlank(), response.body());
+            assertTrue(
+                    detail != null && detail.isTextual() && !detail.asText().isBlank(),
+                    response.body());
         }
     }
 }

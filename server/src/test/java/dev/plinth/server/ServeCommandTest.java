@@ -1,9 +1,8 @@
 package dev.plinth.server;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -20,22 +19,40 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/** {@code plinth serve}: its flags, and a real process that finishes in-flight requests on SIGTERM. */
+/**
+ * {@code plinth serve}: its flags, and a real process that finishes in-flight requests on SIGTERM.
+ */
 class ServeCommandTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     @Test
     void flagsBecomeTheServerConfig() {
         ServeCommand cmd = new ServeCommand();
-        new CommandLine(cmd).parseArgs("--host", "127.0.0.2", "--port", "9999", "--api-keys", "a, b", "--allow-private-network",
-                "--cache-dir", dir.toString(), "--rate-limit", "5", "--max-reads", "3", "--max-queue", "7", "--max-body-mb", "2");
+        new CommandLine(cmd)
+                .parseArgs(
+                        "--host",
+                        "127.0.0.2",
+                        "--port",
+                        "9999",
+                        "--api-keys",
+                        "a, b",
+                        "--allow-private-network",
+                        "--cache-dir",
+                        dir.toString(),
+                        "--rate-limit",
+                        "5",
+                        "--max-reads",
+                        "3",
+                        "--max-queue",
+                        "7",
+                        "--max-body-mb",
+                        "2");
         Server.Config c = cmd.config();
         assertEquals("127.0.0.2", c.host());
         assertEquals(9999, c.port());
@@ -58,11 +75,24 @@ class ServeCommandTest {
         try (TestSite site = new TestSite()) {
             site.start();
             String java = ProcessHandle.current().info().command().orElse("java");
-            Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", Main.class.getName(), "serve", "--port", "0",
-                    "--allow-private-network", "--cache-dir", dir.toString()).start();
+            Process child =
+                    new ProcessBuilder(
+                                    java,
+                                    "--enable-native-access=ALL-UNNAMED",
+                                    "-cp",
+                                    System.getProperty("java.class.path"),
+                                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                                    Main.class.getName(),
+                                    "serve",
+                                    "--port",
+                                    "0",
+                                    "--allow-private-network",
+                                    "--cache-dir",
+                                    dir.toString())
+                            .start();
             try {
-                BufferedReader err = new BufferedReader(new InputStreamReader(child.getErrorStream()));
+                BufferedReader err =
+                        new BufferedReader(new InputStreamReader(child.getErrorStream()));
                 Pattern serving = Pattern.compile("serving on (http://\\S+)");
                 String base = null;
                 for (String line; base == null && (line = err.readLine()) != null; ) {
@@ -72,14 +102,19 @@ class ServeCommandTest {
                     }
                 }
                 assertTrue(base != null, "the server said where it serves");
-                // Keep draining the child's log, so it can never block on a full pipe and a failure can show it.
+                // Keep draining the child's log, so it can never block on a full pipe and a failure
+                // can show it.
                 StringBuffer log = new StringBuffer();
-                Thread.ofVirtual().start(() -> err.lines().forEach(line -> log.append(line).append('\n')));
+                Thread.ofVirtual()
+                        .start(() -> err.lines().forEach(line -> log.append(line).append('\n')));
                 HttpClient http = HttpClient.newHttpClient();
                 String slow = "/slow?ms=1000&id=" + UUID.randomUUID();
-                CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(HttpRequest.newBuilder(
-                        URI.create(base + "/" + site.url(slow))).timeout(Duration.ofSeconds(30)).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                CompletableFuture<HttpResponse<String>> inFlight =
+                        http.sendAsync(
+                                HttpRequest.newBuilder(URI.create(base + "/" + site.url(slow)))
+                                        .timeout(Duration.ofSeconds(30))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
                 long deadline = System.nanoTime() + 20_000_000_000L;
                 while (site.hits(slow) == 0 && System.nanoTime() < deadline) {
                     Thread.sleep(10);
@@ -91,7 +126,8 @@ class ServeCommandTest {
                     r = inFlight.get(30, TimeUnit.SECONDS);
                 } catch (ExecutionException e) {
                     child.waitFor(10, TimeUnit.SECONDS);
-                    throw new AssertionError("the in-flight request failed; the server's log:\n" + log, e);
+                    throw new AssertionError(
+                            "the in-flight request failed; the server's log:\n" + log, e);
                 }
                 assertEquals(200, r.statusCode());
                 assertTrue(r.body().contains("took 1000 milliseconds"), r.body());

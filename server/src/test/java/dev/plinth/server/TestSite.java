@@ -2,7 +2,6 @@ package dev.plinth.server;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -16,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** Pages the reader reads in tests, served from 127.0.0.1: one tiny handler per behaviour. */
 final class TestSite implements AutoCloseable {
 
-    static final String ARTICLE = """
+    static final String ARTICLE =
+            """
             <!doctype html><html lang="en"><head><title>Plinth Test Article</title>
             <meta name="description" content="A page for testing the reader server.">
             <meta property="article:published_time" content="2024-05-01T10:00:00Z">
@@ -49,43 +49,88 @@ final class TestSite implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/article", ex -> html(ex, 200, ARTICLE));
-        server.createContext("/counted", ex -> {
-            int n = hit("/counted" + (ex.getRequestURI().getQuery() == null ? "" : "?" + ex.getRequestURI().getQuery()));
-            html(ex, 200, "<html><head><title>Counted</title></head><body><article><h1>Visit</h1><p>This page was served "
-                    + n + " times so far, which tells the tests whether the cache answered.</p></article></body></html>");
-        });
-        server.createContext("/echo", ex -> {
-            hit("/echo");
-            var h = ex.getRequestHeaders();
-            html(ex, 200, "<html><head><title>Echo</title></head><body><article><h1>Request headers</h1>"
-                    + "<p>agent=" + h.getFirst("User-Agent") + "</p><p>language=" + h.getFirst("Accept-Language")
-                    + "</p><p>referer=" + h.getFirst("Referer") + "</p><p>cookie=" + h.getFirst("Cookie")
-                    + "</p></article></body></html>");
-        });
-        server.createContext("/slow", ex -> {
-            String query = ex.getRequestURI().getQuery() == null ? "ms=500" : ex.getRequestURI().getQuery();
-            hit("/slow?" + query);
-            long ms = Long.parseLong(query.replaceAll("^ms=(\\d+).*$", "$1"));
-            try {
-                Thread.sleep(ms);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            html(ex, 200, "<html><head><title>Slow</title></head><body><article><h1>Slow page</h1><p>This page took "
-                    + ms + " milliseconds to answer, on purpose, for the overload tests.</p></article></body></html>");
-        });
-        server.createContext("/redirect", ex -> {
-            ex.getResponseHeaders().add("Location", "/final/page");
-            ex.sendResponseHeaders(302, -1);
-            ex.close();
-        });
-        server.createContext("/final/page", ex -> html(ex, 200,
-                "<html><head><title>Final</title></head><body><article><h1>Arrived</h1><p>You followed a redirect to "
-                        + "reach this page, and its <a href=\"next\">relative link</a> resolves against the URL.</p>"
-                        + "</article></body></html>"));
+        server.createContext(
+                "/counted",
+                ex -> {
+                    int n =
+                            hit(
+                                    "/counted"
+                                            + (ex.getRequestURI().getQuery() == null
+                                                    ? ""
+                                                    : "?" + ex.getRequestURI().getQuery()));
+                    html(
+                            ex,
+                            200,
+                            "<html><head><title>Counted</title></head><body><article><h1>Visit</h1><p>This page was served "
+                                    + n
+                                    + " times so far, which tells the tests whether the cache answered.</p></article></body></html>");
+                });
+        server.createContext(
+                "/echo",
+                ex -> {
+                    hit("/echo");
+                    var h = ex.getRequestHeaders();
+                    html(
+                            ex,
+                            200,
+                            "<html><head><title>Echo</title></head><body><article><h1>Request headers</h1>"
+                                    + "<p>agent="
+                                    + h.getFirst("User-Agent")
+                                    + "</p><p>language="
+                                    + h.getFirst("Accept-Language")
+                                    + "</p><p>referer="
+                                    + h.getFirst("Referer")
+                                    + "</p><p>cookie="
+                                    + h.getFirst("Cookie")
+                                    + "</p></article></body></html>");
+                });
+        server.createContext(
+                "/slow",
+                ex -> {
+                    String query =
+                            ex.getRequestURI().getQuery() == null
+                                    ? "ms=500"
+                                    : ex.getRequestURI().getQuery();
+                    hit("/slow?" + query);
+                    long ms = Long.parseLong(query.replaceAll("^ms=(\\d+).*$", "$1"));
+                    try {
+                        Thread.sleep(ms);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    html(
+                            ex,
+                            200,
+                            "<html><head><title>Slow</title></head><body><article><h1>Slow page</h1><p>This page took "
+                                    + ms
+                                    + " milliseconds to answer, on purpose, for the overload tests.</p></article></body></html>");
+                });
+        server.createContext(
+                "/redirect",
+                ex -> {
+                    ex.getResponseHeaders().add("Location", "/final/page");
+                    ex.sendResponseHeaders(302, -1);
+                    ex.close();
+                });
+        server.createContext(
+                "/final/page",
+                ex ->
+                        html(
+                                ex,
+                                200,
+                                "<html><head><title>Final</title></head><body><article><h1>Arrived</h1><p>You followed a redirect to "
+                                        + "reach this page, and its <a href=\"next\">relative link</a> resolves against the URL.</p>"
+                                        + "</article></body></html>"));
         server.createContext("/robots.txt", ex -> text(ex, "User-agent: *\nDisallow: /private\n"));
-        server.createContext("/private", ex -> html(ex, 200, "<html><body><p>Private area</p></body></html>"));
-        server.createContext("/gone", ex -> html(ex, 404, "<html><head><title>Not Found</title></head><body><p>Nothing here.</p></body></html>"));
+        server.createContext(
+                "/private", ex -> html(ex, 200, "<html><body><p>Private area</p></body></html>"));
+        server.createContext(
+                "/gone",
+                ex ->
+                        html(
+                                ex,
+                                404,
+                                "<html><head><title>Not Found</title></head><body><p>Nothing here.</p></body></html>"));
     }
 
     void start() {
@@ -115,7 +160,8 @@ final class TestSite implements AutoCloseable {
         send(ex, 200, "text/plain", body);
     }
 
-    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+    private static void send(HttpExchange ex, int status, String type, String body)
+            throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().add("Content-Type", type);
         ex.sendResponseHeaders(status, bytes.length);

@@ -1,45 +1,69 @@
 package dev.plinth.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.plinth.reader.Options;
 import dev.plinth.reader.markdown.MarkdownOptions;
-import org.junit.jupiter.api.Test;
-
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** The server's small pure parts: target repair, option parsing, chunking, the token bucket. */
 class UnitsTest {
 
     @Test
     void targetUrlRepairs() {
-        assertEquals(URI.create("https://example.com/a?b=1"), TargetUrl.fromRequest("/https://example.com/a", "b=1"));
-        assertEquals(URI.create("https://example.com/a"), TargetUrl.fromRequest("/https%3A%2F%2Fexample.com%2Fa", null));
-        assertEquals(URI.create("https://example.com/"), TargetUrl.parse("view-source:https://example.com/"));
-        assertEquals(URI.create("https://example.com/x"), TargetUrl.parse("https://https://example.com/x"));
+        assertEquals(
+                URI.create("https://example.com/a?b=1"),
+                TargetUrl.fromRequest("/https://example.com/a", "b=1"));
+        assertEquals(
+                URI.create("https://example.com/a"),
+                TargetUrl.fromRequest("/https%3A%2F%2Fexample.com%2Fa", null));
+        assertEquals(
+                URI.create("https://example.com/"),
+                TargetUrl.parse("view-source:https://example.com/"));
+        assertEquals(
+                URI.create("https://example.com/x"),
+                TargetUrl.parse("https://https://example.com/x"));
         assertEquals(URI.create("http://example.com/x"), TargetUrl.parse("http:/example.com/x"));
         assertEquals(URI.create("https://example.com/x"), TargetUrl.parse("example.com/x"));
         assertEquals(URI.create("https://localhost:8080/x"), TargetUrl.parse("localhost:8080/x"));
-        assertEquals("https://example.com/a%20b", TargetUrl.parse("https://example.com/a b").toString());
+        assertEquals(
+                "https://example.com/a%20b", TargetUrl.parse("https://example.com/a b").toString());
         assertEquals(400, assertThrows(ApiException.class, () -> TargetUrl.parse("")).status());
-        assertEquals(451, assertThrows(ApiException.class, () -> TargetUrl.parse("javascript:alert(1)")).status());
+        assertEquals(
+                451,
+                assertThrows(ApiException.class, () -> TargetUrl.parse("javascript:alert(1)"))
+                        .status());
     }
 
     @Test
     void optionsFromHeadersAndBody() throws Exception {
-        Map<String, List<String>> headers = Map.of("X-Respond-With", List.of("markdown"), "X-Timeout", List.of("7"),
-                "X-Remove-Selector", List.of("nav, .ad", "footer"), "X-Set-Cookie",
-                List.of("a=1; Expires=Wed, 21 Oct 2030 07:28:00 GMT, b=2"), "X-Md-Link-Style", List.of("Referenced"));
-        ReadParams p = OptionParser.parse(n -> headers.getOrDefault(n, List.of()),
-                new ObjectMapper().readTree("{\"respondWith\":\"html\",\"withImagesSummary\":true,\"maxTokens\":50,"
-                        + "\"targetSelector\":[\"main\",\"article\"],\"markdownChunking\":3}"));
+        Map<String, List<String>> headers =
+                Map.of(
+                        "X-Respond-With",
+                        List.of("markdown"),
+                        "X-Timeout",
+                        List.of("7"),
+                        "X-Remove-Selector",
+                        List.of("nav, .ad", "footer"),
+                        "X-Set-Cookie",
+                        List.of("a=1; Expires=Wed, 21 Oct 2030 07:28:00 GMT, b=2"),
+                        "X-Md-Link-Style",
+                        List.of("Referenced"));
+        ReadParams p =
+                OptionParser.parse(
+                        n -> headers.getOrDefault(n, List.of()),
+                        new ObjectMapper()
+                                .readTree(
+                                        "{\"respondWith\":\"html\",\"withImagesSummary\":true,\"maxTokens\":50,"
+                                                + "\"targetSelector\":[\"main\",\"article\"],\"markdownChunking\":3}"));
         Options o = p.options();
         assertEquals(Options.Format.HTML, o.respondWith(), "a body field wins over its header");
         assertEquals(Duration.ofSeconds(7), o.timeout());
@@ -56,11 +80,18 @@ class UnitsTest {
 
     @Test
     void chunksSplitOnHeadingsButNotInCode() {
-        String md = "intro text\n\n# One\n\nbody one\n\n```\n# not a heading\n```\n\n## Two\n\nbody two\n\n### Three\n\nbody three";
-        assertEquals(List.of("intro text", "# One\n\nbody one\n\n```\n# not a heading\n```", "## Two\n\nbody two\n\n### Three\n\nbody three"),
+        String md =
+                "intro text\n\n# One\n\nbody one\n\n```\n# not a heading\n```\n\n## Two\n\nbody two\n\n### Three\n\nbody three";
+        assertEquals(
+                List.of(
+                        "intro text",
+                        "# One\n\nbody one\n\n```\n# not a heading\n```",
+                        "## Two\n\nbody two\n\n### Three\n\nbody three"),
                 MarkdownChunks.split(md, 2));
         assertEquals(4, MarkdownChunks.split(md, 3).size());
-        assertEquals(List.of("Title\n=====\n\ntext", "Sub\n---\n\nmore"), MarkdownChunks.split("Title\n=====\n\ntext\n\nSub\n---\n\nmore", 2));
+        assertEquals(
+                List.of("Title\n=====\n\ntext", "Sub\n---\n\nmore"),
+                MarkdownChunks.split("Title\n=====\n\ntext\n\nSub\n---\n\nmore", 2));
     }
 
     @Test

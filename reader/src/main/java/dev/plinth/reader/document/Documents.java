@@ -5,22 +5,21 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import dev.plinth.reader.Page;
 import dev.plinth.reader.ReaderException;
-import org.jsoup.Jsoup;
-import org.jsoup.nodes.Document;
-import org.jsoup.nodes.Element;
-import org.jsoup.parser.Parser;
-
 import java.io.IOException;
 import java.io.StringWriter;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+import org.jsoup.parser.Parser;
 
 /**
- * Content that is neither HTML nor PDF: plain text as is, JSON and XML as fenced code, RSS, Atom and
- * RSS 1.0 (RDF) feeds as a list of linked items with dates, an image as an image line. Anything else
- * is refused with a 422 that names the content type.
+ * Content that is neither HTML nor PDF: plain text as is, JSON and XML as fenced code, RSS, Atom
+ * and RSS 1.0 (RDF) feeds as a list of linked items with dates, an image as an image line. Anything
+ * else is refused with a 422 that names the content type.
  *
  * <p>XML is parsed with jsoup's XML parser, which never resolves DTDs or external entities, so a
  * hostile feed cannot read local files or reach other hosts (no XXE).
@@ -46,7 +45,9 @@ public final class Documents {
         if (type.startsWith("image/")) {
             return new Converted(null, "![](" + page.url() + ")");
         }
-        if (type.equals("text/plain") || type.equals("text/markdown") || type.equals("text/x-markdown")) {
+        if (type.equals("text/plain")
+                || type.equals("text/markdown")
+                || type.equals("text/x-markdown")) {
             return new Converted(null, page.text());
         }
         if (type.equals("application/json") || type.endsWith("+json")) {
@@ -54,20 +55,27 @@ public final class Documents {
         }
         if (isFeedType(type) || isXml(type)) {
             String text = page.text();
-            Document xml = Jsoup.parse(text, page.url() == null ? "" : page.url().toString(), Parser.xmlParser());
+            Document xml =
+                    Jsoup.parse(
+                            text,
+                            page.url() == null ? "" : page.url().toString(),
+                            Parser.xmlParser());
             Element root = root(xml);
             String name = root == null ? "" : root.tagName().toLowerCase(Locale.ROOT);
             if (name.equals("rss") || name.equals("feed") || name.equals("rdf:rdf")) {
                 return feed(root);
             }
             if (isFeedType(type)) {
-                throw new ReaderException(ReaderException.Kind.UNREADABLE,
+                throw new ReaderException(
+                        ReaderException.Kind.UNREADABLE,
                         "content of type " + type + " is not an RSS, Atom or RDF feed");
             }
             return new Converted(null, fenced("xml", text.strip()));
         }
-        throw new ReaderException(ReaderException.Kind.UNREADABLE, "cannot read content of type "
-                + (page.contentType().isEmpty() ? "(none given)" : page.contentType()));
+        throw new ReaderException(
+                ReaderException.Kind.UNREADABLE,
+                "cannot read content of type "
+                        + (page.contentType().isEmpty() ? "(none given)" : page.contentType()));
     }
 
     /** A type for a body served without one: XML, JSON or text by its first bytes, else unknown. */
@@ -79,13 +87,17 @@ public final class Documents {
         if (head.startsWith("{") || head.startsWith("[")) {
             return "application/json";
         }
-        boolean text = !head.isEmpty() && head.chars().allMatch(c -> c >= 0x20 || c == '\n' || c == '\r' || c == '\t')
-                && head.indexOf('\uFFFD') < 0;
+        boolean text =
+                !head.isEmpty()
+                        && head.chars()
+                                .allMatch(c -> c >= 0x20 || c == '\n' || c == '\r' || c == '\t')
+                        && head.indexOf('\uFFFD') < 0;
         return text ? "text/plain" : page.contentType();
     }
 
     private static boolean isFeedType(String type) {
-        return type.equals("application/rss+xml") || type.equals("application/atom+xml")
+        return type.equals("application/rss+xml")
+                || type.equals("application/atom+xml")
                 || type.equals("application/rdf+xml");
     }
 
@@ -102,12 +114,17 @@ public final class Documents {
 
     // ---- Feeds ----
 
-    /** An RSS 2.0, Atom or RSS 1.0 feed as a heading, its description and one list item per entry. */
+    /**
+     * An RSS 2.0, Atom or RSS 1.0 feed as a heading, its description and one list item per entry.
+     */
     private static Converted feed(Element root) {
         boolean atom = root.tagName().equalsIgnoreCase("feed");
         Element channel = atom ? root : first(root, "channel");
         String title = channel == null ? null : text(channel, "title");
-        String about = channel == null ? null : atom ? text(channel, "subtitle") : text(channel, "description");
+        String about =
+                channel == null
+                        ? null
+                        : atom ? text(channel, "subtitle") : text(channel, "description");
         StringBuilder md = new StringBuilder();
         if (title != null) {
             md.append("# ").append(title).append("\n\n");
@@ -119,17 +136,28 @@ public final class Documents {
             String itemTitle = text(item, "title");
             String link = atom ? atomLink(item) : text(item, "link");
             String date = date(firstText(item, "pubDate", "published", "updated", "dc:date"));
-            String summary = firstText(item, "description", "summary", "content", "content:encoded");
-            String label = itemTitle != null ? plain(itemTitle) : link != null ? link : "(untitled)";
-            md.append("- ").append(link != null ? "[" + label.replace("]", "\\]") + "](" + link + ")" : label);
+            String summary =
+                    firstText(item, "description", "summary", "content", "content:encoded");
+            String label =
+                    itemTitle != null ? plain(itemTitle) : link != null ? link : "(untitled)";
+            md.append("- ")
+                    .append(
+                            link != null
+                                    ? "[" + label.replace("]", "\\]") + "](" + link + ")"
+                                    : label);
             if (date != null) {
                 md.append(" — ").append(date);
             }
             if (summary != null) {
                 String text = plain(summary);
                 if (text.length() > SUMMARY_CHARS) {
-                    text = text.substring(0, text.lastIndexOf(' ', SUMMARY_CHARS) > 0
-                            ? text.lastIndexOf(' ', SUMMARY_CHARS) : SUMMARY_CHARS) + " …";
+                    text =
+                            text.substring(
+                                            0,
+                                            text.lastIndexOf(' ', SUMMARY_CHARS) > 0
+                                                    ? text.lastIndexOf(' ', SUMMARY_CHARS)
+                                                    : SUMMARY_CHARS)
+                                    + " …";
                 }
                 if (!text.isEmpty()) {
                     md.append("\n  ").append(text);
@@ -157,8 +185,12 @@ public final class Documents {
         if (raw == null) {
             return null;
         }
-        for (DateTimeFormatter format : new DateTimeFormatter[] {DateTimeFormatter.RFC_1123_DATE_TIME,
-                DateTimeFormatter.ISO_OFFSET_DATE_TIME, DateTimeFormatter.ISO_ZONED_DATE_TIME}) {
+        for (DateTimeFormatter format :
+                new DateTimeFormatter[] {
+                    DateTimeFormatter.RFC_1123_DATE_TIME,
+                    DateTimeFormatter.ISO_OFFSET_DATE_TIME,
+                    DateTimeFormatter.ISO_ZONED_DATE_TIME
+                }) {
             try {
                 return ZonedDateTime.parse(raw.strip(), format).toOffsetDateTime().toString();
             } catch (DateTimeParseException e) {
@@ -210,7 +242,7 @@ public final class Documents {
     private static String prettyJson(String text) {
         StringWriter out = new StringWriter();
         try (JsonParser parser = JSON.createParser(text);
-             JsonGenerator generator = JSON.createGenerator(out).useDefaultPrettyPrinter()) {
+                JsonGenerator generator = JSON.createGenerator(out).useDefaultPrettyPrinter()) {
             while (parser.nextToken() != null) {
                 generator.copyCurrentEventExact(parser);
             }

@@ -1,14 +1,5 @@
 package dev.plinth.reader.extract;
 
-import org.jsoup.Jsoup;
-import org.jsoup.nodes.Document;
-import org.jsoup.nodes.Element;
-import org.jsoup.nodes.Node;
-import org.jsoup.nodes.TextNode;
-import org.jsoup.select.NodeFilter;
-import org.jsoup.select.NodeTraversor;
-import org.jsoup.select.NodeVisitor;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,44 +11,55 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+import org.jsoup.nodes.Node;
+import org.jsoup.nodes.TextNode;
+import org.jsoup.select.NodeFilter;
+import org.jsoup.select.NodeTraversor;
+import org.jsoup.select.NodeVisitor;
 
 /**
  * Finds a page's main content: the article, post or documentation body without the site around it.
  *
  * <h2>Notes</h2>
- * The shape follows Mozilla's <em>Readability.js</em> (the "arc90" algorithm): paragraphs vote for the
- * containers around them, with a weight that grows with their length and comma count, decaying with
- * distance; a container's score is then discounted by its link density, the best one wins and its
- * siblings that look like more of the same are joined to it. From <em>trafilatura</em> (Barbaresi,
- * ACL 2021) come the things that make the difference on real pages: boilerplate is removed
- * <em>before</em> scoring (navigation, headers and footers, share bars, cookie banners, related-article
- * lists, comments, hidden elements, forms, ads), link-heavy blocks are pruned <em>inside</em> the
- * winner, known article-body containers ({@code itemprop=articleBody}, {@code article-body}) are
- * trusted, and a cascade of fallbacks applies when the result is too short: the JSON-LD
- * {@code articleBody}, {@code <article>}, {@code <main>}, and finally the densest block of text.
+ *
+ * The shape follows Mozilla's <em>Readability.js</em> (the "arc90" algorithm): paragraphs vote for
+ * the containers around them, with a weight that grows with their length and comma count, decaying
+ * with distance; a container's score is then discounted by its link density, the best one wins and
+ * its siblings that look like more of the same are joined to it. From <em>trafilatura</em>
+ * (Barbaresi, ACL 2021) come the things that make the difference on real pages: boilerplate is
+ * removed <em>before</em> scoring (navigation, headers and footers, share bars, cookie banners,
+ * related-article lists, comments, hidden elements, forms, ads), link-heavy blocks are pruned
+ * <em>inside</em> the winner, known article-body containers ({@code itemprop=articleBody}, {@code
+ * article-body}) are trusted, and a cascade of fallbacks applies when the result is too short: the
+ * JSON-LD {@code articleBody}, {@code <article>}, {@code <main>}, and finally the densest block of
+ * text.
  *
  * <p>Where it differs from both:
+ *
  * <ul>
- *   <li>Class and id hints are matched as <b>whole words</b>: a class is split into words on
- *       {@code -}, {@code _}, spaces, digits and camelCase, so {@code header-ad} says "ad" while
- *       {@code reader}, {@code thread} and {@code shadow} say nothing about ads or headers. A
- *       run-together name ({@code relatedposts}, {@code sharebox}) is split into known words only when
- *       the whole name splits.</li>
+ *   <li>Class and id hints are matched as <b>whole words</b>: a class is split into words on {@code
+ *       -}, {@code _}, spaces, digits and camelCase, so {@code header-ad} says "ad" while {@code
+ *       reader}, {@code thread} and {@code shadow} say nothing about ads or headers. A run-together
+ *       name ({@code relatedposts}, {@code sharebox}) is split into known words only when the whole
+ *       name splits.
  *   <li>Structure is protected: code blocks and data tables are never dropped for being short or
- *       for lacking commas, since a two-line shell command is often the point of a page.</li>
+ *       for lacking commas, since a two-line shell command is often the point of a page.
  *   <li>Siblings sandwiched between joined siblings (a list or a subheading between two paragraphs
- *       of the article) are joined too, so split article bodies come out whole.</li>
- *   <li>A block made only of links is navigation when the links stay on the page's own site
- *       ("Read more", related stories) and the writer's references when they leave it (sources,
- *       shop links), so only the former is dropped.</li>
+ *       of the article) are joined too, so split article bodies come out whole.
+ *   <li>A block made only of links is navigation when the links stay on the page's own site ("Read
+ *       more", related stories) and the writer's references when they leave it (sources, shop
+ *       links), so only the former is dropped.
  *   <li>Cards nested in the article ({@code <article>} inside {@code <article>}: related posts,
- *       teasers) are dropped; captions marked only by a class become {@code <figcaption>}, which the
- *       Markdown writer keeps and {@link PlainText} leaves out with the image it describes.</li>
+ *       teasers) are dropped; captions marked only by a class become {@code <figcaption>}, which
+ *       the Markdown writer keeps and {@link PlainText} leaves out with the image it describes.
  * </ul>
  *
- * <p>The flow, top to bottom in this file: {@link #extract} → {@link #removeBoilerplate} →
- * {@link #score} → {@link #pickCandidate} → {@link #joinSiblings} → {@link #cleanContent} →
- * {@link #fallback}. Helpers (word hints, text statistics) come last.
+ * <p>The flow, top to bottom in this file: {@link #extract} → {@link #removeBoilerplate} → {@link
+ * #score} → {@link #pickCandidate} → {@link #joinSiblings} → {@link #cleanContent} → {@link
+ * #fallback}. Helpers (word hints, text statistics) come last.
  *
  * @see <a href="https://github.com/mozilla/readability">Readability.js</a>
  * @see <a href="https://aclanthology.org/2021.acl-demo.15/">trafilatura (Barbaresi, 2021)</a>
@@ -67,8 +69,11 @@ public final class Extractor {
     /** The main content (a detached element tree) and the page's metadata. */
     public record Extraction(Element content, Metadata metadata) {}
 
-    /** Below this many characters of text an extraction is "too short" and the fallbacks are tried. */
+    /**
+     * Below this many characters of text an extraction is "too short" and the fallbacks are tried.
+     */
     private static final int MIN_TEXT = 250;
+
     /** A paragraph shorter than this casts no vote. */
     private static final int MIN_PARAGRAPH = 25;
 
@@ -81,14 +86,17 @@ public final class Extractor {
     private Element original;
 
     /**
-     * Text length (white-space runs counted once) and link-text length of every element of a subtree,
-     * measured in one walk and remembered until the tree changes (see {@link #forget}).
+     * Text length (white-space runs counted once) and link-text length of every element of a
+     * subtree, measured in one walk and remembered until the tree changes (see {@link #forget}).
      */
     private final Map<Element, double[]> measured = new IdentityHashMap<>();
 
     private Extractor() {}
 
-    /** Extracts the main content of {@code doc}; never throws on messy HTML and never returns null content. */
+    /**
+     * Extracts the main content of {@code doc}; never throws on messy HTML and never returns null
+     * content.
+     */
     public static Extraction extract(Document doc) {
         MetadataReader.Found found = MetadataReader.read(doc);
         Extractor run = new Extractor();
@@ -145,32 +153,93 @@ public final class Extractor {
     // ------------------------------------------------------------------------------------------------
 
     /** Elements that never carry readable content. */
-    private static final Set<String> NEVER_CONTENT = Set.of(
-            "script", "style", "noscript", "template", "link", "meta", "iframe", "object", "embed", "applet",
-            "svg", "canvas", "map", "input", "button", "select", "textarea", "option", "optgroup", "datalist",
-            "dialog", "menu", "menuitem", "frame", "frameset", "head", "title", "audio", "video", "source", "track",
-            "label", "output", "progress", "meter");
+    private static final Set<String> NEVER_CONTENT =
+            Set.of(
+                    "script",
+                    "style",
+                    "noscript",
+                    "template",
+                    "link",
+                    "meta",
+                    "iframe",
+                    "object",
+                    "embed",
+                    "applet",
+                    "svg",
+                    "canvas",
+                    "map",
+                    "input",
+                    "button",
+                    "select",
+                    "textarea",
+                    "option",
+                    "optgroup",
+                    "datalist",
+                    "dialog",
+                    "menu",
+                    "menuitem",
+                    "frame",
+                    "frameset",
+                    "head",
+                    "title",
+                    "audio",
+                    "video",
+                    "source",
+                    "track",
+                    "label",
+                    "output",
+                    "progress",
+                    "meter");
 
     /** Page furniture by tag: removed unless it holds a substantial amount of non-link text. */
-    private static final Set<String> FURNITURE = Set.of("nav", "header", "footer", "aside", "form", "fieldset");
+    private static final Set<String> FURNITURE =
+            Set.of("nav", "header", "footer", "aside", "form", "fieldset");
 
     /** ARIA landmarks that are never the main content. */
-    private static final Set<String> FURNITURE_ROLES = Set.of(
-            "navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog", "menu", "menubar",
-            "search", "toolbar", "tablist", "alert", "status", "marquee", "timer", "tooltip");
+    private static final Set<String> FURNITURE_ROLES =
+            Set.of(
+                    "navigation",
+                    "banner",
+                    "contentinfo",
+                    "complementary",
+                    "dialog",
+                    "alertdialog",
+                    "menu",
+                    "menubar",
+                    "search",
+                    "toolbar",
+                    "tablist",
+                    "alert",
+                    "status",
+                    "marquee",
+                    "timer",
+                    "tooltip");
 
     /** Whole class names that mean "not shown". */
-    private static final Set<String> HIDDEN_CLASSES = Set.of(
-            "hidden", "hide", "invisible", "sr-only", "screen-reader-text", "screen-reader-only", "visually-hidden",
-            "visuallyhidden", "element-invisible", "offscreen", "d-none", "is-hidden", "u-hidden", "a11y-hidden");
+    private static final Set<String> HIDDEN_CLASSES =
+            Set.of(
+                    "hidden",
+                    "hide",
+                    "invisible",
+                    "sr-only",
+                    "screen-reader-text",
+                    "screen-reader-only",
+                    "visually-hidden",
+                    "visuallyhidden",
+                    "element-invisible",
+                    "offscreen",
+                    "d-none",
+                    "is-hidden",
+                    "u-hidden",
+                    "a11y-hidden");
 
-    private static final Pattern HIDDEN_STYLE = Pattern.compile(
-            "(?i)(?:^|;)\\s*(?:display\\s*:\\s*none|visibility\\s*:\\s*hidden)");
+    private static final Pattern HIDDEN_STYLE =
+            Pattern.compile("(?i)(?:^|;)\\s*(?:display\\s*:\\s*none|visibility\\s*:\\s*hidden)");
 
     /**
      * Removes what is never main content: non-content tags, hidden elements, page furniture, and
-     * elements whose class or id words mark them as boilerplate. Walks top-down so a removed subtree
-     * is never looked at again.
+     * elements whose class or id words mark them as boilerplate. Walks top-down so a removed
+     * subtree is never looked at again.
      */
     private void removeBoilerplate(Element root, boolean useHints) {
         int pageText = textLength(root);
@@ -192,8 +261,8 @@ public final class Extractor {
     }
 
     /**
-     * Markup that is content despite its tag: MathJax 2 keeps each formula's TeX in a
-     * {@code <script type="math/tex">}, and a task list's state is its items' checkboxes.
+     * Markup that is content despite its tag: MathJax 2 keeps each formula's TeX in a {@code
+     * <script type="math/tex">}, and a task list's state is its items' checkboxes.
      */
     private static boolean isContentMarkup(Element e) {
         return switch (e.normalName()) {
@@ -204,11 +273,13 @@ public final class Extractor {
     }
 
     /**
-     * Lazy-loading pages put the real image in a {@code <noscript>} beside a placeholder: the real one
-     * replaces the placeholder. Returns whether {@code noscript} held just an image.
+     * Lazy-loading pages put the real image in a {@code <noscript>} beside a placeholder: the real
+     * one replaces the placeholder. Returns whether {@code noscript} held just an image.
      */
     private static boolean unwrapImage(Element noscript) {
-        if (noscript.childrenSize() != 1 || !noscript.child(0).normalName().equals("img") || !noscript.ownText().isBlank()) {
+        if (noscript.childrenSize() != 1
+                || !noscript.child(0).normalName().equals("img")
+                || !noscript.ownText().isBlank()) {
             return false;
         }
         Element image = noscript.child(0);
@@ -229,7 +300,8 @@ public final class Extractor {
             return !isContentMarkup(e);
         }
         if (isHidden(e)) {
-            // Pages that hide themselves until a script runs (against a flash of unstyled content, or
+            // Pages that hide themselves until a script runs (against a flash of unstyled content,
+            // or
             // behind a modal) still have their article inside: a hidden block holding most of the
             // page's prose is not boilerplate.
             return textLength(e) < pageText / 2 || !hasProse(e);
@@ -237,7 +309,8 @@ public final class Extractor {
         if (tag.equals("body") || tag.equals("main") || tag.equals("article") || isArticleBody(e)) {
             return false;
         }
-        if (FURNITURE.contains(tag) || FURNITURE_ROLES.contains(e.attr("role").toLowerCase(Locale.ROOT))) {
+        if (FURNITURE.contains(tag)
+                || FURNITURE_ROLES.contains(e.attr("role").toLowerCase(Locale.ROOT))) {
             return !isSubstantial(e);
         }
         if (!useHints) {
@@ -247,7 +320,8 @@ public final class Extractor {
         if (!words.boilerplate()) {
             return false;
         }
-        // Hints can be wrong about a wrapper (`<div class="page has-sidebar">`); never drop the article itself.
+        // Hints can be wrong about a wrapper (`<div class="page has-sidebar">`); never drop the
+        // article itself.
         if (containsArticleMarker(e)) {
             return false;
         }
@@ -256,7 +330,9 @@ public final class Extractor {
     }
 
     private boolean isHidden(Element e) {
-        if (e.hasAttr("hidden") || "true".equalsIgnoreCase(e.attr("aria-hidden")) && !e.normalName().equals("body")) {
+        if (e.hasAttr("hidden")
+                || "true".equalsIgnoreCase(e.attr("aria-hidden"))
+                        && !e.normalName().equals("body")) {
             return true;
         }
         if (e.hasAttr("style") && HIDDEN_STYLE.matcher(e.attr("style")).find()) {
@@ -271,14 +347,17 @@ public final class Extractor {
     }
 
     /**
-     * Furniture tags sometimes wrap the article itself (ASP.NET wraps whole pages in a {@code <form>});
-     * those hold an article marker or several paragraphs of prose.
+     * Furniture tags sometimes wrap the article itself (ASP.NET wraps whole pages in a {@code
+     * <form>}); those hold an article marker or several paragraphs of prose.
      */
     private boolean isSubstantial(Element e) {
         return containsArticleMarker(e) || hasProse(e);
     }
 
-    /** Several paragraphs of real prose: at least 500 characters in paragraphs of 80 or more, few links. */
+    /**
+     * Several paragraphs of real prose: at least 500 characters in paragraphs of 80 or more, few
+     * links.
+     */
     private boolean hasProse(Element e) {
         int prose = 0;
         for (Element p : e.select("p")) {
@@ -303,24 +382,54 @@ public final class Extractor {
     // ------------------------------------------------------------------------------------------------
 
     /** Tags whose own text is a paragraph. */
-    private static final Set<String> PARAGRAPHS = Set.of("p", "pre", "td", "blockquote", "h2", "h3", "h4", "h5", "h6");
-
-    /** Tags that make a {@code <div>} a container rather than a paragraph (Readability's DIV_TO_P rule). */
-    private static final Set<String> BLOCK_CHILDREN = Set.of(
-            "a", "blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul", "section", "article", "figure",
-            "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "aside", "nav", "main", "form", "li");
-
-    private static final Set<String> INLINE = Set.of(
-            "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark", "q",
-            "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr", "br",
-            "del", "ins");
+    private static final Set<String> PARAGRAPHS =
+            Set.of("p", "pre", "td", "blockquote", "h2", "h3", "h4", "h5", "h6");
 
     /**
-     * Every text block of at least {@link #MIN_PARAGRAPH} characters gives
-     * {@code 1 + commas + min(length / 100, 3)} points to its container, half to the container's parent
-     * and a third divided by the level to the ancestors above (five levels in all). A container's
-     * starting score comes from its tag and its class/id words; its final score is discounted by its
-     * link density.
+     * Tags that make a {@code <div>} a container rather than a paragraph (Readability's DIV_TO_P
+     * rule).
+     */
+    private static final Set<String> BLOCK_CHILDREN =
+            Set.of(
+                    "a",
+                    "blockquote",
+                    "dl",
+                    "div",
+                    "img",
+                    "ol",
+                    "p",
+                    "pre",
+                    "table",
+                    "ul",
+                    "section",
+                    "article",
+                    "figure",
+                    "h1",
+                    "h2",
+                    "h3",
+                    "h4",
+                    "h5",
+                    "h6",
+                    "header",
+                    "footer",
+                    "aside",
+                    "nav",
+                    "main",
+                    "form",
+                    "li");
+
+    private static final Set<String> INLINE =
+            Set.of(
+                    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font",
+                    "i", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong",
+                    "sub", "sup", "time", "tt", "u", "var", "wbr", "br", "del", "ins");
+
+    /**
+     * Every text block of at least {@link #MIN_PARAGRAPH} characters gives {@code 1 + commas +
+     * min(length / 100, 3)} points to its container, half to the container's parent and a third
+     * divided by the level to the ancestors above (five levels in all). A container's starting
+     * score comes from its tag and its class/id words; its final score is discounted by its link
+     * density.
      */
     private Map<Element, Double> score(Element body, boolean useHints) {
         Map<Element, Double> scores = new IdentityHashMap<>();
@@ -343,7 +452,9 @@ public final class Extractor {
             }
             double points = 1 + commas(text) + Math.min(text.length() / 100, 3);
             Element ancestor = container;
-            for (int level = 0; level < 5 && ancestor != null && ancestor.parent() != null; level++) {
+            for (int level = 0;
+                    level < 5 && ancestor != null && ancestor.parent() != null;
+                    level++) {
                 double share = level == 0 ? points : level == 1 ? points / 2 : points / (level * 3);
                 double base = scores.containsKey(ancestor) ? 0 : initialScore(ancestor, useHints);
                 scores.merge(ancestor, base + share, Double::sum);
@@ -363,7 +474,8 @@ public final class Extractor {
             return false;
         }
         for (Element child : e.children()) {
-            if (BLOCK_CHILDREN.contains(child.normalName()) && !(child.normalName().equals("a") && isInlineLink(child))) {
+            if (BLOCK_CHILDREN.contains(child.normalName())
+                    && !(child.normalName().equals("a") && isInlineLink(child))) {
                 return false;
             }
         }
@@ -374,7 +486,10 @@ public final class Extractor {
         return a.childrenSize() == 0 || a.select("div, p, img, ul, h1, h2, h3, h4").isEmpty();
     }
 
-    /** Text of the direct text nodes and inline children: what a browser would show as an anonymous paragraph. */
+    /**
+     * Text of the direct text nodes and inline children: what a browser would show as an anonymous
+     * paragraph.
+     */
     private String ownInlineText(Element e) {
         StringBuilder sb = new StringBuilder();
         for (Node child : e.childNodes()) {
@@ -388,13 +503,14 @@ public final class Extractor {
     }
 
     private double initialScore(Element e, boolean useHints) {
-        double score = switch (e.normalName()) {
-            case "div", "article", "main" -> 5;
-            case "pre", "td", "blockquote" -> 3;
-            case "address", "ol", "ul", "dl", "dd", "dt", "li", "form" -> -3;
-            case "h1", "h2", "h3", "h4", "h5", "h6", "th" -> -5;
-            default -> 0;
-        };
+        double score =
+                switch (e.normalName()) {
+                    case "div", "article", "main" -> 5;
+                    case "pre", "td", "blockquote" -> 3;
+                    case "address", "ol", "ul", "dl", "dd", "dt", "li", "form" -> -3;
+                    case "h1", "h2", "h3", "h4", "h5", "h6", "th" -> -5;
+                    default -> 0;
+                };
         if (isArticleBody(e)) {
             score += 50;
         }
@@ -418,7 +534,8 @@ public final class Extractor {
         Element top = ranked.getFirst();
         double topScore = scores.get(top);
 
-        // Readability: if three of the next four candidates within 75% of the best share an ancestor, use it.
+        // Readability: if three of the next four candidates within 75% of the best share an
+        // ancestor, use it.
         List<Element> close = new ArrayList<>();
         for (Element e : ranked.subList(1, Math.min(5, ranked.size()))) {
             if (scores.get(e) / topScore >= 0.75) {
@@ -426,7 +543,9 @@ public final class Extractor {
             }
         }
         if (close.size() >= 3) {
-            for (Element parent = top.parent(); parent != null && parent != body; parent = parent.parent()) {
+            for (Element parent = top.parent();
+                    parent != null && parent != body;
+                    parent = parent.parent()) {
                 int sharing = 0;
                 for (Element e : close) {
                     if (isAncestor(parent, e)) {
@@ -440,10 +559,13 @@ public final class Extractor {
             }
         }
 
-        // Climb while the parent is scored about as well: the article's real container holds more of it.
+        // Climb while the parent is scored about as well: the article's real container holds more
+        // of it.
         double last = scores.getOrDefault(top, 0.0);
         double threshold = last / 3;
-        for (Element parent = top.parent(); parent != null && parent != body; parent = parent.parent()) {
+        for (Element parent = top.parent();
+                parent != null && parent != body;
+                parent = parent.parent()) {
             Double parentScore = scores.get(parent);
             if (parentScore == null) {
                 continue;
@@ -465,8 +587,8 @@ public final class Extractor {
 
     /**
      * A new container holding the winner and those siblings that look like more of the article: a
-     * good score of their own, a long paragraph with few links, a short one that ends a sentence, or
-     * anything textual sandwiched between two joined siblings.
+     * good score of their own, a long paragraph with few links, a short one that ends a sentence,
+     * or anything textual sandwiched between two joined siblings.
      */
     private Element joinSiblings(Element top, Map<Element, Double> scores) {
         Element content = new Element("div");
@@ -487,15 +609,22 @@ public final class Extractor {
                 joined[i] = true;
                 continue;
             }
-            double bonus = !top.className().isEmpty() && s.className().equals(top.className()) ? topScore * 0.2 : 0;
+            double bonus =
+                    !top.className().isEmpty() && s.className().equals(top.className())
+                            ? topScore * 0.2
+                            : 0;
             Double score = scores.get(s);
             if (score != null && score + bonus >= threshold) {
                 joined[i] = true;
             } else if (s.normalName().equals("p")) {
                 int length = textLength(s);
                 double links = linkDensity(s);
-                joined[i] = length > 80 && links < 0.25
-                        || length > 0 && length <= 80 && links == 0 && SENTENCE_END.matcher(s.text()).find();
+                joined[i] =
+                        length > 80 && links < 0.25
+                                || length > 0
+                                        && length <= 80
+                                        && links == 0
+                                        && SENTENCE_END.matcher(s.text()).find();
             }
         }
         int first = -1, last = -1;
@@ -521,12 +650,13 @@ public final class Extractor {
     // ------------------------------------------------------------------------------------------------
 
     /** Blocks judged on their own inside the content: Readability's "clean conditionally" set. */
-    private static final Set<String> JUDGED = Set.of("div", "section", "ul", "ol", "table", "form", "fieldset", "aside", "dl");
+    private static final Set<String> JUDGED =
+            Set.of("div", "section", "ul", "ol", "table", "form", "fieldset", "aside", "dl");
 
     /**
-     * Prunes what slipped through: link lists, share bars and "related" boxes, blocks that are mostly
-     * images or inputs, bylines and date lines, the title repeated as a heading, and empty blocks.
-     * Code blocks and data tables are never judged.
+     * Prunes what slipped through: link lists, share bars and "related" boxes, blocks that are
+     * mostly images or inputs, bylines and date lines, the title repeated as a heading, and empty
+     * blocks. Code blocks and data tables are never judged.
      */
     private void cleanContent(Element content, String title, boolean useHints) {
         Deque<Element> stack = new ArrayDeque<>();
@@ -554,15 +684,16 @@ public final class Extractor {
     }
 
     /** Leaf blocks: the lines a reader sees, for trimming the content's edges. */
-    private static final String LEAF_BLOCKS = "p, h1, h2, h3, h4, h5, h6, li, dt, dd, div, section, blockquote, pre, table";
+    private static final String LEAF_BLOCKS =
+            "p, h1, h2, h3, h4, h5, h6, li, dt, dd, div, section, blockquote, pre, table";
 
     private static final Pattern YEAR = Pattern.compile("(?<!\\d)(?:19|20)\\d\\d(?!\\d)");
 
     /**
-     * Trims what is left dangling at the edges once boilerplate is gone: date and byline lines before
-     * the first paragraph (short, no sentence, a year or a {@code <time>} in them), and at the end a
-     * heading with nothing under it, a lead-in ending in a colon whose list was removed, or a short
-     * fragment that is not a sentence ("Related", "3 comments").
+     * Trims what is left dangling at the edges once boilerplate is gone: date and byline lines
+     * before the first paragraph (short, no sentence, a year or a {@code <time>} in them), and at
+     * the end a heading with nothing under it, a lead-in ending in a colon whose list was removed,
+     * or a short fragment that is not a sentence ("Related", "3 comments").
      */
     private void trimEdges(Element content) {
         for (int i = 0; i < 3; i++) {
@@ -571,8 +702,10 @@ public final class Extractor {
                 break;
             }
             String text = first.text().strip();
-            boolean dateLine = text.length() < 100 && !SENTENCE_END.matcher(text).find()
-                    && (YEAR.matcher(text).find() || first.selectFirst("time") != null);
+            boolean dateLine =
+                    text.length() < 100
+                            && !SENTENCE_END.matcher(text).find()
+                            && (YEAR.matcher(text).find() || first.selectFirst("time") != null);
             if (!dateLine) {
                 break;
             }
@@ -584,9 +717,12 @@ public final class Extractor {
                 break;
             }
             String text = last.text().strip();
-            boolean orphan = last.normalName().matches("h[1-6]")
-                    || text.length() < 80 && text.endsWith(":")
-                    || text.length() < 40 && !SENTENCE_END.matcher(text).find() && !text.matches(".*\\d.*");
+            boolean orphan =
+                    last.normalName().matches("h[1-6]")
+                            || text.length() < 80 && text.endsWith(":")
+                            || text.length() < 40
+                                    && !SENTENCE_END.matcher(text).find()
+                                    && !text.matches(".*\\d.*");
             if (!orphan) {
                 break;
             }
@@ -605,27 +741,34 @@ public final class Extractor {
         for (int i = 0; i < blocks.size(); i++) {
             int at = first ? i : blocks.size() - 1 - i;
             Element e = blocks.get(at);
-            // In document order a block's inner blocks follow it: a leaf is not followed by its own child.
+            // In document order a block's inner blocks follow it: a leaf is not followed by its own
+            // child.
             boolean leaf = at + 1 >= blocks.size() || !isAncestor(e, blocks.get(at + 1));
             if (leaf && !e.text().isBlank()) {
                 found = e;
                 break;
             }
         }
-        return found == null || found.normalName().equals("pre") || isProtected(found) ? null : found;
+        return found == null || found.normalName().equals("pre") || isProtected(found)
+                ? null
+                : found;
     }
 
     private boolean isClutter(Element e, boolean useHints) {
         String tag = e.normalName();
         Words words = Words.of(e);
         int length = textLength(e);
-        boolean marked = useHints && (words.boilerplate() && length < 500 + 5 * MIN_PARAGRAPH
-                || words.byline() && length < 200) || isByline(e) && length < 200;
+        boolean marked =
+                useHints
+                                && (words.boilerplate() && length < 500 + 5 * MIN_PARAGRAPH
+                                        || words.byline() && length < 200)
+                        || isByline(e) && length < 200;
         if (marked) {
             return !isProtected(e);
         }
         if (tag.equals("p") || tag.startsWith("h") && tag.length() == 2) {
-            // A paragraph that is only links to this site ("Read more: …") is navigation; links elsewhere
+            // A paragraph that is only links to this site ("Read more: …") is navigation; links
+            // elsewhere
             // ("Get it on Amazon", a source) are the writer's.
             return length > 0 && linkDensity(e) > 0.8 && length < 200 && linksMostlyInternal(e);
         }
@@ -644,7 +787,9 @@ public final class Extractor {
         int images = e.select("img").size();
         int items = e.select("li").size() - 100;
         // Task-list checkboxes are content (isContentMarkup), not a form.
-        int inputs = e.select("input, select, textarea, button").size() - e.select("li input[type=checkbox]").size();
+        int inputs =
+                e.select("input, select, textarea, button").size()
+                        - e.select("li input[type=checkbox]").size();
         double links = linkDensity(e);
         boolean list = tag.equals("ul") || tag.equals("ol") || tag.equals("dl");
         if (list && links > 0.5 && length < 1000 && linksMostlyInternal(e)) {
@@ -653,8 +798,11 @@ public final class Extractor {
         return images > 1 && paragraphs < images / 2.0 && length < 200 && !hasAncestor(e, "figure")
                 || !list && items > paragraphs
                 || inputs > paragraphs / 3
-                || !list && length < MIN_PARAGRAPH && (images == 0 || images > 2) && !hasAncestor(e, "figure")
-                    && e.select("h1, h2, h3, h4, h5, h6").isEmpty()
+                || !list
+                        && length < MIN_PARAGRAPH
+                        && (images == 0 || images > 2)
+                        && !hasAncestor(e, "figure")
+                        && e.select("h1, h2, h3, h4, h5, h6").isEmpty()
                 || !list && weight < 25 && links > 0.3 && length < 2000
                 || weight >= 25 && links > 0.5;
     }
@@ -665,7 +813,10 @@ public final class Extractor {
         for (Element a : e.select("a[href]")) {
             String host = host(a.attr("href"));
             int length = a.text().length();
-            if (host.isEmpty() || host.equals(site) || host.endsWith("." + site) || site.endsWith("." + host)) {
+            if (host.isEmpty()
+                    || host.equals(site)
+                    || host.endsWith("." + site)
+                    || site.endsWith("." + host)) {
                 internal += length;
             } else {
                 external += length;
@@ -689,7 +840,10 @@ public final class Extractor {
         return host.startsWith("www.") ? host.substring(4) : host;
     }
 
-    /** A lone wrapper around one judged block is judged through that block (and deep nesting stays linear). */
+    /**
+     * A lone wrapper around one judged block is judged through that block (and deep nesting stays
+     * linear).
+     */
     private static boolean isWrapper(Element e) {
         if (e.childrenSize() != 1 || !JUDGED.contains(e.child(0).normalName())) {
             return false;
@@ -705,8 +859,10 @@ public final class Extractor {
     /** Code, preformatted text, maths and data tables are content however short they are. */
     private boolean isProtected(Element e) {
         String tag = e.normalName();
-        if (tag.equals("pre") || tag.equals("code") || tag.equals("math") || tag.equals("figure")
-                && !e.select("pre, code, img, table").isEmpty()) {
+        if (tag.equals("pre")
+                || tag.equals("code")
+                || tag.equals("math")
+                || tag.equals("figure") && !e.select("pre, code, img, table").isEmpty()) {
             return true;
         }
         if (tag.equals("table")) {
@@ -727,15 +883,18 @@ public final class Extractor {
     }
 
     /**
-     * A table of data rather than layout: one with headers or a caption, or a grid of at least two rows
-     * and two columns whose cells hold short inline text (a layout table holds blocks and long text).
+     * A table of data rather than layout: one with headers or a caption, or a grid of at least two
+     * rows and two columns whose cells hold short inline text (a layout table holds blocks and long
+     * text).
      */
     private boolean isDataTable(Element table) {
-        if ("presentation".equals(table.attr("role")) || "none".equals(table.attr("role"))
+        if ("presentation".equals(table.attr("role"))
+                || "none".equals(table.attr("role"))
                 || "0".equals(table.attr("datatable"))) {
             return false;
         }
-        if (!table.select("> caption, > thead, th, col, colgroup").isEmpty() || table.hasAttr("summary")) {
+        if (!table.select("> caption, > thead, th, col, colgroup").isEmpty()
+                || table.hasAttr("summary")) {
             return true;
         }
         if (table.getElementsByTag("table").size() > 1) {
@@ -750,7 +909,8 @@ public final class Extractor {
             return false;
         }
         for (Element cell : table.select("td")) {
-            if (textLength(cell) > 200 || !cell.select("div, p, ul, ol, blockquote, h1, h2, h3, h4").isEmpty()) {
+            if (textLength(cell) > 200
+                    || !cell.select("div, p, ul, ol, blockquote, h1, h2, h3, h4").isEmpty()) {
                 return false;
             }
         }
@@ -760,17 +920,20 @@ public final class Extractor {
     /** Microdata and link relations that mark who wrote the page and when, in any language. */
     private static boolean isByline(Element e) {
         String itemprop = e.attr("itemprop").toLowerCase(Locale.ROOT);
-        return "author".equalsIgnoreCase(e.attr("rel")) || itemprop.contains("author")
-                || itemprop.startsWith("date") || itemprop.equals("publisher");
+        return "author".equalsIgnoreCase(e.attr("rel"))
+                || itemprop.contains("author")
+                || itemprop.startsWith("date")
+                || itemprop.equals("publisher");
     }
 
     /**
-     * Captions marked only by a class ({@code <div class="caption">}, {@code <span class="photo-credit">})
-     * become {@code <figcaption>}, so every writer treats them alike.
+     * Captions marked only by a class ({@code <div class="caption">}, {@code <span
+     * class="photo-credit">}) become {@code <figcaption>}, so every writer treats them alike.
      */
     private void markCaptions(Element content) {
         for (Element e : content.select("div, span, p, small")) {
-            if (Words.of(e).any(Words.CAPTION) && textLength(e) < 400
+            if (Words.of(e).any(Words.CAPTION)
+                    && textLength(e) < 400
                     && e.select("h1, h2, h3, h4, h5, h6, ul, ol, table, pre").isEmpty()) {
                 e.tagName("figcaption");
             }
@@ -778,21 +941,25 @@ public final class Extractor {
     }
 
     /**
-     * An {@code <article>} inside the article is a card: a related post, a teaser, a promoted story.
-     * Kept only when it holds most of the text (themes that nest the real post in a wrapper article).
+     * An {@code <article>} inside the article is a card: a related post, a teaser, a promoted
+     * story. Kept only when it holds most of the text (themes that nest the real post in a wrapper
+     * article).
      */
     private void removeTeasers(Element content) {
         int total = textLength(content);
         for (Element inner : content.select("article")) {
-            if (inner.parent() != null && hasAncestor(inner, "article") && textLength(inner) < total / 3) {
+            if (inner.parent() != null
+                    && hasAncestor(inner, "article")
+                    && textLength(inner) < total / 3) {
                 inner.remove();
             }
         }
     }
 
     /**
-     * A caption repeated inside the content (a gallery showing each slide twice, thumbnails and all) is
-     * kept once. Repeated paragraphs stay: recipes and menus legitimately say the same thing twice.
+     * A caption repeated inside the content (a gallery showing each slide twice, thumbnails and
+     * all) is kept once. Repeated paragraphs stay: recipes and menus legitimately say the same
+     * thing twice.
      */
     private void removeRepeatedCaptions(Element content) {
         Set<String> seen = new HashSet<>();
@@ -819,18 +986,20 @@ public final class Extractor {
     /** Length of the text that comes before {@code target} inside {@code root}. */
     private static int textBefore(Element root, Element target) {
         int[] length = {0};
-        NodeTraversor.filter(new NodeFilter() {
-            @Override
-            public FilterResult head(Node node, int depth) {
-                if (node == target) {
-                    return FilterResult.STOP;
-                }
-                if (node instanceof TextNode t) {
-                    length[0] += t.text().strip().length();
-                }
-                return FilterResult.CONTINUE;
-            }
-        }, root);
+        NodeTraversor.filter(
+                new NodeFilter() {
+                    @Override
+                    public FilterResult head(Node node, int depth) {
+                        if (node == target) {
+                            return FilterResult.STOP;
+                        }
+                        if (node instanceof TextNode t) {
+                            length[0] += t.text().strip().length();
+                        }
+                        return FilterResult.CONTINUE;
+                    }
+                },
+                root);
         return length[0];
     }
 
@@ -845,24 +1014,28 @@ public final class Extractor {
 
     /**
      * When the scored extraction is too short, in order: the page's {@code itemprop=articleBody},
-     * {@code <article>}, {@code <main>} or {@code role=main} (cleaned like any content), the JSON-LD
-     * {@code articleBody} when it is longer still, then a second scoring pass that ignores class hints
-     * (Readability's relaxed retry), and finally all of the page's visible text. A later step replaces
-     * an earlier result only when it finds clearly more text.
+     * {@code <article>}, {@code <main>} or {@code role=main} (cleaned like any content), the
+     * JSON-LD {@code articleBody} when it is longer still, then a second scoring pass that ignores
+     * class hints (Readability's relaxed retry), and finally all of the page's visible text. A
+     * later step replaces an earlier result only when it finds clearly more text.
      */
     private Element fallback(Element scored, MetadataReader.Found found) {
         Element best = scored;
         int bestLength = textLength(scored);
         String title = found.metadata().title();
 
-        for (String selector : List.of("[itemprop~=(?i)articleBody]", "article", "main", "[role=main]")) {
+        for (String selector :
+                List.of("[itemprop~=(?i)articleBody]", "article", "main", "[role=main]")) {
             if (original.selectFirst(selector) == null) {
                 continue;
             }
             Element copy = original.clone();
             removeBoilerplate(copy, false);
             forget();
-            Element biggest = copy.select(selector).stream().max(Comparator.comparingInt(this::textLength)).orElse(null);
+            Element biggest =
+                    copy.select(selector).stream()
+                            .max(Comparator.comparingInt(this::textLength))
+                            .orElse(null);
             if (biggest != null) {
                 Element content = new Element("div");
                 content.appendChild(biggest);
@@ -879,7 +1052,9 @@ public final class Extractor {
         }
 
         String articleBody = found.articleBody();
-        if (articleBody != null && articleBody.length() > bestLength * 1.2 && articleBody.length() >= MIN_TEXT / 2) {
+        if (articleBody != null
+                && articleBody.length() > bestLength * 1.2
+                && articleBody.length() >= MIN_TEXT / 2) {
             best = paragraphs(articleBody);
             bestLength = articleBody.length();
         }
@@ -896,7 +1071,8 @@ public final class Extractor {
         if (bestLength > 0) {
             return best;
         }
-        // Nothing looks like an article (a page of fragments): all of its visible text beats nothing.
+        // Nothing looks like an article (a page of fragments): all of its visible text beats
+        // nothing.
         Element everything = original.clone();
         removeBoilerplate(everything, false);
         Element content = new Element("div");
@@ -906,7 +1082,8 @@ public final class Extractor {
         return content;
     }
 
-    private static final Pattern HTML_TAG = Pattern.compile("<(?:p|br|div|a|em|strong|h[1-6]|ul|li)\\b[^>]*>");
+    private static final Pattern HTML_TAG =
+            Pattern.compile("<(?:p|br|div|a|em|strong|h[1-6]|ul|li)\\b[^>]*>");
 
     private boolean muchShorterThan(int length, String articleBody) {
         return articleBody != null && articleBody.length() > 2 * length;
@@ -945,45 +1122,188 @@ public final class Extractor {
     record Words(Set<String> words) {
 
         /** Words that mark page furniture and clutter; whole words only. */
-        static final Set<String> NEGATIVE = Set.of(
-                "ad", "ads", "adv", "advert", "adverts", "advertisement", "advertising", "advertorial", "sponsor",
-                "sponsored", "promo", "promos", "promotion", "promoted", "banner", "outbrain", "taboola", "dfp",
-                "comment", "comments", "commentlist", "disqus", "discussion", "respond", "replies",
-                "share", "shares", "sharing", "sharebar", "social", "socials", "sociable", "likes",
-                "related", "recommended", "recommendation", "recommendations", "trending", "popular", "more",
-                "newsletter", "newsletters", "subscribe", "subscription", "signup", "cookie", "cookies", "consent",
-                "gdpr", "breadcrumb", "breadcrumbs", "nav", "navbar", "navigation", "menu", "sidebar", "widget",
-                "widgets", "footer", "masthead", "header", "popup", "modal", "overlay", "toolbar", "pagination",
-                "pager", "tags", "tag", "tagcloud", "skip", "login", "signin", "rss", "print", "jump", "shoutbox",
-                "sitemap", "links", "blogroll", "community", "extra", "meta", "byline", "author", "dateline",
-                "copyright", "carousel", "slideshow", "slider");
+        static final Set<String> NEGATIVE =
+                Set.of(
+                        "ad",
+                        "ads",
+                        "adv",
+                        "advert",
+                        "adverts",
+                        "advertisement",
+                        "advertising",
+                        "advertorial",
+                        "sponsor",
+                        "sponsored",
+                        "promo",
+                        "promos",
+                        "promotion",
+                        "promoted",
+                        "banner",
+                        "outbrain",
+                        "taboola",
+                        "dfp",
+                        "comment",
+                        "comments",
+                        "commentlist",
+                        "disqus",
+                        "discussion",
+                        "respond",
+                        "replies",
+                        "share",
+                        "shares",
+                        "sharing",
+                        "sharebar",
+                        "social",
+                        "socials",
+                        "sociable",
+                        "likes",
+                        "related",
+                        "recommended",
+                        "recommendation",
+                        "recommendations",
+                        "trending",
+                        "popular",
+                        "more",
+                        "newsletter",
+                        "newsletters",
+                        "subscribe",
+                        "subscription",
+                        "signup",
+                        "cookie",
+                        "cookies",
+                        "consent",
+                        "gdpr",
+                        "breadcrumb",
+                        "breadcrumbs",
+                        "nav",
+                        "navbar",
+                        "navigation",
+                        "menu",
+                        "sidebar",
+                        "widget",
+                        "widgets",
+                        "footer",
+                        "masthead",
+                        "header",
+                        "popup",
+                        "modal",
+                        "overlay",
+                        "toolbar",
+                        "pagination",
+                        "pager",
+                        "tags",
+                        "tag",
+                        "tagcloud",
+                        "skip",
+                        "login",
+                        "signin",
+                        "rss",
+                        "print",
+                        "jump",
+                        "shoutbox",
+                        "sitemap",
+                        "links",
+                        "blogroll",
+                        "community",
+                        "extra",
+                        "meta",
+                        "byline",
+                        "author",
+                        "dateline",
+                        "copyright",
+                        "carousel",
+                        "slideshow",
+                        "slider");
 
         /** Words that mark the article itself. */
-        static final Set<String> POSITIVE = Set.of(
-                "article", "body", "content", "entry", "hentry", "main", "page", "post", "text", "blog", "story",
-                "articlebody", "prose", "column");
+        static final Set<String> POSITIVE =
+                Set.of(
+                        "article",
+                        "body",
+                        "content",
+                        "entry",
+                        "hentry",
+                        "main",
+                        "page",
+                        "post",
+                        "text",
+                        "blog",
+                        "story",
+                        "articlebody",
+                        "prose",
+                        "column");
 
-        /** Negative words strong enough to outvote a positive word ({@code post-comments}, {@code article-share}). */
-        static final Set<String> OVERRIDING = Set.of(
-                "comment", "comments", "commentlist", "disqus", "share", "sharing", "sharebar", "social", "related",
-                "recommended", "recommendations", "newsletter", "subscribe", "ad", "ads", "advert", "advertisement",
-                "sponsored", "promo", "outbrain", "taboola", "breadcrumb", "breadcrumbs", "tags", "byline", "meta",
-                "nav", "navbar", "navigation", "menu", "sidebar", "footer", "cookie", "cookies", "consent", "popup",
-                "modal");
+        /**
+         * Negative words strong enough to outvote a positive word ({@code post-comments}, {@code
+         * article-share}).
+         */
+        static final Set<String> OVERRIDING =
+                Set.of(
+                        "comment",
+                        "comments",
+                        "commentlist",
+                        "disqus",
+                        "share",
+                        "sharing",
+                        "sharebar",
+                        "social",
+                        "related",
+                        "recommended",
+                        "recommendations",
+                        "newsletter",
+                        "subscribe",
+                        "ad",
+                        "ads",
+                        "advert",
+                        "advertisement",
+                        "sponsored",
+                        "promo",
+                        "outbrain",
+                        "taboola",
+                        "breadcrumb",
+                        "breadcrumbs",
+                        "tags",
+                        "byline",
+                        "meta",
+                        "nav",
+                        "navbar",
+                        "navigation",
+                        "menu",
+                        "sidebar",
+                        "footer",
+                        "cookie",
+                        "cookies",
+                        "consent",
+                        "popup",
+                        "modal");
 
-        static final Set<String> BYLINE = Set.of("byline", "author", "dateline", "date", "timestamp", "published",
-                "time", "posted", "credit", "credits");
+        static final Set<String> BYLINE =
+                Set.of(
+                        "byline",
+                        "author",
+                        "dateline",
+                        "date",
+                        "timestamp",
+                        "published",
+                        "time",
+                        "posted",
+                        "credit",
+                        "credits");
 
         /** Embedded posts and media: content even inside a "social" wrapper. */
         static final Set<String> EMBED = Set.of("embed", "embedded", "tweet", "oembed");
 
         /** Image captions and credits. */
-        static final Set<String> CAPTION = Set.of("caption", "figcaption", "credit", "credits", "photocredit");
+        static final Set<String> CAPTION =
+                Set.of("caption", "figcaption", "credit", "credits", "photocredit");
 
         /** Hover cards and tooltips: never visible in the flow of the text. */
         static final Set<String> POPUP = Set.of("tooltip", "popover", "hovercard");
 
-        /** Words a run-together class name may be split into: the hint words and common layout words. */
+        /**
+         * Words a run-together class name may be split into: the hint words and common layout
+         * words.
+         */
         static final Set<String> VOCABULARY = vocabulary();
 
         private static Set<String> vocabulary() {
@@ -991,11 +1311,54 @@ public final class Extractor {
             for (Set<String> hints : List.of(NEGATIVE, POSITIVE, BYLINE, POPUP, CAPTION, EMBED)) {
                 words.addAll(hints);
             }
-            words.addAll(Set.of("title", "box", "wrap", "wrapper", "container", "list", "item", "items", "block",
-                    "area", "section", "posts", "articles", "stories", "news", "inner", "outer", "holder", "bar",
-                    "buttons", "button", "icons", "icon", "module", "panel", "zone", "slot", "by", "google", "top",
-                    "bottom", "side", "left", "right", "read", "also", "you", "may", "might", "like", "likes",
-                    "links", "widget", "single", "full", "wide"));
+            words.addAll(
+                    Set.of(
+                            "title",
+                            "box",
+                            "wrap",
+                            "wrapper",
+                            "container",
+                            "list",
+                            "item",
+                            "items",
+                            "block",
+                            "area",
+                            "section",
+                            "posts",
+                            "articles",
+                            "stories",
+                            "news",
+                            "inner",
+                            "outer",
+                            "holder",
+                            "bar",
+                            "buttons",
+                            "button",
+                            "icons",
+                            "icon",
+                            "module",
+                            "panel",
+                            "zone",
+                            "slot",
+                            "by",
+                            "google",
+                            "top",
+                            "bottom",
+                            "side",
+                            "left",
+                            "right",
+                            "read",
+                            "also",
+                            "you",
+                            "may",
+                            "might",
+                            "like",
+                            "likes",
+                            "links",
+                            "widget",
+                            "single",
+                            "full",
+                            "wide"));
             return Set.copyOf(words);
         }
 
@@ -1011,15 +1374,23 @@ public final class Extractor {
             return new Words(words);
         }
 
-        /** Splits on anything not a letter or digit, on letter/digit boundaries and before camelCase humps. */
+        /**
+         * Splits on anything not a letter or digit, on letter/digit boundaries and before camelCase
+         * humps.
+         */
         private static void split(String s, Set<String> out) {
             int start = -1;
             for (int i = 0; i <= s.length(); i++) {
                 char c = i < s.length() ? s.charAt(i) : ' ';
                 boolean part = Character.isLetterOrDigit(c);
-                boolean boundary = !part || start >= 0 && i > start && (
-                        Character.isUpperCase(c) && Character.isLowerCase(s.charAt(i - 1))
-                        || Character.isDigit(c) != Character.isDigit(s.charAt(i - 1)));
+                boolean boundary =
+                        !part
+                                || start >= 0
+                                        && i > start
+                                        && (Character.isUpperCase(c)
+                                                        && Character.isLowerCase(s.charAt(i - 1))
+                                                || Character.isDigit(c)
+                                                        != Character.isDigit(s.charAt(i - 1)));
                 if (boundary && start >= 0) {
                     add(s.substring(start, i).toLowerCase(Locale.ROOT), out);
                     start = -1;
@@ -1037,9 +1408,9 @@ public final class Extractor {
         }
 
         /**
-         * Splits a run-together class name ({@code relatedposts}, {@code sharebox}) into vocabulary words,
-         * but only when the <em>whole</em> name splits, so {@code thread}, {@code reader}, {@code shadow}
-         * and {@code address} stay single words that mean nothing here.
+         * Splits a run-together class name ({@code relatedposts}, {@code sharebox}) into vocabulary
+         * words, but only when the <em>whole</em> name splits, so {@code thread}, {@code reader},
+         * {@code shadow} and {@code address} stay single words that mean nothing here.
          */
         private static void segment(String word, Set<String> out) {
             int n = word.length();
@@ -1071,7 +1442,10 @@ public final class Extractor {
             return false;
         }
 
-        /** Marked as boilerplate: a negative word and no positive one, or an overriding negative word. */
+        /**
+         * Marked as boilerplate: a negative word and no positive one, or an overriding negative
+         * word.
+         */
         boolean boilerplate() {
             return !any(EMBED) && (any(OVERRIDING) || any(NEGATIVE) && !any(POSITIVE));
         }
@@ -1099,32 +1473,34 @@ public final class Extractor {
             return known;
         }
         Deque<double[]> open = new ArrayDeque<>();
-        NodeTraversor.traverse(new NodeVisitor() {
-            @Override
-            public void head(Node node, int depth) {
-                if (node instanceof Element) {
-                    open.push(new double[2]);
-                } else if (node instanceof TextNode t && !open.isEmpty()) {
-                    open.peek()[0] += collapsedLength(t.getWholeText());
-                }
-            }
+        NodeTraversor.traverse(
+                new NodeVisitor() {
+                    @Override
+                    public void head(Node node, int depth) {
+                        if (node instanceof Element) {
+                            open.push(new double[2]);
+                        } else if (node instanceof TextNode t && !open.isEmpty()) {
+                            open.peek()[0] += collapsedLength(t.getWholeText());
+                        }
+                    }
 
-            @Override
-            public void tail(Node node, int depth) {
-                if (node instanceof Element e) {
-                    double[] m = open.pop();
-                    if (e.normalName().equals("a")) {
-                        String href = e.attr("href");
-                        m[1] = m[0] * (href.startsWith("#") && href.length() > 1 ? 0.3 : 1);
+                    @Override
+                    public void tail(Node node, int depth) {
+                        if (node instanceof Element e) {
+                            double[] m = open.pop();
+                            if (e.normalName().equals("a")) {
+                                String href = e.attr("href");
+                                m[1] = m[0] * (href.startsWith("#") && href.length() > 1 ? 0.3 : 1);
+                            }
+                            measured.put(e, m);
+                            if (!open.isEmpty()) {
+                                open.peek()[0] += m[0];
+                                open.peek()[1] += m[1];
+                            }
+                        }
                     }
-                    measured.put(e, m);
-                    if (!open.isEmpty()) {
-                        open.peek()[0] += m[0];
-                        open.peek()[1] += m[1];
-                    }
-                }
-            }
-        }, root);
+                },
+                root);
         return measured.get(root);
     }
 
@@ -1154,7 +1530,9 @@ public final class Extractor {
         return (int) measure(e)[0];
     }
 
-    /** Share of the element's text that sits inside links; in-page {@code #} links count a third. */
+    /**
+     * Share of the element's text that sits inside links; in-page {@code #} links count a third.
+     */
     double linkDensity(Element e) {
         double[] m = measure(e);
         return m[0] == 0 ? 0 : Math.min(1, m[1] / m[0]);

@@ -1,12 +1,8 @@
 package dev.plinth.reader.extract;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import org.jsoup.nodes.Document;
-import org.jsoup.nodes.Element;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -14,31 +10,58 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
 
 /**
  * Reads what a page says about itself. Sources in order of trust: JSON-LD ({@code schema.org}
  * Article and its kin, including {@code @graph}s), OpenGraph, Twitter cards, Dublin Core and plain
  * {@code <meta>} tags, then the document itself ({@code <title>} without its " | Site" suffix,
- * {@code <h1>}, {@code <html lang>}, {@code <time datetime>}, {@code rel=author}). Broken JSON-LD is
- * read leniently and skipped when it cannot be read at all.
+ * {@code <h1>}, {@code <html lang>}, {@code <time datetime>}, {@code rel=author}). Broken JSON-LD
+ * is read leniently and skipped when it cannot be read at all.
  */
 final class MetadataReader {
 
     /** The metadata, and the JSON-LD {@code articleBody} that the extractor may fall back on. */
     record Found(Metadata metadata, String articleBody) {}
 
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS, JsonReadFeature.ALLOW_TRAILING_COMMA,
-                    JsonReadFeature.ALLOW_SINGLE_QUOTES, JsonReadFeature.ALLOW_JAVA_COMMENTS,
-                    JsonReadFeature.ALLOW_BACKSLASH_ESCAPING_ANY_CHARACTER, JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .build();
+    private static final JsonMapper JSON =
+            JsonMapper.builder()
+                    .enable(
+                            JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS,
+                                    JsonReadFeature.ALLOW_TRAILING_COMMA,
+                            JsonReadFeature.ALLOW_SINGLE_QUOTES,
+                                    JsonReadFeature.ALLOW_JAVA_COMMENTS,
+                            JsonReadFeature.ALLOW_BACKSLASH_ESCAPING_ANY_CHARACTER,
+                                    JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                    .build();
 
     /** schema.org types whose fields describe the page's main content, best first. */
-    private static final List<String> ARTICLE_TYPES = List.of(
-            "newsarticle", "article", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
-            "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "techarticle", "scholarlyarticle",
-            "socialmediaposting", "liveblogposting", "report", "review", "recipe", "howto", "qapage", "discussionforumposting",
-            "webpage", "itempage", "product", "event", "videoobject");
+    private static final List<String> ARTICLE_TYPES =
+            List.of(
+                    "newsarticle",
+                    "article",
+                    "blogposting",
+                    "reportagenewsarticle",
+                    "analysisnewsarticle",
+                    "opinionnewsarticle",
+                    "reviewnewsarticle",
+                    "backgroundnewsarticle",
+                    "techarticle",
+                    "scholarlyarticle",
+                    "socialmediaposting",
+                    "liveblogposting",
+                    "report",
+                    "review",
+                    "recipe",
+                    "howto",
+                    "qapage",
+                    "discussionforumposting",
+                    "webpage",
+                    "itempage",
+                    "product",
+                    "event",
+                    "videoobject");
 
     private MetadataReader() {}
 
@@ -46,33 +69,86 @@ final class MetadataReader {
         Map<String, String> meta = metaTags(doc);
         JsonNode ld = articleObject(doc);
 
-        String siteName = first(meta.get("og:site_name"), text(ld, "publisher", "name"), meta.get("application-name"));
-        String title = first(text(ld, "headline"), meta.get("og:title"), meta.get("twitter:title"),
-                meta.get("dc.title"), meta.get("dcterms.title"), cleanTitle(doc.title(), siteName), firstText(doc, "h1"));
-        String description = first(meta.get("og:description"), text(ld, "description"), meta.get("twitter:description"),
-                meta.get("description"), meta.get("dc.description"), meta.get("dcterms.description"));
-        String byline = first(authors(ld), notUrl(meta.get("author")), notUrl(meta.get("article:author")),
-                meta.get("dc.creator"), meta.get("dcterms.creator"), meta.get("byl"),
-                firstText(doc, "[rel=author], [itemprop~=(?i)^author$] [itemprop=name], [itemprop~=(?i)^author$]"));
-        String published = first(text(ld, "datePublished"), meta.get("article:published_time"),
-                meta.get("og:published_time"), meta.get("dc.date"), meta.get("dcterms.created"), meta.get("dc.date.issued"),
-                meta.get("date"), meta.get("pubdate"), meta.get("publish-date"), meta.get("sailthru.date"),
-                attr(doc, "[itemprop=datePublished]", "content"), attr(doc, "[itemprop=datePublished]", "datetime"),
-                attr(doc, "time[datetime]", "datetime"));
-        String lang = first(attr(doc, "html[lang]", "lang"), meta.get("content-language"), text(ld, "inLanguage"),
-                meta.get("dc.language"), locale(meta.get("og:locale")));
-        String image = first(meta.get("og:image"), meta.get("og:image:url"), meta.get("twitter:image"),
-                meta.get("twitter:image:src"), image(ld));
+        String siteName =
+                first(
+                        meta.get("og:site_name"),
+                        text(ld, "publisher", "name"),
+                        meta.get("application-name"));
+        String title =
+                first(
+                        text(ld, "headline"),
+                        meta.get("og:title"),
+                        meta.get("twitter:title"),
+                        meta.get("dc.title"),
+                        meta.get("dcterms.title"),
+                        cleanTitle(doc.title(), siteName),
+                        firstText(doc, "h1"));
+        String description =
+                first(
+                        meta.get("og:description"),
+                        text(ld, "description"),
+                        meta.get("twitter:description"),
+                        meta.get("description"),
+                        meta.get("dc.description"),
+                        meta.get("dcterms.description"));
+        String byline =
+                first(
+                        authors(ld),
+                        notUrl(meta.get("author")),
+                        notUrl(meta.get("article:author")),
+                        meta.get("dc.creator"),
+                        meta.get("dcterms.creator"),
+                        meta.get("byl"),
+                        firstText(
+                                doc,
+                                "[rel=author], [itemprop~=(?i)^author$] [itemprop=name], [itemprop~=(?i)^author$]"));
+        String published =
+                first(
+                        text(ld, "datePublished"),
+                        meta.get("article:published_time"),
+                        meta.get("og:published_time"),
+                        meta.get("dc.date"),
+                        meta.get("dcterms.created"),
+                        meta.get("dc.date.issued"),
+                        meta.get("date"),
+                        meta.get("pubdate"),
+                        meta.get("publish-date"),
+                        meta.get("sailthru.date"),
+                        attr(doc, "[itemprop=datePublished]", "content"),
+                        attr(doc, "[itemprop=datePublished]", "datetime"),
+                        attr(doc, "time[datetime]", "datetime"));
+        String lang =
+                first(
+                        attr(doc, "html[lang]", "lang"),
+                        meta.get("content-language"),
+                        text(ld, "inLanguage"),
+                        meta.get("dc.language"),
+                        locale(meta.get("og:locale")));
+        String image =
+                first(
+                        meta.get("og:image"),
+                        meta.get("og:image:url"),
+                        meta.get("twitter:image"),
+                        meta.get("twitter:image:src"),
+                        image(ld));
         String articleBody = text(ld, "articleBody");
-        return new Found(new Metadata(title, description, byline, published, lang, siteName, image, meta), articleBody);
+        return new Found(
+                new Metadata(title, description, byline, published, lang, siteName, image, meta),
+                articleBody);
     }
 
     /** Every {@code <meta name|property|itemprop content>}, keys lower-cased, first value wins. */
     private static Map<String, String> metaTags(Document doc) {
         Map<String, String> meta = new LinkedHashMap<>();
         for (Element m : doc.select("meta[content]")) {
-            String key = m.hasAttr("property") ? m.attr("property") : m.hasAttr("name") ? m.attr("name")
-                    : m.hasAttr("http-equiv") ? m.attr("http-equiv") : m.attr("itemprop");
+            String key =
+                    m.hasAttr("property")
+                            ? m.attr("property")
+                            : m.hasAttr("name")
+                                    ? m.attr("name")
+                                    : m.hasAttr("http-equiv")
+                                            ? m.attr("http-equiv")
+                                            : m.attr("itemprop");
             String value = m.attr("content").strip();
             if (!key.isBlank() && !value.isEmpty()) {
                 meta.putIfAbsent(key.strip().toLowerCase(Locale.ROOT), value);
@@ -129,7 +205,9 @@ final class MetadataReader {
         return types;
     }
 
-    /** A string at {@code path} (objects followed by name, arrays by their first element), or null. */
+    /**
+     * A string at {@code path} (objects followed by name, arrays by their first element), or null.
+     */
     private static String text(JsonNode node, String... path) {
         for (String key : path) {
             if (node == null) {
@@ -178,9 +256,9 @@ final class MetadataReader {
     }
 
     /**
-     * {@code <title>} without a trailing or leading " | Site Name" when the site's name is known. The
-     * separator may come without spaces ({@code 标题_网站}), but it must be there: a title that merely
-     * ends with the site's name keeps it.
+     * {@code <title>} without a trailing or leading " | Site Name" when the site's name is known.
+     * The separator may come without spaces ({@code 标题_网站}), but it must be there: a title that
+     * merely ends with the site's name keeps it.
      */
     static String cleanTitle(String title, String siteName) {
         if (title == null || title.isBlank()) {

@@ -1,35 +1,95 @@
 package dev.plinth.reader.extract;
 
+import java.util.Set;
 import org.jsoup.nodes.Element;
 import org.jsoup.nodes.Node;
 import org.jsoup.nodes.TextNode;
 
-import java.util.Set;
-
 /**
  * Plain text of an element tree, laid out the way a reader expects: blocks (paragraphs, headings,
- * lists, tables, quotes) separated by blank lines, list items and table rows on their own lines, table
- * cells separated by a tab, {@code <br>} as a line break, whitespace collapsed as a browser collapses
- * it and {@code <pre>} kept verbatim. Images and other replaced elements have no text, and neither
- * has a {@code <figcaption>}: it describes an image that plain text leaves out.
+ * lists, tables, quotes) separated by blank lines, list items and table rows on their own lines,
+ * table cells separated by a tab, {@code <br>} as a line break, whitespace collapsed as a browser
+ * collapses it and {@code <pre>} kept verbatim. Images and other replaced elements have no text,
+ * and neither has a {@code <figcaption>}: it describes an image that plain text leaves out.
  */
 public final class PlainText {
 
     /** Elements that start and end a paragraph of their own. */
-    private static final Set<String> BLOCKS = Set.of(
-            "address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog", "dir", "div",
-            "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-            "header", "hgroup", "hr", "html", "legend", "main", "menu", "nav", "ol", "p", "pre", "section",
-            "summary", "table", "ul", "caption");
+    private static final Set<String> BLOCKS =
+            Set.of(
+                    "address",
+                    "article",
+                    "aside",
+                    "blockquote",
+                    "body",
+                    "center",
+                    "dd",
+                    "details",
+                    "dialog",
+                    "dir",
+                    "div",
+                    "dl",
+                    "dt",
+                    "fieldset",
+                    "figcaption",
+                    "figure",
+                    "footer",
+                    "form",
+                    "h1",
+                    "h2",
+                    "h3",
+                    "h4",
+                    "h5",
+                    "h6",
+                    "header",
+                    "hgroup",
+                    "hr",
+                    "html",
+                    "legend",
+                    "main",
+                    "menu",
+                    "nav",
+                    "ol",
+                    "p",
+                    "pre",
+                    "section",
+                    "summary",
+                    "table",
+                    "ul",
+                    "caption");
 
     /** Elements that go on a line of their own without a blank line around them. */
     private static final Set<String> LINES = Set.of("li", "tr", "option");
 
     /** Elements whose content is never text. */
-    private static final Set<String> SKIPPED = Set.of(
-            "script", "style", "noscript", "template", "head", "title", "meta", "link", "svg", "math", "canvas",
-            "iframe", "object", "embed", "video", "audio", "img", "picture", "source", "track", "map", "select",
-            "input", "button", "textarea", "figcaption");
+    private static final Set<String> SKIPPED =
+            Set.of(
+                    "script",
+                    "style",
+                    "noscript",
+                    "template",
+                    "head",
+                    "title",
+                    "meta",
+                    "link",
+                    "svg",
+                    "math",
+                    "canvas",
+                    "iframe",
+                    "object",
+                    "embed",
+                    "video",
+                    "audio",
+                    "img",
+                    "picture",
+                    "source",
+                    "track",
+                    "map",
+                    "select",
+                    "input",
+                    "button",
+                    "textarea",
+                    "figcaption");
 
     private PlainText() {}
 
@@ -40,11 +100,16 @@ public final class PlainText {
         return w.out.toString().strip();
     }
 
-    /** Appends text, holding back whitespace and breaks until the next visible character decides them. */
+    /**
+     * Appends text, holding back whitespace and breaks until the next visible character decides
+     * them.
+     */
     private static final class Writer {
         private final StringBuilder out = new StringBuilder();
+
         /** Newlines owed before the next text: 0, 1 (line) or 2 (blank line). */
         private int pendingBreak;
+
         private boolean pendingSpace;
         private int preDepth;
 
@@ -112,7 +177,10 @@ public final class PlainText {
             }
         }
 
-        /** Asks for {@code newlines} line breaks before the next text; a hard break ({@code <br>}) always counts. */
+        /**
+         * Asks for {@code newlines} line breaks before the next text; a hard break ({@code <br>})
+         * always counts.
+         */
         void lineBreak(int newlines, boolean hard) {
             if (out.isEmpty() && !hard) {
                 return;
@@ -157,7 +225,10 @@ public final class PlainText {
             return out.isEmpty() || out.charAt(out.length() - 1) == '\n';
         }
 
-        /** HTML's collapsible white space: space, tab, line feed, form feed, carriage return (not NBSP). */
+        /**
+         * HTML's collapsible white space: space, tab, line feed, form feed, carriage return (not
+         * NBSP).
+         */
         private static boolean isCollapsible(int c) {
             return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
         }

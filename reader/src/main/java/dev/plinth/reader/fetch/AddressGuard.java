@@ -1,9 +1,8 @@
 package dev.plinth.reader.fetch;
 
 import dev.plinth.reader.ReaderException.Kind;
-
-import java.net.Inet4Address;
 import java.net.IDN;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -19,21 +18,21 @@ import java.util.Set;
  * its host is not a metadata or local name, and every address its name resolves to is public. The
  * refused ranges live in one table, {@link #RULES}, each with the reason a refusal reports; IPv6
  * forms that embed an IPv4 address (mapped, compatible, NAT64, 6to4) are judged by the address
- * inside. Hosts that a browser would read as IPv4 — {@code 2130706433}, {@code 0x7f.1},
- * {@code 017700000001}, {@code 127.1} — are parsed the way the WHATWG URL standard parses them and
+ * inside. Hosts that a browser would read as IPv4 — {@code 2130706433}, {@code 0x7f.1}, {@code
+ * 017700000001}, {@code 127.1} — are parsed the way the WHATWG URL standard parses them and
  * rewritten to dotted form before the check, because the system resolver accepts those forms too
  * ({@code inet_aton}) and would otherwise be a way around the table.
  *
  * <p>Checking a name and then letting the HTTP client look it up again would leave a gap (DNS
  * rebinding: the second answer may differ). So the guard resolves the name once, vets all answers
  * and returns them; {@link Fetcher} pins them in {@link GuardedResolver} for the duration of the
- * request, so the JDK HttpClient's own lookup gets exactly the vetted addresses while the Host header
- * and TLS SNI keep the real name. The browser engine can use {@link #vet} and {@link #refusal} the
- * same way for every request a page makes.
+ * request, so the JDK HttpClient's own lookup gets exactly the vetted addresses while the Host
+ * header and TLS SNI keep the real name. The browser engine can use {@link #vet} and {@link
+ * #refusal} the same way for every request a page makes.
  *
  * <p>{@code allowPrivateNetwork} lifts the address and host-name checks (intranets, tests); scheme
- * and userinfo are checked regardless. Refusals are {@link FetchException}s of kind
- * {@link Kind#BLOCKED} (HTTP 451).
+ * and userinfo are checked regardless. Refusals are {@link FetchException}s of kind {@link
+ * Kind#BLOCKED} (HTTP 451).
  */
 public final class AddressGuard {
 
@@ -48,44 +47,51 @@ public final class AddressGuard {
 
     /** Every refused address range, in one place. The first matching rule decides. */
     private static final Rule[] RULES = {
-            rule("0.0.0.0/8", "'this' network (0.0.0.0/8)"),
-            rule("10.0.0.0/8", "private network (10/8)"),
-            rule("100.64.0.0/10", "carrier-grade NAT (100.64/10)"),
-            rule("127.0.0.0/8", "loopback (127/8)"),
-            rule("169.254.0.0/16", "link-local, cloud metadata (169.254/16)"),
-            rule("172.16.0.0/12", "private network (172.16/12)"),
-            rule("192.0.0.0/24", "IETF protocol assignments (192.0.0/24)"),
-            rule("192.0.2.0/24", "documentation (192.0.2/24)"),
-            rule("192.88.99.0/24", "6to4 relay anycast (192.88.99/24)"),
-            rule("192.168.0.0/16", "private network (192.168/16)"),
-            rule("198.18.0.0/15", "benchmarking (198.18/15)"),
-            rule("198.51.100.0/24", "documentation (198.51.100/24)"),
-            rule("203.0.113.0/24", "documentation (203.0.113/24)"),
-            rule("224.0.0.0/4", "multicast (224/4)"),
-            rule("255.255.255.255/32", "broadcast"),
-            rule("240.0.0.0/4", "reserved (240/4)"),
-            rule("::/128", "unspecified IPv6 address (::)"),
-            rule("::1/128", "IPv6 loopback (::1)"),
-            embedding("::ffff:0:0/96", 12, "IPv4-mapped IPv6"),
-            embedding("::/96", 12, "IPv4-compatible IPv6"),
-            embedding("64:ff9b::/96", 12, "NAT64"),
-            rule("64:ff9b:1::/48", "local-use NAT64 (64:ff9b:1::/48)"),
-            rule("100::/64", "discard-only (100::/64)"),
-            rule("2001:db8::/32", "IPv6 documentation (2001:db8::/32)"),
-            rule("2001::/32", "Teredo (2001::/32)"),
-            embedding("2002::/16", 2, "6to4"),
-            rule("fc00::/7", "IPv6 unique local (fc00::/7)"),
-            rule("fe80::/10", "IPv6 link-local (fe80::/10)"),
-            rule("fec0::/10", "IPv6 site-local (fec0::/10)"),
-            rule("ff00::/8", "IPv6 multicast (ff00::/8)"),
+        rule("0.0.0.0/8", "'this' network (0.0.0.0/8)"),
+        rule("10.0.0.0/8", "private network (10/8)"),
+        rule("100.64.0.0/10", "carrier-grade NAT (100.64/10)"),
+        rule("127.0.0.0/8", "loopback (127/8)"),
+        rule("169.254.0.0/16", "link-local, cloud metadata (169.254/16)"),
+        rule("172.16.0.0/12", "private network (172.16/12)"),
+        rule("192.0.0.0/24", "IETF protocol assignments (192.0.0/24)"),
+        rule("192.0.2.0/24", "documentation (192.0.2/24)"),
+        rule("192.88.99.0/24", "6to4 relay anycast (192.88.99/24)"),
+        rule("192.168.0.0/16", "private network (192.168/16)"),
+        rule("198.18.0.0/15", "benchmarking (198.18/15)"),
+        rule("198.51.100.0/24", "documentation (198.51.100/24)"),
+        rule("203.0.113.0/24", "documentation (203.0.113/24)"),
+        rule("224.0.0.0/4", "multicast (224/4)"),
+        rule("255.255.255.255/32", "broadcast"),
+        rule("240.0.0.0/4", "reserved (240/4)"),
+        rule("::/128", "unspecified IPv6 address (::)"),
+        rule("::1/128", "IPv6 loopback (::1)"),
+        embedding("::ffff:0:0/96", 12, "IPv4-mapped IPv6"),
+        embedding("::/96", 12, "IPv4-compatible IPv6"),
+        embedding("64:ff9b::/96", 12, "NAT64"),
+        rule("64:ff9b:1::/48", "local-use NAT64 (64:ff9b:1::/48)"),
+        rule("100::/64", "discard-only (100::/64)"),
+        rule("2001:db8::/32", "IPv6 documentation (2001:db8::/32)"),
+        rule("2001::/32", "Teredo (2001::/32)"),
+        embedding("2002::/16", 2, "6to4"),
+        rule("fc00::/7", "IPv6 unique local (fc00::/7)"),
+        rule("fe80::/10", "IPv6 link-local (fe80::/10)"),
+        rule("fec0::/10", "IPv6 site-local (fec0::/10)"),
+        rule("ff00::/8", "IPv6 multicast (ff00::/8)"),
     };
 
     /** Names that reach cloud metadata services or the machine itself whatever DNS says. */
-    private static final Set<String> BLOCKED_NAMES = Set.of("localhost", "metadata", "metadata.google.internal",
-            "instance-data", "metadata.azure.internal", "kubernetes.default");
+    private static final Set<String> BLOCKED_NAMES =
+            Set.of(
+                    "localhost",
+                    "metadata",
+                    "metadata.google.internal",
+                    "instance-data",
+                    "metadata.azure.internal",
+                    "kubernetes.default");
 
     /** Suffixes of names that are never public: RFC 6761 localhost, and cloud-internal zones. */
-    private static final List<String> BLOCKED_SUFFIXES = List.of(".localhost", ".internal", ".local");
+    private static final List<String> BLOCKED_SUFFIXES =
+            List.of(".localhost", ".internal", ".local");
 
     /** Looks a host name up: all A and AAAA answers. */
     @FunctionalInterface
@@ -96,10 +102,11 @@ public final class AddressGuard {
     /**
      * A URL that passed the guard.
      *
-     * @param uri       the URL to request, its host rewritten to dotted form if it was a numeric IPv4 form
-     * @param host      the host name (lower case, no trailing dot, no brackets)
+     * @param uri the URL to request, its host rewritten to dotted form if it was a numeric IPv4
+     *     form
+     * @param host the host name (lower case, no trailing dot, no brackets)
      * @param addresses the vetted addresses to connect to; empty when the address check is lifted
-     *                  (then the HTTP client resolves the name itself)
+     *     (then the HTTP client resolves the name itself)
      */
     public record Target(URI uri, String host, List<InetAddress> addresses) {}
 
@@ -107,7 +114,10 @@ public final class AddressGuard {
     private final Set<InetAddress> alsoAllowed;
     private final Dns dns;
 
-    /** A guard refusing every non-public address, or only checking scheme and userinfo when asked to. */
+    /**
+     * A guard refusing every non-public address, or only checking scheme and userinfo when asked
+     * to.
+     */
     public AddressGuard(boolean allowPrivateNetwork) {
         this(allowPrivateNetwork, Set.of(), GuardedResolver::lookupUncached);
     }
@@ -128,7 +138,10 @@ public final class AddressGuard {
         return allowPrivateNetwork;
     }
 
-    /** Checks {@code url} and resolves its host once; throws BLOCKED when refused, UNREADABLE when DNS fails. */
+    /**
+     * Checks {@code url} and resolves its host once; throws BLOCKED when refused, UNREADABLE when
+     * DNS fails.
+     */
     public Target vet(URI url) throws FetchException {
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
@@ -208,7 +221,9 @@ public final class AddressGuard {
         }
     }
 
-    /** Why {@code address} is not a public address, or null when it is. Independent of any policy. */
+    /**
+     * Why {@code address} is not a public address, or null when it is. Independent of any policy.
+     */
     public static String refusal(InetAddress address) {
         byte[] bytes = address.getAddress();
         for (Rule rule : RULES) {
@@ -291,7 +306,9 @@ public final class AddressGuard {
         return part.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 
-    /** One part's value, or -1 when it is not a number in its radix; capped so no part overflows. */
+    /**
+     * One part's value, or -1 when it is not a number in its radix; capped so no part overflows.
+     */
     private static long parseIpv4Part(String part) {
         if (part.isEmpty()) {
             return -1;
@@ -357,7 +374,10 @@ public final class AddressGuard {
             return false;
         }
         for (String label : host.split("\\.", -1)) {
-            if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")) {
+            if (label.isEmpty()
+                    || label.length() > 63
+                    || label.startsWith("-")
+                    || label.endsWith("-")) {
                 return false;
             }
             for (int i = 0; i < label.length(); i++) {
@@ -432,7 +452,8 @@ public final class AddressGuard {
                 System.arraycopy(network, 0, v6, 12, 4);
                 network = v6;
             }
-            return new Rule(network, Integer.parseInt(cidr.substring(slash + 1)), embeddedV4At, reason);
+            return new Rule(
+                    network, Integer.parseInt(cidr.substring(slash + 1)), embeddedV4At, reason);
         } catch (UnknownHostException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -1,7 +1,6 @@
 package dev.plinth.reader.fetch;
 
 import dev.plinth.reader.Page;
-
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -20,10 +19,10 @@ import java.util.regex.Pattern;
  * Which charset an HTML body is written in, decided the way browsers decide it, with a sniffer for
  * pages that do not say.
  *
- * <p>Order (after the HTML standard's encoding sniffing algorithm): a byte-order mark; the
- * {@code charset} of the Content-Type header; a {@code <meta charset>} or {@code <meta http-equiv
- * content-type>} in the first 8 KiB; then the sniffer. Labels map to decoders as the WHATWG Encoding
- * standard maps them — {@code iso-8859-1} and {@code us-ascii} are read as windows-1252,
+ * <p>Order (after the HTML standard's encoding sniffing algorithm): a byte-order mark; the {@code
+ * charset} of the Content-Type header; a {@code <meta charset>} or {@code <meta http-equiv
+ * content-type>} in the first 8 KiB; then the sniffer. Labels map to decoders as the WHATWG
+ * Encoding standard maps them — {@code iso-8859-1} and {@code us-ascii} are read as windows-1252,
  * {@code gb2312}/{@code gbk} as GB18030, {@code shift_jis} as windows-31j, {@code big5} as
  * Big5-HKSCS — because that is what pages labelled so actually contain. One departure: a declared
  * Latin-1 family charset on a body that is valid UTF-8 with multi-byte sequences is read as UTF-8;
@@ -32,18 +31,21 @@ import java.util.regex.Pattern;
  *
  * <p>The sniffer (for undeclared pages) first accepts strict UTF-8. Otherwise it scores each
  * candidate by how plausible the decoded text is, using only the structure of the encodings:
+ *
  * <ul>
  *   <li>Multi-byte (GB18030, Big5, Shift_JIS, EUC-JP): any malformed sequence beyond 2% rules the
- *   candidate out; the score is the share of characters falling in the block each standard reserves
- *   for its most frequent characters (GB2312 level 1, Big5 常用字, JIS level 1 plus kana) and its
- *   punctuation. Text in another CJK encoding decodes, if at all, into the rare blocks. Japanese
- *   candidates are halved when the text has almost no kana, since Japanese prose is a third kana and
- *   Chinese read as EUC-JP has none.</li>
- *   <li>Single-byte (windows-1251, KOI8-R, windows-1252): words with non-ASCII letters are judged on
- *   script and case. A word mixing Latin and Cyrillic, a word with capitals after lower case, or a
- *   Latin word made mostly of accented letters ("Ïðèâåò", Russian read as 1252) is implausible;
- *   all-caps words count half, which separates KOI8-R from 1251 (the two swap upper and lower case).</li>
+ *       candidate out; the score is the share of characters falling in the block each standard
+ *       reserves for its most frequent characters (GB2312 level 1, Big5 常用字, JIS level 1 plus kana)
+ *       and its punctuation. Text in another CJK encoding decodes, if at all, into the rare blocks.
+ *       Japanese candidates are halved when the text has almost no kana, since Japanese prose is a
+ *       third kana and Chinese read as EUC-JP has none.
+ *   <li>Single-byte (windows-1251, KOI8-R, windows-1252): words with non-ASCII letters are judged
+ *       on script and case. A word mixing Latin and Cyrillic, a word with capitals after lower
+ *       case, or a Latin word made mostly of accented letters ("Ïðèâåò", Russian read as 1252) is
+ *       implausible; all-caps words count half, which separates KOI8-R from 1251 (the two swap
+ *       upper and lower case).
  * </ul>
+ *
  * The highest score wins; when nothing scores, windows-1252, the web's default. The idea follows
  * Mozilla's universal charset detector (Li &amp; Momoi, "A composite approach to language/encoding
  * detection", 2001) — character-class distribution instead of full frequency tables.
@@ -54,28 +56,57 @@ public final class Charsets {
     private static final Charset WINDOWS_1251 = Charset.forName("windows-1251");
     private static final Charset KOI8_R = Charset.forName("KOI8-R");
     private static final Charset GB18030 = Charset.forName("GB18030");
-    private static final Charset BIG5 = Charset.isSupported("Big5-HKSCS") ? Charset.forName("Big5-HKSCS") : Charset.forName("Big5");
+    private static final Charset BIG5 =
+            Charset.isSupported("Big5-HKSCS")
+                    ? Charset.forName("Big5-HKSCS")
+                    : Charset.forName("Big5");
     private static final Charset SHIFT_JIS = Charset.forName("windows-31j");
     private static final Charset EUC_JP = Charset.forName("EUC-JP");
 
-    /** WHATWG label → decoder, for the labels whose Java namesake decodes differently from browsers. */
-    private static final Map<String, Charset> LABELS = Map.ofEntries(
-            Map.entry("iso-8859-1", WINDOWS_1252), Map.entry("latin1", WINDOWS_1252),
-            Map.entry("iso8859-1", WINDOWS_1252), Map.entry("l1", WINDOWS_1252), Map.entry("cp1252", WINDOWS_1252),
-            Map.entry("us-ascii", WINDOWS_1252), Map.entry("ascii", WINDOWS_1252), Map.entry("x-user-defined", WINDOWS_1252),
-            Map.entry("gb2312", GB18030), Map.entry("gbk", GB18030), Map.entry("x-gbk", GB18030),
-            Map.entry("gb_2312-80", GB18030), Map.entry("chinese", GB18030), Map.entry("csgb2312", GB18030),
-            Map.entry("big5", BIG5), Map.entry("big5-hkscs", BIG5), Map.entry("x-x-big5", BIG5), Map.entry("cn-big5", BIG5),
-            Map.entry("shift_jis", SHIFT_JIS), Map.entry("shift-jis", SHIFT_JIS), Map.entry("sjis", SHIFT_JIS),
-            Map.entry("x-sjis", SHIFT_JIS), Map.entry("ms_kanji", SHIFT_JIS), Map.entry("windows-31j", SHIFT_JIS),
-            Map.entry("euc-kr", Charset.forName("x-windows-949")), Map.entry("ks_c_5601-1987", Charset.forName("x-windows-949")),
-            Map.entry("utf8", StandardCharsets.UTF_8), Map.entry("unicode-1-1-utf-8", StandardCharsets.UTF_8));
+    /**
+     * WHATWG label → decoder, for the labels whose Java namesake decodes differently from browsers.
+     */
+    private static final Map<String, Charset> LABELS =
+            Map.ofEntries(
+                    Map.entry("iso-8859-1", WINDOWS_1252),
+                    Map.entry("latin1", WINDOWS_1252),
+                    Map.entry("iso8859-1", WINDOWS_1252),
+                    Map.entry("l1", WINDOWS_1252),
+                    Map.entry("cp1252", WINDOWS_1252),
+                    Map.entry("us-ascii", WINDOWS_1252),
+                    Map.entry("ascii", WINDOWS_1252),
+                    Map.entry("x-user-defined", WINDOWS_1252),
+                    Map.entry("gb2312", GB18030),
+                    Map.entry("gbk", GB18030),
+                    Map.entry("x-gbk", GB18030),
+                    Map.entry("gb_2312-80", GB18030),
+                    Map.entry("chinese", GB18030),
+                    Map.entry("csgb2312", GB18030),
+                    Map.entry("big5", BIG5),
+                    Map.entry("big5-hkscs", BIG5),
+                    Map.entry("x-x-big5", BIG5),
+                    Map.entry("cn-big5", BIG5),
+                    Map.entry("shift_jis", SHIFT_JIS),
+                    Map.entry("shift-jis", SHIFT_JIS),
+                    Map.entry("sjis", SHIFT_JIS),
+                    Map.entry("x-sjis", SHIFT_JIS),
+                    Map.entry("ms_kanji", SHIFT_JIS),
+                    Map.entry("windows-31j", SHIFT_JIS),
+                    Map.entry("euc-kr", Charset.forName("x-windows-949")),
+                    Map.entry("ks_c_5601-1987", Charset.forName("x-windows-949")),
+                    Map.entry("utf8", StandardCharsets.UTF_8),
+                    Map.entry("unicode-1-1-utf-8", StandardCharsets.UTF_8));
 
     private static final Pattern META = Pattern.compile("<meta\\s[^>]*>", Pattern.CASE_INSENSITIVE);
-    private static final Pattern META_CHARSET = Pattern.compile("charset\\s*=\\s*[\"']?\\s*([\\w.:-]+)", Pattern.CASE_INSENSITIVE);
-    private static final Pattern HTTP_EQUIV = Pattern.compile("http-equiv\\s*=\\s*[\"']?\\s*content-type", Pattern.CASE_INSENSITIVE);
-    private static final Pattern CONTENT_ATTR = Pattern.compile("\\scontent\\s*=\\s*(\"[^\"]*\"|'[^']*'|[^\\s>]+)", Pattern.CASE_INSENSITIVE);
-    private static final Pattern CHARSET_ATTR = Pattern.compile("(?:^|[\\s\"'/])charset\\s*=", Pattern.CASE_INSENSITIVE);
+    private static final Pattern META_CHARSET =
+            Pattern.compile("charset\\s*=\\s*[\"']?\\s*([\\w.:-]+)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern HTTP_EQUIV =
+            Pattern.compile("http-equiv\\s*=\\s*[\"']?\\s*content-type", Pattern.CASE_INSENSITIVE);
+    private static final Pattern CONTENT_ATTR =
+            Pattern.compile(
+                    "\\scontent\\s*=\\s*(\"[^\"]*\"|'[^']*'|[^\\s>]+)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern CHARSET_ATTR =
+            Pattern.compile("(?:^|[\\s\"'/])charset\\s*=", Pattern.CASE_INSENSITIVE);
     private static final Pattern COMMENT = Pattern.compile("<!--.*?-->", Pattern.DOTALL);
 
     private static final int META_SCAN_BYTES = 8 << 10;
@@ -83,7 +114,10 @@ public final class Charsets {
 
     private Charsets() {}
 
-    /** The charset {@code body} is written in: BOM, then the header's charset, then {@code <meta>}, then a sniff. */
+    /**
+     * The charset {@code body} is written in: BOM, then the header's charset, then {@code <meta>},
+     * then a sniff.
+     */
     public static Charset detect(byte[] body, String contentTypeHeader) {
         Charset bom = fromBom(body);
         if (bom != null) {
@@ -100,7 +134,8 @@ public final class Charsets {
             return StandardCharsets.UTF_8;
         }
         if (declared.equals(StandardCharsets.UTF_8) && mostlyMalformedUtf8(body)) {
-            // A page labelled UTF-8 whose bytes mostly are not: a stale template header over a legacy
+            // A page labelled UTF-8 whose bytes mostly are not: a stale template header over a
+            // legacy
             // page. Trust a confident sniff over the label; otherwise keep the label.
             Candidate guess = bestGuess(body);
             if (guess != null && guess.score >= 0.6) {
@@ -111,8 +146,9 @@ public final class Charsets {
     }
 
     /**
-     * A page read from bytes the way the fetcher reads a response: charset detected, byte-order mark
-     * removed. {@code contentTypeHeader} may be null (a local file); the media type is then text/html.
+     * A page read from bytes the way the fetcher reads a response: charset detected, byte-order
+     * mark removed. {@code contentTypeHeader} may be null (a local file); the media type is then
+     * text/html.
      */
     public static Page page(URI url, byte[] body, String contentTypeHeader) {
         Charset charset = detect(body, contentTypeHeader);
@@ -128,7 +164,9 @@ public final class Charsets {
             return "";
         }
         int semicolon = contentType.indexOf(';');
-        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon))
+                .strip()
+                .toLowerCase(Locale.ROOT);
     }
 
     /** The charset a label names, mapped as browsers map it; null when unknown or unsupported. */
@@ -153,14 +191,20 @@ public final class Charsets {
 
     /** Length of a UTF-8 or UTF-16 byte-order mark at the start of {@code body} (0 when none). */
     static int bomLength(byte[] body) {
-        if (body.length >= 3 && (body[0] & 0xFF) == 0xEF && (body[1] & 0xFF) == 0xBB && (body[2] & 0xFF) == 0xBF) {
+        if (body.length >= 3
+                && (body[0] & 0xFF) == 0xEF
+                && (body[1] & 0xFF) == 0xBB
+                && (body[2] & 0xFF) == 0xBF) {
             return 3;
         }
         return fromBom(body) != null ? 2 : 0;
     }
 
     static Charset fromBom(byte[] body) {
-        if (body.length >= 3 && (body[0] & 0xFF) == 0xEF && (body[1] & 0xFF) == 0xBB && (body[2] & 0xFF) == 0xBF) {
+        if (body.length >= 3
+                && (body[0] & 0xFF) == 0xEF
+                && (body[1] & 0xFF) == 0xBB
+                && (body[2] & 0xFF) == 0xBF) {
             return StandardCharsets.UTF_8;
         }
         if (body.length >= 2 && (body[0] & 0xFF) == 0xFE && (body[1] & 0xFF) == 0xFF) {
@@ -180,10 +224,19 @@ public final class Charsets {
         return m.find() ? forLabel(m.group(1)) : null;
     }
 
-    /** The charset a {@code <meta>} in the first 8 KiB declares. UTF-16 there means UTF-8 (the bytes were ASCII). */
+    /**
+     * The charset a {@code <meta>} in the first 8 KiB declares. UTF-16 there means UTF-8 (the bytes
+     * were ASCII).
+     */
     static Charset fromMeta(byte[] body) {
-        String head = COMMENT.matcher(new String(body, 0, Math.min(body.length, META_SCAN_BYTES), StandardCharsets.ISO_8859_1))
-                .replaceAll("");
+        String head =
+                COMMENT.matcher(
+                                new String(
+                                        body,
+                                        0,
+                                        Math.min(body.length, META_SCAN_BYTES),
+                                        StandardCharsets.ISO_8859_1))
+                        .replaceAll("");
         Matcher tags = META.matcher(head);
         while (tags.find()) {
             String tag = tags.group();
@@ -199,7 +252,8 @@ public final class Charsets {
             Charset charset = forLabel(label);
             if (charset != null) {
                 return charset.name().startsWith("UTF-16") || charset.name().startsWith("UTF-32")
-                        ? StandardCharsets.UTF_8 : charset;
+                        ? StandardCharsets.UTF_8
+                        : charset;
             }
         }
         return null;
@@ -220,9 +274,9 @@ public final class Charsets {
     }
 
     /**
-     * Up to 64 KiB of {@code body} from its first non-ASCII byte, cut at a UTF-8 character boundary;
-     * null when the body is all ASCII. Starting there matters: a page can carry 100 KiB of ASCII
-     * scripts in its head before the first word of text.
+     * Up to 64 KiB of {@code body} from its first non-ASCII byte, cut at a UTF-8 character
+     * boundary; null when the body is all ASCII. Starting there matters: a page can carry 100 KiB
+     * of ASCII scripts in its head before the first word of text.
      */
     private static byte[] sample(byte[] body) {
         int start = 0;
@@ -243,14 +297,15 @@ public final class Charsets {
         if (sample == null) {
             return null;
         }
-        List<Candidate> candidates = List.of(
-                new Candidate(GB18030, gbk(sample)),
-                new Candidate(BIG5, big5(sample)),
-                new Candidate(SHIFT_JIS, shiftJis(sample)),
-                new Candidate(EUC_JP, eucJp(sample)),
-                new Candidate(WINDOWS_1252, singleByte(sample, WINDOWS_1252)),
-                new Candidate(WINDOWS_1251, singleByte(sample, WINDOWS_1251)),
-                new Candidate(KOI8_R, singleByte(sample, KOI8_R)));
+        List<Candidate> candidates =
+                List.of(
+                        new Candidate(GB18030, gbk(sample)),
+                        new Candidate(BIG5, big5(sample)),
+                        new Candidate(SHIFT_JIS, shiftJis(sample)),
+                        new Candidate(EUC_JP, eucJp(sample)),
+                        new Candidate(WINDOWS_1252, singleByte(sample, WINDOWS_1252)),
+                        new Candidate(WINDOWS_1251, singleByte(sample, WINDOWS_1251)),
+                        new Candidate(KOI8_R, singleByte(sample, KOI8_R)));
         Candidate best = null;
         for (Candidate c : candidates) {
             if (c.score > 0 && (best == null || c.score > best.score)) {
@@ -260,7 +315,10 @@ public final class Charsets {
         return best;
     }
 
-    /** True when over a fifth of the non-ASCII characters of {@code body} read as UTF-8 are malformed. */
+    /**
+     * True when over a fifth of the non-ASCII characters of {@code body} read as UTF-8 are
+     * malformed.
+     */
     private static boolean mostlyMalformedUtf8(byte[] body) {
         byte[] sample = sample(body);
         if (sample == null) {
@@ -300,7 +358,10 @@ public final class Charsets {
         }
     }
 
-    /** GBK / GB18030: GB2312 level-1 hanzi (lead B0–D7) and punctuation (A1–A3) are the common block. */
+    /**
+     * GBK / GB18030: GB2312 level-1 hanzi (lead B0–D7) and punctuation (A1–A3) are the common
+     * block.
+     */
     private static double gbk(byte[] b) {
         Tally t = new Tally();
         for (int i = 0; i < b.length; ) {
@@ -313,13 +374,18 @@ public final class Charsets {
             if (lead == 0x80 || lead == 0xFF || trail < 0) {
                 t.errors++;
                 i++;
-            } else if (trail >= 0x30 && trail <= 0x39 && i + 3 < b.length
-                    && (b[i + 2] & 0xFF) >= 0x81 && (b[i + 2] & 0xFF) <= 0xFE
-                    && (b[i + 3] & 0xFF) >= 0x30 && (b[i + 3] & 0xFF) <= 0x39) {
+            } else if (trail >= 0x30
+                    && trail <= 0x39
+                    && i + 3 < b.length
+                    && (b[i + 2] & 0xFF) >= 0x81
+                    && (b[i + 2] & 0xFF) <= 0xFE
+                    && (b[i + 3] & 0xFF) >= 0x30
+                    && (b[i + 3] & 0xFF) <= 0x39) {
                 t.rare++; // four-byte GB18030: beyond GBK, rare in Chinese prose
                 i += 4;
             } else if (trail >= 0x40 && trail <= 0xFE && trail != 0x7F) {
-                if (trail >= 0xA1 && (lead >= 0xB0 && lead <= 0xD7 || lead >= 0xA1 && lead <= 0xA3)) {
+                if (trail >= 0xA1
+                        && (lead >= 0xB0 && lead <= 0xD7 || lead >= 0xA1 && lead <= 0xA3)) {
                     t.common++;
                 } else {
                     t.rare++;
@@ -349,7 +415,9 @@ public final class Charsets {
                 i++;
                 continue;
             }
-            if (lead >= 0xA4 && lead <= 0xC5 || lead == 0xC6 && trail <= 0x7E || lead >= 0xA1 && lead <= 0xA3) {
+            if (lead >= 0xA4 && lead <= 0xC5
+                    || lead == 0xC6 && trail <= 0x7E
+                    || lead >= 0xA1 && lead <= 0xA3) {
                 t.common++;
             } else {
                 t.rare++;
@@ -396,7 +464,9 @@ public final class Charsets {
         return t.score(true);
     }
 
-    /** EUC-JP: punctuation (A1), full-width alphanumerics (A3), kana (A4–A5), level-1 kanji (B0–CF). */
+    /**
+     * EUC-JP: punctuation (A1), full-width alphanumerics (A3), kana (A4–A5), level-1 kanji (B0–CF).
+     */
     private static double eucJp(byte[] b) {
         Tally t = new Tally();
         for (int i = 0; i < b.length; ) {
@@ -409,8 +479,12 @@ public final class Charsets {
             if (lead == 0x8E && trail >= 0xA1 && trail <= 0xDF) {
                 t.rare++; // half-width katakana
                 i += 2;
-            } else if (lead == 0x8F && trail >= 0xA1 && trail <= 0xFE && i + 2 < b.length
-                    && (b[i + 2] & 0xFF) >= 0xA1 && (b[i + 2] & 0xFF) <= 0xFE) {
+            } else if (lead == 0x8F
+                    && trail >= 0xA1
+                    && trail <= 0xFE
+                    && i + 2 < b.length
+                    && (b[i + 2] & 0xFF) >= 0xA1
+                    && (b[i + 2] & 0xFF) <= 0xFE) {
                 t.rare++; // JIS X 0212 supplementary kanji
                 i += 3;
             } else if (lead >= 0xA1 && lead <= 0xFE && trail >= 0xA1 && trail <= 0xFE) {
@@ -504,17 +578,23 @@ public final class Charsets {
     /** Non-ASCII punctuation common in real text in any of the single-byte candidates. */
     private static boolean isCommonSymbol(char c) {
         return "\u00A0\u2013\u2014\u2018\u2019\u201A\u201C\u201D\u201E\u2026\u2022\u00B7\u00AB\u00BB\u00A9\u00AE\u2122\u00B0\u20AC\u00A3\u00A7\u00D7\u2116\u00B1"
-                .indexOf(c) >= 0;
+                        .indexOf(c)
+                >= 0;
     }
 
-    /** Decodes with malformed input as U+FFFD, which the word scoring counts against the candidate. */
+    /**
+     * Decodes with malformed input as U+FFFD, which the word scoring counts against the candidate.
+     */
     private static String decodeLenient(byte[] b, Charset charset) {
         return new String(b, charset);
     }
 
     private static boolean isUtf8(byte[] b) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        CharsetDecoder decoder =
+                StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
         try {
             decoder.decode(ByteBuffer.wrap(b));
             return true;
@@ -529,7 +609,9 @@ public final class Charsets {
         return sample != null && isUtf8(sample);
     }
 
-    /** Drops a UTF-8 sequence cut in half at the end of a sample so the cut is not read as an error. */
+    /**
+     * Drops a UTF-8 sequence cut in half at the end of a sample so the cut is not read as an error.
+     */
     private static byte[] trimToCharBoundary(byte[] b) {
         int end = b.length;
         int back = 0;
@@ -544,7 +626,8 @@ public final class Charsets {
     }
 
     private static boolean isLatin1Family(Charset charset) {
-        return charset.equals(WINDOWS_1252) || charset.equals(StandardCharsets.ISO_8859_1)
+        return charset.equals(WINDOWS_1252)
+                || charset.equals(StandardCharsets.ISO_8859_1)
                 || charset.equals(StandardCharsets.US_ASCII);
     }
 }

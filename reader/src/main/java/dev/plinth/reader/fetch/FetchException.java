@@ -1,10 +1,11 @@
 package dev.plinth.reader.fetch;
 
 import dev.plinth.reader.ReaderException;
-
 import java.net.URI;
 
-/** A fetch that failed: the URL it was fetching, the HTTP status if one came back (else 0), and why. */
+/**
+ * A fetch that failed: the URL it was fetching, the HTTP status if one came back (else 0), and why.
+ */
 public final class FetchException extends ReaderException {
 
     private final URI url;

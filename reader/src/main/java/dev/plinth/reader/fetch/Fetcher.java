@@ -3,8 +3,6 @@ package dev.plinth.reader.fetch;
 import dev.plinth.reader.Options;
 import dev.plinth.reader.Page;
 import dev.plinth.reader.ReaderException.Kind;
-import org.brotli.dec.BrotliInputStream;
-
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -40,27 +38,31 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
+import org.brotli.dec.BrotliInputStream;
 
 /**
- * Fetches a URL over HTTP(S) behind the SSRF guard, the way a browser would ask for it, within
- * hard limits on time and size.
+ * Fetches a URL over HTTP(S) behind the SSRF guard, the way a browser would ask for it, within hard
+ * limits on time and size.
  *
  * <p>Implementation notes. Redirects are followed here, not by the HttpClient, so that every hop
  * passes {@link AddressGuard} (at most {@value #MAX_REDIRECTS}) and its vetted addresses are pinned
  * in {@link GuardedResolver} while the request is made. The time cap is one deadline for the whole
  * fetch — robots.txt, every hop, the body — not a per-read timeout, which a server dripping a byte
- * a second would never trip: headers are awaited with the remaining time as the request timeout, and
- * a watchdog closes the body stream when the deadline passes, which unblocks the read. Bodies are
- * read through two counters: wire bytes (before content decoding) and decoded bytes, each stopping
- * the read the moment its cap is passed, so neither a huge body nor a compression bomb is ever
- * buffered. One content-coding layer (gzip, deflate, br) is undone; stacked codings are refused,
- * as no browser-facing server needs them and they multiply a bomb's ratio. HTTP error statuses still
- * return the page (the reader decides what a 404 page is worth); only failures without a response
- * body throw.
+ * a second would never trip: headers are awaited with the remaining time as the request timeout,
+ * and a watchdog closes the body stream when the deadline passes, which unblocks the read. Bodies
+ * are read through two counters: wire bytes (before content decoding) and decoded bytes, each
+ * stopping the read the moment its cap is passed, so neither a huge body nor a compression bomb is
+ * ever buffered. One content-coding layer (gzip, deflate, br) is undone; stacked codings are
+ * refused, as no browser-facing server needs them and they multiply a bomb's ratio. HTTP error
+ * statuses still return the page (the reader decides what a 404 page is worth); only failures
+ * without a response body throw.
  */
 public final class Fetcher {
 
-    /** Most redirects followed before giving up, as browsers do (Chrome allows 20, curl 50; 10 is plenty). */
+    /**
+     * Most redirects followed before giving up, as browsers do (Chrome allows 20, curl 50; 10 is
+     * plenty).
+     */
     public static final int MAX_REDIRECTS = 10;
 
     /** A current desktop Chrome: some sites serve bots a stripped or blocked page. */
@@ -70,7 +72,8 @@ public final class Fetcher {
     /** Sent when the request names no locale. */
     public static final String DEFAULT_ACCEPT_LANGUAGE = "en-US,en;q=0.9";
 
-    private static final String ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    private static final String ACCEPT =
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
     private static final long ROBOTS_MAX_BYTES = 512 << 10;
     private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
 
@@ -81,13 +84,18 @@ public final class Fetcher {
      * Fetcher-wide limits.
      *
      * @param allowPrivateNetwork lift the SSRF guard's address check (intranet use, tests)
-     * @param timeout             default deadline for a whole fetch, redirects included
-     * @param maxWireBytes        cap on bytes read from the network
-     * @param maxDecodedBytes     cap on bytes after content-encoding is removed
+     * @param timeout default deadline for a whole fetch, redirects included
+     * @param maxWireBytes cap on bytes read from the network
+     * @param maxDecodedBytes cap on bytes after content-encoding is removed
      */
-    public record Settings(boolean allowPrivateNetwork, Duration timeout, long maxWireBytes, long maxDecodedBytes) {
+    public record Settings(
+            boolean allowPrivateNetwork,
+            Duration timeout,
+            long maxWireBytes,
+            long maxDecodedBytes) {
         /** 30 s, 10 MiB on the wire and decoded, private networks refused. */
-        public static final Settings DEFAULTS = new Settings(false, Duration.ofSeconds(30), 10L << 20, 10L << 20);
+        public static final Settings DEFAULTS =
+                new Settings(false, Duration.ofSeconds(30), 10L << 20, 10L << 20);
 
         /** These settings with the private-network switch set. */
         public Settings withAllowPrivateNetwork(boolean allow) {
@@ -115,13 +123,19 @@ public final class Fetcher {
         return settings;
     }
 
-    /** Fetches {@code url} honouring the request-level options (cookies, user agent, locale, timeout…). */
+    /**
+     * Fetches {@code url} honouring the request-level options (cookies, user agent, locale,
+     * timeout…).
+     */
     public Page fetch(URI url, Options options) throws FetchException {
         Options o = options == null ? Options.DEFAULTS : options;
         Duration timeout = o.timeout() != null ? o.timeout() : settings.timeout();
         long deadline = System.nanoTime() + timeout.toNanos();
         Call call = new Call(url, o, deadline, timeout, cookieJar(url, o.cookies()));
-        HttpClient proxied = o.proxyUrl() == null || o.proxyUrl().isBlank() ? null : newClient(proxy(url, o.proxyUrl()));
+        HttpClient proxied =
+                o.proxyUrl() == null || o.proxyUrl().isBlank()
+                        ? null
+                        : newClient(proxy(url, o.proxyUrl()));
         try {
             HttpClient http = proxied != null ? proxied : client;
             if (o.robotsTxt() != null && !o.robotsTxt().isBlank()) {
@@ -136,12 +150,18 @@ public final class Fetcher {
     }
 
     /** What one fetch carries from hop to hop. */
-    private record Call(URI requested, Options options, long deadline, Duration timeout, CookieManager cookies) {}
+    private record Call(
+            URI requested,
+            Options options,
+            long deadline,
+            Duration timeout,
+            CookieManager cookies) {}
 
     /** A response whose headers arrived; its body not yet read. */
     private record Response(URI url, HttpResponse<InputStream> http) {}
 
-    private Page follow(HttpClient http, Call call, URI url, long maxDecoded) throws FetchException {
+    private Page follow(HttpClient http, Call call, URI url, long maxDecoded)
+            throws FetchException {
         URI current = url;
         for (int hop = 0; ; hop++) {
             Response response = exchange(http, call, current);
@@ -150,7 +170,10 @@ public final class Fetcher {
             if (REDIRECTS.contains(status) && location != null) {
                 closeQuietly(response.http.body());
                 if (hop == MAX_REDIRECTS) {
-                    throw new FetchException(Kind.UNREADABLE, url, status,
+                    throw new FetchException(
+                            Kind.UNREADABLE,
+                            url,
+                            status,
                             "more than " + MAX_REDIRECTS + " redirects, the last to " + location);
                 }
                 current = resolve(response.url, location, status);
@@ -166,7 +189,8 @@ public final class Fetcher {
         HttpRequest request = request(call, uri);
         GuardedResolver.Pinned pin = pinFor(url, target);
         try {
-            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response =
+                    http.send(request, HttpResponse.BodyHandlers.ofInputStream());
             rememberCookies(call, uri, response);
             return new Response(uri, response);
         } catch (HttpTimeoutException e) {
@@ -187,13 +211,18 @@ public final class Fetcher {
      * Pins the vetted addresses of a host name for the HttpClient's lookup, after making sure the
      * JDK's address cache (which sits above the resolver) holds nothing the guard would refuse.
      */
-    private GuardedResolver.Pinned pinFor(URI url, AddressGuard.Target target) throws FetchException {
+    private GuardedResolver.Pinned pinFor(URI url, AddressGuard.Target target)
+            throws FetchException {
         if (target.addresses().isEmpty() || isLiteral(target.host())) {
             return null;
         }
         if (!GuardedResolver.installed()) {
-            throw new FetchException(Kind.BLOCKED, url, 0, "the guarded DNS resolver is not this JVM's resolver "
-                    + "(another InetAddressResolverProvider took precedence), so the vetted address cannot be enforced");
+            throw new FetchException(
+                    Kind.BLOCKED,
+                    url,
+                    0,
+                    "the guarded DNS resolver is not this JVM's resolver "
+                            + "(another InetAddressResolverProvider took precedence), so the vetted address cannot be enforced");
         }
         GuardedResolver.Pinned pin = GuardedResolver.pin(target.host(), target.addresses());
         try {
@@ -203,7 +232,8 @@ public final class Fetcher {
             return pin;
         } catch (UnknownHostException e) {
             pin.close();
-            throw new FetchException(Kind.UNREADABLE, url, 0, "cannot resolve host " + target.host(), e);
+            throw new FetchException(
+                    Kind.UNREADABLE, url, 0, "cannot resolve host " + target.host(), e);
         } catch (FetchException e) {
             pin.close();
             throw e;
@@ -216,14 +246,24 @@ public final class Fetcher {
             throw deadlinePassed(call, uri, null);
         }
         Options o = call.options;
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).GET()
-                .timeout(Duration.ofNanos(remaining))
-                // HTTP/2 only where ALPN negotiates it; on plain http the h2c upgrade dance confuses servers.
-                .version(uri.getScheme().equals("https") ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
-                .header("User-Agent", o.userAgent() == null || o.userAgent().isBlank() ? DEFAULT_USER_AGENT : o.userAgent())
-                .header("Accept", ACCEPT)
-                .header("Accept-Language", acceptLanguage(o.locale()))
-                .header("Accept-Encoding", "gzip, deflate, br");
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(uri)
+                        .GET()
+                        .timeout(Duration.ofNanos(remaining))
+                        // HTTP/2 only where ALPN negotiates it; on plain http the h2c upgrade dance
+                        // confuses servers.
+                        .version(
+                                uri.getScheme().equals("https")
+                                        ? HttpClient.Version.HTTP_2
+                                        : HttpClient.Version.HTTP_1_1)
+                        .header(
+                                "User-Agent",
+                                o.userAgent() == null || o.userAgent().isBlank()
+                                        ? DEFAULT_USER_AGENT
+                                        : o.userAgent())
+                        .header("Accept", ACCEPT)
+                        .header("Accept-Language", acceptLanguage(o.locale()))
+                        .header("Accept-Encoding", "gzip, deflate, br");
         if (o.referer() != null && !o.referer().isBlank()) {
             builder.header("Referer", o.referer());
         }
@@ -236,7 +276,8 @@ public final class Fetcher {
         } catch (IOException e) {
             throw new FetchException(Kind.BAD_OPTION, uri, 0, "bad cookie: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
-            throw new FetchException(Kind.BAD_OPTION, uri, 0, "bad header value: " + e.getMessage(), e);
+            throw new FetchException(
+                    Kind.BAD_OPTION, uri, 0, "bad header value: " + e.getMessage(), e);
         }
         return builder.build();
     }
@@ -248,15 +289,25 @@ public final class Fetcher {
         long declared = http.headers().firstValueAsLong("content-length").orElse(-1);
         if (declared > settings.maxWireBytes()) {
             closeQuietly(http.body());
-            throw tooLarge(uri, status, "the body is " + declared + " bytes, over the cap of " + settings.maxWireBytes());
+            throw tooLarge(
+                    uri,
+                    status,
+                    "the body is "
+                            + declared
+                            + " bytes, over the cap of "
+                            + settings.maxWireBytes());
         }
         String coding = contentCoding(uri, status, http);
         AtomicBoolean expired = new AtomicBoolean();
         InputStream raw = http.body();
-        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
-            expired.set(true);
-            closeQuietly(raw);
-        }, Math.max(0, call.deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> watchdog =
+                WATCHDOG.schedule(
+                        () -> {
+                            expired.set(true);
+                            closeQuietly(raw);
+                        },
+                        Math.max(0, call.deadline - System.nanoTime()),
+                        TimeUnit.NANOSECONDS);
         byte[] body;
         try {
             body = readBody(raw, coding, maxDecoded);
@@ -268,7 +319,8 @@ public final class Fetcher {
             if (expired.get()) {
                 throw deadlinePassed(call, uri, e);
             }
-            throw new FetchException(Kind.UNREADABLE, uri, status, "cannot read the body: " + describe(e), e);
+            throw new FetchException(
+                    Kind.UNREADABLE, uri, status, "cannot read the body: " + describe(e), e);
         } finally {
             watchdog.cancel(false);
             closeQuietly(raw);
@@ -290,8 +342,12 @@ public final class Fetcher {
         return new Page(uri, status, mediaType, charset, body, headers(http));
     }
 
-    /** The single content coding of the response, null for identity; stacked or unknown codings are refused. */
-    private static String contentCoding(URI uri, int status, HttpResponse<InputStream> http) throws FetchException {
+    /**
+     * The single content coding of the response, null for identity; stacked or unknown codings are
+     * refused.
+     */
+    private static String contentCoding(URI uri, int status, HttpResponse<InputStream> http)
+            throws FetchException {
         List<String> codings = new ArrayList<>();
         for (String value : http.headers().allValues("content-encoding")) {
             for (String part : value.split(",")) {
@@ -306,13 +362,17 @@ public final class Fetcher {
         }
         if (codings.size() > 1) {
             closeQuietly(http.body());
-            throw new FetchException(Kind.UNREADABLE, uri, status,
+            throw new FetchException(
+                    Kind.UNREADABLE,
+                    uri,
+                    status,
                     "stacked content encodings are refused: " + String.join(", ", codings));
         }
         String coding = codings.getFirst();
         if (!Set.of("gzip", "x-gzip", "deflate", "br").contains(coding)) {
             closeQuietly(http.body());
-            throw new FetchException(Kind.UNREADABLE, uri, status, "unsupported content encoding: " + coding);
+            throw new FetchException(
+                    Kind.UNREADABLE, uri, status, "unsupported content encoding: " + coding);
         }
         return coding;
     }
@@ -320,12 +380,15 @@ public final class Fetcher {
     /** Reads the body, undoing {@code coding}, under both byte caps. */
     private byte[] readBody(InputStream raw, String coding, long maxDecoded) throws IOException {
         InputStream wire = new Capped(raw, settings.maxWireBytes(), "on the wire");
-        InputStream in = coding == null ? wire : switch (coding) {
-            case "gzip", "x-gzip" -> new GZIPInputStream(wire, 8192);
-            case "deflate" -> inflating(wire);
-            case "br" -> new BrotliInputStream(wire);
-            default -> throw new IllegalStateException(coding);
-        };
+        InputStream in =
+                coding == null
+                        ? wire
+                        : switch (coding) {
+                            case "gzip", "x-gzip" -> new GZIPInputStream(wire, 8192);
+                            case "deflate" -> inflating(wire);
+                            case "br" -> new BrotliInputStream(wire);
+                            default -> throw new IllegalStateException(coding);
+                        };
         long cap = Math.min(maxDecoded, settings.maxDecodedBytes());
         ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
         byte[] buffer = new byte[8192];
@@ -353,16 +416,26 @@ public final class Fetcher {
         PushbackInputStream in = new PushbackInputStream(wire, 2);
         byte[] head = in.readNBytes(2);
         in.unread(head);
-        boolean zlib = head.length == 2 && (head[0] & 0x0F) == 8 && ((head[0] & 0xFF) << 8 | head[1] & 0xFF) % 31 == 0;
+        boolean zlib =
+                head.length == 2
+                        && (head[0] & 0x0F) == 8
+                        && ((head[0] & 0xFF) << 8 | head[1] & 0xFF) % 31 == 0;
         return new InflaterInputStream(in, new Inflater(!zlib), 8192);
     }
 
     private void checkRobots(HttpClient http, Call call) throws FetchException {
         URI robots;
         try {
-            robots = new URI(call.requested.getScheme(), call.requested.getRawAuthority(), "/robots.txt", null, null);
+            robots =
+                    new URI(
+                            call.requested.getScheme(),
+                            call.requested.getRawAuthority(),
+                            "/robots.txt",
+                            null,
+                            null);
         } catch (URISyntaxException e) {
-            throw new FetchException(Kind.BAD_OPTION, call.requested, 0, "cannot build the robots.txt URL", e);
+            throw new FetchException(
+                    Kind.BAD_OPTION, call.requested, 0, "cannot build the robots.txt URL", e);
         }
         Page page;
         try {
@@ -371,22 +444,37 @@ public final class Fetcher {
             if (e.kind() != Kind.TOO_LARGE) {
                 throw e;
             }
-            throw new FetchException(Kind.CONFLICT, call.requested, 0, "robots.txt is over " + ROBOTS_MAX_BYTES + " bytes");
+            throw new FetchException(
+                    Kind.CONFLICT,
+                    call.requested,
+                    0,
+                    "robots.txt is over " + ROBOTS_MAX_BYTES + " bytes");
         }
         if (page.status() >= 500) {
             // RFC 9309 §2.3.1.3: an unreachable robots.txt means assume complete disallow.
-            throw new FetchException(Kind.CONFLICT, call.requested, page.status(),
-                    "robots.txt answered " + page.status() + ", so the site is treated as disallowed");
+            throw new FetchException(
+                    Kind.CONFLICT,
+                    call.requested,
+                    page.status(),
+                    "robots.txt answered "
+                            + page.status()
+                            + ", so the site is treated as disallowed");
         }
         if (page.status() >= 400) {
             return; // no robots.txt: everything allowed
         }
-        String path = call.requested.getRawPath() == null || call.requested.getRawPath().isEmpty() ? "/" : call.requested.getRawPath();
+        String path =
+                call.requested.getRawPath() == null || call.requested.getRawPath().isEmpty()
+                        ? "/"
+                        : call.requested.getRawPath();
         if (call.requested.getRawQuery() != null) {
             path += "?" + call.requested.getRawQuery();
         }
         if (!Robots.parse(page.text()).allows(call.options.robotsTxt(), path)) {
-            throw new FetchException(Kind.CONFLICT, call.requested, 0,
+            throw new FetchException(
+                    Kind.CONFLICT,
+                    call.requested,
+                    0,
                     "robots.txt disallows " + path + " for " + call.options.robotsTxt());
         }
     }
@@ -395,17 +483,22 @@ public final class Fetcher {
         try {
             return base.resolve(new URI(escapeLoosely(location.strip())));
         } catch (URISyntaxException | IllegalArgumentException e) {
-            throw new FetchException(Kind.UNREADABLE, base, status, "bad redirect Location: " + location, e);
+            throw new FetchException(
+                    Kind.UNREADABLE, base, status, "bad redirect Location: " + location, e);
         }
     }
 
-    /** Percent-encodes what servers leave raw in Locations (spaces, non-ASCII), as browsers tolerate it. */
+    /**
+     * Percent-encodes what servers leave raw in Locations (spaces, non-ASCII), as browsers tolerate
+     * it.
+     */
     private static String escapeLoosely(String location) {
         StringBuilder s = new StringBuilder(location.length());
         for (byte b : location.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xFF;
             if (c <= 0x20 || c >= 0x7F || "\"<>\\^`{|}".indexOf(c) >= 0) {
-                s.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                s.append('%')
+                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
                         .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
             } else {
                 s.append((char) c);
@@ -414,14 +507,17 @@ public final class Fetcher {
         return s.toString();
     }
 
-    /** The user's cookies as if the target had set them, plus whatever the hops set along the way. */
+    /**
+     * The user's cookies as if the target had set them, plus whatever the hops set along the way.
+     */
     private static CookieManager cookieJar(URI url, List<String> cookies) throws FetchException {
         CookieManager jar = new CookieManager(null, CookiePolicy.ACCEPT_ORIGINAL_SERVER);
         if (!cookies.isEmpty()) {
             try {
                 jar.put(url, Map.of("Set-Cookie", cookies));
             } catch (IOException | IllegalArgumentException e) {
-                throw new FetchException(Kind.BAD_OPTION, url, 0, "bad cookie: " + e.getMessage(), e);
+                throw new FetchException(
+                        Kind.BAD_OPTION, url, 0, "bad cookie: " + e.getMessage(), e);
             }
         }
         return jar;
@@ -443,27 +539,43 @@ public final class Fetcher {
         } catch (URISyntaxException e) {
             throw new FetchException(Kind.BAD_OPTION, url, 0, "bad proxy URL: " + proxyUrl);
         }
-        if (!"http".equalsIgnoreCase(proxy.getScheme()) || proxy.getHost() == null || proxy.getPort() < 0) {
-            throw new FetchException(Kind.BAD_OPTION, url, 0, "the proxy URL must be http://host:port, not " + proxyUrl);
+        if (!"http".equalsIgnoreCase(proxy.getScheme())
+                || proxy.getHost() == null
+                || proxy.getPort() < 0) {
+            throw new FetchException(
+                    Kind.BAD_OPTION,
+                    url,
+                    0,
+                    "the proxy URL must be http://host:port, not " + proxyUrl);
         }
         AddressGuard.Target vetted;
         try {
             vetted = guard.vet(proxy);
         } catch (FetchException e) {
-            throw new FetchException(e.kind(), url, 0, "the proxy " + proxyUrl + " is refused: " + e.getMessage(), e);
+            throw new FetchException(
+                    e.kind(),
+                    url,
+                    0,
+                    "the proxy " + proxyUrl + " is refused: " + e.getMessage(),
+                    e);
         }
         try {
-            InetAddress address = vetted.addresses().isEmpty() ? InetAddress.getByName(vetted.host()) : vetted.addresses().getFirst();
+            InetAddress address =
+                    vetted.addresses().isEmpty()
+                            ? InetAddress.getByName(vetted.host())
+                            : vetted.addresses().getFirst();
             return new InetSocketAddress(address, proxy.getPort());
         } catch (UnknownHostException e) {
-            throw new FetchException(Kind.UNREADABLE, url, 0, "cannot resolve the proxy " + proxy.getHost(), e);
+            throw new FetchException(
+                    Kind.UNREADABLE, url, 0, "cannot resolve the proxy " + proxy.getHost(), e);
         }
     }
 
     private static HttpClient newClient(InetSocketAddress proxy) {
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(15));
+        HttpClient.Builder builder =
+                HttpClient.newBuilder()
+                        .followRedirects(HttpClient.Redirect.NEVER)
+                        .connectTimeout(Duration.ofSeconds(15));
         if (proxy != null) {
             builder.proxy(ProxySelector.of(proxy));
         }
@@ -485,26 +597,39 @@ public final class Fetcher {
 
     private static Map<String, List<String>> headers(HttpResponse<?> response) {
         Map<String, List<String>> headers = new LinkedHashMap<>();
-        response.headers().map().forEach((name, values) -> {
-            if (!name.startsWith(":")) {
-                headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values));
-            }
-        });
+        response.headers()
+                .map()
+                .forEach((name, values) -> {
+                    if (!name.startsWith(":")) {
+                        headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values));
+                    }
+                });
         return Map.copyOf(headers);
     }
 
     private static boolean isText(String mediaType) {
-        return mediaType.isEmpty() || mediaType.startsWith("text/") || mediaType.contains("html")
-                || mediaType.contains("xml") || mediaType.contains("json") || mediaType.contains("javascript");
+        return mediaType.isEmpty()
+                || mediaType.startsWith("text/")
+                || mediaType.contains("html")
+                || mediaType.contains("xml")
+                || mediaType.contains("json")
+                || mediaType.contains("javascript");
     }
 
     private static boolean isLiteral(String host) {
-        return host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || c >= '0' && c <= '9');
+        return host.indexOf(':') >= 0
+                || host.chars().allMatch(c -> c == '.' || c >= '0' && c <= '9');
     }
 
     private static FetchException deadlinePassed(Call call, URI uri, Throwable cause) {
-        return new FetchException(Kind.UNREADABLE, uri, 0,
-                "the deadline of " + call.timeout.toMillis() + " ms passed before the page was loaded", cause);
+        return new FetchException(
+                Kind.UNREADABLE,
+                uri,
+                0,
+                "the deadline of "
+                        + call.timeout.toMillis()
+                        + " ms passed before the page was loaded",
+                cause);
     }
 
     private static FetchException tooLarge(URI uri, int status, String reason) {
@@ -539,11 +664,14 @@ public final class Fetcher {
     }
 
     private static ScheduledExecutorService watchdog() {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "plinth-fetch-deadline");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledThreadPoolExecutor executor =
+                new ScheduledThreadPoolExecutor(
+                        1,
+                        r -> {
+                            Thread t = new Thread(r, "plinth-fetch-deadline");
+                            t.setDaemon(true);
+                            return t;
+                        });
         executor.setRemoveOnCancelPolicy(true);
         return executor;
     }

@@ -18,23 +18,26 @@ import java.util.stream.Stream;
  * hook to hand it an address. Rewriting the URL to the IP would break the Host header, TLS SNI and
  * certificate checks. The {@code java.net.spi.InetAddressResolverProvider} SPI (JEP 418) lets us
  * answer that lookup: while a guarded request is in flight, its host name is pinned here to the
- * addresses {@link AddressGuard} resolved and vetted, so the connection goes exactly there (no second
- * DNS answer, no rebinding) and everything else about the request stays normal.
+ * addresses {@link AddressGuard} resolved and vetted, so the connection goes exactly there (no
+ * second DNS answer, no rebinding) and everything else about the request stays normal.
  *
  * <p>Scope. Registered through {@code META-INF/services}, the provider is the JVM-wide resolver, so
- * it is a pure pass-through to the built-in resolver for every name that is not pinned — other code,
- * loopback test servers and the server's own sockets see no difference. A pin lives only for one
- * request ({@link #pin} returns a handle to close). Because {@code InetAddress} caches answers above
- * the resolver, {@link Fetcher} also re-reads the name through that cache after pinning and vets what
- * it finds, so an answer cached before the pin cannot slip past.
+ * it is a pure pass-through to the built-in resolver for every name that is not pinned — other
+ * code, loopback test servers and the server's own sockets see no difference. A pin lives only for
+ * one request ({@link #pin} returns a handle to close). Because {@code InetAddress} caches answers
+ * above the resolver, {@link Fetcher} also re-reads the name through that cache after pinning and
+ * vets what it finds, so an answer cached before the pin cannot slip past.
  *
  * <p>If another provider on the class path wins the service lookup, {@link #installed()} is false
  * and the fetcher refuses to fetch public URLs rather than fetch them unpinned.
  */
 public final class GuardedResolver extends InetAddressResolverProvider {
 
-    /** A name only this resolver answers; looking it up tells whether this resolver is the JVM's. */
+    /**
+     * A name only this resolver answers; looking it up tells whether this resolver is the JVM's.
+     */
     static final String PROBE_NAME = "plinth-resolver-probe.invalid";
+
     private static final byte[] PROBE_ADDRESS = {(byte) 192, 0, 2, (byte) 254};
 
     private record Pin(List<InetAddress> addresses, int holders) {}
@@ -57,7 +60,8 @@ public final class GuardedResolver extends InetAddressResolverProvider {
         builtin = system;
         return new InetAddressResolver() {
             @Override
-            public Stream<InetAddress> lookupByName(String host, LookupPolicy policy) throws UnknownHostException {
+            public Stream<InetAddress> lookupByName(String host, LookupPolicy policy)
+                    throws UnknownHostException {
                 if (PROBE_NAME.equals(host)) {
                     return Stream.of(InetAddress.getByAddress(host, PROBE_ADDRESS));
                 }
@@ -67,7 +71,8 @@ public final class GuardedResolver extends InetAddressResolverProvider {
                 }
                 List<InetAddress> answer = ordered(pin.addresses, policy);
                 if (answer.isEmpty()) {
-                    throw new UnknownHostException(host + ": no vetted address of the requested family");
+                    throw new UnknownHostException(
+                            host + ": no vetted address of the requested family");
                 }
                 return answer.stream();
             }
@@ -103,10 +108,17 @@ public final class GuardedResolver extends InetAddressResolverProvider {
      */
     public static Pinned pin(String host, List<InetAddress> addresses) {
         String key = key(host);
-        PINS.compute(key, (k, pin) -> pin == null
-                ? new Pin(List.copyOf(addresses), 1)
-                : new Pin(pin.addresses, pin.holders + 1));
-        return () -> PINS.computeIfPresent(key, (k, pin) -> pin.holders <= 1 ? null : new Pin(pin.addresses, pin.holders - 1));
+        PINS.compute(
+                key,
+                (k, pin) ->
+                        pin == null
+                                ? new Pin(List.copyOf(addresses), 1)
+                                : new Pin(pin.addresses, pin.holders + 1));
+        return () ->
+                PINS.computeIfPresent(
+                        key,
+                        (k, pin) ->
+                                pin.holders <= 1 ? null : new Pin(pin.addresses, pin.holders - 1));
     }
 
     /** A fresh lookup of every A/AAAA answer, bypassing both pins and the JDK's address cache. */
@@ -115,11 +127,16 @@ public final class GuardedResolver extends InetAddressResolverProvider {
         if (system == null) {
             return List.of(InetAddress.getAllByName(host));
         }
-        return system.lookupByName(host, InetAddressResolver.LookupPolicy.of(
-                InetAddressResolver.LookupPolicy.IPV4 | InetAddressResolver.LookupPolicy.IPV6)).toList();
+        return system.lookupByName(
+                        host,
+                        InetAddressResolver.LookupPolicy.of(
+                                InetAddressResolver.LookupPolicy.IPV4
+                                        | InetAddressResolver.LookupPolicy.IPV6))
+                .toList();
     }
 
-    private static List<InetAddress> ordered(List<InetAddress> addresses, InetAddressResolver.LookupPolicy policy) {
+    private static List<InetAddress> ordered(
+            List<InetAddress> addresses, InetAddressResolver.LookupPolicy policy) {
         int c = policy.characteristics();
         boolean v4 = (c & InetAddressResolver.LookupPolicy.IPV4) != 0;
         boolean v6 = (c & InetAddressResolver.LookupPolicy.IPV6) != 0;

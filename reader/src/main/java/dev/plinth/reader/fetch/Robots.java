@@ -73,8 +73,9 @@ final class Robots {
         Rule best = null;
         for (Rule rule : rules) {
             if (matches(rule.pattern, pathAndQuery)
-                    && (best == null || rule.pattern.length() > best.pattern.length()
-                        || rule.pattern.length() == best.pattern.length() && rule.allow)) {
+                    && (best == null
+                            || rule.pattern.length() > best.pattern.length()
+                            || rule.pattern.length() == best.pattern.length() && rule.allow)) {
                 best = rule;
             }
         }
@@ -93,17 +94,25 @@ final class Robots {
         return named ? rules : List.of();
     }
 
-    /** {@code Googlebot/2.1 (+http://…)} → {@code googlebot}: the name before any version or comment. */
+    /**
+     * {@code Googlebot/2.1 (+http://…)} → {@code googlebot}: the name before any version or
+     * comment.
+     */
     private static String productToken(String userAgent) {
         String token = userAgent.strip();
         int end = 0;
-        while (end < token.length() && (Character.isLetterOrDigit(token.charAt(end)) || "-_*".indexOf(token.charAt(end)) >= 0)) {
+        while (end < token.length()
+                && (Character.isLetterOrDigit(token.charAt(end))
+                        || "-_*".indexOf(token.charAt(end)) >= 0)) {
             end++;
         }
         return token.substring(0, end).toLowerCase(Locale.ROOT);
     }
 
-    /** Pattern match with {@code *} wildcards and a {@code $} end anchor, by backtracking over the stars. */
+    /**
+     * Pattern match with {@code *} wildcards and a {@code $} end anchor, by backtracking over the
+     * stars.
+     */
     static boolean matches(String pattern, String path) {
         boolean anchored = pattern.endsWith("$");
         String p = anchored ? pattern.substring(0, pattern.length() - 1) : pattern;

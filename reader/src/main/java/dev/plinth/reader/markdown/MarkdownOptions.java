@@ -4,25 +4,25 @@ package dev.plinth.reader.markdown;
  * How Markdown is written. The knobs mirror Turndown's options (and so the reader's {@code X-Md-*}
  * headers); the defaults are plinth's: ATX headings, fenced code, {@code -} bullets, inlined links.
  *
- * @param headingStyle       <b>{@code ATX}</b> ({@code # Title}) or {@code SETEXT} (underlined h1/h2)
- * @param hr                 thematic break; <b>{@code ---}</b>
- * @param bulletListMarker   <b>{@code -}</b>, {@code *} or {@code +}
- * @param codeBlockStyle     <b>{@code FENCED}</b> or {@code INDENTED}
- * @param fence              <b>{@code ```}</b> or {@code ~~~}; lengthened when the code contains it
- * @param emDelimiter        <b>{@code _}</b> or {@code *}
- * @param strongDelimiter    <b>{@code **}</b> or {@code __}
- * @param linkStyle          <b>{@code INLINED}</b>, {@code REFERENCED} (definitions at the end) or
- *                           {@code DISCARDED} (link text only)
- * @param linkReferenceStyle for referenced links: <b>{@code FULL}</b> {@code [text][1]},
- *                           {@code COLLAPSED} {@code [text][]} or {@code SHORTCUT} {@code [text]}
- * @param br                 what a line break becomes before the newline; <b>two spaces</b>
- * @param preformattedCode   keep {@code <code>} whitespace as is instead of collapsing it
- * @param gfm                GitHub extensions: tables, strikethrough, task lists; <b>on</b>
- * @param images             which images are kept; <b>{@code ALL}</b>
- * @param links              how links are written; <b>{@code ALL}</b>
- * @param keepDataUris       keep {@code data:} image URIs instead of a placeholder; <b>off</b>
- * @param strikethroughDelimiter GFM strikethrough; <b>{@code ~~}</b> (what every GFM renderer reads) or
- *                           {@code ~} (GitHub only)
+ * @param headingStyle <b>{@code ATX}</b> ({@code # Title}) or {@code SETEXT} (underlined h1/h2)
+ * @param hr thematic break; <b>{@code ---}</b>
+ * @param bulletListMarker <b>{@code -}</b>, {@code *} or {@code +}
+ * @param codeBlockStyle <b>{@code FENCED}</b> or {@code INDENTED}
+ * @param fence <b>{@code ```}</b> or {@code ~~~}; lengthened when the code contains it
+ * @param emDelimiter <b>{@code _}</b> or {@code *}
+ * @param strongDelimiter <b>{@code **}</b> or {@code __}
+ * @param linkStyle <b>{@code INLINED}</b>, {@code REFERENCED} (definitions at the end) or {@code
+ *     DISCARDED} (link text only)
+ * @param linkReferenceStyle for referenced links: <b>{@code FULL}</b> {@code [text][1]}, {@code
+ *     COLLAPSED} {@code [text][]} or {@code SHORTCUT} {@code [text]}
+ * @param br what a line break becomes before the newline; <b>two spaces</b>
+ * @param preformattedCode keep {@code <code>} whitespace as is instead of collapsing it
+ * @param gfm GitHub extensions: tables, strikethrough, task lists; <b>on</b>
+ * @param images which images are kept; <b>{@code ALL}</b>
+ * @param links how links are written; <b>{@code ALL}</b>
+ * @param keepDataUris keep {@code data:} image URIs instead of a placeholder; <b>off</b>
+ * @param strikethroughDelimiter GFM strikethrough; <b>{@code ~~}</b> (what every GFM renderer
+ *     reads) or {@code ~} (GitHub only)
  */
 public record MarkdownOptions(
         HeadingStyle headingStyle,
@@ -42,19 +42,41 @@ public record MarkdownOptions(
         boolean keepDataUris,
         String strikethroughDelimiter) {
 
-    public enum HeadingStyle { ATX, SETEXT }
+    public enum HeadingStyle {
+        ATX,
+        SETEXT
+    }
 
-    public enum CodeBlockStyle { FENCED, INDENTED }
+    public enum CodeBlockStyle {
+        FENCED,
+        INDENTED
+    }
 
-    public enum LinkStyle { INLINED, REFERENCED, DISCARDED }
+    public enum LinkStyle {
+        INLINED,
+        REFERENCED,
+        DISCARDED
+    }
 
-    public enum LinkReferenceStyle { FULL, COLLAPSED, SHORTCUT }
+    public enum LinkReferenceStyle {
+        FULL,
+        COLLAPSED,
+        SHORTCUT
+    }
 
     /** Which images the output keeps: all, none, or only their alt text. */
-    public enum Images { ALL, NONE, ALT }
+    public enum Images {
+        ALL,
+        NONE,
+        ALT
+    }
 
     /** How links are written: as links, as their text only, or not at all. */
-    public enum Links { ALL, TEXT, NONE }
+    public enum Links {
+        ALL,
+        TEXT,
+        NONE
+    }
 
     /** plinth's defaults. */
     public static final MarkdownOptions DEFAULTS = builder().build();
@@ -105,27 +127,104 @@ public record MarkdownOptions(
 
         private Builder() {}
 
-        public Builder headingStyle(HeadingStyle v) { headingStyle = v; return this; }
-        public Builder hr(String v) { hr = v; return this; }
-        public Builder bulletListMarker(String v) { bulletListMarker = v; return this; }
-        public Builder codeBlockStyle(CodeBlockStyle v) { codeBlockStyle = v; return this; }
-        public Builder fence(String v) { fence = v; return this; }
-        public Builder emDelimiter(String v) { emDelimiter = v; return this; }
-        public Builder strongDelimiter(String v) { strongDelimiter = v; return this; }
-        public Builder linkStyle(LinkStyle v) { linkStyle = v; return this; }
-        public Builder linkReferenceStyle(LinkReferenceStyle v) { linkReferenceStyle = v; return this; }
-        public Builder br(String v) { br = v; return this; }
-        public Builder preformattedCode(boolean v) { preformattedCode = v; return this; }
-        public Builder gfm(boolean v) { gfm = v; return this; }
-        public Builder images(Images v) { images = v; return this; }
-        public Builder links(Links v) { links = v; return this; }
-        public Builder keepDataUris(boolean v) { keepDataUris = v; return this; }
-        public Builder strikethroughDelimiter(String v) { strikethroughDelimiter = v; return this; }
+        public Builder headingStyle(HeadingStyle v) {
+            headingStyle = v;
+            return this;
+        }
+
+        public Builder hr(String v) {
+            hr = v;
+            return this;
+        }
+
+        public Builder bulletListMarker(String v) {
+            bulletListMarker = v;
+            return this;
+        }
+
+        public Builder codeBlockStyle(CodeBlockStyle v) {
+            codeBlockStyle = v;
+            return this;
+        }
+
+        public Builder fence(String v) {
+            fence = v;
+            return this;
+        }
+
+        public Builder emDelimiter(String v) {
+            emDelimiter = v;
+            return this;
+        }
+
+        public Builder strongDelimiter(String v) {
+            strongDelimiter = v;
+            return this;
+        }
+
+        public Builder linkStyle(LinkStyle v) {
+            linkStyle = v;
+            return this;
+        }
+
+        public Builder linkReferenceStyle(LinkReferenceStyle v) {
+            linkReferenceStyle = v;
+            return this;
+        }
+
+        public Builder br(String v) {
+            br = v;
+            return this;
+        }
+
+        public Builder preformattedCode(boolean v) {
+            preformattedCode = v;
+            return this;
+        }
+
+        public Builder gfm(boolean v) {
+            gfm = v;
+            return this;
+        }
+
+        public Builder images(Images v) {
+            images = v;
+            return this;
+        }
+
+        public Builder links(Links v) {
+            links = v;
+            return this;
+        }
+
+        public Builder keepDataUris(boolean v) {
+            keepDataUris = v;
+            return this;
+        }
+
+        public Builder strikethroughDelimiter(String v) {
+            strikethroughDelimiter = v;
+            return this;
+        }
 
         public MarkdownOptions build() {
-            return new MarkdownOptions(headingStyle, hr, bulletListMarker, codeBlockStyle, fence, emDelimiter,
-                    strongDelimiter, linkStyle, linkReferenceStyle, br, preformattedCode, gfm, images, links,
-                    keepDataUris, strikethroughDelimiter);
+            return new MarkdownOptions(
+                    headingStyle,
+                    hr,
+                    bulletListMarker,
+                    codeBlockStyle,
+                    fence,
+                    emDelimiter,
+                    strongDelimiter,
+                    linkStyle,
+                    linkReferenceStyle,
+                    br,
+                    preformattedCode,
+                    gfm,
+                    images,
+                    links,
+                    keepDataUris,
+                    strikethroughDelimiter);
         }
     }
 }

@@ -1,12 +1,5 @@
 package dev.plinth.reader.markdown;
 
-import org.jsoup.nodes.DataNode;
-import org.jsoup.nodes.Element;
-import org.jsoup.nodes.Node;
-import org.jsoup.nodes.TextNode;
-import org.jsoup.select.NodeFilter;
-import org.jsoup.select.NodeTraversor;
-
 import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -22,43 +15,52 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jsoup.nodes.DataNode;
+import org.jsoup.nodes.Element;
+import org.jsoup.nodes.Node;
+import org.jsoup.nodes.TextNode;
+import org.jsoup.select.NodeFilter;
+import org.jsoup.select.NodeTraversor;
 
 /**
  * Writes an HTML element tree as CommonMark + GitHub-flavoured Markdown.
  *
  * <h2>Notes</h2>
+ *
  * <ul>
- * <li>Shape: a jsoup head/tail traversal (the {@code HtmlToPlainText} example), as a {@link NodeFilter}
- *     so that atomic elements ({@code pre}, {@code code}, {@code img}, tables, math) are written in one
- *     go and their subtrees skipped. Block containers (list items, quotes, headings, definitions) each
- *     get a {@link Frame}: finished blocks plus the inline run being built. A frame's blocks are joined,
- *     prefixed ({@code > }, list markers, continuation indent) and handed to the parent as one block, so
- *     nesting of any depth comes out with the right indentation.</li>
- * <li>Whitespace: collapsed as a browser does (CSS {@code white-space: normal}): runs of ASCII
- *     whitespace become one space, dropped at the start of a line and before a block boundary; U+00A0 is
- *     kept. Whitespace at the edges of emphasis and links moves outside the delimiters, since
- *     {@code _foo _} is not emphasis (CommonMark §6.2, left/right-flanking delimiter runs).</li>
- * <li>Escaping only where text would otherwise parse as Markdown. Text is first written with the
- *     special characters ({@code \ * _ ~ ` [ ] ! < & $}) swapped for private-use stand-ins, and
- *     emphasis delimiters as stand-ins too; when a paragraph is complete every stand-in is resolved
- *     with its real neighbours in view: a {@code *}/{@code _} run is escaped only if it could open or
- *     close emphasis under the flanking rules and another run in the paragraph could be its partner
- *     (so {@code foo_bar_baz}, {@code 5 * 3} and a lone {@code *Price} stay as written), a line is escaped
- *     only where it would start a heading, list, quote, fence, thematic break or setext underline.
- *     {@code _} emphasis inside a word (or in CJK text) becomes {@code *}, which works there; emphasis
- *     that cannot parse at all ({@code Search<em>→</em>}) is written as plain text.</li>
- * <li>Tables: a data table becomes a GFM table on a grid with every span expanded (a cell spanning
- *     the whole width, a label row, is written once); the first row is the header whether or not it
- *     has {@code <th>}; cells are one line. Layout tables (nested tables, {@code role=presentation})
- *     are read as ordinary blocks. Math (KaTeX, MathJax, MathML) becomes {@code $tex$} or a
- *     {@code $$} block.</li>
- * <li>Compatibility oracle: Turndown's rules and test suite (and turndown-plugin-gfm for tables,
- *     strikethrough, task lists). Deliberate departures: minimal escaping as above; every
- *     {@code <pre>} is a code block; a table without {@code <th>} still becomes a GFM table (first row as
- *     header); spans are expanded into a grid; lists use the narrowest valid markers ({@code - },
- *     {@code 1. }) and indentation.</li>
- * <li>References: CommonMark 0.31 (https://spec.commonmark.org/), GFM 0.29
- *     (https://github.github.com/gfm/), Turndown (https://github.com/mixmark-io/turndown).</li>
+ *   <li>Shape: a jsoup head/tail traversal (the {@code HtmlToPlainText} example), as a {@link
+ *       NodeFilter} so that atomic elements ({@code pre}, {@code code}, {@code img}, tables, math)
+ *       are written in one go and their subtrees skipped. Block containers (list items, quotes,
+ *       headings, definitions) each get a {@link Frame}: finished blocks plus the inline run being
+ *       built. A frame's blocks are joined, prefixed ({@code > }, list markers, continuation
+ *       indent) and handed to the parent as one block, so nesting of any depth comes out with the
+ *       right indentation.
+ *   <li>Whitespace: collapsed as a browser does (CSS {@code white-space: normal}): runs of ASCII
+ *       whitespace become one space, dropped at the start of a line and before a block boundary;
+ *       U+00A0 is kept. Whitespace at the edges of emphasis and links moves outside the delimiters,
+ *       since {@code _foo _} is not emphasis (CommonMark §6.2, left/right-flanking delimiter runs).
+ *   <li>Escaping only where text would otherwise parse as Markdown. Text is first written with the
+ *       special characters ({@code \ * _ ~ ` [ ] ! < & $}) swapped for private-use stand-ins, and
+ *       emphasis delimiters as stand-ins too; when a paragraph is complete every stand-in is
+ *       resolved with its real neighbours in view: a {@code *}/{@code _} run is escaped only if it
+ *       could open or close emphasis under the flanking rules and another run in the paragraph
+ *       could be its partner (so {@code foo_bar_baz}, {@code 5 * 3} and a lone {@code *Price} stay
+ *       as written), a line is escaped only where it would start a heading, list, quote, fence,
+ *       thematic break or setext underline. {@code _} emphasis inside a word (or in CJK text)
+ *       becomes {@code *}, which works there; emphasis that cannot parse at all ({@code
+ *       Search<em>→</em>}) is written as plain text.
+ *   <li>Tables: a data table becomes a GFM table on a grid with every span expanded (a cell
+ *       spanning the whole width, a label row, is written once); the first row is the header
+ *       whether or not it has {@code <th>}; cells are one line. Layout tables (nested tables,
+ *       {@code role=presentation}) are read as ordinary blocks. Math (KaTeX, MathJax, MathML)
+ *       becomes {@code $tex$} or a {@code $$} block.
+ *   <li>Compatibility oracle: Turndown's rules and test suite (and turndown-plugin-gfm for tables,
+ *       strikethrough, task lists). Deliberate departures: minimal escaping as above; every {@code
+ *       <pre>} is a code block; a table without {@code <th>} still becomes a GFM table (first row
+ *       as header); spans are expanded into a grid; lists use the narrowest valid markers ({@code -
+ *       }, {@code 1. }) and indentation.
+ *   <li>References: CommonMark 0.31 (https://spec.commonmark.org/), GFM 0.29
+ *       (https://github.github.com/gfm/), Turndown (https://github.com/mixmark-io/turndown).
  * </ul>
  *
  * <p>Messy HTML never throws; whatever cannot be expressed is written as plain text.
@@ -81,10 +83,11 @@ public final class MarkdownWriter {
     /** State shared by the writer of a page and the writers of its table cells. */
     private static final class Shared {
         final MarkdownOptions o;
-        final boolean math;             // the page has math, so a literal $ must be escaped
+        final boolean math; // the page has math, so a literal $ must be escaped
         final List<String> definitions = new ArrayList<>();
-        final Map<String, Integer> numbers = new HashMap<>();   // destination and title -> reference number
-        final Map<String, String> labels = new HashMap<>();     // raw label -> destination
+        final Map<String, Integer> numbers =
+                new HashMap<>(); // destination and title -> reference number
+        final Map<String, String> labels = new HashMap<>(); // raw label -> destination
 
         Shared(MarkdownOptions o, boolean math) {
             this.o = o;
@@ -96,12 +99,30 @@ public final class MarkdownWriter {
         }
     }
 
-    private enum FrameKind { ROOT, CELL, LIST, ITEM, QUOTE, HEADING, TERMS, TERM, DEFINITION }
+    private enum FrameKind {
+        ROOT,
+        CELL,
+        LIST,
+        ITEM,
+        QUOTE,
+        HEADING,
+        TERMS,
+        TERM,
+        DEFINITION
+    }
 
-    private enum BlockKind { PARAGRAPH, LIST, ITEM, TERM, DEFINITION, OTHER }
+    private enum BlockKind {
+        PARAGRAPH,
+        LIST,
+        ITEM,
+        TERM,
+        DEFINITION,
+        OTHER
+    }
 
     /** A finished piece of Markdown; items carry what their list needs to number and space them. */
-    private record Block(BlockKind kind, String text, boolean loose, int value, boolean interrupts) {
+    private record Block(
+            BlockKind kind, String text, boolean loose, int value, boolean interrupts) {
         static Block of(BlockKind kind, String text) {
             return new Block(kind, text, false, -1, false);
         }
@@ -112,10 +133,11 @@ public final class MarkdownWriter {
         final FrameKind kind;
         final List<Block> blocks = new ArrayList<>();
         final StringBuilder inline = new StringBuilder();
-        boolean singleLine;             // headings, table cells, terms: everything on one line
-        boolean lineStart = true;       // does the inline run start a Markdown line (block syntax possible)
-        int paragraphs;                 // <p> elements closed here: a list item with one is loose
-        boolean ordered;                // lists
+        boolean singleLine; // headings, table cells, terms: everything on one line
+        boolean lineStart =
+                true; // does the inline run start a Markdown line (block syntax possible)
+        int paragraphs; // <p> elements closed here: a list item with one is loose
+        boolean ordered; // lists
         int start = 1;
         int step = 1;
 
@@ -124,7 +146,16 @@ public final class MarkdownWriter {
         }
     }
 
-    private enum Inline { EM, STRONG, DEL, LINK, SUP, SUB, QUOTE, PARENS }
+    private enum Inline {
+        EM,
+        STRONG,
+        DEL,
+        LINK,
+        SUP,
+        SUB,
+        QUOTE,
+        PARENS
+    }
 
     /** An inline element still open: where its content started in which frame's inline run. */
     private static final class Open {
@@ -161,24 +192,25 @@ public final class MarkdownWriter {
         frame.singleLine = kind == FrameKind.CELL;
         frame.lineStart = kind != FrameKind.CELL;
         frames.push(frame);
-        NodeFilter filter = new NodeFilter() {
-            @Override
-            public FilterResult head(Node node, int depth) {
-                if (node instanceof TextNode text) {
-                    text(text.getWholeText());
-                    return FilterResult.CONTINUE;
-                }
-                return node instanceof Element e ? enter(e) : FilterResult.SKIP_ENTIRELY;
-            }
+        NodeFilter filter =
+                new NodeFilter() {
+                    @Override
+                    public FilterResult head(Node node, int depth) {
+                        if (node instanceof TextNode text) {
+                            text(text.getWholeText());
+                            return FilterResult.CONTINUE;
+                        }
+                        return node instanceof Element e ? enter(e) : FilterResult.SKIP_ENTIRELY;
+                    }
 
-            @Override
-            public FilterResult tail(Node node, int depth) {
-                if (node instanceof Element e) {
-                    exit(e);
-                }
-                return FilterResult.CONTINUE;
-            }
-        };
+                    @Override
+                    public FilterResult tail(Node node, int depth) {
+                        if (node instanceof Element e) {
+                            exit(e);
+                        }
+                        return FilterResult.CONTINUE;
+                    }
+                };
         for (Node child : new ArrayList<>(root.childNodes())) {
             NodeTraversor.filter(filter, child);
         }
@@ -220,8 +252,14 @@ public final class MarkdownWriter {
             case "br" -> lineBreak();
             case "hr" -> {
                 flush(current());
-                if (!inTable) {     // a table cell is one line: block syntax there would be literal text
-                    current().blocks.add(Block.of(BlockKind.OTHER, o.hr().isBlank() ? "---" : o.hr().strip()));
+                if (!inTable) { // a table cell is one line: block syntax there would be literal
+                    // text
+                    current()
+                            .blocks
+                            .add(
+                                    Block.of(
+                                            BlockKind.OTHER,
+                                            o.hr().isBlank() ? "---" : o.hr().strip()));
                 }
             }
             case "table" -> {
@@ -235,7 +273,11 @@ public final class MarkdownWriter {
                 list.ordered = name.equals("ol");
                 if (list.ordered) {
                     boolean reversed = e.hasAttr("reversed");
-                    int items = (int) e.children().stream().filter(c -> c.normalName().equals("li")).count();
+                    int items =
+                            (int)
+                                    e.children().stream()
+                                            .filter(c -> c.normalName().equals("li"))
+                                            .count();
                     list.step = reversed ? -1 : 1;
                     list.start = number(e.attr("start"), reversed ? items : 1);
                 }
@@ -245,7 +287,9 @@ public final class MarkdownWriter {
             case "h1", "h2", "h3", "h4", "h5", "h6" -> {
                 Frame heading = push(FrameKind.HEADING);
                 heading.singleLine = true;
-                heading.lineStart = o.headingStyle() == MarkdownOptions.HeadingStyle.SETEXT && name.charAt(1) <= '2';
+                heading.lineStart =
+                        o.headingStyle() == MarkdownOptions.HeadingStyle.SETEXT
+                                && name.charAt(1) <= '2';
             }
             case "dl" -> push(FrameKind.TERMS);
             case "dt" -> {
@@ -270,7 +314,8 @@ public final class MarkdownWriter {
             case "sub" -> openInline(e, Inline.SUB);
             case "q" -> openInline(e, Inline.QUOTE);
             case "rt" -> openInline(e, Inline.PARENS);
-            case "button" -> text(" ");     // an inline-block: "Play" "Next" side by side, not "PlayNext"
+            case "button" ->
+                    text(" "); // an inline-block: "Play" "Next" side by side, not "PlayNext"
             case "rp" -> {
                 return NodeFilter.FilterResult.SKIP_ENTIRELY;
             }
@@ -297,12 +342,19 @@ public final class MarkdownWriter {
             case "li" -> {
                 Frame item = popFrame();
                 int value = number(e.attr("value"), -1);
-                current().blocks.add(new Block(BlockKind.ITEM, join(item), isLoose(item), value, false));
+                current()
+                        .blocks
+                        .add(new Block(BlockKind.ITEM, join(item), isLoose(item), value, false));
             }
             case "blockquote" -> {
                 String inner = join(popFrame());
                 if (!inner.isBlank()) {
-                    current().blocks.add(Block.of(BlockKind.OTHER, inTable ? inner : prefixLines(inner, "> ", ">")));
+                    current()
+                            .blocks
+                            .add(
+                                    Block.of(
+                                            BlockKind.OTHER,
+                                            inTable ? inner : prefixLines(inner, "> ", ">")));
                 }
             }
             case "h1", "h2", "h3", "h4", "h5", "h6" -> heading(popFrame(), name.charAt(1) - '0');
@@ -325,7 +377,8 @@ public final class MarkdownWriter {
                     current().blocks.add(Block.of(BlockKind.DEFINITION, indent(": ", definition)));
                 }
             }
-            case "em", "i", "strong", "b", "s", "strike", "del", "a", "sup", "sub", "q", "rt" -> closeInline(e);
+            case "em", "i", "strong", "b", "s", "strike", "del", "a", "sup", "sub", "q", "rt" ->
+                    closeInline(e);
             case "button" -> text(" ");
             case "p" -> {
                 flush(current());
@@ -339,15 +392,68 @@ public final class MarkdownWriter {
         }
     }
 
-    private static final Set<String> IGNORED = Set.of("script", "style", "template", "noscript", "head", "title",
-            "meta", "link", "base", "svg", "iframe", "object", "embed", "canvas", "video", "audio", "select",
-            "textarea", "datalist", "map", "frameset", "frame");
+    private static final Set<String> IGNORED =
+            Set.of(
+                    "script",
+                    "style",
+                    "template",
+                    "noscript",
+                    "head",
+                    "title",
+                    "meta",
+                    "link",
+                    "base",
+                    "svg",
+                    "iframe",
+                    "object",
+                    "embed",
+                    "canvas",
+                    "video",
+                    "audio",
+                    "select",
+                    "textarea",
+                    "datalist",
+                    "map",
+                    "frameset",
+                    "frame");
 
     /** Elements that start and end a block (CSS display: block, list-item, table parts). */
-    private static final Set<String> BLOCKS = Set.of("address", "article", "aside", "body", "center", "details",
-            "dialog", "div", "fieldset", "figcaption", "figure", "footer", "form", "header", "hgroup", "html",
-            "legend", "main", "nav", "p", "search", "section", "summary", "table", "caption", "thead", "tbody",
-            "tfoot", "tr", "td", "th", "noframes", "output", "optgroup");
+    private static final Set<String> BLOCKS =
+            Set.of(
+                    "address",
+                    "article",
+                    "aside",
+                    "body",
+                    "center",
+                    "details",
+                    "dialog",
+                    "div",
+                    "fieldset",
+                    "figcaption",
+                    "figure",
+                    "footer",
+                    "form",
+                    "header",
+                    "hgroup",
+                    "html",
+                    "legend",
+                    "main",
+                    "nav",
+                    "p",
+                    "search",
+                    "section",
+                    "summary",
+                    "table",
+                    "caption",
+                    "thead",
+                    "tbody",
+                    "tfoot",
+                    "tr",
+                    "td",
+                    "th",
+                    "noframes",
+                    "output",
+                    "optgroup");
 
     // ---------------------------------------------------------------------------------------------
     // Frames and inline runs
@@ -357,8 +463,8 @@ public final class MarkdownWriter {
     }
 
     /**
-     * Starts a block container. Inline formatting still open around it (a link wrapping a heading and a
-     * paragraph, say) is carried into it, so each block inside stays linked or emphasised.
+     * Starts a block container. Inline formatting still open around it (a link wrapping a heading
+     * and a paragraph, say) is carried into it, so each block inside stays linked or emphasised.
      */
     private Frame push(FrameKind kind) {
         Frame parent = current();
@@ -405,7 +511,10 @@ public final class MarkdownWriter {
         }
     }
 
-    /** Wraps the inline run since {@code m} started in its delimiters, whitespace moved outside them. */
+    /**
+     * Wraps the inline run since {@code m} started in its delimiters, whitespace moved outside
+     * them.
+     */
     private void wrap(Open m) {
         StringBuilder b = m.frame.inline;
         String content = b.substring(Math.min(m.start, b.length()));
@@ -418,10 +527,12 @@ public final class MarkdownWriter {
             t--;
         }
         if (!hasVisible(content, s, t)) {
-            return;     // nothing a reader would see (zero-width spaces): no delimiters around it
+            return; // nothing a reader would see (zero-width spaces): no delimiters around it
         }
         b.setLength(b.length() - content.length());
-        b.append(content, 0, s).append(decorate(m, content.substring(s, t))).append(content, t, content.length());
+        b.append(content, 0, s)
+                .append(decorate(m, content.substring(s, t)))
+                .append(content, t, content.length());
     }
 
     private String decorate(Open m, String core) {
@@ -433,11 +544,17 @@ public final class MarkdownWriter {
             case SUB -> "<sub>" + core + "</sub>";
             case QUOTE -> "\"" + core + "\"";
             case PARENS -> "(" + core + ")";
-            case LINK -> m.frame.kind == FrameKind.HEADING && isPermalink(m.el, core) ? "" : link(m.el, core);
+            case LINK ->
+                    m.frame.kind == FrameKind.HEADING && isPermalink(m.el, core)
+                            ? ""
+                            : link(m.el, core);
         };
     }
 
-    /** Appends text as a browser lays it out: whitespace runs collapse, Markdown specials become stand-ins. */
+    /**
+     * Appends text as a browser lays it out: whitespace runs collapse, Markdown specials become
+     * stand-ins.
+     */
     private void text(String s) {
         StringBuilder b = current().inline;
         for (int i = 0; i < s.length(); i++) {
@@ -450,7 +567,8 @@ public final class MarkdownWriter {
                     }
                 }
             } else if (isStandIn(c)) {
-                continue;   // private-use icon glyphs: meaningless in Markdown, and they would collide
+                continue; // private-use icon glyphs: meaningless in Markdown, and they would
+                // collide
             } else {
                 int special = SPECIALS.indexOf(c);
                 b.append(special >= 0 ? (char) (LITERAL + special) : c);
@@ -458,7 +576,9 @@ public final class MarkdownWriter {
         }
     }
 
-    /** Like {@link #text} but keeps the newlines of attribute text (an alt written over two lines). */
+    /**
+     * Like {@link #text} but keeps the newlines of attribute text (an alt written over two lines).
+     */
     private void textKeepingLines(String s) {
         String[] lines = s.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
@@ -480,7 +600,10 @@ public final class MarkdownWriter {
         b.append(BR).append('\n');
     }
 
-    /** Ends the paragraph being built in {@code frame}, closing and reopening inline formatting around it. */
+    /**
+     * Ends the paragraph being built in {@code frame}, closing and reopening inline formatting
+     * around it.
+     */
     private void flush(Frame frame) {
         if (frame.inline.isEmpty()) {
             return;
@@ -529,14 +652,20 @@ public final class MarkdownWriter {
         if (frame.kind == FrameKind.TERMS && next.kind == BlockKind.DEFINITION) {
             return "\n";
         }
-        if (frame.kind == FrameKind.ITEM && tight && previous.kind == BlockKind.PARAGRAPH
-                && next.kind == BlockKind.LIST && next.interrupts) {
+        if (frame.kind == FrameKind.ITEM
+                && tight
+                && previous.kind == BlockKind.PARAGRAPH
+                && next.kind == BlockKind.LIST
+                && next.interrupts) {
             return "\n";
         }
         return "\n\n";
     }
 
-    /** A list item is loose (blank lines around its blocks) if it has a {@code <p>} or two paragraphs. */
+    /**
+     * A list item is loose (blank lines around its blocks) if it has a {@code <p>} or two
+     * paragraphs.
+     */
     private static boolean isLoose(Frame frame) {
         if (frame.kind != FrameKind.ITEM) {
             return false;
@@ -570,7 +699,10 @@ public final class MarkdownWriter {
             // "# Foo #" would lose its last word to the optional closing sequence.
             Matcher closing = CLOSING_HASHES.matcher(text);
             if (closing.find()) {
-                text = text.substring(0, closing.start(1)) + "\\" + text.substring(closing.start(1));
+                text =
+                        text.substring(0, closing.start(1))
+                                + "\\"
+                                + text.substring(closing.start(1));
             }
             block = "#".repeat(level) + " " + text;
         }
@@ -580,7 +712,8 @@ public final class MarkdownWriter {
     private static final Pattern CLOSING_HASHES = Pattern.compile("[ \t](#+)$");
 
     private Block list(Frame frame, Block previous) {
-        // Two lists in a row with the same marker would be read as one (CommonMark §5.3): switch marker.
+        // Two lists in a row with the same marker would be read as one (CommonMark §5.3): switch
+        // marker.
         String bullet = bullet();
         String delimiter = ".";
         if (previous != null && previous.kind == BlockKind.LIST) {
@@ -595,17 +728,21 @@ public final class MarkdownWriter {
                 bullet = bullet.equals("-") ? "*" : "-";
             }
         }
-        List<String[]> items = new ArrayList<>();   // {marker, content}
+        List<String[]> items = new ArrayList<>(); // {marker, content}
         boolean loose = false;
         int n = frame.start;
         for (Block block : frame.blocks) {
             if (block.kind != BlockKind.ITEM) {
-                // A list or text directly inside <ul> (invalid, common) belongs to the item before it.
+                // A list or text directly inside <ul> (invalid, common) belongs to the item before
+                // it.
                 if (!items.isEmpty()) {
                     String[] last = items.getLast();
                     last[1] = last[1] + (block.kind == BlockKind.LIST ? "\n" : "\n\n") + block.text;
                 } else {
-                    items.add(new String[] {frame.ordered ? clampNumber(n) + delimiter : bullet, block.text});
+                    items.add(
+                            new String[] {
+                                frame.ordered ? clampNumber(n) + delimiter : bullet, block.text
+                            });
                     n += frame.step;
                 }
                 continue;
@@ -689,7 +826,8 @@ public final class MarkdownWriter {
         if (o.codeBlockStyle() == MarkdownOptions.CodeBlockStyle.INDENTED && language.isEmpty()) {
             block = prefixLines(code, "    ", "");
         } else {
-            // An indented block cannot name its language, so a block with one is fenced whatever the style.
+            // An indented block cannot name its language, so a block with one is fenced whatever
+            // the style.
             char fenceChar = o.fence().isEmpty() ? '`' : o.fence().charAt(0);
             int length = Math.max(Math.max(3, o.fence().length()), longestRun(code, fenceChar) + 1);
             String fence = String.valueOf(fenceChar).repeat(length);
@@ -699,9 +837,13 @@ public final class MarkdownWriter {
     }
 
     private static final Pattern LANGUAGE_CLASS =
-            Pattern.compile("^(?:language|lang|highlight-source|highlight-text)-([A-Za-z0-9_+#.]+)");
+            Pattern.compile(
+                    "^(?:language|lang|highlight-source|highlight-text)-([A-Za-z0-9_+#.]+)");
 
-    /** The language from {@code language-x}/{@code lang-x}/{@code highlight-source-x} classes near the block. */
+    /**
+     * The language from {@code language-x}/{@code lang-x}/{@code highlight-source-x} classes near
+     * the block.
+     */
     private static String language(Element pre) {
         List<Element> candidates = new ArrayList<>();
         candidates.add(pre);
@@ -748,40 +890,48 @@ public final class MarkdownWriter {
         return longest;
     }
 
-    /** Text as written, {@code <br>} as a newline and a newline after each block inside (one div per line). */
+    /**
+     * Text as written, {@code <br>} as a newline and a newline after each block inside (one div per
+     * line).
+     */
     private static String rawText(Element root) {
         StringBuilder sb = new StringBuilder();
-        NodeTraversor.filter(new NodeFilter() {
-            @Override
-            public FilterResult head(Node node, int depth) {
-                if (node instanceof TextNode t) {
-                    sb.append(t.getWholeText());
-                } else if (node instanceof Element e && node != root) {
-                    if (e.normalName().equals("br")) {
-                        sb.append('\n');
-                    } else if (IGNORED.contains(e.normalName())) {
-                        return FilterResult.SKIP_ENTIRELY;
+        NodeTraversor.filter(
+                new NodeFilter() {
+                    @Override
+                    public FilterResult head(Node node, int depth) {
+                        if (node instanceof TextNode t) {
+                            sb.append(t.getWholeText());
+                        } else if (node instanceof Element e && node != root) {
+                            if (e.normalName().equals("br")) {
+                                sb.append('\n');
+                            } else if (IGNORED.contains(e.normalName())) {
+                                return FilterResult.SKIP_ENTIRELY;
+                            }
+                        }
+                        return FilterResult.CONTINUE;
                     }
-                }
-                return FilterResult.CONTINUE;
-            }
 
-            @Override
-            public FilterResult tail(Node node, int depth) {
-                boolean line = node instanceof Element e && node != root
-                        && (e.normalName().equals("div") || e.normalName().equals("p"));
-                if (line && !sb.isEmpty() && sb.charAt(sb.length() - 1) != '\n') {
-                    sb.append('\n');
-                }
-                return FilterResult.CONTINUE;
-            }
-        }, root);
+                    @Override
+                    public FilterResult tail(Node node, int depth) {
+                        boolean line =
+                                node instanceof Element e
+                                        && node != root
+                                        && (e.normalName().equals("div")
+                                                || e.normalName().equals("p"));
+                        if (line && !sb.isEmpty() && sb.charAt(sb.length() - 1) != '\n') {
+                            sb.append('\n');
+                        }
+                        return FilterResult.CONTINUE;
+                    }
+                },
+                root);
         return stripStandIns(sb.toString().replace("\r\n", "\n").replace('\r', '\n'));
     }
 
     /**
-     * A code span: the fewest backticks not occurring as a run inside, padded with a space where the
-     * code starts or ends with a backtick or would lose a space to CommonMark's stripping.
+     * A code span: the fewest backticks not occurring as a run inside, padded with a space where
+     * the code starts or ends with a backtick or would lose a space to CommonMark's stripping.
      */
     private void inlineCode(String code, boolean preformatted) {
         if (preformatted) {
@@ -815,8 +965,10 @@ public final class MarkdownWriter {
         while (hasRunOfExactly(code, '`', ticks)) {
             ticks++;
         }
-        boolean pad = code.startsWith("`") || code.endsWith("`")
-                || code.startsWith(" ") && code.endsWith(" ") && !code.isBlank();
+        boolean pad =
+                code.startsWith("`")
+                        || code.endsWith("`")
+                        || code.startsWith(" ") && code.endsWith(" ") && !code.isBlank();
         String fence = "`".repeat(ticks);
         raw(fence + (pad ? " " : "") + code + (pad ? " " : "") + fence);
     }
@@ -836,19 +988,26 @@ public final class MarkdownWriter {
         return false;
     }
 
-    /** Only data tables become GFM tables; layout tables (nested tables, role=presentation) are read as blocks. */
+    /**
+     * Only data tables become GFM tables; layout tables (nested tables, role=presentation) are read
+     * as blocks.
+     */
     private boolean isDataTable(Element table) {
         if (!o.gfm() || inTable) {
             return false;
         }
         String role = table.attr("role").toLowerCase(Locale.ROOT);
-        if (role.equals("presentation") || role.equals("none") || table.getElementsByTag("table").size() > 1) {
+        if (role.equals("presentation")
+                || role.equals("none")
+                || table.getElementsByTag("table").size() > 1) {
             return false;
         }
         return table.select("td, th").size() > 1;
     }
 
-    /** Writes {@code table} as a GFM table; false (nothing written) when it is too big to lay out. */
+    /**
+     * Writes {@code table} as a GFM table; false (nothing written) when it is too big to lay out.
+     */
     private boolean table(Element table) {
         TableGrid grid = TableGrid.of(table);
         if (grid == null) {
@@ -869,7 +1028,7 @@ public final class MarkdownWriter {
             Element[] slots = grid.rows.get(r);
             String[] cells = new String[grid.width];
             boolean empty = true;
-            boolean fullWidth = true;   // one cell across the whole table: a label, written once
+            boolean fullWidth = true; // one cell across the whole table: a label, written once
             for (Element slot : slots) {
                 fullWidth &= slot == slots[0];
             }
@@ -878,7 +1037,8 @@ public final class MarkdownWriter {
                 empty &= cells[c].isEmpty();
             }
             // Spacer rows carry nothing; a footer repeating the header neither.
-            boolean repeatedHeader = r >= grid.footer && !rows.isEmpty() && Arrays.equals(cells, rows.getFirst());
+            boolean repeatedHeader =
+                    r >= grid.footer && !rows.isEmpty() && Arrays.equals(cells, rows.getFirst());
             if (!empty && !repeatedHeader) {
                 rows.add(cells);
                 sources.add(slots);
@@ -889,7 +1049,10 @@ public final class MarkdownWriter {
         }
         StringBuilder sb = new StringBuilder();
         for (int r = 0; r < rows.size(); r++) {
-            sb.append(r == 0 ? "" : "\n").append("| ").append(String.join(" | ", rows.get(r))).append(" |");
+            sb.append(r == 0 ? "" : "\n")
+                    .append("| ")
+                    .append(String.join(" | ", rows.get(r)))
+                    .append(" |");
             if (r == 0) {
                 sb.append("\n|");
                 for (Element header : sources.getFirst()) {
@@ -905,8 +1068,12 @@ public final class MarkdownWriter {
     private String cell(Element cell, Map<Element, String> rendered) {
         String text = rendered.get(cell);
         if (text == null) {
-            text = new MarkdownWriter(shared, true).render(cell, FrameKind.CELL)
-                    .replaceAll("\\s*\n\\s*", " ").replace("|", "\\|").strip();
+            text =
+                    new MarkdownWriter(shared, true)
+                            .render(cell, FrameKind.CELL)
+                            .replaceAll("\\s*\n\\s*", " ")
+                            .replace("|", "\\|")
+                            .strip();
             rendered.put(cell, text);
         }
         return text;
@@ -937,12 +1104,17 @@ public final class MarkdownWriter {
     }
 
     private static boolean isMathScript(Element e) {
-        return e.normalName().equals("script") && e.attr("type").toLowerCase(Locale.ROOT).startsWith("math/tex");
+        return e.normalName().equals("script")
+                && e.attr("type").toLowerCase(Locale.ROOT).startsWith("math/tex");
     }
 
     private static boolean isMath(Element e) {
-        return e.normalName().equals("math") || e.normalName().equals("mjx-container") || isMathScript(e)
-                || e.hasClass("katex") || e.hasClass("katex-display") || isMathJaxRendering(e);
+        return e.normalName().equals("math")
+                || e.normalName().equals("mjx-container")
+                || isMathScript(e)
+                || e.hasClass("katex")
+                || e.hasClass("katex-display")
+                || isMathJaxRendering(e);
     }
 
     private static boolean hasMathScriptAfter(Element e) {
@@ -955,7 +1127,9 @@ public final class MarkdownWriter {
         return false;
     }
 
-    /** MathJax 2's rendered copies; the {@code script type=math/tex} beside them holds the source. */
+    /**
+     * MathJax 2's rendered copies; the {@code script type=math/tex} beside them holds the source.
+     */
     private static boolean isMathJaxRendering(Element e) {
         String className = e.className();
         if (!className.contains("MathJax") && !className.contains("MJX")) {
@@ -969,17 +1143,23 @@ public final class MarkdownWriter {
         return false;
     }
 
-    /** KaTeX, MathJax and MathML as {@code $tex$}, or {@code $$tex$$} on its own lines when displayed. */
+    /**
+     * KaTeX, MathJax and MathML as {@code $tex$}, or {@code $$tex$$} on its own lines when
+     * displayed.
+     */
     private void math(Element e) {
         String tex = null;
         boolean display = false;
         if (isMathJaxRendering(e) && !e.normalName().equals("mjx-container")) {
-            // MathJax 2 output: the script after it holds the source. Without one (stripped along with
+            // MathJax 2 output: the script after it holds the source. Without one (stripped along
+            // with
             // the page's other scripts) its assistive MathML, when present, is the best left.
             if (hasMathScriptAfter(e) || e.selectFirst("math") == null) {
                 return;
             }
-            display = e.hasClass("MathJax_Display") || e.parent() != null && e.parent().hasClass("MathJax_Display");
+            display =
+                    e.hasClass("MathJax_Display")
+                            || e.parent() != null && e.parent().hasClass("MathJax_Display");
         }
         if (isMathScript(e)) {
             tex = e.dataNodes().stream().map(DataNode::getWholeData).reduce("", String::concat);
@@ -989,12 +1169,17 @@ public final class MarkdownWriter {
             if (math != null) {
                 tex = math.attr("alttext");
                 if (tex.isBlank()) {
-                    Element annotation = math.selectFirst("annotation[encoding~=(?i)^(application/x-tex|tex)$]");
+                    Element annotation =
+                            math.selectFirst("annotation[encoding~=(?i)^(application/x-tex|tex)$]");
                     tex = annotation != null ? annotation.wholeText() : MathMl.toTex(math);
                 }
-                display |= math.attr("display").equalsIgnoreCase("block") || e.attr("display").equals("true");
+                display |=
+                        math.attr("display").equalsIgnoreCase("block")
+                                || e.attr("display").equals("true");
             }
-            display |= e.hasClass("katex-display") || e.parent() != null && e.parent().hasClass("katex-display");
+            display |=
+                    e.hasClass("katex-display")
+                            || e.parent() != null && e.parent().hasClass("katex-display");
         }
         if (tex == null || tex.isBlank()) {
             return;
@@ -1002,7 +1187,12 @@ public final class MarkdownWriter {
         tex = stripStandIns(tex.strip());
         if (display && !inTable) {
             flush(current());
-            current().blocks.add(Block.of(BlockKind.OTHER, "$$\n" + tex.replaceAll("\n\\s*\n", "\n") + "\n$$"));
+            current()
+                    .blocks
+                    .add(
+                            Block.of(
+                                    BlockKind.OTHER,
+                                    "$$\n" + tex.replaceAll("\n\\s*\n", "\n") + "\n$$"));
         } else {
             String one = tex.replaceAll("\\s+", " ");
             raw(display ? "$$" + one + "$$" : "$" + one + "$");
@@ -1012,7 +1202,9 @@ public final class MarkdownWriter {
     // ---------------------------------------------------------------------------------------------
     // Links, images, task lists
 
-    /** A heading's own anchor ({@code ¶}, {@code #}, an icon): navigation, not part of the title. */
+    /**
+     * A heading's own anchor ({@code ¶}, {@code #}, an icon): navigation, not part of the title.
+     */
     private static boolean isPermalink(Element a, String content) {
         if (!a.attr("href").strip().startsWith("#")) {
             return false;
@@ -1025,10 +1217,13 @@ public final class MarkdownWriter {
             return "";
         }
         String href = url(a, "href");
-        // "#" and javascript: links are buttons dressed as links; their text is all that means anything.
-        if (href == null || a.attr("href").strip().equals("#")
+        // "#" and javascript: links are buttons dressed as links; their text is all that means
+        // anything.
+        if (href == null
+                || a.attr("href").strip().equals("#")
                 || href.toLowerCase(Locale.ROOT).startsWith("javascript:")
-                || o.links() == MarkdownOptions.Links.TEXT || o.linkStyle() == MarkdownOptions.LinkStyle.DISCARDED) {
+                || o.links() == MarkdownOptions.Links.TEXT
+                || o.linkStyle() == MarkdownOptions.LinkStyle.DISCARDED) {
             return content;
         }
         String title = title(a);
@@ -1037,10 +1232,13 @@ public final class MarkdownWriter {
             return "[" + content + "](" + target + ")";
         }
         // Referenced: a label of the link text where it can be one, else a number.
-        boolean labelOk = o.linkReferenceStyle() != MarkdownOptions.LinkReferenceStyle.FULL
-                && content.indexOf('[') < 0 && content.indexOf(']') < 0 && content.indexOf('\n') < 0
-                && content.indexOf(BR) < 0
-                && content.length() < 500;
+        boolean labelOk =
+                o.linkReferenceStyle() != MarkdownOptions.LinkReferenceStyle.FULL
+                        && content.indexOf('[') < 0
+                        && content.indexOf(']') < 0
+                        && content.indexOf('\n') < 0
+                        && content.indexOf(BR) < 0
+                        && content.length() < 500;
         if (labelOk) {
             String previous = shared.labels.putIfAbsent(content, target);
             if (previous == null) {
@@ -1049,7 +1247,8 @@ public final class MarkdownWriter {
             }
             if (previous == null || previous.equals(target)) {
                 return o.linkReferenceStyle() == MarkdownOptions.LinkReferenceStyle.COLLAPSED
-                        ? "[" + content + "][]" : "[" + content + "]";
+                        ? "[" + content + "][]"
+                        : "[" + content + "]";
             }
         }
         Integer number = shared.numbers.get(target);
@@ -1080,9 +1279,18 @@ public final class MarkdownWriter {
         b.append("](").append(stripStandIns(destination(src) + title(img))).append(")");
     }
 
-    /** The real image behind lazy loading: {@code data-src} and friends, then the largest srcset candidate. */
+    /**
+     * The real image behind lazy loading: {@code data-src} and friends, then the largest srcset
+     * candidate.
+     */
     private String imageSource(Element img) {
-        for (String attr : List.of("data-src", "data-lazy-src", "data-original", "data-actualsrc", "data-url")) {
+        for (String attr :
+                List.of(
+                        "data-src",
+                        "data-lazy-src",
+                        "data-original",
+                        "data-actualsrc",
+                        "data-url")) {
             String value = img.attr(attr).strip();
             if (!value.isEmpty() && !value.startsWith("data:")) {
                 return url(img, attr);
@@ -1092,7 +1300,7 @@ public final class MarkdownWriter {
         if (src.isEmpty() || src.startsWith("data:")) {
             List<Element> sources = new ArrayList<>(List.of(img));
             if (img.parent() != null && img.parent().normalName().equals("picture")) {
-                sources.addAll(img.parent().select("> source"));    // <picture><source srcset=…><img>
+                sources.addAll(img.parent().select("> source")); // <picture><source srcset=…><img>
             }
             for (Element source : sources) {
                 for (String attr : List.of("data-srcset", "srcset")) {
@@ -1114,7 +1322,9 @@ public final class MarkdownWriter {
         return url(img, "src");
     }
 
-    /** The widest (or densest) candidate of a {@code srcset}, parsed as the HTML standard describes. */
+    /**
+     * The widest (or densest) candidate of a {@code srcset}, parsed as the HTML standard describes.
+     */
     private static String largestCandidate(String srcset) {
         String best = null;
         double bestSize = -1;
@@ -1185,19 +1395,28 @@ public final class MarkdownWriter {
 
     private static String title(Element e) {
         String title = attributeText(e.attr("title"));
-        return title.isEmpty() ? "" : " \"" + title.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return title.isEmpty()
+                ? ""
+                : " \"" + title.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
-    /** Attribute text with whitespace collapsed, keeping one newline where the author broke lines. */
+    /**
+     * Attribute text with whitespace collapsed, keeping one newline where the author broke lines.
+     */
     private static String attributeText(String value) {
-        return value.replaceAll("[ \t\r\f]*\n[ \t\n\r\f]*", "\n").replaceAll("[ \t\r\f]+", " ").strip();
+        return value.replaceAll("[ \t\r\f]*\n[ \t\n\r\f]*", "\n")
+                .replaceAll("[ \t\r\f]+", " ")
+                .strip();
     }
 
     /** {@code [ ]} or {@code [x]} for a checkbox opening a list item (GFM task list). */
     private void checkbox(Element input) {
         Frame frame = current();
-        if (o.gfm() && input.attr("type").equalsIgnoreCase("checkbox") && frame.kind == FrameKind.ITEM
-                && frame.blocks.isEmpty() && frame.inline.toString().isBlank()) {
+        if (o.gfm()
+                && input.attr("type").equalsIgnoreCase("checkbox")
+                && frame.kind == FrameKind.ITEM
+                && frame.blocks.isEmpty()
+                && frame.inline.toString().isBlank()) {
             frame.inline.setLength(0);
             frame.inline.append(input.hasAttr("checked") ? "[x] " : "[ ] ");
         }
@@ -1208,8 +1427,10 @@ public final class MarkdownWriter {
 
     /** Characters that may be Markdown syntax when they appear in text. */
     private static final String SPECIALS = "\\*_~`[]!<&$";
-    private static final char LITERAL = '\uE000';        // LITERAL + i stands for SPECIALS[i] written as text
-    private static final char BR = '\uE010';             // hard line break, written as o.br() or dropped
+
+    private static final char LITERAL =
+            '\uE000'; // LITERAL + i stands for SPECIALS[i] written as text
+    private static final char BR = '\uE010'; // hard line break, written as o.br() or dropped
     private static final char EM_OPEN = '\uE011';
     private static final char EM_CLOSE = '\uE012';
     private static final char STRONG_OPEN = '\uE013';
@@ -1234,8 +1455,9 @@ public final class MarkdownWriter {
             Pattern.compile("&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});");
 
     /**
-     * Turns an inline run with stand-ins into Markdown: emphasis delimiters chosen, literal specials
-     * escaped where they would parse, hard breaks written (or dropped at a paragraph's end).
+     * Turns an inline run with stand-ins into Markdown: emphasis delimiters chosen, literal
+     * specials escaped where they would parse, hard breaks written (or dropped at a paragraph's
+     * end).
      */
     private String resolve(String run, boolean singleLine, boolean lineStart) {
         int n = run.length();
@@ -1273,10 +1495,14 @@ public final class MarkdownWriter {
                 // "<b>\"</b>The" cannot be written, so they are written as plain text.
                 char first = meaning(run, j + 1);
                 char last = meaning(run, i - 1);
-                boolean leftFlanking = !isSpace(first)
-                        && (!isPunctuation(first) || isSpace(before) || isPunctuation(before));
-                boolean rightFlanking = !isSpace(last)
-                        && (!isPunctuation(last) || isSpace(after) || isPunctuation(after));
+                boolean leftFlanking =
+                        !isSpace(first)
+                                && (!isPunctuation(first)
+                                        || isSpace(before)
+                                        || isPunctuation(before));
+                boolean rightFlanking =
+                        !isSpace(last)
+                                && (!isPunctuation(last) || isSpace(after) || isPunctuation(after));
                 if (!leftFlanking || !rightFlanking) {
                     chosen = "";
                 }
@@ -1302,11 +1528,12 @@ public final class MarkdownWriter {
         char[] ch = resolved.toString().toCharArray();
         int len = ch.length;
 
-        // 2. Delimiter runs: a literal * _ ~ run is escaped only if it could open emphasis with a run
+        // 2. Delimiter runs: a literal * _ ~ run is escaped only if it could open emphasis with a
+        // run
         // after it that could close, or close one opened before it (CommonMark §6.2). "5 * 3",
         // "file_" or a lone "*Price" therefore stay as written.
         boolean[] escape = new boolean[len];
-        List<int[]> runs = new ArrayList<>();   // {start, end, can open, can close}
+        List<int[]> runs = new ArrayList<>(); // {start, end, can open, can close}
         for (int i = 0; i < len; i++) {
             char c = ch[i];
             if (c == '*' || c == '_' || c == '~') {
@@ -1319,7 +1546,7 @@ public final class MarkdownWriter {
                 i = j - 1;
             }
         }
-        int[] firstOpener = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE};   // per * _ ~
+        int[] firstOpener = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE}; // per * _ ~
         int[] lastCloser = {-1, -1, -1};
         for (int r = 0; r < runs.size(); r++) {
             int kind = "*_~".indexOf(ch[runs.get(r)[0]]);
@@ -1333,7 +1560,9 @@ public final class MarkdownWriter {
         for (int r = 0; r < runs.size(); r++) {
             int[] delimiters = runs.get(r);
             int kind = "*_~".indexOf(ch[delimiters[0]]);
-            boolean paired = delimiters[2] != 0 && lastCloser[kind] > r || delimiters[3] != 0 && firstOpener[kind] < r;
+            boolean paired =
+                    delimiters[2] != 0 && lastCloser[kind] > r
+                            || delimiters[3] != 0 && firstOpener[kind] < r;
             for (int k = delimiters[0]; k < delimiters[1] && paired; k++) {
                 escape[k] = literal.get(k);
             }
@@ -1349,15 +1578,22 @@ public final class MarkdownWriter {
                 continue;
             }
             char next = i + 1 < len ? ch[i + 1] : '\n';
-            escape[i] = switch (c) {
-                case '\\' -> isAsciiPunctuation(next) || next == '\n' || next == BR;
-                case '`', '[', ']' -> true;
-                case '!' -> next == '[' && !literal.get(i + 1);
-                case '<' -> Character.isLetter(next) || next == '/' || next == '!' || next == '?';
-                case '&' -> ENTITY.matcher(new String(ch, i, Math.min(len - i, 40))).lookingAt();
-                case '$' -> shared.math;
-                default -> false;
-            };
+            escape[i] =
+                    switch (c) {
+                        case '\\' -> isAsciiPunctuation(next) || next == '\n' || next == BR;
+                        case '`', '[', ']' -> true;
+                        case '!' -> next == '[' && !literal.get(i + 1);
+                        case '<' ->
+                                Character.isLetter(next)
+                                        || next == '/'
+                                        || next == '!'
+                                        || next == '?';
+                        case '&' ->
+                                ENTITY.matcher(new String(ch, i, Math.min(len - i, 40)))
+                                        .lookingAt();
+                        case '$' -> shared.math;
+                        default -> false;
+                    };
         }
 
         // 4. Block syntax at the start of each line.
@@ -1395,13 +1631,20 @@ public final class MarkdownWriter {
     private static final int OPENS = 1;
     private static final int CLOSES = 2;
 
-    /** Whether a run of {@code c} between {@code before} and {@code after} can open or close emphasis (§6.2). */
+    /**
+     * Whether a run of {@code c} between {@code before} and {@code after} can open or close
+     * emphasis (§6.2).
+     */
     private int delimiting(char c, int length, char before, char after) {
         if (c == '~' && (!o.gfm() || length > 2)) {
             return 0;
         }
-        boolean left = !isSpace(after) && (!isPunctuation(after) || isSpace(before) || isPunctuation(before));
-        boolean right = !isSpace(before) && (!isPunctuation(before) || isSpace(after) || isPunctuation(after));
+        boolean left =
+                !isSpace(after)
+                        && (!isPunctuation(after) || isSpace(before) || isPunctuation(before));
+        boolean right =
+                !isSpace(before)
+                        && (!isPunctuation(before) || isSpace(after) || isPunctuation(after));
         boolean opens = c == '_' ? left && (!right || isPunctuation(before)) : left;
         boolean closes = c == '_' ? right && (!left || isPunctuation(after)) : right;
         return (opens ? OPENS : 0) | (closes ? CLOSES : 0);
@@ -1419,18 +1662,26 @@ public final class MarkdownWriter {
             return -1;
         }
         if ((first == '*' || first == '_') && !literal.get(s)) {
-            return -1;      // our own emphasis delimiter
+            return -1; // our own emphasis delimiter
         }
-        if (ATX.matcher(line).lookingAt() || BULLET.matcher(line).lookingAt() || first == '>'
-                || SETEXT.matcher(line).matches() || BREAK.matcher(line).matches() || FENCE.matcher(line).lookingAt()) {
+        if (ATX.matcher(line).lookingAt()
+                || BULLET.matcher(line).lookingAt()
+                || first == '>'
+                || SETEXT.matcher(line).matches()
+                || BREAK.matcher(line).matches()
+                || FENCE.matcher(line).lookingAt()) {
             return s;
         }
         Matcher ordered = ORDERED.matcher(line);
         if (ordered.lookingAt()) {
             return s + ordered.end(1);
         }
-        if (line.indexOf('|') >= 0 && line.indexOf('-') >= 0 && DELIMITER_ROW.matcher(line).matches()) {
-            return s + line.indexOf('-');   // would turn the line above into a table header (GFM §4.10)
+        if (line.indexOf('|') >= 0
+                && line.indexOf('-') >= 0
+                && DELIMITER_ROW.matcher(line).matches()) {
+            return s
+                    + line.indexOf(
+                            '-'); // would turn the line above into a table header (GFM §4.10)
         }
         return -1;
     }
@@ -1500,7 +1751,9 @@ public final class MarkdownWriter {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
     }
 
-    /** Whitespace that moves outside emphasis and link delimiters: spaces, U+00A0 and line breaks. */
+    /**
+     * Whitespace that moves outside emphasis and link delimiters: spaces, U+00A0 and line breaks.
+     */
     private static boolean isEdgeSpace(char c) {
         return c == BR || isCollapsible(c) || Character.isSpaceChar(c);
     }
@@ -1518,10 +1771,18 @@ public final class MarkdownWriter {
             return isAsciiPunctuation(c);
         }
         return switch (Character.getType(c)) {
-            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
-                 Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
-                 Character.OTHER_PUNCTUATION, Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL,
-                 Character.MODIFIER_SYMBOL, Character.OTHER_SYMBOL -> true;
+            case Character.CONNECTOR_PUNCTUATION,
+                    Character.DASH_PUNCTUATION,
+                    Character.START_PUNCTUATION,
+                    Character.END_PUNCTUATION,
+                    Character.INITIAL_QUOTE_PUNCTUATION,
+                    Character.FINAL_QUOTE_PUNCTUATION,
+                    Character.OTHER_PUNCTUATION,
+                    Character.MATH_SYMBOL,
+                    Character.CURRENCY_SYMBOL,
+                    Character.MODIFIER_SYMBOL,
+                    Character.OTHER_SYMBOL ->
+                    true;
             default -> false;
         };
     }
@@ -1547,7 +1808,9 @@ public final class MarkdownWriter {
         while (a < b && (s.charAt(a) == ' ' || s.charAt(a) == '\t')) {
             a++;
         }
-        while (b > a && (Character.isWhitespace(s.charAt(b - 1)) || Character.isSpaceChar(s.charAt(b - 1)))) {
+        while (b > a
+                && (Character.isWhitespace(s.charAt(b - 1))
+                        || Character.isSpaceChar(s.charAt(b - 1)))) {
             b--;
         }
         return s.substring(a, b);

@@ -1,30 +1,36 @@
 package dev.plinth.reader.markdown;
 
-import org.jsoup.nodes.Element;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.jsoup.nodes.Element;
 
 /**
  * An HTML table laid out as the rectangular grid a browser draws: every row as wide as the widest,
  * a cell spanning several columns or rows repeated in each slot it covers, missing slots null.
  *
- * <p>Rows come from {@code thead}, then {@code tbody} and bare {@code tr}, then {@code tfoot} (HTML 4
- * pages put the footer before the body); rows of nested tables are not this table's. Spans follow the
- * HTML table model closely enough for real pages: {@code rowspan="0"} runs to the last row, and
+ * <p>Rows come from {@code thead}, then {@code tbody} and bare {@code tr}, then {@code tfoot} (HTML
+ * 4 pages put the footer before the body); rows of nested tables are not this table's. Spans follow
+ * the HTML table model closely enough for real pages: {@code rowspan="0"} runs to the last row, and
  * absurd spans are capped so a hostile page cannot make the grid large.
  */
 final class TableGrid {
 
-    /** The widest span honoured; a colspan of 10,000 on a scraped page is an error, not a layout. */
+    /**
+     * The widest span honoured; a colspan of 10,000 on a scraped page is an error, not a layout.
+     */
     private static final int MAX_COLSPAN = 200;
+
     /** The most slots a grid may have; beyond it the table is not laid out as a grid at all. */
     static final int MAX_SLOTS = 250_000;
 
     /** Rows of cells, top to bottom; each row has exactly {@link #width} slots. */
     final List<Element[]> rows;
+
     final int width;
-    /** Index of the first row that came from {@code tfoot}; {@code rows.size()} when there is none. */
+
+    /**
+     * Index of the first row that came from {@code tfoot}; {@code rows.size()} when there is none.
+     */
     final int footer;
 
     private TableGrid(List<Element[]> rows, int width, int footer) {
@@ -42,15 +48,16 @@ final class TableGrid {
                 case "tr" -> trs.add(child);
                 case "thead", "tbody" -> rowsOf(child, trs);
                 case "tfoot" -> rowsOf(child, foot);
-                default -> { }
+                default -> {}
             }
         }
         int footer = trs.size();
         trs.addAll(foot);
 
         List<List<Element>> grid = new ArrayList<>();
-        List<Element> carried = new ArrayList<>();   // per column: the cell still spanning down into it
-        List<Integer> carriedRows = new ArrayList<>();  // per column: how many more rows it spans
+        List<Element> carried =
+                new ArrayList<>(); // per column: the cell still spanning down into it
+        List<Integer> carriedRows = new ArrayList<>(); // per column: how many more rows it spans
         int width = 0;
         long used = 0;
         for (int r = 0; r < trs.size(); r++) {
@@ -107,8 +114,12 @@ final class TableGrid {
         return new TableGrid(rows, width, footer);
     }
 
-    /** Fills slots at {@code col} still covered by rowspans from above; returns the next free column. */
-    private static int takeCarried(List<Element> row, int col, List<Element> carried, List<Integer> carriedRows) {
+    /**
+     * Fills slots at {@code col} still covered by rowspans from above; returns the next free
+     * column.
+     */
+    private static int takeCarried(
+            List<Element> row, int col, List<Element> carried, List<Integer> carriedRows) {
         while (col < carried.size() && carriedRows.get(col) > 0) {
             while (row.size() < col) {
                 row.add(null);

@@ -1,5 +1,16 @@
 package dev.plinth.reader.pdf;
 
+import java.awt.geom.Point2D;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.apache.pdfbox.contentstream.operator.Operator;
 import org.apache.pdfbox.cos.COSBase;
 import org.apache.pdfbox.cos.COSNumber;
@@ -15,27 +26,15 @@ import org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotationLink;
 import org.apache.pdfbox.text.PDFTextStripper;
 import org.apache.pdfbox.text.TextPosition;
 
-import java.awt.geom.Point2D;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.text.Normalizer;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.function.Consumer;
-import java.util.regex.Pattern;
-
 /**
  * Feeds PDFBox's text positions to {@link PdfLayout}: one {@link PdfLayout.Glyph} per character, in
- * content-stream order, with its font size, weight, pitch and the link annotation it sits under; plus
- * the painted marks the layout reads as table borders and bullets.
+ * content-stream order, with its font size, weight, pitch and the link annotation it sits under;
+ * plus the painted marks the layout reads as table borders and bullets.
  *
- * <p>PDFBox's own line and word assembly is bypassed (positions are collected, never written), because
- * the layout needs raw geometry to find columns and tables itself. The collector also enforces the
- * deadline: it is checked every few hundred content-stream operators, so no page, however hostile,
- * keeps PDFBox busy past it.
+ * <p>PDFBox's own line and word assembly is bypassed (positions are collected, never written),
+ * because the layout needs raw geometry to find columns and tables itself. The collector also
+ * enforces the deadline: it is checked every few hundred content-stream operators, so no page,
+ * however hostile, keeps PDFBox busy past it.
  */
 final class GlyphCollector extends PDFTextStripper {
 
@@ -56,14 +55,17 @@ final class GlyphCollector extends PDFTextStripper {
     private PDRectangle crop = PDRectangle.LETTER;
     private List<PdfLayout.Dot> dots = new ArrayList<>();
     private Point2D.Float pathPoint;
-    private final float[] pathBox = {Float.MAX_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, -Float.MAX_VALUE};
+    private final float[] pathBox = {
+        Float.MAX_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, -Float.MAX_VALUE
+    };
     private int operators;
 
     private record Style(boolean bold, boolean mono) {}
 
     /** Font names of common fixed-pitch families, for PDFs whose font descriptors do not say so. */
-    private static final Pattern MONO_NAMES = Pattern.compile(
-            "mono|courier|typewriter|nimbusmon|consol|menlo|code|(^|\\+)cmtt|(^|\\+)sfr?tt|lmtt");
+    private static final Pattern MONO_NAMES =
+            Pattern.compile(
+                    "mono|courier|typewriter|nimbusmon|consol|menlo|code|(^|\\+)cmtt|(^|\\+)sfr?tt|lmtt");
 
     private record LinkArea(float x0, float top, float x1, float bottom, String href) {}
 
@@ -92,8 +94,8 @@ final class GlyphCollector extends PDFTextStripper {
     /**
      * Follows painted paths for two kinds of marks the layout needs: thin vertical strokes and
      * rectangles (table borders, which tell cells apart when their text alone does not), and small
-     * round or square blobs (list bullets, which browsers draw as shapes rather than glyphs). PDFBox's
-     * text engine ignores paths, so they are tracked here from the raw operators.
+     * round or square blobs (list bullets, which browsers draw as shapes rather than glyphs).
+     * PDFBox's text engine ignores paths, so they are tracked here from the raw operators.
      */
     private void trackPaths(String op, List<COSBase> operands) {
         switch (op) {
@@ -131,14 +133,18 @@ final class GlyphCollector extends PDFTextStripper {
                 }
                 float w = pathBox[2] - pathBox[0];
                 float h = pathBox[3] - pathBox[1];
-                if (w >= 1.5f && h >= 1.5f && w <= 8 && h <= 8 && Math.max(w, h) <= 1.5f * Math.min(w, h)
+                if (w >= 1.5f
+                        && h >= 1.5f
+                        && w <= 8
+                        && h <= 8
+                        && Math.max(w, h) <= 1.5f * Math.min(w, h)
                         && dots.size() < 10_000) {
                     dots.add(new PdfLayout.Dot(pathBox[0], pathBox[2], pathBox[1], pathBox[3]));
                 }
                 clearPath();
             }
             case "n" -> clearPath(); // a clipping path draws nothing
-            default -> { }
+            default -> {}
         }
     }
 
@@ -207,7 +213,8 @@ final class GlyphCollector extends PDFTextStripper {
         boolean quarter = page.getRotation() % 180 != 0;
         float width = quarter ? box.getHeight() : box.getWidth();
         float height = quarter ? box.getWidth() : box.getHeight();
-        sink.accept(new PdfLayout.PageGlyphs(getCurrentPageNo(), width, height, glyphs, rules, dots));
+        sink.accept(
+                new PdfLayout.PageGlyphs(getCurrentPageNo(), width, height, glyphs, rules, dots));
         glyphs = new ArrayList<>();
         rules = new ArrayList<>();
         dots = new ArrayList<>();
@@ -231,18 +238,28 @@ final class GlyphCollector extends PDFTextStripper {
         if (!(space > 0) || space > size) {
             space = size * 0.25f;
         }
-        PdfLayout.Glyph glyph = new PdfLayout.Glyph(unicode, text.getXDirAdj(), text.getYDirAdj(),
-                Math.max(0, text.getWidthDirAdj()), size, style.bold(), style.mono(), space, (int) text.getDir(),
-                href(text.getX() + text.getWidth() / 2, text.getY() - size * 0.3f), glyphs.size());
+        PdfLayout.Glyph glyph =
+                new PdfLayout.Glyph(
+                        unicode,
+                        text.getXDirAdj(),
+                        text.getYDirAdj(),
+                        Math.max(0, text.getWidthDirAdj()),
+                        size,
+                        style.bold(),
+                        style.mono(),
+                        space,
+                        (int) text.getDir(),
+                        href(text.getX() + text.getWidth() / 2, text.getY() - size * 0.3f),
+                        glyphs.size());
         if (!isDuplicate(glyph)) {
             glyphs.add(glyph);
         }
     }
 
     /**
-     * The size the glyph is drawn at, in page units: the text rendering matrix's vertical scale, which
-     * folds in font size, text matrix and CTM. (PDFBox's "size in pt" leaves out the CTM, so a browser's
-     * px-to-pt scaling would make it disagree with the coordinates.)
+     * The size the glyph is drawn at, in page units: the text rendering matrix's vertical scale,
+     * which folds in font size, text matrix and CTM. (PDFBox's "size in pt" leaves out the CTM, so
+     * a browser's px-to-pt scaling would make it disagree with the coordinates.)
      */
     private static float fontSize(TextPosition text) {
         float scale = Math.abs(text.getYScale());
@@ -253,8 +270,10 @@ final class GlyphCollector extends PDFTextStripper {
     private boolean isDuplicate(PdfLayout.Glyph glyph) {
         for (int i = glyphs.size() - 1, seen = 0; i >= 0 && seen < 4; i--, seen++) {
             PdfLayout.Glyph other = glyphs.get(i);
-            if (other.text().equals(glyph.text()) && Math.abs(other.x() - glyph.x()) < glyph.size() * 0.1f
-                    && Math.abs(other.baseline() - glyph.baseline()) < glyph.size() * 0.1f && !glyph.text().isBlank()) {
+            if (other.text().equals(glyph.text())
+                    && Math.abs(other.x() - glyph.x()) < glyph.size() * 0.1f
+                    && Math.abs(other.baseline() - glyph.baseline()) < glyph.size() * 0.1f
+                    && !glyph.text().isBlank()) {
                 return true;
             }
         }
@@ -264,11 +283,16 @@ final class GlyphCollector extends PDFTextStripper {
     private static Style style(PDFont font) {
         String name = font.getName() == null ? "" : font.getName().toLowerCase(Locale.ROOT);
         PDFontDescriptor descriptor = font.getFontDescriptor();
-        boolean bold = name.contains("bold") || name.contains("black") || name.contains("heavy")
-                || name.contains("semibold") || name.contains("demi")
-                || descriptor != null && (descriptor.isForceBold() || descriptor.getFontWeight() >= 600);
-        boolean mono = MONO_NAMES.matcher(name).find()
-                || descriptor != null && descriptor.isFixedPitch();
+        boolean bold =
+                name.contains("bold")
+                        || name.contains("black")
+                        || name.contains("heavy")
+                        || name.contains("semibold")
+                        || name.contains("demi")
+                        || descriptor != null
+                                && (descriptor.isForceBold() || descriptor.getFontWeight() >= 600);
+        boolean mono =
+                MONO_NAMES.matcher(name).find() || descriptor != null && descriptor.isFixedPitch();
         return new Style(bold, mono);
     }
 
@@ -291,11 +315,17 @@ final class GlyphCollector extends PDFTextStripper {
                     continue;
                 }
                 PDAction action = link.getAction();
-                if (action instanceof PDActionURI uri && uri.getURI() != null && !uri.getURI().isBlank()) {
+                if (action instanceof PDActionURI uri
+                        && uri.getURI() != null
+                        && !uri.getURI().isBlank()) {
                     PDRectangle r = link.getRectangle();
-                    areas.add(new LinkArea(r.getLowerLeftX() - crop.getLowerLeftX(), crop.getUpperRightY() - r.getUpperRightY(),
-                            r.getUpperRightX() - crop.getLowerLeftX(), crop.getUpperRightY() - r.getLowerLeftY(),
-                            uri.getURI().strip()));
+                    areas.add(
+                            new LinkArea(
+                                    r.getLowerLeftX() - crop.getLowerLeftX(),
+                                    crop.getUpperRightY() - r.getUpperRightY(),
+                                    r.getUpperRightX() - crop.getLowerLeftX(),
+                                    crop.getUpperRightY() - r.getLowerLeftY(),
+                                    uri.getURI().strip()));
                 }
             }
         } catch (IOException | RuntimeException e) {

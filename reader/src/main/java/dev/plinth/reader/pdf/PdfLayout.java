@@ -18,53 +18,69 @@ import java.util.regex.Pattern;
 /**
  * Page layout analysis: positioned glyphs in, Markdown out.
  *
- * <p>A PDF has no paragraphs, headings or reading order, only glyphs at coordinates. This class rebuilds
- * them in six steps, each a section below, in the order they run:
+ * <p>A PDF has no paragraphs, headings or reading order, only glyphs at coordinates. This class
+ * rebuilds them in six steps, each a section below, in the order they run:
+ *
  * <ol>
- *   <li><b>Lines.</b> Glyphs are chained in content-stream order while they stay on one baseline and
- *       close together; chains on one baseline are then joined across small gaps. A large gap (a column
- *       gutter, a table cell boundary) or a vertical ruling ends a line, so a "line" never crosses a
- *       column. Spaces are inserted from gaps, as producers often omit space glyphs.</li>
+ *   <li><b>Lines.</b> Glyphs are chained in content-stream order while they stay on one baseline
+ *       and close together; chains on one baseline are then joined across small gaps. A large gap
+ *       (a column gutter, a table cell boundary) or a vertical ruling ends a line, so a "line"
+ *       never crosses a column. Spaces are inserted from gaps, as producers often omit space
+ *       glyphs.
  *   <li><b>Running heads.</b> Lines in the top or bottom band of the page whose text, with digits
- *       masked, recurs on half of the pages, or three, are page furniture: headers, footers
- *       and page numbers, which the masking makes equal. A page's first or last line that is a bare
- *       number or ends in "page N" goes even on a single page.</li>
+ *       masked, recurs on half of the pages, or three, are page furniture: headers, footers and
+ *       page numbers, which the masking makes equal. A page's first or last line that is a bare
+ *       number or ends in "page N" goes even on a single page.
  *   <li><b>Tables.</b> Consecutive rows with two or more lines whose x-extents fall into the same
- *       column intervals form a table; rows closer than the table's usual row step are wrapped cells'
- *       second lines. Columns of running text align the same way, so a "table" whose every column
- *       is wide and filled with prose is left to step 4.</li>
+ *       column intervals form a table; rows closer than the table's usual row step are wrapped
+ *       cells' second lines. Columns of running text align the same way, so a "table" whose every
+ *       column is wide and filled with prose is left to step 4.
  *   <li><b>Reading order</b> (Breuel, "High performance document layout analysis", 2003): line a
- *       precedes line b if they overlap horizontally and a is above b, or if a lies wholly left of b
- *       and no third line between them vertically overlaps both. A topological sort of that relation
- *       reads columns top to bottom and left to right, with full-width titles before and full-width
- *       text after them, without guessing the number of columns. Where geometry is ambiguous (a unit
- *       below and left of another, with no column running on beside it) the content stream decides.</li>
- *   <li><b>Blocks.</b> Lines in reading order join into one block while their baselines are a normal
- *       line pitch apart (the document's most common pitch, relative to font size), the font size and
- *       weight stay the same and the line is not a list marker. Blocks are then typed: headings are
- *       short blocks set larger than the body text (the most common size, by characters), or bold at
- *       body size; their level is the rank of their size among all heading sizes of the document.
- *       List items start with a bullet or a number (or a dot drawn as a shape); their nesting is
- *       the rank of the marker's x-position within the run of items. Blocks set wholly in a
- *       fixed-pitch font are code.</li>
+ *       precedes line b if they overlap horizontally and a is above b, or if a lies wholly left of
+ *       b and no third line between them vertically overlaps both. A topological sort of that
+ *       relation reads columns top to bottom and left to right, with full-width titles before and
+ *       full-width text after them, without guessing the number of columns. Where geometry is
+ *       ambiguous (a unit below and left of another, with no column running on beside it) the
+ *       content stream decides.
+ *   <li><b>Blocks.</b> Lines in reading order join into one block while their baselines are a
+ *       normal line pitch apart (the document's most common pitch, relative to font size), the font
+ *       size and weight stay the same and the line is not a list marker. Blocks are then typed:
+ *       headings are short blocks set larger than the body text (the most common size, by
+ *       characters), or bold at body size; their level is the rank of their size among all heading
+ *       sizes of the document. List items start with a bullet or a number (or a dot drawn as a
+ *       shape); their nesting is the rank of the marker's x-position within the run of items.
+ *       Blocks set wholly in a fixed-pitch font are code.
  *   <li><b>Markdown.</b> Lines of a block join with spaces, no space between CJK characters, and a
  *       hyphen at a line end followed by a lowercase letter is removed (de-hyphenation; before a
- *       capital or digit it is kept). A paragraph
- *       cut by a column or page break (no closing punctuation, next block starts in lowercase) is
- *       mended. Link annotations under glyphs become Markdown links.</li>
+ *       capital or digit it is kept). A paragraph cut by a column or page break (no closing
+ *       punctuation, next block starts in lowercase) is mended. Link annotations under glyphs
+ *       become Markdown links.
  * </ol>
+ *
  * Left-to-right scripts are assumed; right-to-left text comes out in visual order.
  */
 final class PdfLayout {
 
-    // ---- Inputs and outputs -------------------------------------------------------------------------
+    // ---- Inputs and outputs
+    // -------------------------------------------------------------------------
 
     /**
-     * One character as drawn: position of its baseline start, advance width, size in page units, weight,
-     * fixed pitch, the font's space width, text direction, link target and place in the content stream.
+     * One character as drawn: position of its baseline start, advance width, size in page units,
+     * weight, fixed pitch, the font's space width, text direction, link target and place in the
+     * content stream.
      */
-    record Glyph(String text, float x, float baseline, float width, float size, boolean bold, boolean mono, float space,
-                 int dir, String href, int seq) {}
+    record Glyph(
+            String text,
+            float x,
+            float baseline,
+            float width,
+            float size,
+            boolean bold,
+            boolean mono,
+            float space,
+            int dir,
+            String href,
+            int seq) {}
 
     /** A vertical ruling (a table border), top-left coordinates. */
     record Rule(float x, float top, float bottom) {}
@@ -73,7 +89,13 @@ final class PdfLayout {
     record Dot(float x0, float x1, float top, float bottom) {}
 
     /** What the collector saw on one page. */
-    record PageGlyphs(int number, float width, float height, List<Glyph> glyphs, List<Rule> rules, List<Dot> dots) {}
+    record PageGlyphs(
+            int number,
+            float width,
+            float height,
+            List<Glyph> glyphs,
+            List<Rule> rules,
+            List<Dot> dots) {}
 
     /** One page reduced to lines, the form pages are kept in until the whole document is seen. */
     record PageLines(int number, float width, float height, List<Line> lines) {}
@@ -88,7 +110,15 @@ final class PdfLayout {
      * Text on one baseline within one column or cell; {@code mono} when all of it is set in a
      * fixed-pitch font; {@code seq} is where its first glyph was drawn in the content stream.
      */
-    record Line(float x0, float x1, float baseline, float size, boolean bold, boolean mono, int seq, List<Span> spans) {
+    record Line(
+            float x0,
+            float x1,
+            float baseline,
+            float size,
+            boolean bold,
+            boolean mono,
+            int seq,
+            List<Span> spans) {
         String text() {
             StringBuilder sb = new StringBuilder();
             spans.forEach(s -> sb.append(s.text()));
@@ -105,38 +135,69 @@ final class PdfLayout {
     }
 
     // Tuning, all relative to the font size (em) so they hold at any scale.
-    /** Stream-order glyphs further apart than this start a new chain (a gutter or cell boundary). */
+    /**
+     * Stream-order glyphs further apart than this start a new chain (a gutter or cell boundary).
+     */
     private static final float CHAIN_GAP = 1.5f;
-    /** Chains on one baseline closer than this are one line (out-of-order drawing, style changes). */
+
+    /**
+     * Chains on one baseline closer than this are one line (out-of-order drawing, style changes).
+     */
     private static final float JOIN_GAP = 0.6f;
+
     /** A list marker and its text may be this far apart (LibreOffice and Word use tab stops). */
     private static final float MARKER_GAP = 4f;
-    /** Fixed-pitch text on one baseline is one line across gaps up to this (aligned code, columns of a listing). */
+
+    /**
+     * Fixed-pitch text on one baseline is one line across gaps up to this (aligned code, columns of
+     * a listing).
+     */
     private static final float CODE_GAP = 12f;
+
     /** Baselines this close are the same row. */
     private static final float SAME_BASELINE = 0.4f;
+
     /** Text this much larger than the body text is a heading. */
     private static final float HEADING_RATIO = 1.15f;
+
     /** Share of the page height, from the top and from the bottom, where running heads live. */
     private static final float HEAD_BAND = 0.12f;
-    /** Pages with more lines and tables than this are ordered by position alone; the Breuel sort is cubic. */
+
+    /**
+     * Pages with more lines and tables than this are ordered by position alone; the Breuel sort is
+     * cubic.
+     */
     private static final int MAX_ORDERED_UNITS = 600;
 
-    private static final Pattern BULLET = Pattern.compile("^([•◦▪▫‣⁃●○■□◆◇►▸✓✔\\-–—*·\\uF000-\\uF0FF])\\s+");
-    /** "1." "2)" "(3)" "a)" "iv)", and "a." or "iv." only before a capital ("c. 280 BC" is no item). */
-    private static final Pattern NUMBER = Pattern.compile(
-            "^\\(?(\\d{1,3}[.)]|(?:[a-z]|[ivx]{1,5})\\)|(?:[a-z]|[ivx]{1,5})\\.(?=\\s*$|\\s+\\p{Lu}))\\s+");
-    /** A bare page number, or a short line ending in "page N" / "page N of M": the first or last line of a page goes. */
-    private static final Pattern PAGE_NUMBER = Pattern.compile(
-            "(?iu)[-–—\\s]*\\d{1,4}[-–—\\s]*|.*\\b(page|seite|стр\\.?|страница)\\s*\\d{1,4}(\\s*(of|/|из|von)\\s*\\d{1,4})?\\s*");
+    private static final Pattern BULLET =
+            Pattern.compile("^([•◦▪▫‣⁃●○■□◆◇►▸✓✔\\-–—*·\\uF000-\\uF0FF])\\s+");
+
+    /**
+     * "1." "2)" "(3)" "a)" "iv)", and "a." or "iv." only before a capital ("c. 280 BC" is no item).
+     */
+    private static final Pattern NUMBER =
+            Pattern.compile(
+                    "^\\(?(\\d{1,3}[.)]|(?:[a-z]|[ivx]{1,5})\\)|(?:[a-z]|[ivx]{1,5})\\.(?=\\s*$|\\s+\\p{Lu}))\\s+");
+
+    /**
+     * A bare page number, or a short line ending in "page N" / "page N of M": the first or last
+     * line of a page goes.
+     */
+    private static final Pattern PAGE_NUMBER =
+            Pattern.compile(
+                    "(?iu)[-–—\\s]*\\d{1,4}[-–—\\s]*|.*\\b(page|seite|стр\\.?|страница)\\s*\\d{1,4}(\\s*(of|/|из|von)\\s*\\d{1,4})?\\s*");
+
     private static final Pattern ROMAN = Pattern.compile("[ivxlc]{1,6}");
     private static final Pattern CLOSES_SENTENCE = Pattern.compile(".*[.!?:;。！？）)\"”»]\\s*$");
 
     private PdfLayout() {}
 
-    // ---- Step 1: glyphs to lines ----------------------------------------------------------------------
+    // ---- Step 1: glyphs to lines
+    // ----------------------------------------------------------------------
 
-    /** Reduces one page's glyphs to lines. Runs as each page is collected, so glyphs never pile up. */
+    /**
+     * Reduces one page's glyphs to lines. Runs as each page is collected, so glyphs never pile up.
+     */
     static PageLines lines(PageGlyphs page) {
         int dir = dominantDirection(page.glyphs());
         List<List<Glyph>> chains = new ArrayList<>();
@@ -150,9 +211,11 @@ final class PdfLayout {
                 Glyph last = chain.getLast();
                 float size = Math.max(g.size(), last.size());
                 float gap = g.x() - chainEnd;
-                boolean continues = Math.abs(g.baseline() - last.baseline()) <= SAME_BASELINE * size
-                        && gap > -0.3f * size && gap < CHAIN_GAP * size
-                        && !ruledBetween(page.rules(), chainEnd, g.x(), g.baseline());
+                boolean continues =
+                        Math.abs(g.baseline() - last.baseline()) <= SAME_BASELINE * size
+                                && gap > -0.3f * size
+                                && gap < CHAIN_GAP * size
+                                && !ruledBetween(page.rules(), chainEnd, g.x(), g.baseline());
                 if (!continues) {
                     chains.add(chain);
                     chain = null;
@@ -169,10 +232,14 @@ final class PdfLayout {
             chains.add(chain);
         }
         List<Line> lines = joinChains(chains, page.rules());
-        return new PageLines(page.number(), page.width(), page.height(), bulletsFromDots(lines, page.dots()));
+        return new PageLines(
+                page.number(), page.width(), page.height(), bulletsFromDots(lines, page.dots()));
     }
 
-    /** Browsers draw disc and square bullets as shapes: a dot just left of a line's start is its marker. */
+    /**
+     * Browsers draw disc and square bullets as shapes: a dot just left of a line's start is its
+     * marker.
+     */
     private static List<Line> bulletsFromDots(List<Line> lines, List<Dot> dots) {
         if (dots.isEmpty()) {
             return lines;
@@ -183,7 +250,10 @@ final class PdfLayout {
             for (Dot dot : dots) {
                 float middle = (dot.top() + dot.bottom()) / 2;
                 float gap = line.x0() - dot.x1();
-                if (middle > line.top() && middle < line.baseline() && gap > 0 && gap < 2.5f * line.size()
+                if (middle > line.top()
+                        && middle < line.baseline()
+                        && gap > 0
+                        && gap < 2.5f * line.size()
                         && dot.bottom() - dot.top() < 0.6f * line.size()) {
                     bullet = dot;
                 }
@@ -193,7 +263,16 @@ final class PdfLayout {
             } else {
                 List<Span> spans = new ArrayList<>(line.spans());
                 spans.addFirst(new Span("• ", null));
-                out.add(new Line(bullet.x0(), line.x1(), line.baseline(), line.size(), line.bold(), line.mono(), line.seq(), spans));
+                out.add(
+                        new Line(
+                                bullet.x0(),
+                                line.x1(),
+                                line.baseline(),
+                                line.size(),
+                                line.bold(),
+                                line.mono(),
+                                line.seq(),
+                                spans));
             }
         }
         return out;
@@ -209,7 +288,9 @@ final class PdfLayout {
             float base = chains.get(i).getFirst().baseline();
             float size = chains.get(i).getFirst().size();
             int j = i;
-            while (j < chains.size() && Math.abs(chains.get(j).getFirst().baseline() - base) <= SAME_BASELINE * size) {
+            while (j < chains.size()
+                    && Math.abs(chains.get(j).getFirst().baseline() - base)
+                            <= SAME_BASELINE * size) {
                 j++;
             }
             List<List<Glyph>> row = new ArrayList<>(chains.subList(i, j));
@@ -220,9 +301,12 @@ final class PdfLayout {
                 float gap = next.getFirst().x() - end;
                 float em = Math.max(current.getLast().size(), next.getFirst().size());
                 boolean marker = isMarkerOnly(plain(current)) && gap < MARKER_GAP * em;
-                boolean code = current.getLast().mono() && next.getFirst().mono() && gap < CODE_GAP * em;
-                if ((gap < JOIN_GAP * em || marker || code) && gap > -0.5f * em
-                        && !ruledBetween(rules, end, next.getFirst().x(), next.getFirst().baseline())) {
+                boolean code =
+                        current.getLast().mono() && next.getFirst().mono() && gap < CODE_GAP * em;
+                if ((gap < JOIN_GAP * em || marker || code)
+                        && gap > -0.5f * em
+                        && !ruledBetween(
+                                rules, end, next.getFirst().x(), next.getFirst().baseline())) {
                     current.addAll(next);
                 } else {
                     addLine(lines, current);
@@ -247,10 +331,22 @@ final class PdfLayout {
         float x1 = -Float.MAX_VALUE;
         Glyph previous = null;
         for (Glyph g : glyphs) {
-            if (!Float.isNaN(end) && g.x() - end > spaceThreshold(g) && !endsWithSpace(text) && !g.text().isBlank()) {
-                // In fixed-pitch text a gap is a run of spaces: keep as many as fit, so code stays aligned.
+            if (!Float.isNaN(end)
+                    && g.x() - end > spaceThreshold(g)
+                    && !endsWithSpace(text)
+                    && !g.text().isBlank()) {
+                // In fixed-pitch text a gap is a run of spaces: keep as many as fit, so code stays
+                // aligned.
                 boolean cells = previous.mono() && g.mono() && previous.width() > 0;
-                text.append(" ".repeat(cells ? Math.max(1, Math.round((g.x() - end) / previous.width())) : 1));
+                text.append(
+                        " "
+                                .repeat(
+                                        cells
+                                                ? Math.max(
+                                                        1,
+                                                        Math.round(
+                                                                (g.x() - end) / previous.width()))
+                                                : 1));
             }
             previous = g;
             if (!Objects.equals(href, g.href()) && !text.isEmpty()) {
@@ -272,17 +368,22 @@ final class PdfLayout {
             return; // whitespace only
         }
         spans.add(new Span(text.toString(), href));
-        // A soft hyphen is drawn only where a word breaks at the line end; elsewhere it is invisible.
+        // A soft hyphen is drawn only where a word breaks at the line end; elsewhere it is
+        // invisible.
         for (int i = 0; i < spans.size() - 1; i++) {
             spans.set(i, new Span(spans.get(i).text().replace("\u00AD", ""), spans.get(i).href()));
         }
         String lastText = spans.getLast().text().stripTrailing();
         int shy = lastText.endsWith("\u00AD") ? lastText.length() - 1 : lastText.length();
-        spans.set(spans.size() - 1, new Span(lastText.substring(0, shy).replace("\u00AD", "") + lastText.substring(shy),
-                spans.getLast().href()));
+        spans.set(
+                spans.size() - 1,
+                new Span(
+                        lastText.substring(0, shy).replace("\u00AD", "") + lastText.substring(shy),
+                        spans.getLast().href()));
         float size = mode(sizes);
         int seq = glyphs.stream().mapToInt(Glyph::seq).min().orElseThrow();
-        lines.add(new Line(x0, x1, glyphs.getFirst().baseline(), size, bold, mono, seq, trim(spans)));
+        lines.add(
+                new Line(x0, x1, glyphs.getFirst().baseline(), size, bold, mono, seq, trim(spans)));
     }
 
     /**
@@ -295,7 +396,10 @@ final class PdfLayout {
 
     private static boolean ruledBetween(List<Rule> rules, float from, float to, float baseline) {
         for (Rule r : rules) {
-            if (r.x() >= from - 1 && r.x() <= to + 1 && r.top() <= baseline && r.bottom() >= baseline - 2) {
+            if (r.x() >= from - 1
+                    && r.x() <= to + 1
+                    && r.top() <= baseline
+                    && r.bottom() >= baseline - 2) {
                 return true;
             }
         }
@@ -314,12 +418,13 @@ final class PdfLayout {
         return best * 90;
     }
 
-    // ---- Step 2: the whole document -------------------------------------------------------------------
+    // ---- Step 2: the whole document
+    // -------------------------------------------------------------------
 
     /**
-     * Converts {@code pages}, in the order given, to Markdown. The {@code context} pages (neighbours of
-     * a partial selection) are analysed alongside, for running heads, body size and heading levels,
-     * but not written.
+     * Converts {@code pages}, in the order given, to Markdown. The {@code context} pages
+     * (neighbours of a partial selection) are analysed alongside, for running heads, body size and
+     * heading levels, but not written.
      */
     static Markdown markdown(List<PageLines> pages, List<PageLines> context) {
         List<PageLines> all = new ArrayList<>(pages);
@@ -349,9 +454,9 @@ final class PdfLayout {
     }
 
     /**
-     * Drops headers, footers and page numbers: lines near the page edge that recur across pages. Text
-     * set larger than the body must recur verbatim; smaller text may differ in its numbers, so that
-     * "Page 3" and "Page 4" match, but a heading "Section 3" at the top of every page is kept.
+     * Drops headers, footers and page numbers: lines near the page edge that recur across pages.
+     * Text set larger than the body must recur verbatim; smaller text may differ in its numbers, so
+     * that "Page 3" and "Page 4" match, but a heading "Section 3" at the top of every page is kept.
      */
     private static List<List<Line>> dropRunningHeads(List<PageLines> pages) {
         float body = bodySize(pages.stream().map(PageLines::lines).toList());
@@ -364,7 +469,8 @@ final class PdfLayout {
                 }
             }
         }
-        // Half the pages, but three suffice: chapter titles run only over their own chapter's pages.
+        // Half the pages, but three suffice: chapter titles run only over their own chapter's
+        // pages.
         int threshold = Math.max(2, Math.min(3, (pages.size() + 1) / 2));
         List<List<Line>> kept = new ArrayList<>();
         for (PageLines page : pages) {
@@ -374,8 +480,12 @@ final class PdfLayout {
             for (Line line : page.lines()) {
                 String key = headKey(page, line, body);
                 boolean edge = line.top() == first || line.bottom() == last;
-                boolean pageNumber = key != null && key.contains("#") && edge && line.text().length() <= 40
-                        && PAGE_NUMBER.matcher(line.text().strip()).matches();
+                boolean pageNumber =
+                        key != null
+                                && key.contains("#")
+                                && edge
+                                && line.text().length() <= 40
+                                && PAGE_NUMBER.matcher(line.text().strip()).matches();
                 if (key == null || seen.get(key).size() < threshold && !pageNumber) {
                     lines.add(line);
                 }
@@ -385,10 +495,15 @@ final class PdfLayout {
         return kept;
     }
 
-    /** The line's text tagged with its band (digits masked unless it is set large); null outside the bands. */
+    /**
+     * The line's text tagged with its band (digits masked unless it is set large); null outside the
+     * bands.
+     */
     private static String headKey(PageLines page, Line line, float body) {
-        String band = line.top() < page.height() * HEAD_BAND ? "top:"
-                : line.bottom() > page.height() * (1 - HEAD_BAND) ? "bottom:" : null;
+        String band =
+                line.top() < page.height() * HEAD_BAND
+                        ? "top:"
+                        : line.bottom() > page.height() * (1 - HEAD_BAND) ? "bottom:" : null;
         if (band == null) {
             return null;
         }
@@ -414,8 +529,9 @@ final class PdfLayout {
     }
 
     /**
-     * The most common distance between successive baselines of one column, as a multiple of the font
-     * size: the line pitch within a paragraph. Paragraph spacing makes larger distances, rarer.
+     * The most common distance between successive baselines of one column, as a multiple of the
+     * font size: the line pitch within a paragraph. Paragraph spacing makes larger distances,
+     * rarer.
      */
     private static float pitchRatio(List<List<Line>> pages) {
         Map<Float, Integer> ratios = new HashMap<>();
@@ -440,10 +556,17 @@ final class PdfLayout {
         return ratios.values().stream().mapToInt(Integer::intValue).sum() < 5 ? 1.2f : mode(ratios);
     }
 
-    // ---- Step 3: tables -------------------------------------------------------------------------------
+    // ---- Step 3: tables
+    // -------------------------------------------------------------------------------
 
     /** A table: rows of cells, each cell the lines that fell in its column. */
-    record Table(List<List<List<Line>>> rows, List<Line> lines, float x0, float x1, float top, float bottom) {}
+    record Table(
+            List<List<List<Line>>> rows,
+            List<Line> lines,
+            float x0,
+            float x1,
+            float top,
+            float bottom) {}
 
     private static List<Table> tables(List<Line> lines) {
         List<Table> tables = new ArrayList<>();
@@ -451,21 +574,39 @@ final class PdfLayout {
         for (List<Line> row : rows(lines)) {
             if (!run.isEmpty()) {
                 // Text flowing beside a floated table neither joins nor ends it.
-                float left = run.stream().flatMap(List::stream).map(Line::x0).min(Float::compare).orElseThrow();
-                float right = run.stream().flatMap(List::stream).map(Line::x1).max(Float::compare).orElseThrow();
+                float left =
+                        run.stream()
+                                .flatMap(List::stream)
+                                .map(Line::x0)
+                                .min(Float::compare)
+                                .orElseThrow();
+                float right =
+                        run.stream()
+                                .flatMap(List::stream)
+                                .map(Line::x1)
+                                .max(Float::compare)
+                                .orElseThrow();
                 float em = row.getFirst().size();
-                List<Line> within = row.stream().filter(l -> l.x1() > left - em && l.x0() < right + em).toList();
-                if (within.isEmpty() && row.getFirst().baseline() - run.getLast().getFirst().baseline() < 3.5f * em) {
+                List<Line> within =
+                        row.stream()
+                                .filter(l -> l.x1() > left - em && l.x0() < right + em)
+                                .toList();
+                if (within.isEmpty()
+                        && row.getFirst().baseline() - run.getLast().getFirst().baseline()
+                                < 3.5f * em) {
                     continue;
                 }
                 row = within.isEmpty() ? row : within;
             }
             boolean fits = !run.isEmpty() && fits(run, row);
-            boolean tight = fits && row.getFirst().baseline() - run.getLast().getFirst().baseline()
-                    <= 1.5f * row.getFirst().size();
+            boolean tight =
+                    fits
+                            && row.getFirst().baseline() - run.getLast().getFirst().baseline()
+                                    <= 1.5f * row.getFirst().size();
             boolean cells = row.size() >= 2 && sameSize(row, row.getFirst().size());
             if (cells && (run.isEmpty() || fits) || row.size() == 1 && tight) {
-                run.add(row); // a lone cell close below a row may be the next line of a wrapped cell
+                run.add(row); // a lone cell close below a row may be the next line of a wrapped
+                // cell
             } else {
                 addTable(tables, run);
                 run = new ArrayList<>();
@@ -479,9 +620,9 @@ final class PdfLayout {
     }
 
     /**
-     * Whether {@code row} continues the table rows of {@code run}: close below it, and each cell in a
-     * column of its own, aligned with that column on the left, right or centre, or inside its extent; a
-     * cell beyond the table's extent is text beside it, such as the next text column.
+     * Whether {@code row} continues the table rows of {@code run}: close below it, and each cell in
+     * a column of its own, aligned with that column on the left, right or centre, or inside its
+     * extent; a cell beyond the table's extent is text beside it, such as the next text column.
      */
     private static boolean fits(List<List<Line>> run, List<Line> row) {
         float em = row.getFirst().size();
@@ -499,9 +640,11 @@ final class PdfLayout {
                 if (!overlaps) {
                     continue;
                 }
-                boolean aligned = Math.abs(cell.x0() - col[0]) < em || Math.abs(cell.x1() - col[1]) < em
-                        || Math.abs((cell.x0() + cell.x1()) - (col[0] + col[1])) < 2 * em
-                        || cell.x0() > col[0] - em && cell.x1() < col[1] + em;
+                boolean aligned =
+                        Math.abs(cell.x0() - col[0]) < em
+                                || Math.abs(cell.x1() - col[1]) < em
+                                || Math.abs((cell.x0() + cell.x1()) - (col[0] + col[1])) < 2 * em
+                                || cell.x0() > col[0] - em && cell.x1() < col[1] + em;
                 if (match >= 0 || !aligned) {
                     return false;
                 }
@@ -516,8 +659,8 @@ final class PdfLayout {
     }
 
     /**
-     * Lines grouped into rows by baseline and size, each row sorted left to right. Text of another size
-     * on the same baseline (a paragraph beside a floated table) is a row of its own.
+     * Lines grouped into rows by baseline and size, each row sorted left to right. Text of another
+     * size on the same baseline (a paragraph beside a floated table) is a row of its own.
      */
     private static List<List<Line>> rows(List<Line> lines) {
         List<Line> sorted = new ArrayList<>(lines);
@@ -526,11 +669,13 @@ final class PdfLayout {
         List<List<Line>> level = new ArrayList<>();
         for (Line line : sorted) {
             if (!level.isEmpty()
-                    && line.baseline() - level.getFirst().getFirst().baseline() > SAME_BASELINE * line.size()) {
+                    && line.baseline() - level.getFirst().getFirst().baseline()
+                            > SAME_BASELINE * line.size()) {
                 rows.addAll(level);
                 level.clear();
             }
-            List<Line> row = level.stream().filter(r -> sameSize(r, line.size())).findFirst().orElse(null);
+            List<Line> row =
+                    level.stream().filter(r -> sameSize(r, line.size())).findFirst().orElse(null);
             if (row == null) {
                 level.add(new ArrayList<>(List.of(line)));
             } else {
@@ -543,9 +688,9 @@ final class PdfLayout {
     }
 
     /**
-     * Makes {@code run} a table if it is one. Rows closer together than the table's usual row step are
-     * the second lines of wrapped cells and join the row above, cell by cell; tables without padding
-     * step every row alike, so none of their rows is taken for a continuation.
+     * Makes {@code run} a table if it is one. Rows closer together than the table's usual row step
+     * are the second lines of wrapped cells and join the row above, cell by cell; tables without
+     * padding step every row alike, so none of their rows is taken for a continuation.
      */
     private static void addTable(List<Table> tables, List<List<Line>> run) {
         while (!run.isEmpty() && run.getLast().size() < 2) {
@@ -554,7 +699,11 @@ final class PdfLayout {
         if (run.stream().filter(row -> row.size() >= 2).count() < 2) {
             return;
         }
-        List<Line> cells = run.stream().flatMap(List::stream).sorted(Comparator.comparingDouble(Line::x0)).toList();
+        List<Line> cells =
+                run.stream()
+                        .flatMap(List::stream)
+                        .sorted(Comparator.comparingDouble(Line::x0))
+                        .toList();
         List<float[]> columns = columns(cells);
         if (columns.size() < 2 || columns.stream().allMatch(column -> isProse(cells, column))) {
             return;
@@ -582,12 +731,23 @@ final class PdfLayout {
                 out.get(column(columns, cell)).add(cell);
             }
         }
-        tables.add(new Table(grid, cells, columns.getFirst()[0], columns.getLast()[1],
-                run.getFirst().stream().map(Line::top).min(Float::compare).orElseThrow(),
-                run.getLast().stream().map(Line::bottom).max(Float::compare).orElseThrow()));
+        tables.add(
+                new Table(
+                        grid,
+                        cells,
+                        columns.getFirst()[0],
+                        columns.getLast()[1],
+                        run.getFirst().stream().map(Line::top).min(Float::compare).orElseThrow(),
+                        run.getLast().stream()
+                                .map(Line::bottom)
+                                .max(Float::compare)
+                                .orElseThrow()));
     }
 
-    /** Whether every line of {@code row} is set at about {@code size}: a heading beside text is no table row. */
+    /**
+     * Whether every line of {@code row} is set at about {@code size}: a heading beside text is no
+     * table row.
+     */
     private static boolean sameSize(List<Line> row, float size) {
         return row.stream().allMatch(l -> Math.abs(l.size() - size) <= 0.1f * size);
     }
@@ -611,11 +771,13 @@ final class PdfLayout {
     /**
      * A column of running text: at least a dozen ems wide (two dozen characters or so) and mostly
      * filled by its lines. Text set in columns aligns like a table; a table has a narrow or ragged
-     * column somewhere (names, numbers), so a "table" of nothing but such columns is a column layout.
+     * column somewhere (names, numbers), so a "table" of nothing but such columns is a column
+     * layout.
      */
     private static boolean isProse(List<Line> cells, float[] column) {
         float width = column[1] - column[0];
-        List<Line> inside = cells.stream().filter(c -> c.x0() >= column[0] && c.x1() <= column[1]).toList();
+        List<Line> inside =
+                cells.stream().filter(c -> c.x0() >= column[0] && c.x1() <= column[1]).toList();
         if (inside.isEmpty() || width < 12 * inside.getFirst().size()) {
             return false;
         }
@@ -632,9 +794,13 @@ final class PdfLayout {
         return columns.size() - 1;
     }
 
-    // ---- Step 4: reading order ------------------------------------------------------------------------
+    // ---- Step 4: reading order
+    // ------------------------------------------------------------------------
 
-    /** Orders lines and tables (Breuel's two rules, topologically sorted, ties broken top-left first). */
+    /**
+     * Orders lines and tables (Breuel's two rules, topologically sorted, ties broken top-left
+     * first).
+     */
     private static List<Object> readingOrder(List<Object> units) {
         int n = units.size();
         float[][] box = new float[n][];
@@ -643,7 +809,9 @@ final class PdfLayout {
         }
         Integer[] byPosition = new Integer[n];
         Arrays.setAll(byPosition, i -> i);
-        Comparator<Integer> topLeft = Comparator.<Integer>comparingDouble(i -> box[i][2]).thenComparingDouble(i -> box[i][0]);
+        Comparator<Integer> topLeft =
+                Comparator.<Integer>comparingDouble(i -> box[i][2])
+                        .thenComparingDouble(i -> box[i][0]);
         Arrays.sort(byPosition, topLeft);
         if (n > MAX_ORDERED_UNITS) {
             return Arrays.stream(byPosition).map(units::get).toList();
@@ -675,7 +843,8 @@ final class PdfLayout {
         List<Object> ordered = new ArrayList<>(n);
         while (ordered.size() < n) {
             if (ready.isEmpty()) {
-                // A cycle (overlapping boxes can make one): release the top-left unit still waiting.
+                // A cycle (overlapping boxes can make one): release the top-left unit still
+                // waiting.
                 for (int i : byPosition) {
                     if (!done[i]) {
                         ready.add(i);
@@ -699,11 +868,11 @@ final class PdfLayout {
     }
 
     /**
-     * Breuel's rules: above while overlapping in x, or left with nothing spanning both between them.
-     * One refinement: when the left unit lies wholly below the right one, rule 2 holds only if the
-     * right one's column runs on beside the left one, or the content stream drew them in that order.
-     * Without it, an indented code line would wait for the closing brace below it, and a heading after
-     * a multi-column part would jump ahead of the columns above it.
+     * Breuel's rules: above while overlapping in x, or left with nothing spanning both between
+     * them. One refinement: when the left unit lies wholly below the right one, rule 2 holds only
+     * if the right one's column runs on beside the left one, or the content stream drew them in
+     * that order. Without it, an indented code line would wait for the closing brace below it, and
+     * a heading after a multi-column part would jump ahead of the columns above it.
      */
     private static boolean precedes(float[][] box, int a, int b) {
         float[] p = box[a];
@@ -718,15 +887,24 @@ final class PdfLayout {
         float to = Math.max(p[2], q[2]);
         for (int c = 0; c < box.length; c++) {
             float[] r = box[c];
-            if (c != a && c != b && r[2] >= from && r[3] <= to
-                    && r[0] < p[1] && r[1] > p[0] && r[0] < q[1] && r[1] > q[0]) {
+            if (c != a
+                    && c != b
+                    && r[2] >= from
+                    && r[3] <= to
+                    && r[0] < p[1]
+                    && r[1] > p[0]
+                    && r[0] < q[1]
+                    && r[1] > q[0]) {
                 return false;
             }
         }
         return true;
     }
 
-    /** Whether some unit in {@code b}'s x-range sits level with {@code a}: b's column runs on beside a. */
+    /**
+     * Whether some unit in {@code b}'s x-range sits level with {@code a}: b's column runs on beside
+     * a.
+     */
     private static boolean besideLevel(float[][] box, int b, int a) {
         float[] q = box[b];
         float[] p = box[a];
@@ -741,14 +919,29 @@ final class PdfLayout {
 
     /** x0, x1, top, bottom, stream position. */
     private static float[] box(Object unit) {
-        return unit instanceof Line l ? new float[] {l.x0(), l.x1(), l.top(), l.bottom(), l.seq()}
-                : unit instanceof Table t ? new float[] {t.x0(), t.x1(), t.top(), t.bottom(),
-                t.lines().stream().mapToInt(Line::seq).min().orElse(0)} : null;
+        return unit instanceof Line l
+                ? new float[] {l.x0(), l.x1(), l.top(), l.bottom(), l.seq()}
+                : unit instanceof Table t
+                        ? new float[] {
+                            t.x0(),
+                            t.x1(),
+                            t.top(),
+                            t.bottom(),
+                            t.lines().stream().mapToInt(Line::seq).min().orElse(0)
+                        }
+                        : null;
     }
 
-    // ---- Step 5: blocks -------------------------------------------------------------------------------
+    // ---- Step 5: blocks
+    // -------------------------------------------------------------------------------
 
-    enum Kind { PARAGRAPH, HEADING, LIST_ITEM, TABLE, CODE }
+    enum Kind {
+        PARAGRAPH,
+        HEADING,
+        LIST_ITEM,
+        TABLE,
+        CODE
+    }
 
     /** A paragraph, heading, list item or table, as it will be written. */
     static final class Block {
@@ -817,20 +1010,27 @@ final class PdfLayout {
         Line last = block.last();
         float size = last.size();
         float step = line.baseline() - last.baseline();
-        if (Math.abs(line.size() - size) > Math.max(0.5f, 0.08f * size) || line.bold() != last.bold()
+        if (Math.abs(line.size() - size) > Math.max(0.5f, 0.08f * size)
+                || line.bold() != last.bold()
                 || line.mono() != last.mono()
-                || step < SAME_BASELINE * size || step > (pitch * 1.25f + 0.1f) * size
-                || !overlaps(last, line) || startsWithMarker(line.text())) {
+                || step < SAME_BASELINE * size
+                || step > (pitch * 1.25f + 0.1f) * size
+                || !overlaps(last, line)
+                || startsWithMarker(line.text())) {
             return false;
         }
         float left = block.lines.stream().map(Line::x0).min(Float::compare).orElseThrow();
         float right = block.lines.stream().map(Line::x1).max(Float::compare).orElseThrow();
         if (startsWithMarker(block.first().text())) {
             // A list item's later lines hang at its text, not at its marker.
-            return line.x0() > left + 0.5f * size || block.lines.size() > 1 && line.x0() >= block.lines.get(1).x0() - 0.5f * size;
+            return line.x0() > left + 0.5f * size
+                    || block.lines.size() > 1 && line.x0() >= block.lines.get(1).x0() - 0.5f * size;
         }
         // An indented line that runs to the right edge opens a new paragraph (first-line indent).
-        boolean indented = line.x0() > left + size && Math.abs(line.x1() - right) < size && block.lines.size() > 1;
+        boolean indented =
+                line.x0() > left + size
+                        && Math.abs(line.x1() - right) < size
+                        && block.lines.size() > 1;
         return !indented;
     }
 
@@ -845,13 +1045,19 @@ final class PdfLayout {
             boolean allBold = b.lines.stream().allMatch(Line::bold);
             if (b.lines.stream().allMatch(Line::mono)) {
                 b.kind = Kind.CODE;
-            } else if (b.size() >= body * HEADING_RATIO && text.length() <= 200 && b.lines.size() <= 3) {
+            } else if (b.size() >= body * HEADING_RATIO
+                    && text.length() <= 200
+                    && b.lines.size() <= 3) {
                 b.kind = Kind.HEADING;
                 b.headingSize = b.size();
             } else if (BULLET.matcher(text).find()) {
                 b.kind = Kind.LIST_ITEM;
-            } else if (allBold && b.lines.size() == 1 && text.length() <= 80 && b.size() >= body * 0.95f
-                    && !text.endsWith(".") && !text.endsWith(",")) {
+            } else if (allBold
+                    && b.lines.size() == 1
+                    && text.length() <= 80
+                    && b.size() >= body * 0.95f
+                    && !text.endsWith(".")
+                    && !text.endsWith(",")) {
                 b.kind = Kind.HEADING;
                 b.headingSize = body; // bold at body size ranks below every larger heading
             } else if (NUMBER.matcher(text).find()) {
@@ -920,8 +1126,8 @@ final class PdfLayout {
     }
 
     /**
-     * Mends paragraphs cut by a column or page break (no closing punctuation, next starts lowercase),
-     * and joins code blocks split by blank lines.
+     * Mends paragraphs cut by a column or page break (no closing punctuation, next starts
+     * lowercase), and joins code blocks split by blank lines.
      */
     private static void mendBreaks(List<Block> blocks) {
         for (int i = blocks.size() - 1; i > 0; i--) {
@@ -933,16 +1139,22 @@ final class PdfLayout {
                 blocks.remove(i);
                 continue;
             }
-            if (a.kind == Kind.TABLE || a.kind == Kind.HEADING || b.kind != Kind.PARAGRAPH
+            if (a.kind == Kind.TABLE
+                    || a.kind == Kind.HEADING
+                    || b.kind != Kind.PARAGRAPH
                     || Math.abs(a.size() - b.size()) > 0.5f) {
                 continue;
             }
-            boolean jumped = b.page == a.page + 1 || b.page == a.page && b.first().baseline() < a.last().baseline();
+            boolean jumped =
+                    b.page == a.page + 1
+                            || b.page == a.page && b.first().baseline() < a.last().baseline();
             String end = a.last().text().strip();
             String start = b.first().text().strip();
             boolean open = !CLOSES_SENTENCE.matcher(end).matches();
-            boolean carriesOn = Character.isLowerCase(start.codePointAt(0))
-                    || isCjk(end.codePointBefore(end.length())) && isCjk(start.codePointAt(0));
+            boolean carriesOn =
+                    Character.isLowerCase(start.codePointAt(0))
+                            || isCjk(end.codePointBefore(end.length()))
+                                    && isCjk(start.codePointAt(0));
             if (jumped && open && carriesOn) {
                 a.lines.addAll(b.lines);
                 blocks.remove(i);
@@ -950,7 +1162,8 @@ final class PdfLayout {
         }
     }
 
-    // ---- Step 6: Markdown -----------------------------------------------------------------------------
+    // ---- Step 6: Markdown
+    // -----------------------------------------------------------------------------
 
     private static Markdown write(List<Block> blocks) {
         StringBuilder md = new StringBuilder();
@@ -958,7 +1171,10 @@ final class PdfLayout {
         Block previous = null;
         for (Block b : blocks) {
             if (previous != null) {
-                md.append(previous.kind == Kind.LIST_ITEM && b.kind == Kind.LIST_ITEM ? "\n" : "\n\n");
+                md.append(
+                        previous.kind == Kind.LIST_ITEM && b.kind == Kind.LIST_ITEM
+                                ? "\n"
+                                : "\n\n");
             }
             switch (b.kind) {
                 case HEADING -> {
@@ -972,7 +1188,9 @@ final class PdfLayout {
                     Matcher m = BULLET.matcher(b.text().strip());
                     Matcher n = NUMBER.matcher(b.text().strip());
                     int markerLength = m.find() ? m.end() : n.find() ? n.end() : 0;
-                    md.append("    ".repeat(b.depth)).append(b.marker).append(' ')
+                    md.append("    ".repeat(b.depth))
+                            .append(b.marker)
+                            .append(' ')
                             .append(inline(spans(b.lines, markerLength)));
                 }
                 case TABLE -> writeTable(md, b.table);
@@ -981,21 +1199,29 @@ final class PdfLayout {
             }
             previous = b;
         }
-        return new Markdown(title, md.append('\n').toString().replaceAll("\n{3,}", "\n\n").strip() + "\n");
+        return new Markdown(
+                title, md.append('\n').toString().replaceAll("\n{3,}", "\n\n").strip() + "\n");
     }
 
     /** Code keeps its lines, and its indentation in character cells of the fixed-pitch font. */
     private static void writeCode(StringBuilder md, Block code) {
         float left = code.lines.stream().map(Line::x0).min(Float::compare).orElseThrow();
-        float cell = (float) code.lines.stream().filter(l -> l.text().length() > 1)
-                .mapToDouble(l -> (l.x1() - l.x0()) / l.text().length()).average().orElse(code.size() * 0.6f);
+        float cell =
+                (float)
+                        code.lines.stream()
+                                .filter(l -> l.text().length() > 1)
+                                .mapToDouble(l -> (l.x1() - l.x0()) / l.text().length())
+                                .average()
+                                .orElse(code.size() * 0.6f);
         StringBuilder body = new StringBuilder();
         for (int i = 0; i < code.lines.size(); i++) {
             Line line = code.lines.get(i);
             if (code.blankBefore.contains(i)) {
                 body.append('\n');
             }
-            body.append(" ".repeat(Math.round((line.x0() - left) / Math.max(cell, 0.1f)))).append(line.text()).append('\n');
+            body.append(" ".repeat(Math.round((line.x0() - left) / Math.max(cell, 0.1f))))
+                    .append(line.text())
+                    .append('\n');
         }
         String fence = body.indexOf("```") >= 0 ? "~~~" : "```";
         md.append(fence).append('\n').append(body).append(fence);
@@ -1018,8 +1244,8 @@ final class PdfLayout {
     }
 
     /**
-     * The spans of {@code lines} joined into one paragraph, the first {@code skip} characters (a list
-     * marker) dropped, with a link broken over two lines made one again.
+     * The spans of {@code lines} joined into one paragraph, the first {@code skip} characters (a
+     * list marker) dropped, with a link broken over two lines made one again.
      */
     private static List<Span> spans(List<Line> lines, int skip) {
         List<Span> out = new ArrayList<>();
@@ -1033,7 +1259,7 @@ final class PdfLayout {
                 switch (separator(text, start)) {
                     case DROP_HYPHEN -> text = text.substring(0, text.length() - 1);
                     case SPACE -> text = text + " ";
-                    case NONE -> { }
+                    case NONE -> {}
                 }
                 if (Objects.equals(last.href(), first.href())) {
                     out.add(new Span(text + start, last.href()));
@@ -1069,7 +1295,10 @@ final class PdfLayout {
         return out;
     }
 
-    /** Markdown for spans: plain text, and links as {@code [text](href)} with surrounding spaces kept outside. */
+    /**
+     * Markdown for spans: plain text, and links as {@code [text](href)} with surrounding spaces
+     * kept outside.
+     */
     private static String inline(List<Span> spans) {
         StringBuilder sb = new StringBuilder();
         for (Span span : spans) {
@@ -1080,8 +1309,12 @@ final class PdfLayout {
             }
             String core = text.strip();
             int lead = text.indexOf(core);
-            sb.append(text, 0, lead).append('[').append(core.replace("]", "\\]")).append("](")
-                    .append(span.href().replace(" ", "%20").replace(")", "%29")).append(')')
+            sb.append(text, 0, lead)
+                    .append('[')
+                    .append(core.replace("]", "\\]"))
+                    .append("](")
+                    .append(span.href().replace(" ", "%20").replace(")", "%29"))
+                    .append(')')
                     .append(text.substring(lead + core.length()));
         }
         return sb.toString().strip();
@@ -1104,17 +1337,21 @@ final class PdfLayout {
         switch (sb.isEmpty() ? Separator.NONE : separator(sb.toString(), line)) {
             case DROP_HYPHEN -> sb.setLength(sb.length() - 1);
             case SPACE -> sb.append(' ');
-            case NONE -> { }
+            case NONE -> {}
         }
         sb.append(line);
     }
 
-    private enum Separator { SPACE, NONE, DROP_HYPHEN }
+    private enum Separator {
+        SPACE,
+        NONE,
+        DROP_HYPHEN
+    }
 
     /**
      * How two lines of a paragraph meet: a space between words, nothing between CJK characters, a
-     * line-end hyphen before a lowercase letter dropped, since the typesetter split the word there, and
-     * one before a capital or digit kept, joined without a space.
+     * line-end hyphen before a lowercase letter dropped, since the typesetter split the word there,
+     * and one before a capital or digit kept, joined without a space.
      */
     private static Separator separator(String before, String after) {
         if (before.isEmpty() || after.isEmpty()) {
@@ -1126,15 +1363,19 @@ final class PdfLayout {
         if (end == '\u00AD') {
             return Separator.DROP_HYPHEN;
         }
-        if ((end == '-' || end == '\u2010') && n >= 2 && Character.isLetter(before.charAt(n - 2))
+        if ((end == '-' || end == '\u2010')
+                && n >= 2
+                && Character.isLetter(before.charAt(n - 2))
                 && Character.isLetterOrDigit(start)) {
-            // "split-" + "ting" was one word; "Jean-" + "Paul" and "COVID-" + "19" keep their hyphen.
+            // "split-" + "ting" was one word; "Jean-" + "Paul" and "COVID-" + "19" keep their
+            // hyphen.
             return Character.isLowerCase(start) ? Separator.DROP_HYPHEN : Separator.NONE;
         }
         return isCjk(before.codePointBefore(n)) || isCjk(start) ? Separator.NONE : Separator.SPACE;
     }
 
-    // ---- Helpers --------------------------------------------------------------------------------------
+    // ---- Helpers
+    // --------------------------------------------------------------------------------------
 
     /** A bullet or number standing alone, drawn apart from the text it marks. */
     private static boolean isMarkerOnly(String text) {
@@ -1149,9 +1390,11 @@ final class PdfLayout {
 
     private static boolean isCjk(int cp) {
         Character.UnicodeScript script = Character.UnicodeScript.of(cp);
-        return script == Character.UnicodeScript.HAN || script == Character.UnicodeScript.HIRAGANA
+        return script == Character.UnicodeScript.HAN
+                || script == Character.UnicodeScript.HIRAGANA
                 || script == Character.UnicodeScript.KATAKANA
-                || cp >= 0x3000 && cp <= 0x303F || cp >= 0xFF00 && cp <= 0xFFEF;
+                || cp >= 0x3000 && cp <= 0x303F
+                || cp >= 0xFF00 && cp <= 0xFFEF;
     }
 
     private static boolean overlaps(Line a, Line b) {
@@ -1173,7 +1416,9 @@ final class PdfLayout {
     private static List<Span> trim(List<Span> spans) {
         List<Span> out = new ArrayList<>(spans);
         out.set(0, new Span(out.getFirst().text().stripLeading(), out.getFirst().href()));
-        out.set(out.size() - 1, new Span(out.getLast().text().stripTrailing(), out.getLast().href()));
+        out.set(
+                out.size() - 1,
+                new Span(out.getLast().text().stripTrailing(), out.getLast().href()));
         out.removeIf(s -> s.text().isEmpty());
         return out;
     }

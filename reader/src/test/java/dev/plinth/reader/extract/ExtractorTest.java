@@ -1,30 +1,32 @@
 package dev.plinth.reader.extract;
 
-import dev.plinth.reader.markdown.MarkdownOptions;
-import dev.plinth.reader.markdown.MarkdownWriter;
-import org.jsoup.Jsoup;
-import org.jsoup.nodes.Document;
-import org.jsoup.nodes.Element;
-import org.junit.jupiter.api.Test;
-
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plinth.reader.markdown.MarkdownOptions;
+import dev.plinth.reader.markdown.MarkdownWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+import org.junit.jupiter.api.Test;
+
 class ExtractorTest {
 
-    private static final String PROSE = "The committee met on Thursday to discuss the budget, the schedule and the "
-            + "staffing plan, and it agreed that the work would continue through the spring as planned. ";
+    private static final String PROSE =
+            "The committee met on Thursday to discuss the budget, the schedule and the "
+                    + "staffing plan, and it agreed that the work would continue through the spring as planned. ";
 
     private static Document page(String name) throws IOException {
         try (InputStream in = ExtractorTest.class.getResourceAsStream("/extract/" + name)) {
             assertNotNull(in, name);
-            return Jsoup.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "https://news.example.org/tides");
+            return Jsoup.parse(
+                    new String(in.readAllBytes(), StandardCharsets.UTF_8),
+                    "https://news.example.org/tides");
         }
     }
 
@@ -38,9 +40,22 @@ class ExtractorTest {
 
         assertTrue(text.startsWith("The port authority will publish"), text);
         assertTrue(text.endsWith("find new uses for them."), text);
-        for (String boilerplate : new String[] {"cookies", "Accept all", "Sport", "Share on Facebook", "Related stories",
-                "Lifeboat crew", "3 comments", "about time", "Most read", "All rights reserved", "Tracking pixel",
-                "Advertisement", "Ana Ferreira"}) {
+        for (String boilerplate :
+                new String[] {
+                    "cookies",
+                    "Accept all",
+                    "Sport",
+                    "Share on Facebook",
+                    "Related stories",
+                    "Lifeboat crew",
+                    "3 comments",
+                    "about time",
+                    "Most read",
+                    "All rights reserved",
+                    "Tracking pixel",
+                    "Advertisement",
+                    "Ana Ferreira"
+                }) {
             assertFalse(text.contains(boilerplate), boilerplate + " leaked into:\n" + text);
         }
     }
@@ -52,20 +67,29 @@ class ExtractorTest {
         assertEquals("How to read the data", content.selectFirst("h2").text());
         assertEquals(2, content.select("li").size());
         assertEquals(3, content.select("tr").size());
-        assertEquals("curl -O https://data.example.org/tides/2024.csv", content.selectFirst("pre").text());
+        assertEquals(
+                "curl -O https://data.example.org/tides/2024.csv",
+                content.selectFirst("pre").text());
         assertNotNull(content.selectFirst("blockquote"));
         assertEquals("The north quay at low water", content.selectFirst("img").attr("alt"));
         assertNotNull(content.selectFirst("figcaption"));
-        assertTrue(content.select("h1").isEmpty(), "the title heading is the result's title, not content");
+        assertTrue(
+                content.select("h1").isEmpty(),
+                "the title heading is the result's title, not content");
     }
 
     @Test
     void keepsMathJaxSourcesAndTaskListCheckboxesButNoOtherScriptsOrInputs() {
-        String html = "<html><body><article><p>" + PROSE + "</p>"
-                + "<p>Energy is <script type='math/tex'>E = mc^2</script> in the rest frame.</p>"
-                + "<script>track('view')</script><form><input type='text' name='q'></form>"
-                + "<ul><li><input type='checkbox' checked disabled> ship it</li><li><input type='checkbox'> test it</li></ul>"
-                + "<p>" + PROSE + "</p></article></body></html>";
+        String html =
+                "<html><body><article><p>"
+                        + PROSE
+                        + "</p>"
+                        + "<p>Energy is <script type='math/tex'>E = mc^2</script> in the rest frame.</p>"
+                        + "<script>track('view')</script><form><input type='text' name='q'></form>"
+                        + "<ul><li><input type='checkbox' checked disabled> ship it</li><li><input type='checkbox'> test it</li></ul>"
+                        + "<p>"
+                        + PROSE
+                        + "</p></article></body></html>";
 
         Element content = Extractor.extract(Jsoup.parse(html, "https://example.org/")).content();
 
@@ -80,10 +104,15 @@ class ExtractorTest {
 
     @Test
     void keepsShortCodeBlocksAndSmallDataTablesInsideProse() {
-        String html = "<html><body><nav><a href='/'>Home</a></nav><div class='post'>"
-                + "<p>" + PROSE + "</p><div class='snippet'><pre>ls -la</pre></div>"
-                + "<div><table><tr><th>Key</th><th>Value</th></tr><tr><td>a</td><td>1</td></tr></table></div>"
-                + "<p>" + PROSE + "</p></div></body></html>";
+        String html =
+                "<html><body><nav><a href='/'>Home</a></nav><div class='post'>"
+                        + "<p>"
+                        + PROSE
+                        + "</p><div class='snippet'><pre>ls -la</pre></div>"
+                        + "<div><table><tr><th>Key</th><th>Value</th></tr><tr><td>a</td><td>1</td></tr></table></div>"
+                        + "<p>"
+                        + PROSE
+                        + "</p></div></body></html>";
 
         String text = text(html);
 
@@ -93,8 +122,13 @@ class ExtractorTest {
 
     @Test
     void keepsASmallKeyValueTableWithoutHeaders() {
-        String html = "<html><body><article><p>" + PROSE + "</p><table><tr><td><code>port</code></td><td>8080</td></tr>"
-                + "<tr><td><code>host</code></td><td>127.0.0.1</td></tr></table><p>" + PROSE + "</p></article></body></html>";
+        String html =
+                "<html><body><article><p>"
+                        + PROSE
+                        + "</p><table><tr><td><code>port</code></td><td>8080</td></tr>"
+                        + "<tr><td><code>host</code></td><td>127.0.0.1</td></tr></table><p>"
+                        + PROSE
+                        + "</p></article></body></html>";
 
         assertTrue(text(html).contains("port\t8080\nhost\t127.0.0.1"), text(html));
     }
@@ -112,15 +146,23 @@ class ExtractorTest {
 
     @Test
     void splitsRunTogetherClassNamesOnlyWhenTheWholeNameSplits() {
-        assertTrue(Extractor.Words.of(element("h3", "relatedpoststitle", "")).words().contains("related"));
+        assertTrue(
+                Extractor.Words.of(element("h3", "relatedpoststitle", ""))
+                        .words()
+                        .contains("related"));
         assertTrue(Extractor.Words.of(element("div", "sharebox", "")).boilerplate());
         assertFalse(Extractor.Words.of(element("div", "threadreader", "")).boilerplate());
     }
 
     @Test
     void keepsContentWhoseClassOnlyContainsABoilerplateWordAsASubstring() {
-        String html = "<html><body><div class='thread'><p>" + PROSE + "</p><p>" + PROSE + "</p></div>"
-                + "<div class='header-ad'><p>Buy our product today, the best one you can get anywhere.</p></div></body></html>";
+        String html =
+                "<html><body><div class='thread'><p>"
+                        + PROSE
+                        + "</p><p>"
+                        + PROSE
+                        + "</p></div>"
+                        + "<div class='header-ad'><p>Buy our product today, the best one you can get anywhere.</p></div></body></html>";
 
         String text = text(html);
 
@@ -130,8 +172,13 @@ class ExtractorTest {
 
     @Test
     void takesLazyImagesFromNoscriptInsteadOfTheirPlaceholders() {
-        String html = "<html><body><article><p>" + PROSE + "</p><img src='data:image/gif;base64,R0lGOD' class='lazy'>"
-                + "<noscript><img src='/photo.jpg' alt='Photo'></noscript><p>" + PROSE + "</p></article></body></html>";
+        String html =
+                "<html><body><article><p>"
+                        + PROSE
+                        + "</p><img src='data:image/gif;base64,R0lGOD' class='lazy'>"
+                        + "<noscript><img src='/photo.jpg' alt='Photo'></noscript><p>"
+                        + PROSE
+                        + "</p></article></body></html>";
 
         Element content = Extractor.extract(Jsoup.parse(html, "https://example.org/")).content();
 
@@ -141,11 +188,16 @@ class ExtractorTest {
 
     @Test
     void removesHiddenElements() {
-        String html = "<html><body><article><p>" + PROSE + "</p>"
-                + "<p style='display: none'>Hidden by style, never shown to a reader of this page.</p>"
-                + "<p hidden>Hidden by attribute, never shown to a reader of this page.</p>"
-                + "<p class='sr-only'>Only for screen readers, and not part of the article text.</p>"
-                + "<p>" + PROSE + "</p></article></body></html>";
+        String html =
+                "<html><body><article><p>"
+                        + PROSE
+                        + "</p>"
+                        + "<p style='display: none'>Hidden by style, never shown to a reader of this page.</p>"
+                        + "<p hidden>Hidden by attribute, never shown to a reader of this page.</p>"
+                        + "<p class='sr-only'>Only for screen readers, and not part of the article text.</p>"
+                        + "<p>"
+                        + PROSE
+                        + "</p></article></body></html>";
 
         String text = text(html);
 
@@ -155,10 +207,19 @@ class ExtractorTest {
 
     @Test
     void keepsAnArticleThatThePageHidesUntilAScriptRuns() {
-        String html = "<html><body><div id='page' style='visibility: hidden'><nav><a href='/'>Home</a></nav>"
-                + "<div class='post'><p>" + PROSE + "</p><p>" + PROSE + "</p><p>" + PROSE + "</p><p>" + PROSE + "</p>"
-                + "</div></div><div style='display:none'><p>A hidden notice, not for readers of the article.</p></div>"
-                + "</body></html>";
+        String html =
+                "<html><body><div id='page' style='visibility: hidden'><nav><a href='/'>Home</a></nav>"
+                        + "<div class='post'><p>"
+                        + PROSE
+                        + "</p><p>"
+                        + PROSE
+                        + "</p><p>"
+                        + PROSE
+                        + "</p><p>"
+                        + PROSE
+                        + "</p>"
+                        + "</div></div><div style='display:none'><p>A hidden notice, not for readers of the article.</p></div>"
+                        + "</body></html>";
 
         String text = text(html);
 
@@ -168,8 +229,12 @@ class ExtractorTest {
 
     @Test
     void trimsDateLinesBeforeAndDanglingHeadingsAfterTheText() {
-        String html = "<html><body><article><div>Nov. 20, 2019, 9:28 AM UTC</div><p>" + PROSE + "</p><p>" + PROSE
-                + "</p><h3>Related</h3><p>Read these next:</p></article></body></html>";
+        String html =
+                "<html><body><article><div>Nov. 20, 2019, 9:28 AM UTC</div><p>"
+                        + PROSE
+                        + "</p><p>"
+                        + PROSE
+                        + "</p><h3>Related</h3><p>Read these next:</p></article></body></html>";
 
         String text = text(html);
 
@@ -179,22 +244,35 @@ class ExtractorTest {
 
     @Test
     void removesLinkListsInsideTheArticle() {
-        String html = "<html><body><article><p>" + PROSE + "</p>"
-                + "<ul><li><a href='/1'>First other story on this site</a></li><li><a href='/2'>Second other story</a></li>"
-                + "<li><a href='/3'>Third other story on this site</a></li></ul>"
-                + "<p>" + PROSE + "</p></article></body></html>";
+        String html =
+                "<html><body><article><p>"
+                        + PROSE
+                        + "</p>"
+                        + "<ul><li><a href='/1'>First other story on this site</a></li><li><a href='/2'>Second other story</a></li>"
+                        + "<li><a href='/3'>Third other story on this site</a></li></ul>"
+                        + "<p>"
+                        + PROSE
+                        + "</p></article></body></html>";
 
         assertFalse(text(html).contains("other story"));
     }
 
     @Test
     void keepsLinkOnlyParagraphsThatPointElsewhere() {
-        String html = "<html><body><article><p>" + PROSE + "</p>"
-                + "<p><a href='https://shop.example.com/item'>Get it from the shop for $20</a></p>"
-                + "<p><a href='/more'>Read more stories like this one</a></p>"
-                + "<p>" + PROSE + "</p></article></body></html>";
+        String html =
+                "<html><body><article><p>"
+                        + PROSE
+                        + "</p>"
+                        + "<p><a href='https://shop.example.com/item'>Get it from the shop for $20</a></p>"
+                        + "<p><a href='/more'>Read more stories like this one</a></p>"
+                        + "<p>"
+                        + PROSE
+                        + "</p></article></body></html>";
 
-        String text = PlainText.of(Extractor.extract(Jsoup.parse(html, "https://news.example.org/story")).content());
+        String text =
+                PlainText.of(
+                        Extractor.extract(Jsoup.parse(html, "https://news.example.org/story"))
+                                .content());
 
         assertTrue(text.contains("Get it from the shop"), text);
         assertFalse(text.contains("Read more stories"), text);
@@ -202,10 +280,16 @@ class ExtractorTest {
 
     @Test
     void fallsBackToJsonLdArticleBodyWhenThePageHasNoText() {
-        String body = "First paragraph of the story, which the page renders with script. " + PROSE
-                + "\n\nSecond paragraph, also rendered by script. " + PROSE;
-        String html = "<html><head><script type='application/ld+json'>{\"@type\":\"NewsArticle\",\"headline\":\"H\","
-                + "\"articleBody\":" + quote(body) + "}</script></head><body><div id='app'>Loading…</div></body></html>";
+        String body =
+                "First paragraph of the story, which the page renders with script. "
+                        + PROSE
+                        + "\n\nSecond paragraph, also rendered by script. "
+                        + PROSE;
+        String html =
+                "<html><head><script type='application/ld+json'>{\"@type\":\"NewsArticle\",\"headline\":\"H\","
+                        + "\"articleBody\":"
+                        + quote(body)
+                        + "}</script></head><body><div id='app'>Loading…</div></body></html>";
 
         Element content = Extractor.extract(Jsoup.parse(html)).content();
 
@@ -215,9 +299,16 @@ class ExtractorTest {
 
     @Test
     void readsAJsonLdArticleBodyWrittenInHtml() {
-        String body = "<p>First paragraph, in HTML. " + PROSE + "</p><p>Second paragraph. " + PROSE + "</p>";
-        String html = "<html><head><script type='application/ld+json'>{\"@type\":\"Article\",\"articleBody\":"
-                + quote(body) + "}</script></head><body><div id='app'></div></body></html>";
+        String body =
+                "<p>First paragraph, in HTML. "
+                        + PROSE
+                        + "</p><p>Second paragraph. "
+                        + PROSE
+                        + "</p>";
+        String html =
+                "<html><head><script type='application/ld+json'>{\"@type\":\"Article\",\"articleBody\":"
+                        + quote(body)
+                        + "}</script></head><body><div id='app'></div></body></html>";
 
         String text = PlainText.of(Extractor.extract(Jsoup.parse(html)).content());
 
@@ -227,9 +318,10 @@ class ExtractorTest {
 
     @Test
     void fallsBackToTheArticleElementWhenScoringFindsTooLittle() {
-        String html = "<html><body><div class='comments'><p>short</p></div><article>"
-                + "<div>One line about the release.</div><div>Another line, with the details.</div>"
-                + "<div>And a third line, with the date of the next one.</div></article></body></html>";
+        String html =
+                "<html><body><div class='comments'><p>short</p></div><article>"
+                        + "<div>One line about the release.</div><div>Another line, with the details.</div>"
+                        + "<div>And a third line, with the date of the next one.</div></article></body></html>";
 
         String text = text(html);
 
@@ -240,14 +332,27 @@ class ExtractorTest {
     @Test
     void neverThrowsAndNeverReturnsNullContent() {
         StringBuilder deep = new StringBuilder("<html><body>");
-        deep.append("<div>".repeat(5_000)).append("deep text").append("</div>".repeat(5_000)).append("</body></html>");
-        for (String html : new String[] {"", "<html></html>", "<p>unclosed <b>tags <i>everywhere", "<<<>>>&&&;",
-                "<table><tr><td><table><td>x</table>", deep.toString(), "<frameset><frame src=x></frameset>"}) {
+        deep.append("<div>".repeat(5_000))
+                .append("deep text")
+                .append("</div>".repeat(5_000))
+                .append("</body></html>");
+        for (String html :
+                new String[] {
+                    "",
+                    "<html></html>",
+                    "<p>unclosed <b>tags <i>everywhere",
+                    "<<<>>>&&&;",
+                    "<table><tr><td><table><td>x</table>",
+                    deep.toString(),
+                    "<frameset><frame src=x></frameset>"
+                }) {
             Extractor.Extraction extraction = Extractor.extract(Jsoup.parse(html));
             assertNotNull(extraction.content(), html);
             assertNotNull(extraction.metadata(), html);
         }
-        assertTrue(PlainText.of(Extractor.extract(Jsoup.parse(deep.toString())).content()).contains("deep text"));
+        assertTrue(
+                PlainText.of(Extractor.extract(Jsoup.parse(deep.toString())).content())
+                        .contains("deep text"));
     }
 
     private static Element element(String tag, String classes, String id) {

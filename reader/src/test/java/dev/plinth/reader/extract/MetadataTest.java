@@ -1,10 +1,10 @@
 package dev.plinth.reader.extract;
 
-import org.jsoup.Jsoup;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.jsoup.Jsoup;
+import org.junit.jupiter.api.Test;
 
 class MetadataTest {
 
@@ -14,17 +14,20 @@ class MetadataTest {
 
     @Test
     void readsJsonLdFirst() {
-        Metadata m = of("""
-                <html lang="fr"><head><title>Page title | Site</title>
-                <meta property="og:title" content="OG title">
-                <script type="application/ld+json">
-                {"@context":"https://schema.org","@graph":[
-                  {"@type":"WebSite","name":"Le Site"},
-                  {"@type":"NewsArticle","headline":"LD headline","description":"LD summary",
-                   "datePublished":"2024-01-02T03:04:05Z","author":[{"@type":"Person","name":"A. Writer"},{"name":"B. Editor"}],
-                   "image":{"@type":"ImageObject","url":"https://example.org/lead.jpg"},
-                   "publisher":{"@type":"Organization","name":"Le Site"}}]}
-                </script></head><body></body></html>""");
+        Metadata m =
+                of(
+                        """
+                        <html lang="fr"><head><title>Page title | Site</title>
+                        <meta property="og:title" content="OG title">
+                        <script type="application/ld+json">
+                        {"@context":"https://schema.org","@graph":[
+                          {"@type":"WebSite","name":"Le Site"},
+                          {"@type":"NewsArticle","headline":"LD headline","description":"LD summary",
+                           "datePublished":"2024-01-02T03:04:05Z","author":[{"@type":"Person","name":"A. Writer"},{"name":"B. Editor"}],
+                           "image":{"@type":"ImageObject","url":"https://example.org/lead.jpg"},
+                           "publisher":{"@type":"Organization","name":"Le Site"}}]}
+                        </script></head><body></body></html>\
+                        """);
 
         assertEquals("LD headline", m.title());
         assertEquals("LD summary", m.description());
@@ -37,22 +40,28 @@ class MetadataTest {
 
     @Test
     void toleratesBrokenJsonLd() {
-        Metadata m = of("""
-                <html><head><script type="application/ld+json">{"@type":"Article", "headline":"Line
-                break inside", }</script><script type="application/ld+json">{not json at all</script>
-                </head></html>""");
+        Metadata m =
+                of(
+                        """
+                        <html><head><script type="application/ld+json">{"@type":"Article", "headline":"Line
+                        break inside", }</script><script type="application/ld+json">{not json at all</script>
+                        </head></html>\
+                        """);
 
         assertEquals("Line\nbreak inside", m.title());
     }
 
     @Test
     void readsOpenGraph() {
-        Metadata m = of("""
-                <html><head><title>Fallback</title>
-                <meta property="og:title" content="OG title"><meta property="og:description" content="OG description">
-                <meta property="og:site_name" content="OG Site"><meta property="og:image" content="https://example.org/og.png">
-                <meta property="article:published_time" content="2023-05-06"><meta property="og:locale" content="pt_BR">
-                </head></html>""");
+        Metadata m =
+                of(
+                        """
+                        <html><head><title>Fallback</title>
+                        <meta property="og:title" content="OG title"><meta property="og:description" content="OG description">
+                        <meta property="og:site_name" content="OG Site"><meta property="og:image" content="https://example.org/og.png">
+                        <meta property="article:published_time" content="2023-05-06"><meta property="og:locale" content="pt_BR">
+                        </head></html>\
+                        """);
 
         assertEquals("OG title", m.title());
         assertEquals("OG description", m.description());
@@ -65,10 +74,13 @@ class MetadataTest {
 
     @Test
     void readsTwitterCards() {
-        Metadata m = of("""
-                <html><head><meta name="twitter:title" content="Card title">
-                <meta name="twitter:description" content="Card text"><meta name="twitter:image" content="https://example.org/c.png">
-                </head></html>""");
+        Metadata m =
+                of(
+                        """
+                        <html><head><meta name="twitter:title" content="Card title">
+                        <meta name="twitter:description" content="Card text"><meta name="twitter:image" content="https://example.org/c.png">
+                        </head></html>\
+                        """);
 
         assertEquals("Card title", m.title());
         assertEquals("Card text", m.description());
@@ -77,10 +89,13 @@ class MetadataTest {
 
     @Test
     void readsDublinCore() {
-        Metadata m = of("""
-                <html><head><meta name="DC.title" content="DC title"><meta name="DC.creator" content="C. Author">
-                <meta name="DC.date" content="2020-02-20"><meta name="DC.description" content="DC description">
-                <meta name="DC.language" content="de"></head></html>""");
+        Metadata m =
+                of(
+                        """
+                        <html><head><meta name="DC.title" content="DC title"><meta name="DC.creator" content="C. Author">
+                        <meta name="DC.date" content="2020-02-20"><meta name="DC.description" content="DC description">
+                        <meta name="DC.language" content="de"></head></html>\
+                        """);
 
         assertEquals("DC title", m.title());
         assertEquals("C. Author", m.byline());
@@ -91,11 +106,14 @@ class MetadataTest {
 
     @Test
     void fallsBackToTheDocument() {
-        Metadata m = of("""
-                <html lang="en-US"><head><title>A plain page – Example Site</title>
-                <meta property="og:site_name" content="Example Site"></head>
-                <body><h1>Heading</h1><p>By <a rel="author" href="/me">Sam Smith</a>
-                <time datetime="2022-12-24">Christmas Eve</time></p></body></html>""");
+        Metadata m =
+                of(
+                        """
+                        <html lang="en-US"><head><title>A plain page – Example Site</title>
+                        <meta property="og:site_name" content="Example Site"></head>
+                        <body><h1>Heading</h1><p>By <a rel="author" href="/me">Sam Smith</a>
+                        <time datetime="2022-12-24">Christmas Eve</time></p></body></html>\
+                        """);
 
         assertEquals("A plain page", m.title());
         assertEquals("Sam Smith", m.byline());
@@ -106,16 +124,20 @@ class MetadataTest {
 
     @Test
     void usesTheFirstHeadingWhenThereIsNoTitle() {
-        assertEquals("Only a heading", of("<html><body><h1>Only a heading</h1></body></html>").title());
+        assertEquals(
+                "Only a heading", of("<html><body><h1>Only a heading</h1></body></html>").title());
     }
 
     @Test
     void cleansTheSiteNameFromEitherEndOfTheTitleOnly() {
         assertEquals("Story", MetadataReader.cleanTitle("Story | The Site", "The Site"));
         assertEquals("Story", MetadataReader.cleanTitle("The Site - Story", "The Site"));
-        assertEquals("Story - Part two | Other", MetadataReader.cleanTitle("Story - Part two | Other", "The Site"));
+        assertEquals(
+                "Story - Part two | Other",
+                MetadataReader.cleanTitle("Story - Part two | Other", "The Site"));
         assertEquals("Story - Part two", MetadataReader.cleanTitle("Story - Part two", null));
         assertEquals("新闻标题", MetadataReader.cleanTitle("新闻标题_新闻网", "新闻网"));
-        assertEquals("Visiting The Site", MetadataReader.cleanTitle("Visiting The Site", "The Site"));
+        assertEquals(
+                "Visiting The Site", MetadataReader.cleanTitle("Visiting The Site", "The Site"));
     }
 }

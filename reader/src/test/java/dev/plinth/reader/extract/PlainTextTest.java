@@ -1,9 +1,9 @@
 package dev.plinth.reader.extract;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import org.jsoup.Jsoup;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class PlainTextTest {
 
@@ -13,7 +13,9 @@ class PlainTextTest {
 
     @Test
     void separatesBlocksWithBlankLines() {
-        assertEquals("Title\n\nFirst.\n\nSecond.", text("<h2>Title</h2><p>First.</p><div><p>Second.</p></div>"));
+        assertEquals(
+                "Title\n\nFirst.\n\nSecond.",
+                text("<h2>Title</h2><p>First.</p><div><p>Second.</p></div>"));
     }
 
     @Test
@@ -24,13 +26,18 @@ class PlainTextTest {
 
     @Test
     void putsListItemsAndTableRowsOnTheirOwnLines() {
-        assertEquals("Intro\n\na\nb\n\nx\ty\n1\t2", text("<p>Intro</p><ul><li>a</li><li>b</li></ul>"
-                + "<table><tr><th>x</th><th>y</th></tr><tr><td>1</td><td>2</td></tr></table>"));
+        assertEquals(
+                "Intro\n\na\nb\n\nx\ty\n1\t2",
+                text(
+                        "<p>Intro</p><ul><li>a</li><li>b</li></ul>"
+                                + "<table><tr><th>x</th><th>y</th></tr><tr><td>1</td><td>2</td></tr></table>"));
     }
 
     @Test
     void keepsPreformattedTextVerbatim() {
-        assertEquals("Run:\n\nif x:\n    y()\n\nDone.", text("<p>Run:</p><pre>if x:\n    y()</pre><p>Done.</p>"));
+        assertEquals(
+                "Run:\n\nif x:\n    y()\n\nDone.",
+                text("<p>Run:</p><pre>if x:\n    y()</pre><p>Done.</p>"));
     }
 
     @Test
@@ -40,8 +47,11 @@ class PlainTextTest {
 
     @Test
     void leavesOutImagesCaptionsAndScripts() {
-        assertEquals("Before.\n\nAfter.", text("<p>Before.</p><figure><img alt='x'><figcaption>Caption</figcaption>"
-                + "</figure><script>var a = 1;</script><p>After.</p>"));
+        assertEquals(
+                "Before.\n\nAfter.",
+                text(
+                        "<p>Before.</p><figure><img alt='x'><figcaption>Caption</figcaption>"
+                                + "</figure><script>var a = 1;</script><p>After.</p>"));
     }
 
     @Test

@@ -1,17 +1,16 @@
 package dev.plinth.reader.fetch;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class CharsetsTest {
 
@@ -35,7 +34,8 @@ class CharsetsTest {
     void sniffsUndeclaredPages(String encoding, String text) {
         byte[] body = Samples.page(text, Charset.forName(encoding));
         Charset detected = Charsets.detect(body, "text/html");
-        assertTrue(new String(body, detected).contains(text), () -> encoding + " read as " + detected);
+        assertTrue(
+                new String(body, detected).contains(text), () -> encoding + " read as " + detected);
     }
 
     @ParameterizedTest(name = "{0}: first sentence only")
@@ -50,7 +50,8 @@ class CharsetsTest {
     @Test
     void headerCharsetWins() {
         byte[] body = Samples.page(Samples.RUSSIAN, Charset.forName("KOI8-R"));
-        assertEquals(Charset.forName("KOI8-R"), Charsets.detect(body, "text/html; charset=\"koi8-r\""));
+        assertEquals(
+                Charset.forName("KOI8-R"), Charsets.detect(body, "text/html; charset=\"koi8-r\""));
     }
 
     @Test
@@ -61,22 +62,34 @@ class CharsetsTest {
         body[1] = (byte) 0xBB;
         body[2] = (byte) 0xBF;
         System.arraycopy(text, 0, body, 3, text.length);
-        assertEquals(StandardCharsets.UTF_8, Charsets.detect(body, "text/html; charset=windows-1251"));
-        assertEquals(StandardCharsets.UTF_16LE, Charsets.detect(new byte[]{(byte) 0xFF, (byte) 0xFE, '<', 0}, null));
+        assertEquals(
+                StandardCharsets.UTF_8, Charsets.detect(body, "text/html; charset=windows-1251"));
+        assertEquals(
+                StandardCharsets.UTF_16LE,
+                Charsets.detect(new byte[] {(byte) 0xFF, (byte) 0xFE, '<', 0}, null));
     }
 
     @Test
     void metaCharsetAndHttpEquivAreRead() {
-        byte[] meta = Samples.html("<meta charset='shift_jis'>", Samples.JAPANESE).getBytes(Charset.forName("Shift_JIS"));
+        byte[] meta =
+                Samples.html("<meta charset='shift_jis'>", Samples.JAPANESE)
+                        .getBytes(Charset.forName("Shift_JIS"));
         assertEquals(Charset.forName("windows-31j"), Charsets.detect(meta, "text/html"));
-        byte[] equiv = Samples.html("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=big5\">",
-                Samples.CHINESE_TRADITIONAL).getBytes(Charset.forName("Big5"));
-        assertTrue(new String(equiv, Charsets.detect(equiv, null)).contains(Samples.CHINESE_TRADITIONAL));
+        byte[] equiv =
+                Samples.html(
+                                "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=big5\">",
+                                Samples.CHINESE_TRADITIONAL)
+                        .getBytes(Charset.forName("Big5"));
+        assertTrue(
+                new String(equiv, Charsets.detect(equiv, null))
+                        .contains(Samples.CHINESE_TRADITIONAL));
     }
 
     @Test
     void metaInsideCommentIsIgnored() {
-        byte[] body = Samples.html("<!-- <meta charset=koi8-r> -->", Samples.RUSSIAN).getBytes(Charset.forName("windows-1251"));
+        byte[] body =
+                Samples.html("<!-- <meta charset=koi8-r> -->", Samples.RUSSIAN)
+                        .getBytes(Charset.forName("windows-1251"));
         assertEquals(Charset.forName("windows-1251"), Charsets.detect(body, null));
     }
 
@@ -90,7 +103,8 @@ class CharsetsTest {
     @Test
     void staleLatin1HeaderOnUtf8BodyReadsUtf8() {
         byte[] body = Samples.page(Samples.FRENCH, StandardCharsets.UTF_8);
-        assertEquals(StandardCharsets.UTF_8, Charsets.detect(body, "text/html; charset=ISO-8859-1"));
+        assertEquals(
+                StandardCharsets.UTF_8, Charsets.detect(body, "text/html; charset=ISO-8859-1"));
     }
 
     @Test

@@ -1,15 +1,13 @@
 package dev.plinth.reader.fetch;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.plinth.reader.Options;
 import dev.plinth.reader.Page;
 import dev.plinth.reader.ReaderException.Kind;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,22 +22,27 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import java.util.zip.DeflaterOutputStream;
 import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
 import java.util.zip.GZIPOutputStream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class FetcherTest {
 
-    private static final String HTML = "<!doctype html><html><head><title>Hello</title></head><body><p>Grüße, 世界</p></body></html>";
+    private static final String HTML =
+            "<!doctype html><html><head><title>Hello</title></head><body><p>Grüße, 世界</p></body></html>";
     private static final long CAP = 1 << 20;
 
     private static TestServer server;
-    /** Private networks allowed: the loopback server is reachable, as with --allow-private-network. */
+
+    /**
+     * Private networks allowed: the loopback server is reachable, as with --allow-private-network.
+     */
     private static Fetcher fetcher;
 
     @BeforeAll
@@ -48,7 +51,11 @@ class FetcherTest {
         fetcher = new Fetcher(new Fetcher.Settings(true, Duration.ofSeconds(10), CAP, CAP));
         byte[] html = HTML.getBytes(StandardCharsets.UTF_8);
         server.route("/html", TestServer.page("Text/HTML; charset=UTF-8", html))
-                .route("/status404", exchange -> TestServer.send(exchange, 404, "text/html", "<p>gone</p>".getBytes()))
+                .route(
+                        "/status404",
+                        exchange ->
+                                TestServer.send(
+                                        exchange, 404, "text/html", "<p>gone</p>".getBytes()))
                 .route("/echo", TestServer.page("text/html", html))
                 .route("/r1", TestServer.redirect(301, server.url("/r2").toString()))
                 .route("/r2", TestServer.redirect(302, "r3"))
@@ -60,56 +67,77 @@ class FetcherTest {
                 .route("/deflate-raw", TestServer.encoded("deflate", deflate(html, true)))
                 .route("/br", TestServer.encoded("br", resource("/fetch/page.html.br")))
                 .route("/gzip-twice", TestServer.encoded("gzip, gzip", gzip(gzip(html))))
-                .route("/gzip-twice-headers", exchange -> {
-                    exchange.getResponseHeaders().add("Content-Encoding", "gzip");
-                    exchange.getResponseHeaders().add("Content-Encoding", "gzip");
-                    TestServer.send(exchange, 200, "text/html", gzip(gzip(html)));
-                })
+                .route(
+                        "/gzip-twice-headers",
+                        exchange -> {
+                            exchange.getResponseHeaders().add("Content-Encoding", "gzip");
+                            exchange.getResponseHeaders().add("Content-Encoding", "gzip");
+                            TestServer.send(exchange, 200, "text/html", gzip(gzip(html)));
+                        })
                 .route("/unknown-encoding", TestServer.encoded("zstd", html))
-                .route("/big", exchange -> {
-                    exchange.sendResponseHeaders(200, 0); // chunked: no Content-Length to refuse early
-                    try (OutputStream out = exchange.getResponseBody()) {
-                        byte[] block = new byte[64 << 10];
-                        for (int i = 0; i < 64; i++) { // 4 MiB, more than the cap
-                            out.write(block);
-                        }
-                    }
-                })
-                .route("/big-declared", exchange -> {
-                    exchange.sendResponseHeaders(200, 4 * CAP);
-                    OutputStream out = exchange.getResponseBody();
-                    out.write(new byte[1024]);
-                    out.flush(); // headers go out; the rest never comes, so only an early refusal is fast
-                    sleep(5000);
-                })
+                .route(
+                        "/big",
+                        exchange -> {
+                            exchange.sendResponseHeaders(
+                                    200, 0); // chunked: no Content-Length to refuse early
+                            try (OutputStream out = exchange.getResponseBody()) {
+                                byte[] block = new byte[64 << 10];
+                                for (int i = 0; i < 64; i++) { // 4 MiB, more than the cap
+                                    out.write(block);
+                                }
+                            }
+                        })
+                .route(
+                        "/big-declared",
+                        exchange -> {
+                            exchange.sendResponseHeaders(200, 4 * CAP);
+                            OutputStream out = exchange.getResponseBody();
+                            out.write(new byte[1024]);
+                            out.flush(); // headers go out; the rest never comes, so only an
+                            // early refusal is fast
+                            sleep(5000);
+                        })
                 .route("/bomb", TestServer.encoded("gzip", gzip(new byte[32 << 20])))
-                .route("/drip", exchange -> {
-                    exchange.getResponseHeaders().set("Content-Type", "text/html");
-                    exchange.sendResponseHeaders(200, 0);
-                    OutputStream out = exchange.getResponseBody();
-                    for (int i = 0; i < 600; i++) { // a byte every 50 ms for 30 s: never a read timeout
-                        out.write('x');
-                        out.flush();
-                        sleep(50);
-                    }
-                    out.close();
-                })
-                .route("/slow-headers", exchange -> {
-                    sleep(5000);
-                    TestServer.send(exchange, 200, "text/html", html);
-                })
-                .route("/set-cookie-then-echo", exchange -> {
-                    exchange.getResponseHeaders().add("Set-Cookie", "hop=1; Path=/");
-                    TestServer.redirect(302, "/echo").handle(exchange);
-                })
-                .route("/robots.txt", TestServer.page("text/plain", """
-                        User-agent: plinthbot
-                        Disallow: /private
-                        Allow: /private/press
+                .route(
+                        "/drip",
+                        exchange -> {
+                            exchange.getResponseHeaders().set("Content-Type", "text/html");
+                            exchange.sendResponseHeaders(200, 0);
+                            OutputStream out = exchange.getResponseBody();
+                            for (int i = 0;
+                                    i < 600;
+                                    i++) { // a byte every 50 ms for 30 s: never a read timeout
+                                out.write('x');
+                                out.flush();
+                                sleep(50);
+                            }
+                            out.close();
+                        })
+                .route(
+                        "/slow-headers",
+                        exchange -> {
+                            sleep(5000);
+                            TestServer.send(exchange, 200, "text/html", html);
+                        })
+                .route(
+                        "/set-cookie-then-echo",
+                        exchange -> {
+                            exchange.getResponseHeaders().add("Set-Cookie", "hop=1; Path=/");
+                            TestServer.redirect(302, "/echo").handle(exchange);
+                        })
+                .route(
+                        "/robots.txt",
+                        TestServer.page(
+                                "text/plain",
+                                """
+                                User-agent: plinthbot
+                                Disallow: /private
+                                Allow: /private/press
 
-                        User-agent: *
-                        Disallow:
-                        """.getBytes(StandardCharsets.UTF_8)))
+                                User-agent: *
+                                Disallow:
+                                """
+                                        .getBytes(StandardCharsets.UTF_8)))
                 .route("/private/page", TestServer.page("text/html", html))
                 .route("/private/press/page", TestServer.page("text/html", html));
         for (int i = 0; i <= 11; i++) {
@@ -149,24 +177,57 @@ class FetcherTest {
 
     @Test
     void followsTenRedirectsButNotEleven() throws FetchException {
-        assertEquals(server.url("/hop12"), fetcher.fetch(server.url("/hop2"), Options.DEFAULTS).url());
-        FetchException e = assertThrows(FetchException.class, () -> fetcher.fetch(server.url("/hop1"), Options.DEFAULTS));
+        assertEquals(
+                server.url("/hop12"), fetcher.fetch(server.url("/hop2"), Options.DEFAULTS).url());
+        FetchException e =
+                assertThrows(
+                        FetchException.class,
+                        () -> fetcher.fetch(server.url("/hop1"), Options.DEFAULTS));
         assertEquals(Kind.UNREADABLE, e.kind());
         assertTrue(e.getMessage().contains("more than 10 redirects"), e.getMessage());
     }
 
     static Stream<Arguments> charsetPages() {
         return Stream.of(
-                // where the charset comes from, the encoding, the text, extra <head> markup, the Content-Type
-                Arguments.of("header", "windows-1251", Samples.RUSSIAN, "", "text/html; charset=windows-1251"),
+                // where the charset comes from, the encoding, the text, extra <head> markup, the
+                // Content-Type
+                Arguments.of(
+                        "header",
+                        "windows-1251",
+                        Samples.RUSSIAN,
+                        "",
+                        "text/html; charset=windows-1251"),
                 Arguments.of("header", "KOI8-R", Samples.RUSSIAN, "", "text/html;charset=KOI8-R"),
-                Arguments.of("header", "GBK", Samples.CHINESE_SIMPLIFIED, "", "text/html; charset=gb2312"),
-                Arguments.of("meta charset", "Shift_JIS", Samples.JAPANESE, "<meta charset=\"Shift_JIS\">", "text/html"),
-                Arguments.of("meta charset", "EUC-JP", Samples.JAPANESE, "<meta charset=euc-jp>", "text/html"),
-                Arguments.of("meta http-equiv", "Big5", Samples.CHINESE_TRADITIONAL,
-                        "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=big5\">", "text/html"),
-                Arguments.of("meta http-equiv", "windows-1252", Samples.FRENCH,
-                        "<META HTTP-EQUIV='content-type' CONTENT='text/html; charset=iso-8859-1'>", "text/html"),
+                Arguments.of(
+                        "header",
+                        "GBK",
+                        Samples.CHINESE_SIMPLIFIED,
+                        "",
+                        "text/html; charset=gb2312"),
+                Arguments.of(
+                        "meta charset",
+                        "Shift_JIS",
+                        Samples.JAPANESE,
+                        "<meta charset=\"Shift_JIS\">",
+                        "text/html"),
+                Arguments.of(
+                        "meta charset",
+                        "EUC-JP",
+                        Samples.JAPANESE,
+                        "<meta charset=euc-jp>",
+                        "text/html"),
+                Arguments.of(
+                        "meta http-equiv",
+                        "Big5",
+                        Samples.CHINESE_TRADITIONAL,
+                        "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=big5\">",
+                        "text/html"),
+                Arguments.of(
+                        "meta http-equiv",
+                        "windows-1252",
+                        Samples.FRENCH,
+                        "<META HTTP-EQUIV='content-type' CONTENT='text/html; charset=iso-8859-1'>",
+                        "text/html"),
                 Arguments.of("sniffed", "GB18030", Samples.CHINESE_SIMPLIFIED, "", "text/html"),
                 Arguments.of("sniffed", "Big5", Samples.CHINESE_TRADITIONAL, "", "text/html"),
                 Arguments.of("sniffed", "Shift_JIS", Samples.JAPANESE, "", "text/html"),
@@ -179,13 +240,15 @@ class FetcherTest {
 
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("charsetPages")
-    void decodesEachCharset(String source, String encoding, String text, String head, String contentType)
+    void decodesEachCharset(
+            String source, String encoding, String text, String head, String contentType)
             throws FetchException {
         String path = "/charset/" + source.replace(' ', '-') + "/" + encoding;
         byte[] body = Samples.html(head, text).getBytes(Charset.forName(encoding));
         server.route(path, exchange -> TestServer.send(exchange, 200, contentType, body));
         Page page = fetcher.fetch(server.url(path), Options.DEFAULTS);
-        assertTrue(page.text().contains(text), () -> "read as " + page.charset() + ": " + page.text());
+        assertTrue(
+                page.text().contains(text), () -> "read as " + page.charset() + ": " + page.text());
     }
 
     @Test
@@ -215,7 +278,10 @@ class FetcherTest {
     @Test
     void refusesStackedAndUnknownEncodings() {
         for (String path : List.of("/gzip-twice", "/gzip-twice-headers", "/unknown-encoding")) {
-            FetchException e = assertThrows(FetchException.class, () -> fetcher.fetch(server.url(path), Options.DEFAULTS));
+            FetchException e =
+                    assertThrows(
+                            FetchException.class,
+                            () -> fetcher.fetch(server.url(path), Options.DEFAULTS));
             assertEquals(Kind.UNREADABLE, e.kind(), path);
         }
     }
@@ -223,19 +289,29 @@ class FetcherTest {
     @Test
     void stopsAtTheWireCap() {
         long start = System.nanoTime();
-        FetchException streamed = assertThrows(FetchException.class, () -> fetcher.fetch(server.url("/big"), Options.DEFAULTS));
+        FetchException streamed =
+                assertThrows(
+                        FetchException.class,
+                        () -> fetcher.fetch(server.url("/big"), Options.DEFAULTS));
         assertEquals(Kind.TOO_LARGE, streamed.kind(), streamed.getMessage());
         assertEquals(413, streamed.kind().status());
-        FetchException declared = assertThrows(FetchException.class,
-                () -> fetcher.fetch(server.url("/big-declared"), Options.DEFAULTS));
+        FetchException declared =
+                assertThrows(
+                        FetchException.class,
+                        () -> fetcher.fetch(server.url("/big-declared"), Options.DEFAULTS));
         assertEquals(Kind.TOO_LARGE, declared.kind(), declared.getMessage());
-        assertTrue(System.nanoTime() - start < Duration.ofSeconds(4).toNanos(), "a declared oversize body is refused unread");
+        assertTrue(
+                System.nanoTime() - start < Duration.ofSeconds(4).toNanos(),
+                "a declared oversize body is refused unread");
     }
 
     @Test
     void stopsAGzipBombAtTheDecodedCap() {
         long start = System.nanoTime();
-        FetchException e = assertThrows(FetchException.class, () -> fetcher.fetch(server.url("/bomb"), Options.DEFAULTS));
+        FetchException e =
+                assertThrows(
+                        FetchException.class,
+                        () -> fetcher.fetch(server.url("/bomb"), Options.DEFAULTS));
         assertEquals(Kind.TOO_LARGE, e.kind());
         assertTrue(e.getMessage().contains("decoded"), e.getMessage());
         assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos());
@@ -245,7 +321,9 @@ class FetcherTest {
     void deadlineHoldsWhileBytesKeepTrickling() {
         Options options = Options.builder().timeout(Duration.ofMillis(800)).build();
         long start = System.nanoTime();
-        FetchException e = assertThrows(FetchException.class, () -> fetcher.fetch(server.url("/drip"), options));
+        FetchException e =
+                assertThrows(
+                        FetchException.class, () -> fetcher.fetch(server.url("/drip"), options));
         long elapsedMs = (System.nanoTime() - start) / 1_000_000;
         assertEquals(Kind.UNREADABLE, e.kind());
         assertTrue(e.getMessage().contains("deadline"), e.getMessage());
@@ -256,16 +334,27 @@ class FetcherTest {
     void deadlineCoversWaitingForHeaders() {
         Options options = Options.builder().timeout(Duration.ofMillis(500)).build();
         long start = System.nanoTime();
-        FetchException e = assertThrows(FetchException.class, () -> fetcher.fetch(server.url("/slow-headers"), options));
+        FetchException e =
+                assertThrows(
+                        FetchException.class,
+                        () -> fetcher.fetch(server.url("/slow-headers"), options));
         assertEquals(Kind.UNREADABLE, e.kind());
         assertTrue(System.nanoTime() - start < Duration.ofSeconds(3).toNanos());
     }
 
     @Test
     void sendsCookiesUserAgentLocaleAndReferer() throws FetchException {
-        Options options = Options.builder()
-                .cookies(List.of("session=abc123; Path=/", "theme=dark", "elsewhere=1; Domain=other.example"))
-                .userAgent("TestAgent/1.0").locale("de-DE").referer("https://referrer.example/page").build();
+        Options options =
+                Options.builder()
+                        .cookies(
+                                List.of(
+                                        "session=abc123; Path=/",
+                                        "theme=dark",
+                                        "elsewhere=1; Domain=other.example"))
+                        .userAgent("TestAgent/1.0")
+                        .locale("de-DE")
+                        .referer("https://referrer.example/page")
+                        .build();
         fetcher.fetch(server.url("/echo"), options);
         var headers = server.lastHeaders("/echo");
         String cookie = headers.getFirst("Cookie");
@@ -288,7 +377,10 @@ class FetcherTest {
     @Test
     void robotsTxtDisallowIsAConflict() throws FetchException {
         Options asBot = Options.builder().robotsTxt("PlinthBot/1.0").build();
-        FetchException e = assertThrows(FetchException.class, () -> fetcher.fetch(server.url("/private/page"), asBot));
+        FetchException e =
+                assertThrows(
+                        FetchException.class,
+                        () -> fetcher.fetch(server.url("/private/page"), asBot));
         assertEquals(Kind.CONFLICT, e.kind());
         assertEquals(409, e.kind().status());
         assertEquals(200, fetcher.fetch(server.url("/private/press/page"), asBot).status());
@@ -303,7 +395,8 @@ class FetcherTest {
             port = socket.getLocalPort();
         }
         URI closed = URI.create("http://127.0.0.1:" + port + "/");
-        FetchException e = assertThrows(FetchException.class, () -> fetcher.fetch(closed, Options.DEFAULTS));
+        FetchException e =
+                assertThrows(FetchException.class, () -> fetcher.fetch(closed, Options.DEFAULTS));
         assertEquals(Kind.UNREADABLE, e.kind());
         assertEquals(422, e.kind().status());
     }
@@ -314,37 +407,65 @@ class FetcherTest {
     void defaultSettingsRefuseTheLoopbackServer() {
         int before = server.seen().size();
         Fetcher strict = new Fetcher(Fetcher.Settings.DEFAULTS);
-        FetchException e = assertThrows(FetchException.class, () -> strict.fetch(server.url("/html"), Options.DEFAULTS));
+        FetchException e =
+                assertThrows(
+                        FetchException.class,
+                        () -> strict.fetch(server.url("/html"), Options.DEFAULTS));
         assertEquals(Kind.BLOCKED, e.kind());
         assertEquals(before, server.seen().size(), "no request may reach the server");
     }
 
     /**
-     * A strict guard with one explicit exception, the test server's address: the server is reachable,
-     * and every redirect it sends to another private address is refused — including one to a second,
-     * live server on 127.0.0.2, which proves the refusal is the guard's and not an unreachable host.
+     * A strict guard with one explicit exception, the test server's address: the server is
+     * reachable, and every redirect it sends to another private address is refused — including one
+     * to a second, live server on 127.0.0.2, which proves the refusal is the guard's and not an
+     * unreachable host.
      */
     @Test
     void redirectToAPrivateAddressIsRefused() throws Exception {
         InetAddress second = InetAddress.getByName("127.0.0.2");
         try (TestServer inner = new TestServer(second)) {
             inner.route("/secret", TestServer.page("text/plain", "secret".getBytes()));
-            assertEquals("secret", fetcher.fetch(inner.url("/secret"), Options.DEFAULTS).text(), "reachable when allowed");
+            assertEquals(
+                    "secret",
+                    fetcher.fetch(inner.url("/secret"), Options.DEFAULTS).text(),
+                    "reachable when allowed");
             int innerSeen = inner.seen().size();
 
-            Fetcher guarded = new Fetcher(new Fetcher.Settings(false, Duration.ofSeconds(5), CAP, CAP),
-                    new AddressGuard(false, Set.of(InetAddress.getLoopbackAddress()), host -> {
-                        throw new java.net.UnknownHostException(host);
-                    }));
+            Fetcher guarded =
+                    new Fetcher(
+                            new Fetcher.Settings(false, Duration.ofSeconds(5), CAP, CAP),
+                            new AddressGuard(
+                                    false,
+                                    Set.of(InetAddress.getLoopbackAddress()),
+                                    host -> {
+                                        throw new java.net.UnknownHostException(host);
+                                    }));
             assertEquals(HTML, guarded.fetch(server.url("/html"), Options.DEFAULTS).text());
 
             server.route("/to-second", TestServer.redirect(302, inner.url("/secret").toString()))
-                    .route("/to-second-decimal", TestServer.redirect(302, "http://2130706434:" + inner.port() + "/secret"))
-                    .route("/to-metadata", TestServer.redirect(302, "http://169.254.169.254/latest/meta-data/"))
-                    .route("/to-localhost", TestServer.redirect(301, "http://localhost:" + server.port() + "/html"))
+                    .route(
+                            "/to-second-decimal",
+                            TestServer.redirect(
+                                    302, "http://2130706434:" + inner.port() + "/secret"))
+                    .route(
+                            "/to-metadata",
+                            TestServer.redirect(302, "http://169.254.169.254/latest/meta-data/"))
+                    .route(
+                            "/to-localhost",
+                            TestServer.redirect(301, "http://localhost:" + server.port() + "/html"))
                     .route("/to-mapped", TestServer.redirect(307, "http://[::ffff:10.0.0.1]/"));
-            for (String path : List.of("/to-second", "/to-second-decimal", "/to-metadata", "/to-localhost", "/to-mapped")) {
-                FetchException e = assertThrows(FetchException.class, () -> guarded.fetch(server.url(path), Options.DEFAULTS));
+            for (String path :
+                    List.of(
+                            "/to-second",
+                            "/to-second-decimal",
+                            "/to-metadata",
+                            "/to-localhost",
+                            "/to-mapped")) {
+                FetchException e =
+                        assertThrows(
+                                FetchException.class,
+                                () -> guarded.fetch(server.url(path), Options.DEFAULTS));
                 assertEquals(Kind.BLOCKED, e.kind(), path + ": " + e.getMessage());
                 assertEquals(451, e.kind().status());
             }
@@ -354,51 +475,69 @@ class FetcherTest {
 
     /**
      * A name the real DNS cannot resolve, vetted by a stub DNS to the loopback address: the request
-     * can only succeed if the HttpClient connected to the vetted address, and the Host header keeps the
-     * name. The stub is asked once: there is no second lookup to rebind.
+     * can only succeed if the HttpClient connected to the vetted address, and the Host header keeps
+     * the name. The stub is asked once: there is no second lookup to rebind.
      */
     @Test
     void connectsToTheVettedAddressAndKeepsTheHostName() throws FetchException {
         AtomicInteger lookups = new AtomicInteger();
         InetAddress loopback = InetAddress.getLoopbackAddress();
-        Fetcher pinned = new Fetcher(new Fetcher.Settings(false, Duration.ofSeconds(5), CAP, CAP),
-                new AddressGuard(false, Set.of(loopback), host -> {
-                    lookups.incrementAndGet();
-                    if (!host.equals("pinned-host.test")) {
-                        throw new java.net.UnknownHostException(host);
-                    }
-                    return lookups.get() == 1 ? List.of(loopback) : List.of(InetAddress.getByName("10.9.9.9"));
-                }));
+        Fetcher pinned =
+                new Fetcher(
+                        new Fetcher.Settings(false, Duration.ofSeconds(5), CAP, CAP),
+                        new AddressGuard(
+                                false,
+                                Set.of(loopback),
+                                host -> {
+                                    lookups.incrementAndGet();
+                                    if (!host.equals("pinned-host.test")) {
+                                        throw new java.net.UnknownHostException(host);
+                                    }
+                                    return lookups.get() == 1
+                                            ? List.of(loopback)
+                                            : List.of(InetAddress.getByName("10.9.9.9"));
+                                }));
         URI url = URI.create("http://pinned-host.test:" + server.port() + "/echo");
         assertEquals(HTML, pinned.fetch(url, Options.DEFAULTS).text());
-        assertEquals("pinned-host.test:" + server.port(), server.lastHeaders("/echo").getFirst("Host"));
+        assertEquals(
+                "pinned-host.test:" + server.port(), server.lastHeaders("/echo").getFirst("Host"));
         assertEquals(1, lookups.get());
     }
 
     /**
-     * Through an HTTP proxy the guard still judges the target: a public name goes to the proxy (which
-     * answers itself here, so nothing leaves the machine), a private target is refused before the
-     * proxy hears of it.
+     * Through an HTTP proxy the guard still judges the target: a public name goes to the proxy
+     * (which answers itself here, so nothing leaves the machine), a private target is refused
+     * before the proxy hears of it.
      */
     @Test
     void proxiedFetchStillChecksTheTarget() throws Exception {
         try (TestServer proxy = new TestServer()) {
             proxy.route("/page", TestServer.page("text/html", "<p>via proxy</p>".getBytes()));
-            Fetcher guarded = new Fetcher(new Fetcher.Settings(false, Duration.ofSeconds(5), CAP, CAP),
-                    new AddressGuard(false, Set.of(InetAddress.getLoopbackAddress()), host -> {
-                        if (!host.equals("public.example")) {
-                            throw new java.net.UnknownHostException(host);
-                        }
-                        return List.of(InetAddress.getByName("93.184.215.14"));
-                    }));
-            Options viaProxy = Options.builder().proxyUrl("http://127.0.0.1:" + proxy.port()).build();
+            Fetcher guarded =
+                    new Fetcher(
+                            new Fetcher.Settings(false, Duration.ofSeconds(5), CAP, CAP),
+                            new AddressGuard(
+                                    false,
+                                    Set.of(InetAddress.getLoopbackAddress()),
+                                    host -> {
+                                        if (!host.equals("public.example")) {
+                                            throw new java.net.UnknownHostException(host);
+                                        }
+                                        return List.of(InetAddress.getByName("93.184.215.14"));
+                                    }));
+            Options viaProxy =
+                    Options.builder().proxyUrl("http://127.0.0.1:" + proxy.port()).build();
 
-            assertEquals("<p>via proxy</p>", guarded.fetch(URI.create("http://public.example/page"), viaProxy).text());
+            assertEquals(
+                    "<p>via proxy</p>",
+                    guarded.fetch(URI.create("http://public.example/page"), viaProxy).text());
             assertEquals("http://public.example/page", proxy.seen().getLast().path());
 
             int seen = proxy.seen().size();
-            FetchException e = assertThrows(FetchException.class,
-                    () -> guarded.fetch(URI.create("http://10.0.0.1/page"), viaProxy));
+            FetchException e =
+                    assertThrows(
+                            FetchException.class,
+                            () -> guarded.fetch(URI.create("http://10.0.0.1/page"), viaProxy));
             assertEquals(Kind.BLOCKED, e.kind());
             assertEquals(seen, proxy.seen().size());
         }
@@ -416,7 +555,8 @@ class FetcherTest {
 
     private static byte[] deflate(byte[] data, boolean raw) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (DeflaterOutputStream z = new DeflaterOutputStream(out, new Deflater(Deflater.DEFAULT_COMPRESSION, raw))) {
+        try (DeflaterOutputStream z =
+                new DeflaterOutputStream(out, new Deflater(Deflater.DEFAULT_COMPRESSION, raw))) {
             z.write(data);
         }
         return out.toByteArray();

@@ -1,30 +1,32 @@
 package dev.plinth.reader.fetch;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
+
 class RobotsTest {
 
-    private static final Robots ROBOTS = Robots.parse("""
-            # comments and unknown lines are skipped
-            Sitemap: https://example.com/sitemap.xml
+    private static final Robots ROBOTS =
+            Robots.parse(
+                    """
+                    # comments and unknown lines are skipped
+                    Sitemap: https://example.com/sitemap.xml
 
-            User-agent: *
-            Disallow: /private
-            Allow: /private/press
-            Disallow: /*.pdf$
+                    User-agent: *
+                    Disallow: /private
+                    Allow: /private/press
+                    Disallow: /*.pdf$
 
-            User-agent: PlinthBot
-            User-agent: otherbot
-            Disallow: /drafts/
-            Allow: /drafts/public$
-            Disallow:
+                    User-agent: PlinthBot
+                    User-agent: otherbot
+                    Disallow: /drafts/
+                    Allow: /drafts/public$
+                    Disallow:
 
-            User-agent: plinthbot
-            Disallow: /tmp
-            """);
+                    User-agent: plinthbot
+                    Disallow: /tmp
+                    """);
 
     @Test
     void longestMatchWinsAndAllowWinsTies() {

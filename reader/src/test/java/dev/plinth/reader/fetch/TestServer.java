@@ -3,7 +3,6 @@ package dev.plinth.reader.fetch;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -17,8 +16,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * A real HTTP server on a loopback port for fetcher tests: one small handler per route, and a log of
- * the requests it saw (path and headers) so tests can check what the fetcher sent.
+ * A real HTTP server on a loopback port for fetcher tests: one small handler per route, and a log
+ * of the requests it saw (path and headers) so tests can check what the fetcher sent.
  */
 final class TestServer implements AutoCloseable {
 
@@ -32,11 +31,12 @@ final class TestServer implements AutoCloseable {
     record Seen(String path, Headers headers) {}
 
     private final HttpServer server;
-    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "test-server");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService executor =
+            Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "test-server");
+                t.setDaemon(true);
+                return t;
+            });
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
 
@@ -47,19 +47,24 @@ final class TestServer implements AutoCloseable {
     TestServer(InetAddress bind) throws IOException {
         server = HttpServer.create(new InetSocketAddress(bind, 0), 0);
         server.setExecutor(executor);
-        server.createContext("/", exchange -> {
-            try (exchange) {
-                seen.add(new Seen(exchange.getRequestURI().toString(), exchange.getRequestHeaders()));
-                Route route = routes.get(exchange.getRequestURI().getPath());
-                if (route == null) {
-                    send(exchange, 404, "text/plain", "no route".getBytes());
-                } else {
-                    route.handle(exchange);
-                }
-            } catch (IOException e) {
-                // the client went away (deadline and cap tests hang up on purpose)
-            }
-        });
+        server.createContext(
+                "/",
+                exchange -> {
+                    try (exchange) {
+                        seen.add(
+                                new Seen(
+                                        exchange.getRequestURI().toString(),
+                                        exchange.getRequestHeaders()));
+                        Route route = routes.get(exchange.getRequestURI().getPath());
+                        if (route == null) {
+                            send(exchange, 404, "text/plain", "no route".getBytes());
+                        } else {
+                            route.handle(exchange);
+                        }
+                    } catch (IOException e) {
+                        // the client went away (deadline and cap tests hang up on purpose)
+                    }
+                });
         server.start();
     }
 
@@ -71,7 +76,8 @@ final class TestServer implements AutoCloseable {
     /** The URL of {@code path} on this server. */
     URI url(String path) {
         InetSocketAddress address = server.getAddress();
-        return URI.create("http://" + address.getAddress().getHostAddress() + ":" + address.getPort() + path);
+        return URI.create(
+                "http://" + address.getAddress().getHostAddress() + ":" + address.getPort() + path);
     }
 
     int port() {
@@ -92,7 +98,8 @@ final class TestServer implements AutoCloseable {
         throw new AssertionError("no request for " + path);
     }
 
-    static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+    static void send(HttpExchange exchange, int status, String contentType, byte[] body)
+            throws IOException {
         if (contentType != null) {
             exchange.getResponseHeaders().set("Content-Type", contentType);
         }

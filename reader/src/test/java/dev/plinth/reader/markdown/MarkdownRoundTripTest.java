@@ -1,5 +1,10 @@
 package dev.plinth.reader.markdown;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.commonmark.Extension;
 import org.commonmark.ext.gfm.strikethrough.StrikethroughExtension;
 import org.commonmark.ext.gfm.tables.TablesExtension;
@@ -12,12 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 /**
  * The writer's Markdown read back by an independent CommonMark + GFM parser (commonmark-java) must
  * give the document it was written from: the same text (so escaping is sufficient) and the same
@@ -25,75 +24,133 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class MarkdownRoundTripTest {
 
-    private static final List<Extension> GFM = List.of(TablesExtension.create(), StrikethroughExtension.create());
+    private static final List<Extension> GFM =
+            List.of(TablesExtension.create(), StrikethroughExtension.create());
     private static final Parser PARSER = Parser.builder().extensions(GFM).build();
     private static final HtmlRenderer RENDERER = HtmlRenderer.builder().extensions(GFM).build();
 
     private static Element roundTrip(Element html) {
         String markdown = MarkdownWriter.write(html, MarkdownOptions.DEFAULTS);
-        return Jsoup.parseBodyFragment(RENDERER.render(PARSER.parse(markdown)), "https://example.com/").body();
+        return Jsoup.parseBodyFragment(
+                        RENDERER.render(PARSER.parse(markdown)), "https://example.com/")
+                .body();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "*not emphasis* and _not either_", "snake_case_name and foo_bar_baz", "__init__.py", "2*3*4 and 5 * 3",
-            "# not a heading", "#hashtag and # alone", "1. not a list", "1) nor this", "1984. a year", "- nor this",
-            "+ nor this", "* nor this", "> not a quote", "***", "---", "___", "* * *", "- - -", "_ _ _", "===",
-            "~~~ not a fence", "``` not a fence", "`not code`", "[not a link](http://x.com)", "![not an image](x.png)",
-            "[1]: http://not-a-definition.com", "<div>not html</div>", "<!-- not a comment -->", "a <b> c",
-            "10 < 20 > 5", "AT&T &amp; &copy; &#123;", "a\\b and \\* and \\_ and C:\\path\\", "ends with \\",
-            "**not strong**", "*a **b** c*", "foo*bar*baz", "~not struck~ ~~nor this~~", "emoji 🙂*x*🙂",
-            "中文*强调*中文", "Ünïcödé *ñ* _ö_", "100%_done_", "(*) and [*] and {_}", "x<https://autolink.example> y",
-            "| a | b |", "tab\there", "trailing two spaces  "})
+    @ValueSource(
+            strings = {
+                "*not emphasis* and _not either_",
+                "snake_case_name and foo_bar_baz",
+                "__init__.py",
+                "2*3*4 and 5 * 3",
+                "# not a heading",
+                "#hashtag and # alone",
+                "1. not a list",
+                "1) nor this",
+                "1984. a year",
+                "- nor this",
+                "+ nor this",
+                "* nor this",
+                "> not a quote",
+                "***",
+                "---",
+                "___",
+                "* * *",
+                "- - -",
+                "_ _ _",
+                "===",
+                "~~~ not a fence",
+                "``` not a fence",
+                "`not code`",
+                "[not a link](http://x.com)",
+                "![not an image](x.png)",
+                "[1]: http://not-a-definition.com",
+                "<div>not html</div>",
+                "<!-- not a comment -->",
+                "a <b> c",
+                "10 < 20 > 5",
+                "AT&T &amp; &copy; &#123;",
+                "a\\b and \\* and \\_ and C:\\path\\",
+                "ends with \\",
+                "**not strong**",
+                "*a **b** c*",
+                "foo*bar*baz",
+                "~not struck~ ~~nor this~~",
+                "emoji 🙂*x*🙂",
+                "中文*强调*中文",
+                "Ünïcödé *ñ* _ö_",
+                "100%_done_",
+                "(*) and [*] and {_}",
+                "x<https://autolink.example> y",
+                "| a | b |",
+                "tab\there",
+                "trailing two spaces  "
+            })
     void keepsTextThroughARoundTrip(String text) {
         Element html = Jsoup.parseBodyFragment("<p>" + Entities.escape(text) + "</p>").body();
-        assertEquals(html.text(), roundTrip(html).text(), () -> MarkdownWriter.write(html, MarkdownOptions.DEFAULTS));
+        assertEquals(
+                html.text(),
+                roundTrip(html).text(),
+                () -> MarkdownWriter.write(html, MarkdownOptions.DEFAULTS));
     }
 
     @Test
     void keepsTextAcrossLineBreaksThatLookLikeBlockSyntax() {
-        String html = "<p>first<br># second<br>1. third<br>| a | b |<br>| --- | --- |<br>- fifth<br>===<br>after</p>";
+        String html =
+                "<p>first<br># second<br>1. third<br>| a | b |<br>| --- | --- |<br>- fifth<br>===<br>after</p>";
         Element in = Jsoup.parseBodyFragment(html).body();
         Element out = roundTrip(in);
         assertEquals(in.text(), out.text());
         assertEquals(0, out.select("h1, h2, ol, ul, table").size(), out.html());
         Element table = Jsoup.parseBodyFragment("<p>| a | b |<br>| --- | --- |</p>").body();
-        assertEquals(0, roundTrip(table).select("table").size(), () -> MarkdownWriter.write(table, MarkdownOptions.DEFAULTS));
+        assertEquals(
+                0,
+                roundTrip(table).select("table").size(),
+                () -> MarkdownWriter.write(table, MarkdownOptions.DEFAULTS));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "<p>Some <em>emphasis</em>, <strong>strong</strong>, <del>deleted</del>, <code>code</code> and "
-                    + "<a href='https://example.com/x'>a link</a> with <img src='https://example.com/i.png' alt='an image'>.</p>",
-            "<p>in<em>word</em>emphasis, <strong><em>both</em></strong>, <em>a <strong>b</strong> c</em></p>",
-            "<ul><li>one<ul><li>nested <em>x</em></li><li>nested y<ol><li>deep</li><li>deeper</li></ol></li></ul></li>"
-                    + "<li><p>para</p><p>second para</p></li><li>three</li></ul>",
-            "<ol start='7'><li>seven</li><li>eight<blockquote><p>quoted in a list</p></blockquote></li></ol>",
-            "<blockquote><p>outer</p><blockquote><p>inner <strong>bold</strong></p></blockquote><ul><li>item</li></ul>"
-                    + "<pre><code>code in quote</code></pre></blockquote>",
-            "<h1>One</h1><h2>Two <code>x</code></h2><h3>Three</h3><p>text</p><hr><h6>Six</h6>",
-            "<pre><code class='language-js'>const a = `b`;\n```\nnested fence\n```</code></pre><p>after</p>",
-            "<table><tr><th>Name</th><th>Value</th></tr><tr><td><strong>a | b</strong></td><td><code>x|y</code></td></tr>"
-                    + "<tr><td>2</td><td><a href='https://example.com/'>link</a></td></tr></table>",
-            "<p>x<sup>2</sup> and H<sub>2</sub>O</p>",
-            "<ul><li>a</li></ul><ul><li>b</li></ul><ol><li>c</li></ol><ol><li>d</li></ol>"})
+    @ValueSource(
+            strings = {
+                "<p>Some <em>emphasis</em>, <strong>strong</strong>, <del>deleted</del>, <code>code</code> and "
+                        + "<a href='https://example.com/x'>a link</a> with <img src='https://example.com/i.png' alt='an image'>.</p>",
+                "<p>in<em>word</em>emphasis, <strong><em>both</em></strong>, <em>a <strong>b</strong> c</em></p>",
+                "<ul><li>one<ul><li>nested <em>x</em></li><li>nested y<ol><li>deep</li><li>deeper</li></ol></li></ul></li>"
+                        + "<li><p>para</p><p>second para</p></li><li>three</li></ul>",
+                "<ol start='7'><li>seven</li><li>eight<blockquote><p>quoted in a list</p></blockquote></li></ol>",
+                "<blockquote><p>outer</p><blockquote><p>inner <strong>bold</strong></p></blockquote><ul><li>item</li></ul>"
+                        + "<pre><code>code in quote</code></pre></blockquote>",
+                "<h1>One</h1><h2>Two <code>x</code></h2><h3>Three</h3><p>text</p><hr><h6>Six</h6>",
+                "<pre><code class='language-js'>const a = `b`;\n```\nnested fence\n```</code></pre><p>after</p>",
+                "<table><tr><th>Name</th><th>Value</th></tr><tr><td><strong>a | b</strong></td><td><code>x|y</code></td></tr>"
+                        + "<tr><td>2</td><td><a href='https://example.com/'>link</a></td></tr></table>",
+                "<p>x<sup>2</sup> and H<sub>2</sub>O</p>",
+                "<ul><li>a</li></ul><ul><li>b</li></ul><ol><li>c</li></ol><ol><li>d</li></ol>"
+            })
     void keepsStructureThroughARoundTrip(String snippet) {
         Element in = Jsoup.parseBodyFragment(snippet, "https://example.com/").body();
         Element out = roundTrip(in);
         assertEquals(words(in), words(out));
-        assertEquals(shape(in), shape(out), () -> MarkdownWriter.write(in, MarkdownOptions.DEFAULTS));
+        assertEquals(
+                shape(in), shape(out), () -> MarkdownWriter.write(in, MarkdownOptions.DEFAULTS));
     }
 
     @Test
     void writesEmphasisThatCannotParseAsPlainText() {
-        Element in = Jsoup.parseBodyFragment("<p>Search<em>→</em> and <strong>\"</strong>The and season<b>.</b> "
-                + "and D<b>\u200b</b>ay and <b>*</b>Price but <b>this</b>.</p>").body();
-        assertEquals("Search→ and \"The and season. and D\u200bay and \\*Price but **this**.",
+        Element in =
+                Jsoup.parseBodyFragment(
+                                "<p>Search<em>→</em> and <strong>\"</strong>The and season<b>.</b> "
+                                        + "and D<b>\u200b</b>ay and <b>*</b>Price but <b>this</b>.</p>")
+                        .body();
+        assertEquals(
+                "Search→ and \"The and season. and D\u200bay and \\*Price but **this**.",
                 MarkdownWriter.write(in, MarkdownOptions.DEFAULTS));
         assertEquals(in.text(), roundTrip(in).text());
     }
 
-    /** The text with whitespace runs as single spaces (a code block's own trailing newline aside). */
+    /**
+     * The text with whitespace runs as single spaces (a code block's own trailing newline aside).
+     */
     private static String words(Element root) {
         return root.text().replaceAll("\\s+", " ").strip();
     }
@@ -102,15 +159,38 @@ class MarkdownRoundTripTest {
     private static Map<String, Integer> shape(Element root) {
         Map<String, Integer> counts = new TreeMap<>();
         for (Element e : root.select("*")) {
-            String tag = switch (e.normalName()) {
-                case "b" -> "strong";
-                case "i" -> "em";
-                case "s", "strike" -> "del";
-                case "th" -> "td";
-                case "strong", "em", "del", "a", "img", "code", "pre", "ul", "ol", "li", "blockquote", "h1", "h2", "h3",
-                     "h4", "h5", "h6", "table", "tr", "td", "hr", "sup", "sub" -> e.normalName();
-                default -> null;
-            };
+            String tag =
+                    switch (e.normalName()) {
+                        case "b" -> "strong";
+                        case "i" -> "em";
+                        case "s", "strike" -> "del";
+                        case "th" -> "td";
+                        case "strong",
+                                "em",
+                                "del",
+                                "a",
+                                "img",
+                                "code",
+                                "pre",
+                                "ul",
+                                "ol",
+                                "li",
+                                "blockquote",
+                                "h1",
+                                "h2",
+                                "h3",
+                                "h4",
+                                "h5",
+                                "h6",
+                                "table",
+                                "tr",
+                                "td",
+                                "hr",
+                                "sup",
+                                "sub" ->
+                                e.normalName();
+                        default -> null;
+                    };
             if (tag != null) {
                 counts.merge(tag, 1, Integer::sum);
             }

@@ -1,11 +1,11 @@
 package dev.plinth.reader.markdown;
 
-import org.jsoup.Jsoup;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.jsoup.Jsoup;
+import org.junit.jupiter.api.Test;
 
 class MarkdownWriterTest {
 
@@ -27,25 +27,36 @@ class MarkdownWriterTest {
 
     @Test
     void writesAtxHeadingsByDefault() {
-        assertEquals("# Title\n\n## Sub `code`\n\n###### Six", md("<h1>Title</h1><h2>Sub <code>code</code></h2><h6>Six</h6>"));
+        assertEquals(
+                "# Title\n\n## Sub `code`\n\n###### Six",
+                md("<h1>Title</h1><h2>Sub <code>code</code></h2><h6>Six</h6>"));
     }
 
     @Test
     void writesSetextHeadingsWhenAsked() {
-        MarkdownOptions setext = options().headingStyle(MarkdownOptions.HeadingStyle.SETEXT).build();
-        assertEquals("Title\n=====\n\nSub\n---\n\n### Third", md("<h1>Title</h1><h2>Sub</h2><h3>Third</h3>", setext));
+        MarkdownOptions setext =
+                options().headingStyle(MarkdownOptions.HeadingStyle.SETEXT).build();
+        assertEquals(
+                "Title\n=====\n\nSub\n---\n\n### Third",
+                md("<h1>Title</h1><h2>Sub</h2><h3>Third</h3>", setext));
     }
 
     @Test
     void flattensHeadingContentOntoOneLine() {
-        assertEquals("## First line second line", md("<h2>First line<br>second <div>line</div></h2>"));
+        assertEquals(
+                "## First line second line", md("<h2>First line<br>second <div>line</div></h2>"));
     }
 
     @Test
     void dropsPermalinkAnchorsFromHeadings() {
-        assertEquals("## Options\n\n### Install", md("<h2 id='options'>Options<a class='headerlink' href='#options'>¶</a></h2>"
-                + "<h3><a class='anchor' href='#install'><svg></svg></a>Install</h3>"));
-        assertEquals("## [Guide](https://example.com/docs/page.html#guide)", md("<h2><a href='#guide'>Guide</a></h2>"));
+        assertEquals(
+                "## Options\n\n### Install",
+                md(
+                        "<h2 id='options'>Options<a class='headerlink' href='#options'>¶</a></h2>"
+                                + "<h3><a class='anchor' href='#install'><svg></svg></a>Install</h3>"));
+        assertEquals(
+                "## [Guide](https://example.com/docs/page.html#guide)",
+                md("<h2><a href='#guide'>Guide</a></h2>"));
     }
 
     @Test
@@ -56,7 +67,10 @@ class MarkdownWriterTest {
 
     @Test
     void separatesBlocksByExactlyOneBlankLine() {
-        assertEquals("One\n\nTwo\n\nThree", md("<p>One</p><div><div><p>Two</p></div></div>\n\n<p></p><p>&nbsp;</p><p>Three</p>"));
+        assertEquals(
+                "One\n\nTwo\n\nThree",
+                md(
+                        "<p>One</p><div><div><p>Two</p></div></div>\n\n<p></p><p>&nbsp;</p><p>Three</p>"));
     }
 
     @Test
@@ -92,7 +106,9 @@ class MarkdownWriterTest {
 
     @Test
     void mergesAdjacentEmphasisOfTheSameKind() {
-        assertEquals("**Game Day** and **offseason.**", md("<b>Game D</b><b>ay</b> and <b>offseason</b><b>.</b>"));
+        assertEquals(
+                "**Game Day** and **offseason.**",
+                md("<b>Game D</b><b>ay</b> and <b>offseason</b><b>.</b>"));
     }
 
     @Test
@@ -102,27 +118,40 @@ class MarkdownWriterTest {
 
     @Test
     void ignoresScriptsStylesAndTemplates() {
-        assertEquals("visible", md("<script>var x = '*';</script><style>p{}</style><template><p>t</p></template>"
-                + "<noscript>enable js</noscript><p>visible</p>"));
+        assertEquals(
+                "visible",
+                md(
+                        "<script>var x = '*';</script><style>p{}</style><template><p>t</p></template>"
+                                + "<noscript>enable js</noscript><p>visible</p>"));
     }
 
     @Test
     void leavesVisibilityToExtraction() {
-        // A page hidden until its script runs still has its article; extraction decides, the writer writes.
-        assertEquals("shown\n\narticle", md("<p>shown</p><div style='display:none'><p>article</p></div>"));
+        // A page hidden until its script runs still has its article; extraction decides, the writer
+        // writes.
+        assertEquals(
+                "shown\n\narticle",
+                md("<p>shown</p><div style='display:none'><p>article</p></div>"));
     }
 
     // Emphasis and escaping
 
     @Test
     void usesConfiguredEmphasisDelimiters() {
-        assertEquals("*em* __strong__", md("<em>em</em> <b>strong</b>", options().emDelimiter("*").strongDelimiter("__").build()));
+        assertEquals(
+                "*em* __strong__",
+                md(
+                        "<em>em</em> <b>strong</b>",
+                        options().emDelimiter("*").strongDelimiter("__").build()));
     }
 
     @Test
     void switchesToAsterisksForEmphasisInsideAWord() {
-        assertEquals("un*believ*able and 中文**强调**中文", md("un<em>believ</em>able and 中文<strong>强调</strong>中文",
-                options().strongDelimiter("__").build()));
+        assertEquals(
+                "un*believ*able and 中文**强调**中文",
+                md(
+                        "un<em>believ</em>able and 中文<strong>强调</strong>中文",
+                        options().strongDelimiter("__").build()));
     }
 
     @Test
@@ -132,14 +161,17 @@ class MarkdownWriterTest {
 
     @Test
     void escapesDelimitersThatWouldFormEmphasis() {
-        assertEquals("\\*not em\\* and \\_not em\\_ and 2\\*3\\*4", md("*not em* and _not em_ and 2*3*4"));
+        assertEquals(
+                "\\*not em\\* and \\_not em\\_ and 2\\*3\\*4",
+                md("*not em* and _not em_ and 2*3*4"));
         assertEquals("5 * 3 = 15", md("5 * 3 = 15"));
         assertEquals("\\_\\_init\\_\\_.py", md("__init__.py"));
     }
 
     @Test
     void leavesDelimitersWithoutAPartnerAlone() {
-        assertEquals("*Price with promo code\n\nfile_ and footnote* then *another",
+        assertEquals(
+                "*Price with promo code\n\nfile_ and footnote* then *another",
                 md("<p>*Price with promo code</p><p>file_ and footnote* then *another</p>"));
         assertEquals("\\*a\\* then b_", md("*a* then b_"));
     }
@@ -148,7 +180,9 @@ class MarkdownWriterTest {
     void escapesBlockSyntaxOnlyAtLineStart() {
         assertEquals("\\# not a heading", md("<p># not a heading</p>"));
         assertEquals("1984\\. was a year", md("<p>1984. was a year</p>"));
-        assertEquals("\\- item\n\n\\+ item\n\n\\> quote", md("<p>- item</p><p>+ item</p><p>&gt; quote</p>"));
+        assertEquals(
+                "\\- item\n\n\\+ item\n\n\\> quote",
+                md("<p>- item</p><p>+ item</p><p>&gt; quote</p>"));
         assertEquals("a # b, 3 - 2 > 0, 1. c", md("a # b, 3 - 2 &gt; 0, 1. c"));
         assertEquals("line  \n\\- after a break", md("line<br>- after a break"));
         assertEquals("\\---", md("<p>---</p>"));
@@ -157,7 +191,9 @@ class MarkdownWriterTest {
 
     @Test
     void escapesBracketsBackticksAndHtmlLikeText() {
-        assertEquals("\\[1\\] \\`x\\` \\<div> a < b AT&T \\&amp;", md("[1] `x` &lt;div&gt; a &lt; b AT&amp;T &amp;amp;"));
+        assertEquals(
+                "\\[1\\] \\`x\\` \\<div> a < b AT&T \\&amp;",
+                md("[1] `x` &lt;div&gt; a &lt; b AT&amp;T &amp;amp;"));
     }
 
     @Test
@@ -176,71 +212,101 @@ class MarkdownWriterTest {
 
     @Test
     void resolvesLinksAgainstTheBaseUri() {
-        assertEquals("[up](https://example.com/index.html) [here](https://example.com/docs/page.html#s)",
+        assertEquals(
+                "[up](https://example.com/index.html) [here](https://example.com/docs/page.html#s)",
                 md("<a href='../index.html'>up</a> <a href='#s'>here</a>"));
     }
 
     @Test
     void writesLinkTitlesAndEscapesDestinations() {
-        assertEquals("[a](https://example.com/w/Foo_\\(bar\\) \"say \\\"hi\\\"\")",
+        assertEquals(
+                "[a](https://example.com/w/Foo_\\(bar\\) \"say \\\"hi\\\"\")",
                 md("<a href='https://example.com/w/Foo_(bar)' title='say \"hi\"'>a</a>"));
-        assertEquals("[a](<https://example.com/a b>)", md("<a href='https://example.com/a b'>a</a>"));
+        assertEquals(
+                "[a](<https://example.com/a b>)", md("<a href='https://example.com/a b'>a</a>"));
     }
 
     @Test
     void writesReferencedLinksInEachStyle() {
         String html = "<a href='/a'>one</a> <a href='/b'>two</a> <a href='/a'>again</a>";
-        assertEquals("[one][1] [two][2] [again][1]\n\n[1]: https://example.com/a\n[2]: https://example.com/b",
+        assertEquals(
+                "[one][1] [two][2] [again][1]\n\n[1]: https://example.com/a\n[2]: https://example.com/b",
                 md(html, options().linkStyle(MarkdownOptions.LinkStyle.REFERENCED).build()));
-        assertEquals("[one][] [two][] [again][]\n\n[one]: https://example.com/a\n[two]: https://example.com/b\n"
+        assertEquals(
+                "[one][] [two][] [again][]\n\n[one]: https://example.com/a\n[two]: https://example.com/b\n"
                         + "[again]: https://example.com/a",
-                md(html, options().linkStyle(MarkdownOptions.LinkStyle.REFERENCED)
-                        .linkReferenceStyle(MarkdownOptions.LinkReferenceStyle.COLLAPSED).build()));
-        assertEquals("[one] [two]\n\n[one]: https://example.com/a\n[two]: https://example.com/b",
-                md("<a href='/a'>one</a> <a href='/b'>two</a>", options().linkStyle(MarkdownOptions.LinkStyle.REFERENCED)
-                        .linkReferenceStyle(MarkdownOptions.LinkReferenceStyle.SHORTCUT).build()));
+                md(
+                        html,
+                        options()
+                                .linkStyle(MarkdownOptions.LinkStyle.REFERENCED)
+                                .linkReferenceStyle(MarkdownOptions.LinkReferenceStyle.COLLAPSED)
+                                .build()));
+        assertEquals(
+                "[one] [two]\n\n[one]: https://example.com/a\n[two]: https://example.com/b",
+                md(
+                        "<a href='/a'>one</a> <a href='/b'>two</a>",
+                        options()
+                                .linkStyle(MarkdownOptions.LinkStyle.REFERENCED)
+                                .linkReferenceStyle(MarkdownOptions.LinkReferenceStyle.SHORTCUT)
+                                .build()));
     }
 
     @Test
     void honoursLinkModes() {
         String html = "see <a href='/x'>the docs</a> now";
-        assertEquals("see the docs now", md(html, options().links(MarkdownOptions.Links.TEXT).build()));
+        assertEquals(
+                "see the docs now", md(html, options().links(MarkdownOptions.Links.TEXT).build()));
         assertEquals("see now", md(html, options().links(MarkdownOptions.Links.NONE).build()));
-        assertEquals("see the docs now", md(html, options().linkStyle(MarkdownOptions.LinkStyle.DISCARDED).build()));
+        assertEquals(
+                "see the docs now",
+                md(html, options().linkStyle(MarkdownOptions.LinkStyle.DISCARDED).build()));
         assertEquals("run share", md("<a href='javascript:void(0)'>run</a> <a href='#'>share</a>"));
     }
 
     @Test
     void keepsLinksAroundBlocksInsideThem() {
-        assertEquals("### [Title](https://example.com/post)\n\n[An excerpt.](https://example.com/post)",
+        assertEquals(
+                "### [Title](https://example.com/post)\n\n[An excerpt.](https://example.com/post)",
                 md("<a href='/post'><h3>Title</h3><p>An excerpt.</p></a>"));
     }
 
     @Test
     void resolvesLazyImageSources() {
-        assertEquals("![cat](https://example.com/img/cat.jpg)",
+        assertEquals(
+                "![cat](https://example.com/img/cat.jpg)",
                 md("<img alt='cat' src='data:image/gif;base64,R0lGOD' data-src='/img/cat.jpg'>"));
-        assertEquals("![](https://example.com/docs/big.jpg)",
+        assertEquals(
+                "![](https://example.com/docs/big.jpg)",
                 md("<img srcset='small.jpg 320w, big.jpg 1280w, mid.jpg 640w'>"));
-        assertEquals("![](https://cdn.example.com/w_100,h_100/x.jpg)",
+        assertEquals(
+                "![](https://cdn.example.com/w_100,h_100/x.jpg)",
                 md("<img data-srcset='https://cdn.example.com/w_100,h_100/x.jpg 2x'>"));
-        assertEquals("![p](https://example.com/docs/b.webp)",
-                md("<picture><source srcset='a.webp 1x, b.webp 2x' type='image/webp'><img alt='p'></picture>"));
+        assertEquals(
+                "![p](https://example.com/docs/b.webp)",
+                md(
+                        "<picture><source srcset='a.webp 1x, b.webp 2x' type='image/webp'><img alt='p'></picture>"));
     }
 
     @Test
     void replacesDataUrisUnlessAskedToKeepThem() {
         String html = "<img alt='dot' src='data:image/png;base64,iVBORw0KGgo='>";
         assertEquals("![dot](data:image/png;base64,...)", md(html));
-        assertEquals("![dot](data:image/png;base64,iVBORw0KGgo=)", md(html, options().keepDataUris(true).build()));
+        assertEquals(
+                "![dot](data:image/png;base64,iVBORw0KGgo=)",
+                md(html, options().keepDataUris(true).build()));
     }
 
     @Test
     void honoursImageModes() {
         String html = "<p>a <img alt='A *cat*' src='/c.png'> b</p>";
         assertEquals("a ![A \\*cat\\*](https://example.com/c.png) b", md(html));
-        assertEquals("a A \\*cat\\* b", md(html, options().images(MarkdownOptions.Images.ALT).build()));
-        assertEquals("one two", md("<img alt='one'><img alt='two'>", options().images(MarkdownOptions.Images.ALT).build()));
+        assertEquals(
+                "a A \\*cat\\* b", md(html, options().images(MarkdownOptions.Images.ALT).build()));
+        assertEquals(
+                "one two",
+                md(
+                        "<img alt='one'><img alt='two'>",
+                        options().images(MarkdownOptions.Images.ALT).build()));
         assertEquals("a b", md(html, options().images(MarkdownOptions.Images.NONE).build()));
         assertEquals("", md("<img alt='no source'>"));
     }
@@ -249,19 +315,23 @@ class MarkdownWriterTest {
 
     @Test
     void convertsNestedListsToMarkdown() {
-        String html = "<ul><li>one<ul><li>one.a</li><li>one.b<ol><li>deep</li></ol></li></ul></li><li>two</li></ul>";
+        String html =
+                "<ul><li>one<ul><li>one.a</li><li>one.b<ol><li>deep</li></ol></li></ul></li><li>two</li></ul>";
         assertEquals("- one\n  - one.a\n  - one.b\n    1. deep\n- two", md(html));
     }
 
     @Test
     void keepsOrderedListStartAndIndentsContinuationToTheContentColumn() {
-        String html = "<ol start='9'><li><p>nine</p><p>more</p></li><li><p>ten</p><pre><code>x</code></pre></li></ol>";
+        String html =
+                "<ol start='9'><li><p>nine</p><p>more</p></li><li><p>ten</p><pre><code>x</code></pre></li></ol>";
         assertEquals("9. nine\n\n   more\n\n10. ten\n\n    ```\n    x\n    ```", md(html));
     }
 
     @Test
     void keepsAdjacentListsApartWithAnotherMarker() {
-        assertEquals("- a\n\n* b\n\n1. c\n\n1) d", md("<ul><li>a</li></ul><ul><li>b</li></ul><ol><li>c</li></ol><ol><li>d</li></ol>"));
+        assertEquals(
+                "- a\n\n* b\n\n1. c\n\n1) d",
+                md("<ul><li>a</li></ul><ul><li>b</li></ul><ol><li>c</li></ol><ol><li>d</li></ol>"));
     }
 
     @Test
@@ -271,35 +341,50 @@ class MarkdownWriterTest {
 
     @Test
     void writesTaskListsOnlyWithGfm() {
-        String html = "<ul><li><input type='checkbox' checked> done</li><li><input type='checkbox'>todo</li></ul>";
+        String html =
+                "<ul><li><input type='checkbox' checked> done</li><li><input type='checkbox'>todo</li></ul>";
         assertEquals("- [x] done\n- [ ] todo", md(html));
         assertEquals("- done\n- todo", md(html, options().gfm(false).build()));
     }
 
     @Test
     void nestsBlockquotes() {
-        assertEquals("> outer\n>\n> > inner\n>\n> - item", md("<blockquote><p>outer</p><blockquote>inner</blockquote><ul><li>item</li></ul></blockquote>"));
+        assertEquals(
+                "> outer\n>\n> > inner\n>\n> - item",
+                md(
+                        "<blockquote><p>outer</p><blockquote>inner</blockquote><ul><li>item</li></ul></blockquote>"));
     }
 
     @Test
     void writesDefinitionLists() {
-        assertEquals("**Term**\n: First\n: Second\n\n**Other**\n: Meaning",
-                md("<dl><dt>Term</dt><dd>First</dd><dd>Second</dd><dt><b>Other</b></dt><dd>Meaning</dd></dl>"));
+        assertEquals(
+                "**Term**\n: First\n: Second\n\n**Other**\n: Meaning",
+                md(
+                        "<dl><dt>Term</dt><dd>First</dd><dd>Second</dd><dt><b>Other</b></dt><dd>Meaning</dd></dl>"));
     }
 
     // Code
 
     @Test
     void writesFencedCodeWithLanguageFromClasses() {
-        assertEquals("```python\nprint(1)\n```", md("<pre><code class='language-python'>print(1)\n</code></pre>"));
-        assertEquals("```ruby\nputs 1\n```", md("<div class='language-ruby highlighter-rouge'><div class='highlight'><pre class='highlight'><code>puts 1</code></pre></div></div>"));
-        assertEquals("```js\nf()\n```", md("<div class='highlight highlight-source-js'><pre><span>f</span>()</pre></div>"));
+        assertEquals(
+                "```python\nprint(1)\n```",
+                md("<pre><code class='language-python'>print(1)\n</code></pre>"));
+        assertEquals(
+                "```ruby\nputs 1\n```",
+                md(
+                        "<div class='language-ruby highlighter-rouge'><div class='highlight'><pre class='highlight'><code>puts 1</code></pre></div></div>"));
+        assertEquals(
+                "```js\nf()\n```",
+                md("<div class='highlight highlight-source-js'><pre><span>f</span>()</pre></div>"));
         assertEquals("```go\nx\n```", md("<pre class='lang-go'>x</pre>"));
     }
 
     @Test
     void keepsPreformattedTextVerbatim() {
-        assertEquals("```\n  a  *b*\n\n\n    c <d>\n```", md("<pre>  a  *b*\n\n\n    c &lt;d&gt;</pre>"));
+        assertEquals(
+                "```\n  a  *b*\n\n\n    c <d>\n```",
+                md("<pre>  a  *b*\n\n\n    c &lt;d&gt;</pre>"));
         assertEquals("```\nline 1\nline 2\n```", md("<pre>line 1<br>line 2</pre>"));
     }
 
@@ -311,9 +396,11 @@ class MarkdownWriterTest {
 
     @Test
     void writesIndentedCodeWhenAskedUnlessALanguageIsKnown() {
-        MarkdownOptions indented = options().codeBlockStyle(MarkdownOptions.CodeBlockStyle.INDENTED).build();
+        MarkdownOptions indented =
+                options().codeBlockStyle(MarkdownOptions.CodeBlockStyle.INDENTED).build();
         assertEquals("    a\n\n    b", md("<pre>a\n\nb</pre>", indented));
-        assertEquals("```sh\nls\n```", md("<pre><code class='language-sh'>ls</code></pre>", indented));
+        assertEquals(
+                "```sh\nls\n```", md("<pre><code class='language-sh'>ls</code></pre>", indented));
     }
 
     @Test
@@ -328,47 +415,59 @@ class MarkdownWriterTest {
 
     @Test
     void writesGfmTablesWithAlignment() {
-        String html = "<table><thead><tr><th align='left'>Name</th><th style='text-align: right'>Qty</th></tr></thead>"
-                + "<tbody><tr><td>Apple</td><td>3</td></tr></tbody></table>";
+        String html =
+                "<table><thead><tr><th align='left'>Name</th><th style='text-align: right'>Qty</th></tr></thead>"
+                        + "<tbody><tr><td>Apple</td><td>3</td></tr></tbody></table>";
         assertEquals("| Name | Qty |\n| :-- | --: |\n| Apple | 3 |", md(html));
     }
 
     @Test
     void infersHeaderRowWithoutTh() {
-        assertEquals("| a | b |\n| --- | --- |\n| 1 | 2 |", md("<table><tr><td>a</td><td>b</td></tr><tr><td>1</td><td>2</td></tr></table>"));
+        assertEquals(
+                "| a | b |\n| --- | --- |\n| 1 | 2 |",
+                md("<table><tr><td>a</td><td>b</td></tr><tr><td>1</td><td>2</td></tr></table>"));
     }
 
     @Test
     void dropsAFooterThatRepeatsTheHeader() {
-        String html = "<table><thead><tr><th>k</th><th>v</th></tr></thead><tfoot><tr><th>k</th><th>v</th></tr></tfoot>"
-                + "<tbody><tr><td>a</td><td>1</td></tr><tr><td>b</td><td>2</td></tr></tbody></table>";
+        String html =
+                "<table><thead><tr><th>k</th><th>v</th></tr></thead><tfoot><tr><th>k</th><th>v</th></tr></tfoot>"
+                        + "<tbody><tr><td>a</td><td>1</td></tr><tr><td>b</td><td>2</td></tr></tbody></table>";
         assertEquals("| k | v |\n| --- | --- |\n| a | 1 |\n| b | 2 |", md(html));
     }
 
     @Test
     void expandsColspanIntoGrid() {
-        String html = "<table><tr><th colspan='2'>Both</th><th>C</th></tr><tr><td>1</td><td>2</td><td>3</td></tr></table>";
+        String html =
+                "<table><tr><th colspan='2'>Both</th><th>C</th></tr><tr><td>1</td><td>2</td><td>3</td></tr></table>";
         assertEquals("| Both | Both | C |\n| --- | --- | --- |\n| 1 | 2 | 3 |", md(html));
-        String label = "<table><tr><th>a</th><th>b</th></tr><tr><td colspan='2'>Group 1</td></tr><tr><td>1</td><td>2</td></tr></table>";
+        String label =
+                "<table><tr><th>a</th><th>b</th></tr><tr><td colspan='2'>Group 1</td></tr><tr><td>1</td><td>2</td></tr></table>";
         assertEquals("| a | b |\n| --- | --- |\n| Group 1 |  |\n| 1 | 2 |", md(label));
     }
 
     @Test
     void expandsRowspanIntoGrid() {
-        String html = "<table><tr><th>K</th><th>V</th></tr><tr><td rowspan='2'>k</td><td>1</td></tr><tr><td>2</td></tr>"
-                + "<tr><td>x</td></tr></table>";
+        String html =
+                "<table><tr><th>K</th><th>V</th></tr><tr><td rowspan='2'>k</td><td>1</td></tr><tr><td>2</td></tr>"
+                        + "<tr><td>x</td></tr></table>";
         assertEquals("| K | V |\n| --- | --- |\n| k | 1 |\n| k | 2 |\n| x |  |", md(html));
     }
 
     @Test
     void capsAbsurdSpans() {
-        String out = md("<table><tr><td colspan='100000'>a</td><td rowspan='99999'>b</td></tr><tr><td>c</td></tr></table>");
+        String out =
+                md(
+                        "<table><tr><td colspan='100000'>a</td><td rowspan='99999'>b</td></tr><tr><td>c</td></tr></table>");
         assertTrue(out.length() < 5_000, out.length() + " characters");
     }
 
     @Test
     void readsTablesTooBigForAGridAsBlocks() {
-        String html = "<table><tr><td colspan='200'>wide</td></tr>" + "<tr><td>r</td></tr>".repeat(2_000) + "</table>";
+        String html =
+                "<table><tr><td colspan='200'>wide</td></tr>"
+                        + "<tr><td>r</td></tr>".repeat(2_000)
+                        + "</table>";
         String out = md(html);
         assertFalse(out.contains("|"), out.substring(0, 200));
         assertTrue(out.startsWith("wide\n\nr\n\nr"), out.substring(0, 20));
@@ -376,21 +475,28 @@ class MarkdownWriterTest {
 
     @Test
     void flattensCellContentAndEscapesPipes() {
-        String html = "<table><tr><th>h</th></tr><tr><td><p>a | b</p><ul><li>x</li><li>y</li></ul><pre>p\nq</pre></td></tr></table>";
+        String html =
+                "<table><tr><th>h</th></tr><tr><td><p>a | b</p><ul><li>x</li><li>y</li></ul><pre>p\nq</pre></td></tr></table>";
         assertEquals("| h |\n| --- |\n| a \\| b - x - y `p q` |", md(html));
-        assertEquals("| h |\n| --- |\n| Title quoted |", md("<table><tr><th>h</th></tr><tr><td><h3>Title</h3><hr>"
-                + "<blockquote>quoted</blockquote></td></tr></table>"));
+        assertEquals(
+                "| h |\n| --- |\n| Title quoted |",
+                md(
+                        "<table><tr><th>h</th></tr><tr><td><h3>Title</h3><hr>"
+                                + "<blockquote>quoted</blockquote></td></tr></table>"));
     }
 
     @Test
     void readsLayoutTablesAsBlocks() {
-        String html = "<table role='presentation'><tr><td><h2>Title</h2><p>Body</p></td><td>Side</td></tr></table>";
+        String html =
+                "<table role='presentation'><tr><td><h2>Title</h2><p>Body</p></td><td>Side</td></tr></table>";
         assertEquals("## Title\n\nBody\n\nSide", md(html));
     }
 
     @Test
     void writesTablesAsBlocksWithoutGfm() {
-        assertFalse(md("<table><tr><td>a</td><td>b</td></tr></table>", options().gfm(false).build()).contains("|"));
+        assertFalse(
+                md("<table><tr><td>a</td><td>b</td></tr></table>", options().gfm(false).build())
+                        .contains("|"));
     }
 
     // GFM inline extensions, sup/sub, math
@@ -408,42 +514,53 @@ class MarkdownWriterTest {
 
     @Test
     void convertsKatexToTex() {
-        String html = "<p>Energy <span class='katex'><span class='katex-mathml'><math><semantics><mrow><mi>E</mi></mrow>"
-                + "<annotation encoding='application/x-tex'>E=mc^2</annotation></semantics></math></span>"
-                + "<span class='katex-html'>E=mc2</span></span> holds.</p>"
-                + "<span class='katex-display'><span class='katex'><math><semantics><annotation encoding='application/x-tex'>"
-                + "\\int_0^1 x\\,dx</annotation></semantics></math></span></span>";
+        String html =
+                "<p>Energy <span class='katex'><span class='katex-mathml'><math><semantics><mrow><mi>E</mi></mrow>"
+                        + "<annotation encoding='application/x-tex'>E=mc^2</annotation></semantics></math></span>"
+                        + "<span class='katex-html'>E=mc2</span></span> holds.</p>"
+                        + "<span class='katex-display'><span class='katex'><math><semantics><annotation encoding='application/x-tex'>"
+                        + "\\int_0^1 x\\,dx</annotation></semantics></math></span></span>";
         assertEquals("Energy $E=mc^2$ holds.\n\n$$\n\\int_0^1 x\\,dx\n$$", md(html));
     }
 
     @Test
     void convertsMathJaxScriptsAndSkipsTheirRendering() {
-        String html = "<p>Let <span class='MathJax_Preview'>a_1</span><span class='MathJax'>a1</span>"
-                + "<script type='math/tex'>a_1</script> be given.</p>"
-                + "<div class='MathJax_Display'>junk</div><script type='math/tex; mode=display'>\\sum_i a_i</script>";
+        String html =
+                "<p>Let <span class='MathJax_Preview'>a_1</span><span class='MathJax'>a1</span>"
+                        + "<script type='math/tex'>a_1</script> be given.</p>"
+                        + "<div class='MathJax_Display'>junk</div><script type='math/tex; mode=display'>\\sum_i a_i</script>";
         assertEquals("Let $a_1$ be given.\n\n$$\n\\sum_i a_i\n$$", md(html));
     }
 
     @Test
     void readsMathJaxAssistiveMathMlWhenTheSourceIsGone() {
-        assertEquals("so $x^{2}$ and\n\n$$\ny\n$$", md("so <mjx-container class='MathJax' jax='CHTML'><mjx-math>glyphs</mjx-math>"
-                + "<mjx-assistive-mml><math><msup><mi>x</mi><mn>2</mn></msup></math></mjx-assistive-mml></mjx-container> and"
-                + "<div class='MathJax_Display'><span class='MathJax'>junk<span class='MJX_Assistive_MathML'>"
-                + "<math><mi>y</mi></math></span></span></div>"));
+        assertEquals(
+                "so $x^{2}$ and\n\n$$\ny\n$$",
+                md(
+                        "so <mjx-container class='MathJax' jax='CHTML'><mjx-math>glyphs</mjx-math>"
+                                + "<mjx-assistive-mml><math><msup><mi>x</mi><mn>2</mn></msup></math></mjx-assistive-mml></mjx-container> and"
+                                + "<div class='MathJax_Display'><span class='MathJax'>junk<span class='MJX_Assistive_MathML'>"
+                                + "<math><mi>y</mi></math></span></span></div>"));
     }
 
     @Test
     void convertsMathMlWithAltTextOrAnnotation() {
-        assertEquals("where $x^2$ and", md("where <math alttext='x^2'><msup><mi>x</mi><mn>2</mn></msup></math> and"));
-        assertEquals("$$\n\\frac{a}{b}\n$$", md("<math display='block'><semantics><mfrac><mi>a</mi><mi>b</mi></mfrac>"
-                + "<annotation encoding='application/x-tex'>\\frac{a}{b}</annotation></semantics></math>"));
+        assertEquals(
+                "where $x^2$ and",
+                md("where <math alttext='x^2'><msup><mi>x</mi><mn>2</mn></msup></math> and"));
+        assertEquals(
+                "$$\n\\frac{a}{b}\n$$",
+                md(
+                        "<math display='block'><semantics><mfrac><mi>a</mi><mi>b</mi></mfrac>"
+                                + "<annotation encoding='application/x-tex'>\\frac{a}{b}</annotation></semantics></math>"));
     }
 
     @Test
     void convertsPlainMathMlToTex() {
-        String html = "<math><mrow><msup><mi>x</mi><mn>2</mn></msup><mo>+</mo><mfrac><mn>1</mn><msqrt><mi>y</mi></msqrt></mfrac>"
-                + "<mo>\u2264</mo><munderover><mo>\u2211</mo><mrow><mi>i</mi><mo>=</mo><mn>1</mn></mrow><mi>n</mi></munderover>"
-                + "<mi>sin</mi><mo>\u2061</mo><mi>i</mi></mrow></math>";
+        String html =
+                "<math><mrow><msup><mi>x</mi><mn>2</mn></msup><mo>+</mo><mfrac><mn>1</mn><msqrt><mi>y</mi></msqrt></mfrac>"
+                        + "<mo>\u2264</mo><munderover><mo>\u2211</mo><mrow><mi>i</mi><mo>=</mo><mn>1</mn></mrow><mi>n</mi></munderover>"
+                        + "<mi>sin</mi><mo>\u2061</mo><mi>i</mi></mrow></math>";
         assertEquals("$x^{2}+\\frac{1}{\\sqrt{y}}\\le \\sum_{i=1}^{n}\\sin i$", md(html));
     }
 
@@ -451,8 +568,9 @@ class MarkdownWriterTest {
 
     @Test
     void neverThrowsOnMessyHtml() {
-        String html = "<ul><li><table><tr><td><ol><li><blockquote><h1>x</li></ul><pre><b>y</i></table><a href='::'>z"
-                + "<em><strong>w</em></strong><td colspan=x rowspan=-1>v<dl><dd>q<dt>r";
+        String html =
+                "<ul><li><table><tr><td><ol><li><blockquote><h1>x</li></ul><pre><b>y</i></table><a href='::'>z"
+                        + "<em><strong>w</em></strong><td colspan=x rowspan=-1>v<dl><dd>q<dt>r";
         String out = md(html);
         assertTrue(out.contains("x") && out.contains("z") && out.contains("w"), out);
     }
@@ -464,7 +582,8 @@ class MarkdownWriterTest {
 
     @Test
     void survivesDeepNesting() {
-        String html = "<div>".repeat(1_000) + "deep" + "</div>".repeat(1_000);   // deeper than jsoup keeps
+        String html =
+                "<div>".repeat(1_000) + "deep" + "</div>".repeat(1_000); // deeper than jsoup keeps
         assertEquals("deep", md(html));
     }
 }

@@ -1,22 +1,21 @@
 package dev.plinth.reader.pdf;
 
-import dev.plinth.reader.ReaderException;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plinth.reader.ReaderException;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every {@code pdf/*.pdf} (made by Chromium or LibreOffice from {@code pdf/src/}, see
- * {@code scripts/make-pdf-fixtures.sh}) converts to exactly the {@code .md} beside it.
+ * Every {@code pdf/*.pdf} (made by Chromium or LibreOffice from {@code pdf/src/}, see {@code
+ * scripts/make-pdf-fixtures.sh}) converts to exactly the {@code .md} beside it.
  */
 class PdfGoldenTest {
 
@@ -38,7 +37,9 @@ class PdfGoldenTest {
 
         assertEquals(Files.readString(expected), doc.markdown(), name);
         assertTrue(doc.title() != null && !doc.title().isBlank(), "title of " + name);
-        assertTrue(doc.created() != null && doc.created().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d.*"),
+        assertTrue(
+                doc.created() != null
+                        && doc.created().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d.*"),
                 "ISO creation date of " + name + ": " + doc.created());
     }
 }

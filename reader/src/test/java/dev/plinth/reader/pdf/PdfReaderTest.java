@@ -1,5 +1,10 @@
 package dev.plinth.reader.pdf;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.plinth.reader.Options;
 import dev.plinth.reader.Page;
 import dev.plinth.reader.Reader;
@@ -7,6 +12,19 @@ import dev.plinth.reader.ReaderException;
 import dev.plinth.reader.Request;
 import dev.plinth.reader.Result;
 import dev.plinth.reader.fetch.Fetcher;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Calendar;
+import java.util.List;
+import java.util.Map;
+import java.util.TimeZone;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDDocumentInformation;
 import org.apache.pdfbox.pdmodel.PDPage;
@@ -22,40 +40,26 @@ import org.apache.pdfbox.pdmodel.interactive.action.PDActionURI;
 import org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotationLink;
 import org.junit.jupiter.api.Test;
 
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.Calendar;
-import java.util.List;
-import java.util.Map;
-import java.util.TimeZone;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** Metadata, page selection and every way a PDF can fail, on PDFs made here with PDFBox. */
 class PdfReaderTest {
 
-    private static final PDType1Font HELVETICA = new PDType1Font(Standard14Fonts.FontName.HELVETICA);
+    private static final PDType1Font HELVETICA =
+            new PDType1Font(Standard14Fonts.FontName.HELVETICA);
 
     @Test
     void readsTitleAuthorAndIsoDatesFromDocumentInfo() throws Exception {
-        byte[] pdf = pdf(List.of(List.of("A single line of body text.")), info -> {
-            info.setTitle("Annual Report");
-            info.setAuthor("Jane Roe");
-            Calendar created = Calendar.getInstance(TimeZone.getTimeZone("GMT+01:00"));
-            created.clear();
-            created.set(2024, Calendar.MARCH, 5, 10, 15, 30);
-            info.setCreationDate(created);
-        });
+        byte[] pdf =
+                pdf(
+                        List.of(List.of("A single line of body text.")),
+                        info -> {
+                            info.setTitle("Annual Report");
+                            info.setAuthor("Jane Roe");
+                            Calendar created =
+                                    Calendar.getInstance(TimeZone.getTimeZone("GMT+01:00"));
+                            created.clear();
+                            created.set(2024, Calendar.MARCH, 5, 10, 15, 30);
+                            info.setCreationDate(created);
+                        });
 
         PdfReader.PdfDocument doc = PdfReader.read(pdf, null);
 
@@ -69,7 +73,13 @@ class PdfReaderTest {
 
     @Test
     void selectsPagesAndRangesButCountsAllPages() throws Exception {
-        byte[] pdf = pdf(List.of(List.of("Alpha page."), List.of("Bravo page."), List.of("Charlie page.")), info -> {});
+        byte[] pdf =
+                pdf(
+                        List.of(
+                                List.of("Alpha page."),
+                                List.of("Bravo page."),
+                                List.of("Charlie page.")),
+                        info -> {});
 
         assertEquals("Bravo page.\n", PdfReader.read(pdf, "2").markdown());
         assertEquals("Bravo page.\n\nCharlie page.\n", PdfReader.read(pdf, "2-").markdown());
@@ -89,7 +99,10 @@ class PdfReaderTest {
         // The running header is known from page 1, and so is the 20 pt top-level heading.
         assertFalse(page2.contains("Workshop edition"), page2);
         assertTrue(page2.contains("\n## When to call for service\n"), page2);
-        assertTrue(PdfReader.read(manual, null).markdown().endsWith(page2.substring(page2.indexOf("## When"))));
+        assertTrue(
+                PdfReader.read(manual, null)
+                        .markdown()
+                        .endsWith(page2.substring(page2.indexOf("## When"))));
     }
 
     @Test
@@ -103,10 +116,12 @@ class PdfReaderTest {
     void rejectsPagesTheDocumentDoesNotHave() throws Exception {
         byte[] pdf = pdf(List.of(List.of("Only page.")), info -> {});
 
-        ReaderException beyond = assertThrows(ReaderException.class, () -> PdfReader.read(pdf, "4"));
+        ReaderException beyond =
+                assertThrows(ReaderException.class, () -> PdfReader.read(pdf, "4"));
         assertEquals(ReaderException.Kind.BAD_OPTION, beyond.kind());
         assertTrue(beyond.getMessage().contains("has 1 pages"), beyond.getMessage());
-        ReaderException malformed = assertThrows(ReaderException.class, () -> PdfReader.read(pdf, "one"));
+        ReaderException malformed =
+                assertThrows(ReaderException.class, () -> PdfReader.read(pdf, "one"));
         assertEquals(ReaderException.Kind.BAD_OPTION, malformed.kind());
     }
 
@@ -158,14 +173,16 @@ class PdfReaderTest {
         byte[] whole = pdf(List.of(List.of("Some text that will be cut off.")), info -> {});
         byte[] truncated = Arrays.copyOf(whole, 200);
 
-        ReaderException e = assertThrows(ReaderException.class, () -> PdfReader.read(truncated, null));
+        ReaderException e =
+                assertThrows(ReaderException.class, () -> PdfReader.read(truncated, null));
 
         assertEquals(ReaderException.Kind.UNREADABLE, e.kind());
     }
 
     @Test
     void refusesBytesThatAreNotPdf() {
-        byte[] junk = "%PDF-1.7\nthis is not really a PDF at all\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] junk =
+                "%PDF-1.7\nthis is not really a PDF at all\n".getBytes(StandardCharsets.US_ASCII);
 
         ReaderException e = assertThrows(ReaderException.class, () -> PdfReader.read(junk, null));
 
@@ -176,9 +193,12 @@ class PdfReaderTest {
     @Test
     void refusesMorePagesThanTheCapUnlessARangeIsSelected() throws Exception {
         byte[] pdf = pdf(List.of(List.of("One."), List.of("Two."), List.of("Three.")), info -> {});
-        PdfReader.Limits limits = new PdfReader.Limits(PdfReader.MAX_BYTES, 2, PdfReader.DEADLINE, PdfReader.MAX_CHARS);
+        PdfReader.Limits limits =
+                new PdfReader.Limits(
+                        PdfReader.MAX_BYTES, 2, PdfReader.DEADLINE, PdfReader.MAX_CHARS);
 
-        ReaderException e = assertThrows(ReaderException.class, () -> PdfReader.read(pdf, null, limits));
+        ReaderException e =
+                assertThrows(ReaderException.class, () -> PdfReader.read(pdf, null, limits));
 
         assertEquals(ReaderException.Kind.TOO_LARGE, e.kind());
         assertTrue(e.getMessage().contains("3 pages"), e.getMessage());
@@ -188,9 +208,12 @@ class PdfReaderTest {
     @Test
     void refusesFileOverTheSizeCap() throws Exception {
         byte[] pdf = pdf(List.of(List.of("Small.")), info -> {});
-        PdfReader.Limits limits = new PdfReader.Limits(100, PdfReader.MAX_PAGES, PdfReader.DEADLINE, PdfReader.MAX_CHARS);
+        PdfReader.Limits limits =
+                new PdfReader.Limits(
+                        100, PdfReader.MAX_PAGES, PdfReader.DEADLINE, PdfReader.MAX_CHARS);
 
-        ReaderException e = assertThrows(ReaderException.class, () -> PdfReader.read(pdf, null, limits));
+        ReaderException e =
+                assertThrows(ReaderException.class, () -> PdfReader.read(pdf, null, limits));
 
         assertEquals(ReaderException.Kind.TOO_LARGE, e.kind());
     }
@@ -198,10 +221,15 @@ class PdfReaderTest {
     @Test
     void stopsAtTheDeadline() throws Exception {
         byte[] pdf = pdf(List.of(List.of("Slow."), List.of("Slower.")), info -> {});
-        PdfReader.Limits limits = new PdfReader.Limits(PdfReader.MAX_BYTES, PdfReader.MAX_PAGES, Duration.ZERO,
-                PdfReader.MAX_CHARS);
+        PdfReader.Limits limits =
+                new PdfReader.Limits(
+                        PdfReader.MAX_BYTES,
+                        PdfReader.MAX_PAGES,
+                        Duration.ZERO,
+                        PdfReader.MAX_CHARS);
 
-        ReaderException e = assertThrows(ReaderException.class, () -> PdfReader.read(pdf, null, limits));
+        ReaderException e =
+                assertThrows(ReaderException.class, () -> PdfReader.read(pdf, null, limits));
 
         assertEquals(ReaderException.Kind.UNREADABLE, e.kind());
         assertTrue(e.getMessage().contains("took longer than"), e.getMessage());
@@ -215,8 +243,10 @@ class PdfReaderTest {
 
         assertFalse(md.contains("Quarterly Report"), md);
         assertFalse(md.contains("Page "), md);
-        assertEquals("The first page ends in the middle of a sentence that continues on the second page.\n\n"
-                + "Second paragraph on page two.\n\nThird page text.\n", md);
+        assertEquals(
+                "The first page ends in the middle of a sentence that continues on the second page.\n\n"
+                        + "Second paragraph on page two.\n\nThird page text.\n",
+                md);
     }
 
     @Test
@@ -237,8 +267,10 @@ class PdfReaderTest {
 
         String md = PdfReader.read(pdf, null).markdown();
 
-        assertEquals("# Section 1\n\nBody of section 1.\n\n# Section 2\n\nBody of section 2.\n\n"
-                + "# Section 3\n\nBody of section 3.\n", md);
+        assertEquals(
+                "# Section 1\n\nBody of section 1.\n\n# Section 2\n\nBody of section 2.\n\n"
+                        + "# Section 3\n\nBody of section 3.\n",
+                md);
     }
 
     @Test
@@ -253,12 +285,19 @@ class PdfReaderTest {
             }
             float annual = HELVETICA.getStringWidth("Read the ") / 1000 * 12;
             float report = HELVETICA.getStringWidth("report") / 1000 * 12;
-            page.getAnnotations().add(link(72 + annual, 697, 72 + HELVETICA.getStringWidth("Read the annual") / 1000 * 12, 711));
+            page.getAnnotations()
+                    .add(
+                            link(
+                                    72 + annual,
+                                    697,
+                                    72 + HELVETICA.getStringWidth("Read the annual") / 1000 * 12,
+                                    711));
             page.getAnnotations().add(link(72, 683, 72 + report, 697));
             pdf = save(doc);
         }
 
-        assertEquals("Read the [annual report](https://example.org/report) online before the meeting.\n",
+        assertEquals(
+                "Read the [annual report](https://example.org/report) online before the meeting.\n",
                 PdfReader.read(pdf, null).markdown());
     }
 
@@ -273,12 +312,24 @@ class PdfReaderTest {
 
     @Test
     void readerDispatchesPdfBytesWhateverTheContentType() throws Exception {
-        byte[] pdf = pdf(List.of(List.of("Served as octet-stream.")), info -> info.setTitle("Served"));
+        byte[] pdf =
+                pdf(List.of(List.of("Served as octet-stream.")), info -> info.setTitle("Served"));
         try (Reader reader = new Reader(new Fetcher(Fetcher.Settings.DEFAULTS))) {
-            Page page = new Page(URI.create("https://example.org/file"), 200, "application/octet-stream",
-                    null, pdf, Map.of());
+            Page page =
+                    new Page(
+                            URI.create("https://example.org/file"),
+                            200,
+                            "application/octet-stream",
+                            null,
+                            pdf,
+                            Map.of());
             Result byMagic = reader.convert(page, Options.DEFAULTS);
-            Result byRequest = reader.read(Request.ofPdf(pdf, URI.create("https://example.org/a.pdf#page=1"), Options.DEFAULTS));
+            Result byRequest =
+                    reader.read(
+                            Request.ofPdf(
+                                    pdf,
+                                    URI.create("https://example.org/a.pdf#page=1"),
+                                    Options.DEFAULTS));
 
             assertEquals("Served", byMagic.title());
             assertEquals(1, byMagic.numPages());
@@ -312,12 +363,18 @@ class PdfReaderTest {
         }
     }
 
-    /** Three pages with a header, a page number and a sentence running over the first page break. */
+    /**
+     * Three pages with a header, a page number and a sentence running over the first page break.
+     */
     private static byte[] pdfWithFurniture() throws IOException {
-        List<List<String>> bodies = List.of(
-                List.of("The first page ends in the middle of a sentence that"),
-                List.of("continues on the second page.", "", "Second paragraph on page two."),
-                List.of("Third page text."));
+        List<List<String>> bodies =
+                List.of(
+                        List.of("The first page ends in the middle of a sentence that"),
+                        List.of(
+                                "continues on the second page.",
+                                "",
+                                "Second paragraph on page two."),
+                        List.of("Third page text."));
         try (PDDocument doc = new PDDocument()) {
             for (int p = 0; p < bodies.size(); p++) {
                 PDPage page = new PDPage(PDRectangle.A4);
@@ -345,14 +402,17 @@ class PdfReaderTest {
             try (PDPageContentStream content = new PDPageContentStream(doc, page)) {
                 text(content, "Confidential minutes.", 72, 760, 12);
             }
-            StandardProtectionPolicy policy = new StandardProtectionPolicy("owner-secret", userPassword, new AccessPermission());
+            StandardProtectionPolicy policy =
+                    new StandardProtectionPolicy(
+                            "owner-secret", userPassword, new AccessPermission());
             policy.setEncryptionKeyLength(128);
             doc.protect(policy);
             return save(doc);
         }
     }
 
-    private static void text(PDPageContentStream content, String text, float x, float y, float size) throws IOException {
+    private static void text(PDPageContentStream content, String text, float x, float y, float size)
+            throws IOException {
         content.beginText();
         content.setFont(HELVETICA, size);
         content.newLineAtOffset(x, y);
