@@ -4,10 +4,13 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.plinth.browser.Browser;
 import dev.plinth.browser.Memory;
+import dev.plinth.reader.Engines;
+import dev.plinth.reader.FetchOptions;
 import dev.plinth.reader.Options;
+import dev.plinth.reader.Page;
+import dev.plinth.reader.PageSource;
 import dev.plinth.reader.Reader;
 import dev.plinth.reader.ReaderException;
-import dev.plinth.reader.Renderer;
 import dev.plinth.reader.Request;
 import dev.plinth.reader.Result;
 import dev.plinth.reader.fetch.Fetcher;
@@ -49,6 +52,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class BrowserSpeed {
 
+    private static Reader engines(Fetcher fetcher, PageSource browser) {
+        return new Reader(new Engines(fetcher, browser, fetcher.settings().timeout()));
+    }
+
     public static void main(String[] args) throws Exception {
         int pages = args.length > 0 ? Integer.parseInt(args[0]) : 200;
         int coldRuns = args.length > 1 ? Integer.parseInt(args[1]) : 5;
@@ -56,7 +63,8 @@ public final class BrowserSpeed {
 
         HttpServer site = site();
         URI url = URI.create("http://127.0.0.1:" + site.getAddress().getPort() + "/article");
-        Options browser = Options.builder().engine(Options.Engine.BROWSER).build();
+        Options browser =
+                Options.builder().fetch(f -> f.engine(FetchOptions.Engine.BROWSER)).build();
         Fetcher fetcher = new Fetcher(Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(true));
         System.out.printf(
                 "machine: %d cores, load average %.1f%n",
@@ -66,7 +74,7 @@ public final class BrowserSpeed {
 
         double[] cold = new double[coldRuns];
         for (int i = 0; i < coldRuns; i++) {
-            try (Reader reader = new Reader(fetcher, Browser.lazy(new Browser.Settings(true)))) {
+            try (Reader reader = engines(fetcher, Browser.lazy(new Browser.Settings(true)))) {
                 long start = System.nanoTime();
                 check(reader.read(Request.of(url, browser)));
                 cold[i] = (System.nanoTime() - start) / 1e6;
@@ -77,7 +85,7 @@ public final class BrowserSpeed {
                 coldRuns, percentile(cold, 50), min(cold), max(cold));
 
         Browser engine = Browser.lazy(new Browser.Settings(true).withContexts(threads));
-        try (Reader reader = new Reader(fetcher, engine)) {
+        try (Reader reader = engines(fetcher, engine)) {
             for (int i = 0; i < 5; i++) {
                 check(reader.read(Request.of(url, browser)));
             }
@@ -160,22 +168,27 @@ public final class BrowserSpeed {
         }
         AtomicInteger rendered = new AtomicInteger();
         List<String> ids = new ArrayList<>();
-        Renderer counting =
-                new Renderer() {
+        PageSource counting =
+                new PageSource() {
                     @Override
-                    public Rendering render(URI url, Options options) throws ReaderException {
+                    public Page load(URI url, FetchOptions options) throws ReaderException {
                         rendered.incrementAndGet();
                         ids.add(url.getPath().substring(4));
                         throw new ReaderException(ReaderException.Kind.UNREADABLE, "counted only");
                     }
 
                     @Override
-                    public void close() {}
+                    public void admit(URI target) {}
+
+                    @Override
+                    public String policy() {
+                        return "counting";
+                    }
                 };
-        Options auto = Options.builder().engine(Options.Engine.AUTO).build();
+        Options auto = Options.builder().fetch(f -> f.engine(FetchOptions.Engine.AUTO)).build();
         int failed = 0;
         try (Reader reader =
-                new Reader(
+                engines(
                         new Fetcher(Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(true)),
                         counting)) {
             for (ScrapinghubPages.Sample sample : samples) {

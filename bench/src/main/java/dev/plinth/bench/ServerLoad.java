@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * Load on the reader server over loopback: many concurrent clients reading real pages (the
@@ -112,11 +113,14 @@ public final class ServerLoad {
                         .connectTimeout(Duration.ofSeconds(10))
                         .build();
         Path cache = Files.createTempDirectory("plinth-load");
-        Server.Config base =
-                Server.Config.defaults(cache)
-                        .withPort(0)
-                        .withAllowPrivateNetwork(true)
-                        .withRateLimit(0);
+        Consumer<Server.Config> base =
+                c -> {
+                    c.cacheDir = cache;
+                    c.port = 0;
+                    c.allowPrivateNetwork = true;
+                    c.rateLimitPerMinute = 0;
+                    c.browser = false;
+                };
 
         try (Server server = Server.start(base, List.of())) {
             String plinth = "http://127.0.0.1:" + server.port();
@@ -143,7 +147,12 @@ public final class ServerLoad {
                             new String[] {"X-No-Cache", "true"}),
                     "uncached");
         }
-        Server.Config tight = base.withCache(null, 0).withReads(4, 16, Duration.ofSeconds(30));
+        Consumer<Server.Config> tight =
+                base.andThen(c -> {
+                    c.cacheDir = null;
+                    c.maxReads = 4;
+                    c.maxQueue = 16;
+                });
         try (Server server = Server.start(tight, List.of())) {
             String plinth = "http://127.0.0.1:" + server.port();
             report(

@@ -1,8 +1,10 @@
 package dev.plinth.browser;
 
-import dev.plinth.reader.Options;
+import dev.plinth.reader.FetchOptions;
+import dev.plinth.reader.Page;
+import dev.plinth.reader.PageSource;
 import dev.plinth.reader.ReaderException;
-import dev.plinth.reader.Renderer;
+import dev.plinth.reader.fetch.FetchException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -41,7 +43,7 @@ import java.util.Set;
  * browser contexts; {@link Tab} renders one page. Flags and process handling are in {@link
  * Chromium}.
  */
-public final class Browser implements Renderer {
+public final class Browser implements PageSource {
 
     /**
      * Browser-wide settings.
@@ -158,8 +160,26 @@ public final class Browser implements Renderer {
         return new Browser(settings);
     }
 
+    /**
+     * A browser engine when Chromium is installed where {@code settings} say, else null: a server
+     * without one reads directly and says so.
+     */
+    public static Browser ifInstalled(Settings settings) {
+        return java.nio.file.Files.isExecutable(settings.executable()) ? lazy(settings) : null;
+    }
+
     @Override
-    public Rendering render(URI url, Options options) throws ReaderException {
+    public void admit(URI target) throws FetchException {
+        guard.vet(target);
+    }
+
+    @Override
+    public String policy() {
+        return settings.allowPrivateNetwork() ? "private-network-allowed" : "public-only";
+    }
+
+    @Override
+    public Page load(URI url, FetchOptions options) throws ReaderException {
         Duration timeout = options.timeout() != null ? options.timeout() : settings.timeout();
         if (timeout.isZero() || timeout.isNegative()) {
             throw new ReaderException(
@@ -181,9 +201,9 @@ public final class Browser implements Renderer {
                             options,
                             timeout,
                             deadline);
-            Rendering rendering = tab.render(lease.contextId);
+            Page page = tab.render(lease.contextId);
             healthy = true;
-            return rendering;
+            return page;
         } catch (ReaderException e) {
             // A refused or malformed request says nothing about the context's health.
             healthy = e.kind() != ReaderException.Kind.UNREADABLE;

@@ -1,11 +1,10 @@
 package dev.plinth.browser;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.plinth.reader.Options;
+import dev.plinth.reader.FetchOptions;
 import dev.plinth.reader.Page;
 import dev.plinth.reader.ReaderException;
 import dev.plinth.reader.ReaderException.Kind;
-import dev.plinth.reader.Renderer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -73,7 +72,7 @@ final class Tab {
     private final GuardProxy proxy;
     private final String userAgent;
     private final URI url;
-    private final Options options;
+    private final FetchOptions options;
     private final Duration timeout;
     private final Instant deadline;
 
@@ -101,7 +100,7 @@ final class Tab {
             GuardProxy proxy,
             String userAgent,
             URI url,
-            Options options,
+            FetchOptions options,
             Duration timeout,
             Instant deadline) {
         this.cdp = cdp;
@@ -115,7 +114,7 @@ final class Tab {
     }
 
     /** Renders the page in a new tab of {@code contextId}; the tab is gone when this returns. */
-    Renderer.Rendering render(String contextId) throws ReaderException {
+    Page render(String contextId) throws ReaderException {
         this.contextId = contextId;
         String refusal = guard.refusal(url.toString());
         if (refusal != null) {
@@ -148,15 +147,25 @@ final class Tab {
             prepare();
             navigate();
             boolean done = awaitDone();
-            Renderer.Rendering rendering = snapshot();
+            Page page = snapshot();
             if (!done) {
                 warn(
                         "The page was still loading at the deadline ("
                                 + timeout.toMillis() / 1000.0
                                 + " s): the content may be partial");
             }
-            return new Renderer.Rendering(
-                    rendering.page(), rendering.screenshot(), List.copyOf(warningsCopy()));
+            return new Page(
+                    page.url(),
+                    page.status(),
+                    page.contentType(),
+                    page.charset(),
+                    page.body(),
+                    page.headers(),
+                    List.copyOf(warningsCopy()),
+                    page.screenshot(),
+                    FetchOptions.Engine.BROWSER,
+                    null,
+                    false);
         } catch (Cdp.CdpException e) {
             if (crashed != null) {
                 throw new ReaderException(
@@ -356,7 +365,7 @@ final class Tab {
 
     // ---- reading the page -----------------------------------------------------------------------
 
-    private Renderer.Rendering snapshot() throws Cdp.CdpException, ReaderException {
+    private Page snapshot() throws Cdp.CdpException, ReaderException {
         if (worldContext == 0) {
             throw new ReaderException(
                     Kind.UNREADABLE, url + " produced no document before the deadline");
@@ -381,10 +390,10 @@ final class Tab {
                             + " MiB of HTML; the rest was cut");
         }
         byte[] screenshot =
-                switch (options.respondWith()) {
+                switch (options.capture()) {
                     case SCREENSHOT -> screenshot(false);
                     case PAGESHOT -> screenshot(true);
-                    default -> null;
+                    case NONE -> null;
                 };
 
         JsonNode response = mainResponse;
@@ -400,8 +409,18 @@ final class Tab {
         }
         URI finalUrl = parseOr(dom.path("url").asText(), url);
         byte[] html = dom.path("html").asText().getBytes(StandardCharsets.UTF_8);
-        Page page = new Page(finalUrl, status, "text/html", StandardCharsets.UTF_8, html, headers);
-        return new Renderer.Rendering(page, screenshot, List.of());
+        return new Page(
+                finalUrl,
+                status,
+                "text/html",
+                StandardCharsets.UTF_8,
+                html,
+                headers,
+                List.of(),
+                screenshot,
+                FetchOptions.Engine.BROWSER,
+                null,
+                false);
     }
 
     private byte[] screenshot(boolean fullPage) throws Cdp.CdpException {

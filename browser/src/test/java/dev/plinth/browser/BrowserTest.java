@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.plinth.reader.Options;
+import dev.plinth.reader.FetchOptions;
+import dev.plinth.reader.Page;
 import dev.plinth.reader.ReaderException;
-import dev.plinth.reader.Renderer.Rendering;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -58,12 +58,12 @@ class BrowserTest {
         victim.close();
     }
 
-    private static Rendering render(String path, Options options) throws ReaderException {
-        return browser.render(site.url(path), options);
+    private static Page render(String path, FetchOptions options) throws ReaderException {
+        return browser.load(site.url(path), options);
     }
 
-    private static String html(Rendering rendering) {
-        return rendering.page().text();
+    private static String html(Page rendering) {
+        return rendering.text();
     }
 
     @Test
@@ -78,12 +78,12 @@ class BrowserTest {
                   }, 300);
                 </script></body></html>\
                 """);
-        Rendering rendering = render("/late", Options.DEFAULTS);
+        Page rendering = render("/late", FetchOptions.DEFAULTS);
         assertTrue(html(rendering).contains("Inserted by script after 300 ms."), html(rendering));
         assertFalse(html(rendering).contains("Loading…"));
         assertEquals(List.of(), rendering.warnings());
-        assertEquals(site.url("/late"), rendering.page().url());
-        assertEquals(200, rendering.page().status());
+        assertEquals(site.url("/late"), rendering.url());
+        assertEquals(200, rendering.status());
     }
 
     @Test
@@ -117,10 +117,10 @@ class BrowserTest {
                                     + view
                                     + ".\"}");
                 });
-        Rendering rendering = render("/app/pricing", Options.DEFAULTS);
+        Page rendering = render("/app/pricing", FetchOptions.DEFAULTS);
         assertTrue(
                 html(rendering).contains("Rendered on the client for pricing."), html(rendering));
-        assertEquals(site.url("/app/pricing#loaded"), rendering.page().url());
+        assertEquals(site.url("/app/pricing#loaded"), rendering.url());
         assertEquals(1, site.hits("/api/pricing"));
     }
 
@@ -141,13 +141,13 @@ class BrowserTest {
                   });
                 </script></body></html>\
                 """);
-        String flat = html(render("/shadow", Options.builder().withShadowDom(true).build()));
+        String flat = html(render("/shadow", FetchOptions.builder().withShadowDom(true).build()));
         assertTrue(flat.contains("<h2><span slot=\"name\">Slotted product name</span></h2>"), flat);
         assertTrue(flat.contains("Text inside the shadow root."), flat);
         assertTrue(flat.contains("Fallback of an empty slot."), flat);
         assertFalse(flat.contains("unassigned light text"), flat); // not rendered: no default slot
 
-        String plain = html(render("/shadow", Options.DEFAULTS));
+        String plain = html(render("/shadow", FetchOptions.DEFAULTS));
         assertFalse(plain.contains("Text inside the shadow root."), plain);
         assertTrue(plain.contains("Slotted product name"), plain);
     }
@@ -161,7 +161,7 @@ class BrowserTest {
                         + other.url("/frame")
                         + "\"></iframe></body></html>");
         site.page("/frame", "<html><body><p>Text that lives in the frame.</p></body></html>");
-        String inlined = html(render("/framed", Options.builder().withIframe(true).build()));
+        String inlined = html(render("/framed", FetchOptions.builder().withIframe(true).build()));
         assertTrue(inlined.contains("<p>Text that lives in the frame.</p>"), inlined);
         assertFalse(
                 inlined.contains("Text of a frame from another origin."),
@@ -169,7 +169,7 @@ class BrowserTest {
         assertEquals(
                 1, other.hits("/frame"), "the cross-origin frame was loaded, only not inlined");
 
-        String plain = html(render("/framed", Options.DEFAULTS));
+        String plain = html(render("/framed", FetchOptions.DEFAULTS));
         assertFalse(plain.contains("Text that lives in the frame."), plain);
     }
 
@@ -193,7 +193,7 @@ class BrowserTest {
                 """
                         .replace("SECRET", secret)
                         .replace("PORT", Integer.toString(victim.port())));
-        Rendering rendering = render("/ssrf", Options.DEFAULTS);
+        Page rendering = render("/ssrf", FetchOptions.DEFAULTS);
         String html = html(rendering);
         assertTrue(html.contains("Article text stays readable."), html);
         assertTrue(html.contains("metadata refused"), html);
@@ -216,7 +216,7 @@ class BrowserTest {
                     exchange.sendResponseHeaders(302, -1);
                 });
         ReaderException e =
-                assertThrows(ReaderException.class, () -> render("/hop", Options.DEFAULTS));
+                assertThrows(ReaderException.class, () -> render("/hop", FetchOptions.DEFAULTS));
         assertEquals(ReaderException.Kind.BLOCKED, e.kind(), e.getMessage());
         assertTrue(e.getMessage().contains("127.0.0.1:" + victim.port()), e.getMessage());
         assertEquals(0, victim.totalHits());
@@ -227,7 +227,7 @@ class BrowserTest {
         ReaderException e =
                 assertThrows(
                         ReaderException.class,
-                        () -> browser.render(victim.url("/"), Options.DEFAULTS));
+                        () -> browser.load(victim.url("/"), FetchOptions.DEFAULTS));
         assertEquals(ReaderException.Kind.BLOCKED, e.kind());
         assertEquals(0, victim.totalHits());
     }
@@ -251,8 +251,8 @@ class BrowserTest {
                     }
                 });
         long start = System.nanoTime();
-        Rendering rendering =
-                render("/endless", Options.builder().timeout(Duration.ofSeconds(3)).build());
+        Page rendering =
+                render("/endless", FetchOptions.builder().timeout(Duration.ofSeconds(3)).build());
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertTrue(millis < 3_600, "took " + millis + " ms");
         assertTrue(millis >= 2_000, "returned early, after " + millis + " ms");
@@ -271,11 +271,11 @@ class BrowserTest {
                   setTimeout(() => document.body.insertAdjacentHTML('beforeend', '<div id="late">Late content after 1.5 s.</div>'), 1500);
                 </script></body></html>\
                 """);
-        Rendering quick = render("/slow", Options.DEFAULTS);
+        Page quick = render("/slow", FetchOptions.DEFAULTS);
         assertFalse(
                 html(quick).contains("Late content"), "the quiet window should end before 1.5 s");
-        Rendering waited =
-                render("/slow", Options.builder().waitForSelector(List.of("#late")).build());
+        Page waited =
+                render("/slow", FetchOptions.builder().waitForSelector(List.of("#late")).build());
         assertTrue(html(waited).contains("Late content after 1.5 s."), html(waited));
         assertEquals(List.of(), waited.warnings());
     }
@@ -285,23 +285,23 @@ class BrowserTest {
         site.page(
                 "/tall",
                 "<html><body style=\"margin:0\"><div style=\"height:2500px;background:#4a8\">Tall</div></body></html>");
-        Rendering shot =
+        Page shot =
                 render(
                         "/tall",
-                        Options.builder()
-                                .respondWith(Options.Format.SCREENSHOT)
+                        FetchOptions.builder()
+                                .capture(FetchOptions.Capture.SCREENSHOT)
                                 .viewport(800, 600)
                                 .build());
         assertArrayEquals(new int[] {800, 600}, pngSize(shot.screenshot()));
-        Rendering pageshot =
+        Page pageshot =
                 render(
                         "/tall",
-                        Options.builder()
-                                .respondWith(Options.Format.PAGESHOT)
+                        FetchOptions.builder()
+                                .capture(FetchOptions.Capture.PAGESHOT)
                                 .viewport(800, 600)
                                 .build());
         assertArrayEquals(new int[] {800, 2500}, pngSize(pageshot.screenshot()));
-        assertEquals(null, render("/tall", Options.DEFAULTS).screenshot());
+        assertEquals(null, render("/tall", FetchOptions.DEFAULTS).screenshot());
     }
 
     @Test
@@ -325,8 +325,8 @@ class BrowserTest {
                                     + "</pre><script>document.body.insertAdjacentHTML('beforeend', '<p id=\"client\">' + navigator.language"
                                     + " + ' ' + innerWidth + 'x' + innerHeight + ' ' + navigator.userAgent + '</p>')</script></body></html>");
                 });
-        Options options =
-                Options.builder()
+        FetchOptions options =
+                FetchOptions.builder()
                         .cookies(List.of("session=abc123; Path=/", "theme=dark"))
                         .userAgent("plinth-test/1.0")
                         .locale("de-DE")
@@ -340,7 +340,7 @@ class BrowserTest {
         assertTrue(html.contains("referer=https://example.org/from"), html);
         assertTrue(html.contains("de-DE 1024x700 plinth-test/1.0"), html);
 
-        String defaults = html(render("/echo", Options.DEFAULTS));
+        String defaults = html(render("/echo", FetchOptions.DEFAULTS));
         assertFalse(defaults.contains("HeadlessChrome"), defaults);
         assertTrue(
                 defaults.contains("cookie=null"),
@@ -350,13 +350,13 @@ class BrowserTest {
     @Test
     void recoversWhenTheBrowserProcessDies() throws Exception {
         site.page("/alive", "<html><body><p>Still reading pages.</p></body></html>");
-        render("/alive", Options.DEFAULTS);
+        render("/alive", FetchOptions.DEFAULTS);
         long pid = browser.pid();
         int starts = browser.starts();
         ProcessHandle chromium = ProcessHandle.of(pid).orElseThrow();
         chromium.destroyForcibly();
         chromium.onExit().get();
-        Rendering rendering = render("/alive", Options.DEFAULTS);
+        Page rendering = render("/alive", FetchOptions.DEFAULTS);
         assertTrue(html(rendering).contains("Still reading pages."));
         assertEquals(starts + 1, browser.starts());
         assertNotEquals(pid, browser.pid());
@@ -373,7 +373,8 @@ class BrowserTest {
                 });
         long start = System.nanoTime();
         ReaderException e =
-                assertThrows(ReaderException.class, () -> render("/file.pdf", Options.DEFAULTS));
+                assertThrows(
+                        ReaderException.class, () -> render("/file.pdf", FetchOptions.DEFAULTS));
         assertEquals(ReaderException.Kind.UNREADABLE, e.kind());
         assertTrue(e.getMessage().contains("application/pdf"), e.getMessage());
         assertTrue(
@@ -393,7 +394,7 @@ class BrowserTest {
                 "/popup",
                 "<html><body><script>setInterval(() => fetch('/tick'), 100)</script></body></html>");
         site.route("/tick", exchange -> TestSite.send(exchange, 200, "text/plain", "tick"));
-        render("/opener", Options.DEFAULTS);
+        render("/opener", FetchOptions.DEFAULTS);
         Thread.sleep(300);
         int ticks = site.hits("/tick");
         Thread.sleep(700);

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.plinth.reader.Options;
+import dev.plinth.reader.FetchOptions;
 import dev.plinth.reader.ReaderException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,11 +55,12 @@ class PoolTest {
 
     @Test
     void aPageWaitsForTheContextNoLongerThanItsDeadline() throws Exception {
-        browser.render(site.url("/quick"), Options.DEFAULTS); // Chromium up before timing anything
+        browser.load(
+                site.url("/quick"), FetchOptions.DEFAULTS); // Chromium up before timing anything
         CompletableFuture<String> first =
                 CompletableFuture.supplyAsync(() -> {
                     try {
-                        return browser.render(site.url("/busy"), Options.DEFAULTS).page().text();
+                        return browser.load(site.url("/busy"), FetchOptions.DEFAULTS).text();
                     } catch (ReaderException e) {
                         throw new IllegalStateException(e);
                     }
@@ -70,9 +71,11 @@ class PoolTest {
                 assertThrows(
                         ReaderException.class,
                         () ->
-                                browser.render(
+                                browser.load(
                                         site.url("/quick"),
-                                        Options.builder().timeout(Duration.ofMillis(300)).build()));
+                                        FetchOptions.builder()
+                                                .timeout(Duration.ofMillis(300))
+                                                .build()));
         long waited = (System.nanoTime() - start) / 1_000_000;
         assertTrue(e.getMessage().contains("busy"), e.getMessage());
         assertTrue(waited < 1_000, "waited " + waited + " ms");
@@ -81,8 +84,7 @@ class PoolTest {
         // recycle.
         for (int i = 0; i < 3; i++) {
             assertTrue(
-                    browser.render(site.url("/quick"), Options.DEFAULTS)
-                            .page()
+                    browser.load(site.url("/quick"), FetchOptions.DEFAULTS)
                             .text()
                             .contains("Quick page text."));
         }
@@ -102,19 +104,19 @@ class PoolTest {
                                 1,
                                 Duration.ofSeconds(10),
                                 Set.of(site.address())))) {
-            heavy.render(
+            heavy.load(
                     site.url("/quick"),
-                    Options.DEFAULTS); // weighed after this page, off the request path
+                    FetchOptions.DEFAULTS); // weighed after this page, off the request path
             assertTrue(heavy.memory().pssBytes() > 0, "no memory read from /proc");
             Thread.sleep(1000);
             long pid = heavy.pid();
-            heavy.render(
-                    site.url("/quick"), Options.DEFAULTS); // released overweight: the browser goes
+            heavy.load(
+                    site.url("/quick"),
+                    FetchOptions.DEFAULTS); // released overweight: the browser goes
             assertEquals(-1, heavy.pid());
             assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
             assertTrue(
-                    heavy.render(site.url("/quick"), Options.DEFAULTS)
-                            .page()
+                    heavy.load(site.url("/quick"), FetchOptions.DEFAULTS)
                             .text()
                             .contains("Quick page text."));
             assertEquals(2, heavy.starts());
@@ -136,7 +138,7 @@ class PoolTest {
             ReaderException e =
                     assertThrows(
                             ReaderException.class,
-                            () -> missing.render(site.url("/quick"), Options.DEFAULTS));
+                            () -> missing.load(site.url("/quick"), FetchOptions.DEFAULTS));
             assertEquals(ReaderException.Kind.UNREADABLE, e.kind());
             assertTrue(e.getMessage().contains("/nonexistent/chromium"), e.getMessage());
         }

@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plinth.reader.Engines;
+import dev.plinth.reader.FetchOptions;
 import dev.plinth.reader.Options;
 import dev.plinth.reader.Reader;
 import dev.plinth.reader.Request;
 import dev.plinth.reader.Result;
 import dev.plinth.reader.fetch.Fetcher;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,6 +30,7 @@ class ReaderEnginesTest {
 
     private static TestSite site;
     private static Reader reader;
+    private static Reader withoutBrowser;
 
     @BeforeAll
     static void start() throws Exception {
@@ -47,25 +51,36 @@ class ReaderEnginesTest {
                         + PROSE
                         + "</article><script>fetch('/beacon')</script></body></html>");
         site.route("/beacon", exchange -> TestSite.send(exchange, 200, "text/plain", "ok"));
+        Fetcher fetcher = new Fetcher(Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(true));
         reader =
                 new Reader(
-                        new Fetcher(Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(true)),
-                        Browser.lazy(new Browser.Settings(true)));
+                        new Engines(
+                                fetcher,
+                                Browser.lazy(new Browser.Settings(true)),
+                                fetcher.settings().timeout()));
+        withoutBrowser = new Reader(new Engines(fetcher, null, fetcher.settings().timeout()));
     }
 
     @AfterAll
     static void stop() {
         reader.close();
+        withoutBrowser.close();
         site.close();
     }
 
-    private static Result read(String path, Options.Engine engine) throws Exception {
-        return reader.read(Request.of(site.url(path), Options.builder().engine(engine).build()));
+    private static Result read(String path, FetchOptions.Engine engine) throws Exception {
+        return read(reader, path, engine);
+    }
+
+    private static Result read(Reader reader, String path, FetchOptions.Engine engine)
+            throws Exception {
+        return reader.read(
+                Request.of(site.url(path), Options.builder().fetch(f -> f.engine(engine)).build()));
     }
 
     @Test
     void browserEngineWritesTheRenderedDomAsMarkdown() throws Exception {
-        Result result = read("/spa", Options.Engine.BROWSER);
+        Result result = read("/spa", FetchOptions.Engine.BROWSER);
         assertTrue(
                 result.content().contains("This text is written by the client"), result.content());
         assertFalse(result.content().contains("enable JavaScript"), result.content());
@@ -74,22 +89,38 @@ class ReaderEnginesTest {
 
     @Test
     void directEngineSeesOnlyTheShell() throws Exception {
-        Result result = read("/spa", Options.Engine.DIRECT);
+        Result result = read("/spa", FetchOptions.Engine.DIRECT);
         assertFalse(result.content().contains("written by the client"), result.content());
+        assertTrue(
+                String.join(" ", result.warnings()).contains("looks script-rendered"),
+                result.warnings().toString());
+    }
+
+    @Test
+    void autoWithoutABrowserReadsThePageAsServedAndSaysHowToRenderIt() throws Exception {
+        Result result = read(withoutBrowser, "/spa", FetchOptions.Engine.AUTO);
+        assertFalse(result.content().contains("written by the client"), result.content());
+        String warnings = String.join(" ", result.warnings());
+        assertTrue(warnings.contains("no browser engine is available"), warnings);
+        assertTrue(warnings.contains("PLINTH_CHROMIUM"), warnings);
+        assertEquals(FetchOptions.Engine.DIRECT, result.origin().engine());
     }
 
     @Test
     void autoRendersScriptPagesInTheBrowser() throws Exception {
-        Result result = read("/spa", Options.Engine.AUTO);
+        Result result = read("/spa", FetchOptions.Engine.AUTO);
         assertTrue(result.content().contains("written by the client"), result.content());
+        assertEquals(FetchOptions.Engine.BROWSER, result.origin().engine());
     }
 
     @Test
     void autoLeavesStaticPagesToTheDirectFetch() throws Exception {
         int beacons = site.hits("/beacon");
-        Result result = read("/static", Options.Engine.AUTO);
+        Result result = read("/static", FetchOptions.Engine.AUTO);
         assertTrue(result.content().contains("without any script"), result.content());
         assertEquals(
                 beacons, site.hits("/beacon"), "the page's script ran, so the browser loaded it");
+        assertEquals(FetchOptions.Engine.DIRECT, result.origin().engine());
+        assertEquals(List.of(), result.warnings());
     }
 }

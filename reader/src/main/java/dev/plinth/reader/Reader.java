@@ -4,7 +4,6 @@ import dev.plinth.reader.document.Documents;
 import dev.plinth.reader.extract.Extractor;
 import dev.plinth.reader.extract.Metadata;
 import dev.plinth.reader.extract.PlainText;
-import dev.plinth.reader.fetch.Fetcher;
 import dev.plinth.reader.markdown.MarkdownWriter;
 import dev.plinth.reader.pdf.PdfReader;
 import java.net.URI;
@@ -13,53 +12,67 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
+import org.jsoup.select.Evaluator;
 
 /**
  * The reader: a URL, raw HTML or a PDF in, LLM-ready content out.
  *
- * <p>The flow is load (direct fetch or browser) → parse → narrow (remove/target selectors) →
- * extract the main content → write Markdown, HTML or text. Non-HTML content types go to the PDF and
- * document converters. A {@code Reader} is thread-safe and meant to be shared.
+ * <p>Two halves with one seam between them. Loading is a {@link PageSource}'s job — the direct
+ * fetcher, the browser, the engine choice over both ({@link Engines}), a cache in front ({@link
+ * CachingSource}) — and depends only on {@link FetchOptions}. Converting is this class's: parse →
+ * narrow (remove/target selectors) → extract the main content → write Markdown, HTML or text; PDFs
+ * and other content types go to their converters. It depends only on the page and the conversion
+ * options.
+ *
+ * <p>Conversion is CPU work whose cost grows with the page, so it runs on a {@link CpuPool} (never
+ * on the caller's thread, which may be one of a server's virtual threads) under a deadline: when it
+ * passes, or the caller is interrupted (its client left), the work stops at its next {@link
+ * Cancellation#checkpoint()}. A {@code Reader} is thread-safe and meant to be shared.
  */
 public final class Reader implements AutoCloseable {
 
-    private final Fetcher fetcher;
-    private final Renderer renderer;
-
-    /** A reader fetching directly, with no browser. */
-    public Reader(Fetcher fetcher) {
-        this(fetcher, null);
+    /**
+     * Conversion settings.
+     *
+     * @param deadline longest a conversion may take, waiting for a worker included; <b>30 s</b>
+     * @param pool where conversions run; <b>{@link CpuPool#shared()}</b>, one thread per core
+     */
+    public record Settings(Duration deadline, CpuPool pool) {
+        /** The defaults. */
+        public static final Settings DEFAULTS =
+                new Settings(Duration.ofSeconds(30), CpuPool.shared());
     }
 
-    /** A reader with a browser engine for pages that need one ({@code renderer} may be null). */
-    public Reader(Fetcher fetcher, Renderer renderer) {
-        this.fetcher = fetcher;
-        this.renderer = renderer;
+    private final PageSource source;
+    private final Settings settings;
+
+    /** A reader loading pages from {@code source}, with the default settings. */
+    public Reader(PageSource source) {
+        this(source, Settings.DEFAULTS);
     }
 
-    /** Whether a browser engine is available. */
-    public boolean hasBrowser() {
-        return renderer != null;
+    public Reader(PageSource source, Settings settings) {
+        this.source = source;
+        this.settings = settings;
     }
 
-    /** Loads and reads what {@code request} names. */
+    /** Where this reader's pages come from. */
+    public PageSource source() {
+        return source;
+    }
+
+    /** Loads (unless it carries its content) and reads what {@code request} names. */
     public Result read(Request request) throws ReaderException {
         Options options = request.options();
-        if (request.pdf() != null) {
-            return readPdf(request.pdf(), request.url(), options);
-        }
-        if (request.html() != null) {
-            URI base = request.url() == null ? URI.create("about:blank") : request.url();
-            return convert(
-                    Page.ofHtml(request.html(), base), request.url(), options, List.of(), null);
-        }
-        return load(request.url(), options);
+        Page page =
+                request.page() != null
+                        ? request.page()
+                        : source.load(request.url(), options.fetch());
+        return convert(page, request.url(), options);
     }
 
     /**
@@ -67,86 +80,30 @@ public final class Reader implements AutoCloseable {
      * page.url()}.
      */
     public Result convert(Page page, Options options) throws ReaderException {
-        return convert(page, page.url(), options, List.of(), null);
+        return convert(page, page.url(), options);
     }
 
-    /**
-     * Loads {@code url} with the engine {@code options} ask for. {@code AUTO} fetches directly and
-     * renders in the browser only when the HTML looks script-rendered ({@link ScriptRendered}),
-     * within what is left of the same deadline; if the browser then fails, the page as served is
-     * read, with a warning.
-     */
-    private Result load(URI url, Options options) throws ReaderException {
-        if (options.needsBrowser()) {
-            if (renderer == null) {
-                throw new ReaderException(
-                        ReaderException.Kind.BAD_OPTION,
-                        "this option needs the browser engine, which is not available");
-            }
-            Renderer.Rendering rendering = renderer.render(url, options);
-            return convert(
-                    rendering.page(), url, options, rendering.warnings(), rendering.screenshot());
-        }
-        long start = System.nanoTime();
-        Page page = fetcher.fetch(url, options);
-        if (options.engine() != Options.Engine.AUTO
-                || renderer == null
-                || page.status() >= 400
-                || isPdf(page.body())
-                || !isHtml(page)) {
-            return convert(page, url, options, List.of(), null);
-        }
-        // Parsed once: the same tree tells whether to render and, if not, is the one read.
-        Document served = parse(page, url, options);
-        if (!ScriptRendered.looksSo(served)) {
-            return convertHtml(served, options, List.of(), null);
-        }
-        Duration budget =
-                options.timeout() != null ? options.timeout() : fetcher.settings().timeout();
-        Duration left = budget.minusNanos(System.nanoTime() - start);
-        if (left.toMillis() < 1000) {
-            return convertHtml(
-                    served,
-                    options,
-                    List.of(
-                            "The page looks script-rendered, but too little time was left to render it"),
-                    null);
-        }
-        try {
-            Renderer.Rendering rendering =
-                    renderer.render(url, options.toBuilder().timeout(left).build());
-            return convert(
-                    rendering.page(), url, options, rendering.warnings(), rendering.screenshot());
-        } catch (ReaderException e) {
-            if (e.kind() == ReaderException.Kind.BLOCKED
-                    || e.kind() == ReaderException.Kind.BAD_OPTION) {
-                throw e;
-            }
-            return convertHtml(
-                    served,
-                    options,
-                    List.of(
-                            "The page looks script-rendered, but the browser failed ("
-                                    + e.getMessage()
-                                    + "); this is the page as served"),
-                    null);
-        }
+    /** Converts on the pool, within the deadline, stopping the work when the caller gives up. */
+    private Result convert(Page page, URI requested, Options options) throws ReaderException {
+        return settings.pool()
+                .run(
+                        () -> convertNow(page, requested, options),
+                        settings.deadline(),
+                        "converting the page");
     }
 
-    private Result convert(
-            Page page, URI requested, Options options, List<String> warnings, byte[] screenshot)
-            throws ReaderException {
-        List<String> warn = new ArrayList<>(warnings);
+    private Result convertNow(Page page, URI requested, Options options) throws ReaderException {
+        List<String> warnings = new ArrayList<>(page.warnings());
         if (page.status() >= 400) {
-            warn.add("Target URL returned error " + page.status());
+            warnings.add("Target URL returned error " + page.status());
         }
-        String type = page.contentType();
-        if (type.equals("application/pdf")
-                || type.equals("application/x-pdf")
-                || isPdf(page.body())) {
-            return readPdf(page.body(), page.url(), options);
+        if (page.isPdf()) {
+            return readPdf(page, requested, options, warnings);
         }
-        if (!isHtml(page)) {
+        // X-Base: links resolve against the URL asked for, or the one after redirects.
+        URI base =
+                options.base() == Options.Base.FINAL || requested == null ? page.url() : requested;
+        if (!page.isHtml()) {
             Documents.Converted doc = Documents.convert(page);
             return finish(
                     doc.title(),
@@ -157,27 +114,28 @@ public final class Reader implements AutoCloseable {
                     Map.of(),
                     List.of(),
                     List.of(),
-                    warn,
+                    warnings,
                     options,
                     null,
-                    screenshot);
+                    page);
         }
-
-        return convertHtml(parse(page, requested, options), options, warn, screenshot);
+        Document doc =
+                Cancellation.parse(page.text(), base == null ? "about:blank" : base.toString());
+        if (page.engine() == FetchOptions.Engine.DIRECT
+                && options.fetch().engine() == FetchOptions.Engine.DIRECT
+                && ScriptRendered.looksSo(doc)) {
+            warnings.add(
+                    "The page looks script-rendered and was read without a browser; "
+                            + "ask for X-Engine: browser (or auto) to render it");
+        }
+        return convertHtml(doc, options, warnings, page);
     }
 
-    /** The page's HTML as a tree whose base is the URL {@link Options#base()} names. */
-    private static Document parse(Page page, URI requested, Options options) {
-        URI base =
-                options.base() == Options.Base.FINAL || requested == null ? page.url() : requested;
-        return Jsoup.parse(page.text(), base.toString());
-    }
-
-    private Result convertHtml(Document doc, Options options, List<String> warn, byte[] screenshot)
+    private Result convertHtml(Document doc, Options options, List<String> warnings, Page page)
             throws ReaderException {
-        URI base = URI.create(doc.location());
+        URI base = URI.create(doc.location().isEmpty() ? "about:blank" : doc.location());
         for (String selector : options.removeSelector()) {
-            doc.select(selector).remove();
+            Selectors.select(compile(selector), doc).remove();
         }
         Metadata metadata;
         Element content;
@@ -185,7 +143,8 @@ public final class Reader implements AutoCloseable {
             metadata = Extractor.metadata(doc);
             content = new Element("div");
             for (String selector : options.targetSelector()) {
-                doc.select(selector).forEach(e -> content.appendChild(e.clone()));
+                Selectors.select(compile(selector), doc)
+                        .forEach(e -> content.appendChild(e.clone()));
             }
             if (content.childNodeSize() == 0) {
                 throw new ReaderException(
@@ -201,6 +160,7 @@ public final class Reader implements AutoCloseable {
             metadata = extraction.metadata();
             content = extraction.content();
         }
+        Cancellation.checkpoint();
         // The parser moved the document's base to <base href> when the page has one; links follow
         // it.
         content.setBaseUri(doc.baseUri());
@@ -223,15 +183,29 @@ public final class Reader implements AutoCloseable {
                 metadataMap(metadata),
                 links,
                 images,
-                warn,
+                warnings,
                 options,
                 null,
-                screenshot);
+                page);
     }
 
-    private Result readPdf(byte[] pdf, URI url, Options options) throws ReaderException {
-        String pages = options.pages() != null ? options.pages() : pageFragment(url);
-        PdfReader.PdfDocument doc = PdfReader.read(pdf, pages);
+    private static Evaluator compile(String selector) throws ReaderException {
+        try {
+            return Selectors.compile(selector);
+        } catch (IllegalArgumentException e) {
+            throw new ReaderException(
+                    ReaderException.Kind.BAD_OPTION,
+                    "invalid CSS selector \"" + selector + "\": " + e.getMessage());
+        }
+    }
+
+    private Result readPdf(Page page, URI requested, Options options, List<String> warnings)
+            throws ReaderException {
+        String pages =
+                options.pages() != null
+                        ? options.pages()
+                        : pageFragment(requested != null ? requested : page.url());
+        PdfReader.PdfDocument doc = PdfReader.read(page.body(), pages);
         Map<String, String> metadata = new LinkedHashMap<>();
         putIfPresent(metadata, "author", doc.author());
         putIfPresent(metadata, "created", doc.created());
@@ -239,16 +213,16 @@ public final class Reader implements AutoCloseable {
         return finish(
                 doc.title(),
                 null,
-                url,
+                page.url(),
                 doc.markdown(),
                 doc.created(),
                 metadata,
                 List.of(),
                 List.of(),
-                List.of(),
+                warnings,
                 options,
                 doc.numPages(),
-                null);
+                page);
     }
 
     private static Result finish(
@@ -263,7 +237,7 @@ public final class Reader implements AutoCloseable {
             List<String> warnings,
             Options options,
             Integer numPages,
-            byte[] screenshot) {
+            Page page) {
         if (options.maxTokens() > 0) {
             content = Tokens.truncate(content, options.maxTokens());
         }
@@ -277,35 +251,11 @@ public final class Reader implements AutoCloseable {
                 links,
                 images,
                 warnings,
-                Tokens.count(content),
                 numPages,
-                screenshot);
-    }
-
-    private static boolean isHtml(Page page) {
-        String type = page.contentType();
-        if (type.equals("text/html") || type.equals("application/xhtml+xml")) {
-            return true;
-        }
-        if (!type.isEmpty() && !type.equals("application/octet-stream")) {
-            return false;
-        }
-        String head =
-                new String(page.body(), 0, Math.min(page.body().length, 512), page.charset())
-                        .stripLeading()
-                        .toLowerCase(Locale.ROOT);
-        return head.startsWith("<!doctype html")
-                || head.startsWith("<html")
-                || head.contains("<body");
-    }
-
-    private static boolean isPdf(byte[] body) {
-        return body.length >= 5
-                && body[0] == '%'
-                && body[1] == 'P'
-                && body[2] == 'D'
-                && body[3] == 'F'
-                && body[4] == '-';
+                page.screenshot(),
+                page.engine() == null
+                        ? null
+                        : new Result.Origin(page.engine(), page.loadedAt(), page.cached()));
     }
 
     /** {@code #page=3} or {@code #3} on a PDF URL selects that page. */
@@ -357,10 +307,9 @@ public final class Reader implements AutoCloseable {
         }
     }
 
+    /** Closes the page source (the browser, a cache). */
     @Override
     public void close() {
-        if (renderer != null) {
-            renderer.close();
-        }
+        source.close();
     }
 }

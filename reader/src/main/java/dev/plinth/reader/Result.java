@@ -1,5 +1,6 @@
 package dev.plinth.reader;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -15,9 +16,9 @@ import java.util.Map;
  * @param links links of the content in document order (filled when a summary was asked for)
  * @param images images of the content in document order (filled when a summary was asked for)
  * @param warnings what went wrong without stopping the read (deadline hit, HTTP error status…)
- * @param tokens cl100k_base tokens in {@code content}
  * @param numPages pages of a PDF, else null
  * @param screenshot PNG bytes for screenshot/pageshot output, else null
+ * @param origin how the page was loaded; null for content the caller gave
  */
 public record Result(
         String title,
@@ -29,9 +30,9 @@ public record Result(
         List<Link> links,
         List<Image> images,
         List<String> warnings,
-        int tokens,
         Integer numPages,
-        byte[] screenshot) {
+        byte[] screenshot,
+        Origin origin) {
 
     /** A link: its text and absolute URL. */
     public record Link(String text, String url) {}
@@ -39,10 +40,32 @@ public record Result(
     /** An image: its alt text and absolute URL. */
     public record Image(String alt, String url) {}
 
+    /**
+     * How the page behind a result was loaded.
+     *
+     * @param engine {@code DIRECT} or {@code BROWSER}
+     * @param loadedAt when it was loaded from its origin
+     * @param cached whether it came from a cache
+     */
+    public record Origin(FetchOptions.Engine engine, Instant loadedAt, boolean cached) {}
+
+    /** Whether the page came from a cache. */
+    public boolean cached() {
+        return origin != null && origin.cached();
+    }
+
     public Result {
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
         links = links == null ? List.of() : List.copyOf(links);
         images = images == null ? List.of() : List.copyOf(images);
         warnings = warnings == null ? List.of() : List.copyOf(warnings);
+    }
+
+    /**
+     * cl100k_base tokens in {@code content}, counted on each call: a tenth of a read's CPU, so only
+     * outputs that report it pay for it.
+     */
+    public int tokens() {
+        return Tokens.count(content);
     }
 }

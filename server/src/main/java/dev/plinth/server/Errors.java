@@ -65,7 +65,7 @@ final class Errors {
         if (e instanceof ReaderException re) {
             return new Failure(re.kind().status(), readerName(re.kind()), re.getMessage(), 0);
         }
-        if (e instanceof HttpResponseException http) {
+        if (e instanceof HttpResponseException http && http.getStatus() < 500) {
             return new Failure(http.getStatus(), httpName(http.getStatus()), http.getMessage(), 0);
         }
         LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);

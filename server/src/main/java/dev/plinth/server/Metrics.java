@@ -1,12 +1,16 @@
 package dev.plinth.server;
 
+import dev.plinth.reader.CachingSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The server's meters, scraped at {@code /metrics} in Prometheus text format: requests by route,
@@ -15,6 +19,8 @@ import java.util.function.Supplier;
  * (5 ms … 60 s) rather than Micrometer's 70-odd default buckets, to keep each scrape small.
  */
 public final class Metrics {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Metrics.class);
 
     private static final Duration[] BUCKETS = {
         Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
@@ -58,12 +64,32 @@ public final class Metrics {
                 .record(took);
     }
 
-    void cacheHit() {
-        cacheHits.increment();
-    }
+    /**
+     * Counts what the page cache does: hits, misses, and store failures (a store that is down or
+     * slow serves reads uncached, and this counter says so).
+     */
+    CachingSource.Listener cacheListener() {
+        Counter failures =
+                Counter.builder("plinth.cache.store.errors")
+                        .description("Page-store operations that failed; reads went on uncached")
+                        .register(registry);
+        return new CachingSource.Listener() {
+            @Override
+            public void hit() {
+                cacheHits.increment();
+            }
 
-    void cacheMiss() {
-        cacheMisses.increment();
+            @Override
+            public void miss() {
+                cacheMisses.increment();
+            }
+
+            @Override
+            public void storeFailed(IOException e) {
+                failures.increment();
+                LOG.warn("page cache: {}", e.getMessage());
+            }
+        };
     }
 
     /** Counts a failed fetch or read by its kind (blocked, unreadable, too_large…). */

@@ -1,7 +1,9 @@
 package dev.plinth.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.plinth.reader.FetchOptions;
 import dev.plinth.reader.Options;
+import dev.plinth.reader.Selectors;
 import dev.plinth.reader.markdown.MarkdownOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -12,8 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 import java.util.regex.Pattern;
-import org.jsoup.select.QueryParser;
-import org.jsoup.select.Selector;
 
 /**
  * Reads the reader's options from request headers ({@code X-Target-Selector}) and, for POST, body
@@ -59,34 +59,11 @@ final class OptionParser {
         if (format != null) {
             b.respondWith(choice("X-Respond-With", format, Options.Format.class));
         }
-        String engine = value("X-Engine");
-        if (engine != null) {
-            b.engine(choice("X-Engine", engine, Options.Engine.class));
-        }
+        b.fetch(fetchOptions());
         b.targetSelector(selectors("X-Target-Selector"));
         b.removeSelector(selectors("X-Remove-Selector"));
-        b.waitForSelector(selectors("X-Wait-For-Selector"));
-        String timeout = value("X-Timeout");
-        if (timeout != null) {
-            b.timeout(
-                    Duration.ofMillis(Math.round(1000 * number("X-Timeout", timeout, 0.001, 180))));
-        }
         b.withLinksSummary(bool("X-With-Links-Summary"));
         b.withImagesSummary(bool("X-With-Images-Summary"));
-        b.withShadowDom(bool("X-With-Shadow-Dom"));
-        b.withIframe(bool("X-With-Iframe"));
-        b.cookies(cookies());
-        b.locale(value("X-Locale"));
-        b.userAgent(value("X-User-Agent"));
-        b.referer(value("X-Referer"));
-        String proxy = value("X-Proxy-Url");
-        if (proxy != null) {
-            b.proxyUrl(proxyUrl(proxy));
-        }
-        String robots = value("X-Robots-Txt");
-        if (robots != null) {
-            b.robotsTxt(robotsAgent(robots));
-        }
         String base = value("X-Base");
         if (base != null) {
             b.base(choice("X-Base", base, Options.Base.class));
@@ -107,17 +84,49 @@ final class OptionParser {
         }
         b.markdown(markdown());
 
-        String tolerance = value("X-Cache-Tolerance");
         String budget = value("X-Token-Budget");
         String chunking = value("X-Markdown-Chunking");
         return new ReadParams(
                 b.build(),
-                bool("X-No-Cache"),
-                tolerance == null
-                        ? ReadParams.DEFAULT_CACHE_TOLERANCE
-                        : integer("X-Cache-Tolerance", tolerance, 0, Integer.MAX_VALUE),
                 budget == null ? 0 : integer("X-Token-Budget", budget, 1, Integer.MAX_VALUE),
                 chunking == null ? 0 : chunkDepth(chunking));
+    }
+
+    private FetchOptions fetchOptions() {
+        FetchOptions.Builder f = FetchOptions.builder();
+        String engine = value("X-Engine");
+        if (engine != null) {
+            f.engine(choice("X-Engine", engine, FetchOptions.Engine.class));
+        }
+        f.waitForSelector(selectors("X-Wait-For-Selector"));
+        String timeout = value("X-Timeout");
+        if (timeout != null) {
+            f.timeout(
+                    Duration.ofMillis(Math.round(1000 * number("X-Timeout", timeout, 0.001, 180))));
+        }
+        f.withShadowDom(bool("X-With-Shadow-Dom"));
+        f.withIframe(bool("X-With-Iframe"));
+        f.cookies(cookies());
+        f.locale(value("X-Locale"));
+        f.userAgent(value("X-User-Agent"));
+        f.referer(value("X-Referer"));
+        String proxy = value("X-Proxy-Url");
+        if (proxy != null) {
+            f.proxyUrl(proxyUrl(proxy));
+        }
+        String robots = value("X-Robots-Txt");
+        if (robots != null) {
+            f.robotsTxt(robotsAgent(robots));
+        }
+        String tolerance = value("X-Cache-Tolerance");
+        if (bool("X-No-Cache")) {
+            f.cacheTolerance(Duration.ZERO);
+        } else if (tolerance != null) {
+            f.cacheTolerance(
+                    Duration.ofSeconds(
+                            integer("X-Cache-Tolerance", tolerance, 0, Integer.MAX_VALUE)));
+        }
+        return f.build();
     }
 
     private MarkdownOptions markdown() {
@@ -308,24 +317,34 @@ final class OptionParser {
     }
 
     /**
-     * Comma-separated CSS selectors, each checked now so a typo is a 400 rather than a failed read.
+     * CSS selector lists (one per header line or array item, each may hold commas), checked now so
+     * a typo or an over-costly selector is a 400 rather than a failed read.
      */
     private List<String> selectors(String name) {
         List<String> out = new ArrayList<>();
+        int length = 0;
         for (String raw : values(name)) {
-            for (String selector : raw.split(",")) {
-                String s = selector.strip();
-                if (s.isEmpty()) {
-                    continue;
-                }
-                try {
-                    QueryParser.parse(s);
-                } catch (Selector.SelectorParseException | IllegalArgumentException e) {
-                    throw ApiException.badParameter(
-                            name + " has an invalid CSS selector \"" + s + "\": " + e.getMessage());
-                }
-                out.add(s);
+            String s = raw.strip();
+            if (s.isEmpty()) {
+                continue;
             }
+            length += s.length();
+            if (length > Selectors.MAX_LENGTH || out.size() == Selectors.MAX_SELECTORS) {
+                throw ApiException.badParameter(
+                        name
+                                + " is over the limit of "
+                                + Selectors.MAX_LENGTH
+                                + " characters and "
+                                + Selectors.MAX_SELECTORS
+                                + " selectors");
+            }
+            try {
+                Selectors.compile(s);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badParameter(
+                        name + " has an invalid CSS selector \"" + s + "\": " + e.getMessage());
+            }
+            out.add(s);
         }
         return out;
     }

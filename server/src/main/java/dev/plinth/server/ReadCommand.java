@@ -2,6 +2,8 @@ package dev.plinth.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.plinth.browser.Browser;
+import dev.plinth.reader.Engines;
+import dev.plinth.reader.FetchOptions;
 import dev.plinth.reader.Options;
 import dev.plinth.reader.Page;
 import dev.plinth.reader.Reader;
@@ -66,13 +68,13 @@ final class ReadCommand implements Callable<Integer> {
 
     /** What {@code --engine} accepts. */
     enum Engine {
-        direct(Options.Engine.DIRECT),
-        browser(Options.Engine.BROWSER),
-        auto(Options.Engine.AUTO);
+        direct(FetchOptions.Engine.DIRECT),
+        browser(FetchOptions.Engine.BROWSER),
+        auto(FetchOptions.Engine.AUTO);
 
-        final Options.Engine value;
+        final FetchOptions.Engine value;
 
-        Engine(Options.Engine value) {
+        Engine(FetchOptions.Engine value) {
             this.value = value;
         }
     }
@@ -124,10 +126,11 @@ final class ReadCommand implements Callable<Integer> {
     @Option(
             names = "--engine",
             paramLabel = "ENGINE",
-            defaultValue = "direct",
+            defaultValue = "auto",
             description =
-                    "direct (plain HTTP, default), browser (headless Chromium runs the page's scripts), "
-                            + "auto (the browser only when the page looks script-rendered).")
+                    "auto (default: plain HTTP, and headless Chromium when the page looks"
+                            + " script-rendered and Chromium is installed), direct (plain HTTP only),"
+                            + " browser (always Chromium).")
     Engine engine;
 
     @Option(
@@ -152,12 +155,14 @@ final class ReadCommand implements Callable<Integer> {
         Set<String> usedNames = new HashSet<>();
         int failed = 0;
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL, inputs.size()));
+        Fetcher fetcher =
+                new Fetcher(Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(allowPrivate));
         try (Reader reader =
                         new Reader(
-                                new Fetcher(
-                                        Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(
-                                                allowPrivate)),
-                                Browser.lazy(new Browser.Settings(allowPrivate)));
+                                new Engines(
+                                        fetcher,
+                                        Browser.ifInstalled(new Browser.Settings(allowPrivate)),
+                                        fetcher.settings().timeout()));
                 Progress progress =
                         Progress.to(
                                 stderr,
@@ -200,7 +205,7 @@ final class ReadCommand implements Callable<Integer> {
                 };
         return Options.builder()
                 .respondWith(respondWith)
-                .engine(engine.value)
+                .fetch(f -> f.engine(engine.value))
                 .targetSelector(selectors)
                 .removeSelector(removals)
                 .pages(pages)
@@ -215,7 +220,8 @@ final class ReadCommand implements Callable<Integer> {
             Result result = read(reader, input, options);
             String output =
                     format == Format.json
-                            ? JSON.writeValueAsString(ReaderOutput.data(result, options, null))
+                            ? JSON.writeValueAsString(
+                                    ReaderOutput.data(result, result.tokens(), options, null))
                             : result.content();
             return new Outcome(input, output, null);
         } catch (ReaderException e) {

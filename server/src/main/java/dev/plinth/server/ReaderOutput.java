@@ -69,7 +69,7 @@ final class ReaderOutput {
     }
 
     /** The JSON {@code data} object. */
-    static ObjectNode data(Result r, Options options, List<String> chunks) {
+    static ObjectNode data(Result r, int tokens, Options options, List<String> chunks) {
         ObjectNode data = JSON.createObjectNode();
         data.put("title", r.title());
         data.put("description", r.description() == null ? "" : r.description());
@@ -111,7 +111,7 @@ final class ReaderOutput {
         if (chunks != null) {
             data.set("chunks", JSON.valueToTree(chunks));
         }
-        data.putObject("usage").put("tokens", r.tokens());
+        data.putObject("usage").put("tokens", tokens);
         return data;
     }
 

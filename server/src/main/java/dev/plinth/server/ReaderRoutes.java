@@ -13,6 +13,7 @@ import io.javalin.http.UploadedFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URLConnection;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -60,31 +61,34 @@ final class ReaderRoutes implements RouteGroup {
     private void readPost(Context ctx) throws Exception {
         refuseModelPaths(ctx);
         String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
-        byte[] pdf = null;
+        Multipart.Upload upload = null;
         ObjectNode body;
         if (type.startsWith("multipart/form-data")) {
             body = JSON.createObjectNode();
             Multipart.Form form = Multipart.read(ctx, maxBodyBytes);
             form.fields().forEach(body::put);
-            pdf = form.file();
+            upload = form.file();
         } else {
             body = parseBody(type, Bodies.read(ctx, maxBodyBytes));
         }
         ReadParams params = OptionParser.parse(headers(ctx), body);
         String url = text(body, "url");
         String html = text(body, "html");
-        String pdfField = text(body, "pdf");
-        if (pdf == null && pdfField != null) {
+        String pdf = text(body, "pdf");
+        URI target = url != null ? TargetUrl.parse(url) : pathTarget(ctx);
+        Request request;
+        if (upload != null) {
+            request =
+                    Request.ofContent(
+                            upload.bytes(), upload.contentType(), target, params.options());
+        } else if (pdf != null) {
             try {
-                pdf = Base64.getMimeDecoder().decode(pdfField);
+                request =
+                        Request.ofPdf(
+                                Base64.getMimeDecoder().decode(pdf), target, params.options());
             } catch (IllegalArgumentException e) {
                 throw ApiException.badParameter("pdf must be base64: " + e.getMessage());
             }
-        }
-        URI target = url != null ? TargetUrl.parse(url) : pathTarget(ctx);
-        Request request;
-        if (pdf != null) {
-            request = Request.ofPdf(pdf, target, params.options());
         } else if (html != null) {
             request = Request.ofHtml(html, target, params.options());
         } else if (target != null) {
@@ -119,9 +123,9 @@ final class ReaderRoutes implements RouteGroup {
         headers(ctx, outcome);
         Options options = request.options();
         if (accept.contains("application/json")) {
-            ObjectNode data = ReaderOutput.data(r, options, chunks(r, params));
+            ObjectNode data = ReaderOutput.data(r, outcome.tokens(), options, chunks(r, params));
             ctx.contentType("application/json; charset=utf-8")
-                    .result(ReaderOutput.envelope(data, r.tokens()).toString());
+                    .result(ReaderOutput.envelope(data, outcome.tokens()).toString());
         } else if (r.screenshot() != null
                 && (options.respondWith() == Options.Format.SCREENSHOT
                         || options.respondWith() == Options.Format.PAGESHOT)) {
@@ -143,7 +147,8 @@ final class ReaderRoutes implements RouteGroup {
             Result r = outcome.result();
             ctx.result(
                     "event: data\ndata: "
-                            + ReaderOutput.data(r, request.options(), chunks(r, params))
+                            + ReaderOutput.data(
+                                    r, outcome.tokens(), request.options(), chunks(r, params))
                             + "\n\n");
         } catch (Exception e) {
             Errors.Failure failure = Errors.classify(e, ctx);
@@ -156,7 +161,7 @@ final class ReaderRoutes implements RouteGroup {
     }
 
     private static void headers(Context ctx, ReadService.Outcome outcome) {
-        ctx.header("X-Usage-Tokens", Integer.toString(outcome.result().tokens()));
+        ctx.header("X-Usage-Tokens", Integer.toString(outcome.tokens()));
         ctx.header("X-Cache", outcome.cache().name());
         ctx.attribute("plinth.cache", outcome.cache().name().toLowerCase(Locale.ROOT));
     }
@@ -279,7 +284,10 @@ final class ReaderRoutes implements RouteGroup {
 
     /** The fields and uploaded file of a multipart form. */
     static final class Multipart {
-        record Form(Map<String, String> fields, byte[] file) {}
+        /** An uploaded file: its bytes and its media type (empty when nothing tells). */
+        record Upload(byte[] bytes, String contentType) {}
+
+        record Form(Map<String, String> fields, Upload file) {}
 
         private Multipart() {}
 
@@ -293,8 +301,9 @@ final class ReaderRoutes implements RouteGroup {
                             }
                         });
                 UploadedFile file = ctx.uploadedFile("file");
-                byte[] bytes = null;
+                Upload upload = null;
                 if (file != null) {
+                    byte[] bytes;
                     try (InputStream in = file.content()) {
                         bytes = in.readNBytes(max + 1);
                     }
@@ -302,8 +311,9 @@ final class ReaderRoutes implements RouteGroup {
                         throw ApiException.tooLarge(
                                 "the uploaded file is over the " + max + "-byte limit");
                     }
+                    upload = new Upload(bytes, mediaType(file.contentType(), file.filename()));
                 }
-                return new Form(fields, bytes);
+                return new Form(fields, upload);
             } catch (ApiException e) {
                 throw e;
             } catch (Exception e) {
@@ -317,6 +327,24 @@ final class ReaderRoutes implements RouteGroup {
                 throw ApiException.badParameter(
                         "the multipart body could not be read: " + e.getMessage());
             }
+        }
+
+        /**
+         * An upload's type as a fetched response's is decided: the part's declared type unless it
+         * is missing or generic, then the file name's extension; the reader then sniffs the bytes
+         * when neither tells (a PDF or an HTML document announces itself in its first bytes).
+         */
+        static String mediaType(String declared, String filename) {
+            String type =
+                    declared == null
+                            ? ""
+                            : declared.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+            if (!type.isEmpty() && !type.equals("application/octet-stream")) {
+                return type;
+            }
+            String guessed =
+                    filename == null ? null : URLConnection.guessContentTypeFromName(filename);
+            return guessed == null ? "" : guessed;
         }
     }
 }

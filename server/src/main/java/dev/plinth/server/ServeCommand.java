@@ -1,11 +1,12 @@
 package dev.plinth.server;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -99,44 +100,96 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Server.Config config;
-        Server server;
+        Consumer<Server.Config> config;
         try {
             config = config();
-            server = Server.start(config, modelApis());
         } catch (IllegalArgumentException e) {
             System.err.println("plinth serve: " + e.getMessage());
             return 2;
+        }
+        Server server;
+        try {
+            server = Server.start(config, modelApis());
+        } catch (IllegalArgumentException | Server.PortInUseException e) {
+            System.err.println("plinth: " + e.getMessage());
+            return 2;
         } catch (java.io.IOException | RuntimeException e) {
-            // Port taken, cache folder not writable…: say so plainly; a stack trace helps nobody
-            // here.
+            // A cache folder not writable…: say so plainly; a stack trace helps nobody here.
             System.err.println("plinth serve: cannot start: " + e.getMessage());
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "plinth-shutdown"));
-        System.err.println("plinth: serving on http://" + config.host() + ":" + server.port());
+        // Until here no native library is loaded; from here a signal drains before the JVM exits.
+        Stopper.install(server);
+        ServerModels.preloadDefault();
+        System.err.println(
+                "plinth: serving on http://" + server.config().host + ":" + server.port());
         server.await();
+        ServerModels.close();
         return 0;
     }
 
-    Server.Config config() {
+    /**
+     * Stops the server on SIGTERM and Ctrl-C, before the JVM starts shutting down.
+     *
+     * <p>Why not a shutdown hook. The JVM runs shutdown hooks all at once, and ONNX Runtime
+     * registers one that frees its native environment: a model still loading (or running) when that
+     * hook fires crashes the JVM (SIGSEGV in {@code createSession}). So the signal is taken here
+     * instead: the server drains its requests and closes its models — waiting for a load in
+     * progress — and only then does {@code serve} return and the JVM exit, when no native work is
+     * left for any hook to pull the floor from under. A signal before the models start loading
+     * finds no native library to harm and takes the JVM's usual way out. A second signal stops at
+     * once.
+     */
+    static final class Stopper {
+        private final Server server;
+        private final AtomicBoolean requested = new AtomicBoolean();
+
+        private Stopper(Server server) {
+            this.server = server;
+        }
+
+        static void install(Server server) {
+            Stopper stopper = new Stopper(server);
+            for (String name : List.of("TERM", "INT")) {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stopper.stop());
+            }
+        }
+
+        private void stop() {
+            if (!requested.compareAndSet(false, true)) {
+                // A second signal while draining: the user wants out now.
+                System.err.println("plinth: stopping at once");
+                Runtime.getRuntime().halt(1);
+            }
+            server.close();
+        }
+    }
+
+    /** The server settings: flags, else the environment, else the defaults. */
+    Consumer<Server.Config> config() {
+        String host = this.host != null ? this.host : env("PLINTH_HOST", "127.0.0.1");
+        int port = this.port != null ? this.port : port(env("PLINTH_PORT", "8080"));
+        List<String> keys =
+                apiKeys != null
+                        ? clean(apiKeys)
+                        : clean(Arrays.asList(env("PLINTH_API_KEYS", "").split(",")));
+        boolean allowPrivate =
+                allowPrivateNetwork
+                        || Boolean.parseBoolean(env("PLINTH_ALLOW_PRIVATE_NETWORK", "false"));
         Path cache = noCache ? null : cacheDir != null ? cacheDir : defaultCacheDir();
-        return Server.Config.defaults(cache)
-                .withHost(host != null ? host : env("PLINTH_HOST", "127.0.0.1"))
-                .withPort(port != null ? port : port(env("PLINTH_PORT", "8080")))
-                .withApiKeys(
-                        apiKeys != null
-                                ? clean(apiKeys)
-                                : clean(Arrays.asList(env("PLINTH_API_KEYS", "").split(","))))
-                .withNoAuth(noAuth)
-                .withAllowPrivateNetwork(
-                        allowPrivateNetwork
-                                || Boolean.parseBoolean(
-                                        env("PLINTH_ALLOW_PRIVATE_NETWORK", "false")))
-                .withCache(cache, cacheMaxMb << 20)
-                .withRateLimit(rateLimit)
-                .withReads(maxReads, maxQueue, Duration.ofSeconds(30))
-                .withMaxBodyBytes(Math.toIntExact((long) maxBodyMb << 20));
+        return c -> {
+            c.host = host;
+            c.port = port;
+            c.apiKeys = keys;
+            c.noAuth = noAuth;
+            c.allowPrivateNetwork = allowPrivate;
+            c.cacheDir = cache;
+            c.cacheMaxBytes = cacheMaxMb << 20;
+            c.rateLimitPerMinute = rateLimit;
+            c.maxReads = maxReads;
+            c.maxQueue = maxQueue;
+            c.maxBodyBytes = Math.toIntExact((long) maxBodyMb << 20);
+        };
     }
 
     private static int port(String value) {

@@ -1,23 +1,34 @@
 package dev.plinth.server;
 
 import dev.plinth.browser.Browser;
+import dev.plinth.reader.CachingSource;
+import dev.plinth.reader.Engines;
+import dev.plinth.reader.PageSource;
 import dev.plinth.reader.Reader;
 import dev.plinth.reader.fetch.Fetcher;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,313 +50,150 @@ public final class Server implements AutoCloseable {
     /** Paths anyone may call without a key, and that no rate limit counts. */
     private static final Set<String> OPEN = Set.of("/", "/health", "/favicon.ico");
 
+    /** Failed authentications a minute from one address before it is told to wait. */
+    private static final int AUTH_FAILURES_PER_MINUTE = 30;
+
     /**
-     * How the server runs.
-     *
-     * @param host address to bind; <b>127.0.0.1</b>
-     * @param port port to bind, 0 for any free one; <b>8080</b>
-     * @param apiKeys accepted {@code Authorization: Bearer} keys; empty = no auth
-     * @param noAuth allow binding a non-loopback address without keys
-     * @param allowPrivateNetwork let the fetcher and browser reach private addresses
-     * @param cacheDir page-cache folder; null = no cache
-     * @param cacheMaxBytes bound on cached page bodies; <b>1 GiB</b>
-     * @param rateLimitPerMinute requests a minute per key or IP; 0 = unlimited; <b>600</b>
-     * @param maxReads reads running at once; <b>32</b>
-     * @param maxQueue reads waiting for a slot before 429; <b>256</b>
-     * @param maxQueueWait longest wait for a slot before 429; <b>30 s</b>
-     * @param maxBodyBytes request-body cap; <b>32 MiB</b>
-     * @param stopTimeout how long in-flight requests may take to finish on stop; <b>30 s</b>
+     * How the server runs: a mutable object handed to the consumer given to {@link #start}, as
+     * Javalin's own config is. Every field has its default.
      */
-    public record Config(
-            String host,
-            int port,
-            List<String> apiKeys,
-            boolean noAuth,
-            boolean allowPrivateNetwork,
-            Path cacheDir,
-            long cacheMaxBytes,
-            int rateLimitPerMinute,
-            int maxReads,
-            int maxQueue,
-            Duration maxQueueWait,
-            int maxBodyBytes,
-            Duration stopTimeout) {
+    public static final class Config {
+        /** Address to bind; <b>127.0.0.1</b>. */
+        public String host = "127.0.0.1";
 
-        public Config {
-            apiKeys = List.copyOf(apiKeys);
-        }
+        /** Port to bind, 0 for any free one; <b>8080</b>. */
+        public int port = 8080;
 
-        /** The defaults, with the cache in {@code cacheDir}. */
-        public static Config defaults(Path cacheDir) {
-            return new Config(
-                    "127.0.0.1",
-                    8080,
-                    List.of(),
-                    false,
-                    false,
-                    cacheDir,
-                    1L << 30,
-                    600,
-                    32,
-                    256,
-                    Duration.ofSeconds(30),
-                    32 << 20,
-                    Duration.ofSeconds(30));
-        }
+        /** Accepted {@code Authorization: Bearer} keys; empty = no auth. */
+        public List<String> apiKeys = List.of();
 
-        public Config withHost(String v) {
-            return new Config(
-                    v,
-                    port,
-                    apiKeys,
-                    noAuth,
-                    allowPrivateNetwork,
-                    cacheDir,
-                    cacheMaxBytes,
-                    rateLimitPerMinute,
-                    maxReads,
-                    maxQueue,
-                    maxQueueWait,
-                    maxBodyBytes,
-                    stopTimeout);
-        }
+        /** Allow binding a non-loopback address without keys. */
+        public boolean noAuth;
 
-        public Config withPort(int v) {
-            return new Config(
-                    host,
-                    v,
-                    apiKeys,
-                    noAuth,
-                    allowPrivateNetwork,
-                    cacheDir,
-                    cacheMaxBytes,
-                    rateLimitPerMinute,
-                    maxReads,
-                    maxQueue,
-                    maxQueueWait,
-                    maxBodyBytes,
-                    stopTimeout);
-        }
+        /** Let the fetcher and browser reach private addresses. */
+        public boolean allowPrivateNetwork;
 
-        public Config withApiKeys(List<String> v) {
-            return new Config(
-                    host,
-                    port,
-                    v,
-                    noAuth,
-                    allowPrivateNetwork,
-                    cacheDir,
-                    cacheMaxBytes,
-                    rateLimitPerMinute,
-                    maxReads,
-                    maxQueue,
-                    maxQueueWait,
-                    maxBodyBytes,
-                    stopTimeout);
-        }
+        /** Page-cache folder; null = no cache. */
+        public Path cacheDir;
 
-        public Config withNoAuth(boolean v) {
-            return new Config(
-                    host,
-                    port,
-                    apiKeys,
-                    v,
-                    allowPrivateNetwork,
-                    cacheDir,
-                    cacheMaxBytes,
-                    rateLimitPerMinute,
-                    maxReads,
-                    maxQueue,
-                    maxQueueWait,
-                    maxBodyBytes,
-                    stopTimeout);
-        }
+        /** Bound on cached page bodies; <b>1 GiB</b>. */
+        public long cacheMaxBytes = 1L << 30;
 
-        public Config withAllowPrivateNetwork(boolean v) {
-            return new Config(
-                    host,
-                    port,
-                    apiKeys,
-                    noAuth,
-                    v,
-                    cacheDir,
-                    cacheMaxBytes,
-                    rateLimitPerMinute,
-                    maxReads,
-                    maxQueue,
-                    maxQueueWait,
-                    maxBodyBytes,
-                    stopTimeout);
-        }
+        /** Requests a minute per key or IP; 0 = unlimited; <b>600</b>. */
+        public int rateLimitPerMinute = 600;
 
-        public Config withCache(Path dir, long maxBytes) {
-            return new Config(
-                    host,
-                    port,
-                    apiKeys,
-                    noAuth,
-                    allowPrivateNetwork,
-                    dir,
-                    maxBytes,
-                    rateLimitPerMinute,
-                    maxReads,
-                    maxQueue,
-                    maxQueueWait,
-                    maxBodyBytes,
-                    stopTimeout);
-        }
+        /** Reads running at once; <b>32</b>. */
+        public int maxReads = 32;
 
-        public Config withRateLimit(int perMinute) {
-            return new Config(
-                    host,
-                    port,
-                    apiKeys,
-                    noAuth,
-                    allowPrivateNetwork,
-                    cacheDir,
-                    cacheMaxBytes,
-                    perMinute,
-                    maxReads,
-                    maxQueue,
-                    maxQueueWait,
-                    maxBodyBytes,
-                    stopTimeout);
-        }
+        /** Reads waiting for a slot before 429; <b>256</b>. */
+        public int maxQueue = 256;
 
-        public Config withReads(int reads, int queue, Duration wait) {
-            return new Config(
-                    host,
-                    port,
-                    apiKeys,
-                    noAuth,
-                    allowPrivateNetwork,
-                    cacheDir,
-                    cacheMaxBytes,
-                    rateLimitPerMinute,
-                    reads,
-                    queue,
-                    wait,
-                    maxBodyBytes,
-                    stopTimeout);
-        }
+        /** Longest wait for a read slot before 429; <b>30 s</b>. */
+        public Duration maxQueueWait = Duration.ofSeconds(30);
 
-        public Config withMaxBodyBytes(int v) {
-            return new Config(
-                    host,
-                    port,
-                    apiKeys,
-                    noAuth,
-                    allowPrivateNetwork,
-                    cacheDir,
-                    cacheMaxBytes,
-                    rateLimitPerMinute,
-                    maxReads,
-                    maxQueue,
-                    maxQueueWait,
-                    v,
-                    stopTimeout);
-        }
+        /** Request-body cap, chunked bodies included; <b>32 MiB</b>. */
+        public int maxBodyBytes = 32 << 20;
 
-        public Config withStopTimeout(Duration v) {
-            return new Config(
-                    host,
-                    port,
-                    apiKeys,
-                    noAuth,
-                    allowPrivateNetwork,
-                    cacheDir,
-                    cacheMaxBytes,
-                    rateLimitPerMinute,
-                    maxReads,
-                    maxQueue,
-                    maxQueueWait,
-                    maxBodyBytes,
-                    v);
-        }
+        /** How long in-flight requests may take to finish on stop; <b>30 s</b>. */
+        public Duration stopTimeout = Duration.ofSeconds(30);
+
+        /** Whether to look for a browser engine (Chromium); <b>true</b>. */
+        public boolean browser = true;
     }
 
     private final Config config;
     private final Javalin app;
     private final Reader reader;
-    private final PageCache cache;
     private final Metrics metrics;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private Server(Config config, Javalin app, Reader reader, PageCache cache, Metrics metrics) {
+    private Server(Config config, Javalin app, Reader reader, Metrics metrics) {
         this.config = config;
         this.app = app;
         this.reader = reader;
-        this.cache = cache;
         this.metrics = metrics;
     }
 
     /**
-     * Starts the reader API plus {@code apis} (model route groups, may be empty) as {@code config}
-     * says.
+     * Starts the reader API plus {@code apis} (model route groups, may be empty) as {@code
+     * configure} sets up the {@link Config}. Nothing slow or native happens here beyond binding the
+     * port, so a busy port fails fast and leaves nothing half-started.
      *
      * @throws IllegalArgumentException when a non-loopback address would be served without keys or
      *     --no-auth
+     * @throws PortInUseException when the port is taken
      * @throws IOException when the cache cannot be opened
      */
-    public static Server start(Config config, List<RouteGroup> apis) throws IOException {
-        if (config.apiKeys().isEmpty() && !config.noAuth() && !isLoopback(config.host())) {
+    public static Server start(Consumer<Config> configure, List<RouteGroup> apis)
+            throws IOException {
+        Config config = new Config();
+        configure.accept(config);
+        config.apiKeys = List.copyOf(config.apiKeys);
+        if (config.apiKeys.isEmpty() && !config.noAuth && !isLoopback(config.host)) {
             throw new IllegalArgumentException(
                     "binding "
-                            + config.host()
+                            + config.host
                             + " exposes the server beyond this machine: "
                             + "set API keys (--api-keys or PLINTH_API_KEYS) or pass --no-auth");
         }
+        // Bound first, before anything else starts: a taken port is one plain error, and Jetty
+        // never begins a start it would have to unwind.
+        ServerSocketChannel listening = bind(config);
         Metrics metrics = new Metrics();
-        PageCache cache =
-                config.cacheDir() == null
-                        ? null
-                        : PageCache.open(config.cacheDir(), config.cacheMaxBytes());
-        Fetcher fetcher =
-                new Fetcher(
-                        Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(
-                                config.allowPrivateNetwork()));
-        Reader reader =
-                new Reader(
-                        fetcher, Browser.lazy(new Browser.Settings(config.allowPrivateNetwork())));
+        Reader reader;
+        try {
+            reader = reader(config, metrics);
+        } catch (IOException | RuntimeException e) {
+            listening.close();
+            throw e;
+        }
         ReadSlots slots =
-                new ReadSlots(
-                        config.maxReads(), config.maxQueue(), config.maxQueueWait().toMillis());
-        ReadService service = new ReadService(reader, fetcher, cache, slots, metrics);
+                new ReadSlots(config.maxReads, config.maxQueue, config.maxQueueWait.toMillis());
+        ReadService service = new ReadService(reader, slots, metrics, config.cacheDir != null);
         metrics.gauge("plinth.reads.active", "Reads running now", service::active);
         metrics.gauge("plinth.reads.queued", "Reads waiting for a slot", service::waiting);
-        if (cache != null) {
-            metrics.gauge("plinth.cache.bytes", "Bytes of cached page bodies", cache::bytes);
-        }
-        RateLimiter limiter = new RateLimiter(config.rateLimitPerMinute());
-        List<byte[]> keys =
-                config.apiKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+        Admission admission = new Admission(config);
 
         Javalin app =
                 Javalin.create(c -> {
                     c.useVirtualThreads = true;
                     c.showJavalinBanner = false;
                     c.startupWatcherEnabled = false;
-                    c.http.maxRequestSize = config.maxBodyBytes();
-                    c.jetty.defaultHost = config.host();
-                    c.jetty.defaultPort = config.port();
-                    c.jetty.multipartConfig.maxFileSize(config.maxBodyBytes(), SizeUnit.BYTES);
+                    c.http.maxRequestSize = config.maxBodyBytes;
+                    c.jetty.addConnector((server, http) -> {
+                        ServerConnector connector =
+                                new ServerConnector(server, new HttpConnectionFactory(http));
+                        connector.setHost(config.host);
+                        connector.setPort(config.port);
+                        // A burst of clients waits in the kernel's queue instead
+                        // of being reset.
+                        connector.setAcceptQueueSize(1024);
+                        return connector;
+                    });
+                    c.jetty.multipartConfig.maxFileSize(config.maxBodyBytes, SizeUnit.BYTES);
                     c.jetty.multipartConfig.maxTotalRequestSize(
-                            config.maxBodyBytes(), SizeUnit.BYTES);
+                            config.maxBodyBytes, SizeUnit.BYTES);
                     c.jetty.multipartConfig.maxInMemoryFileSize(1 << 20, SizeUnit.BYTES);
-                    c.jetty.modifyServer(s -> s.setStopTimeout(config.stopTimeout().toMillis()));
+                    c.jetty.modifyServer(s -> {
+                        s.setStopTimeout(config.stopTimeout.toMillis());
+                        s.setErrorHandler(new JsonErrorHandler());
+                    });
+                    c.jetty.modifyServletContextHandler(
+                            h -> BodyCap.install(h, config.maxBodyBytes));
+                    c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
                     c.requestLogger.http((ctx, ms) -> logRequest(metrics, ctx, ms));
                 });
         Errors.install(app);
-        app.before(ctx -> admit(ctx, keys, limiter, config.maxBodyBytes()));
-        app.get("/health", ctx -> ctx.json(java.util.Map.of("status", "ok")));
+        app.before(admission::admit);
+        app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
         app.get(
                 "/metrics",
                 ctx ->
                         ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                                 .result(metrics.scrape()));
         List<RouteGroup> groups = new ArrayList<>(apis);
-        groups.add(new ReaderRoutes(service, config.maxBodyBytes()));
+        groups.add(new ReaderRoutes(service, config.maxBodyBytes));
         for (RouteGroup group : groups) {
             group.register(app);
         }
@@ -353,62 +201,130 @@ public final class Server implements AutoCloseable {
             app.start();
         } catch (RuntimeException e) {
             reader.close();
-            if (cache != null) {
-                cache.close();
-            }
+            listening.close();
             throw e;
         }
         LOG.info(
                 "plinth serving on http://{}:{} (cache: {}, auth: {}, private network: {})",
-                config.host(),
+                config.host,
                 app.port(),
-                cache == null ? "off" : cache.file(),
-                keys.isEmpty() ? "off" : keys.size() + " key(s)",
-                config.allowPrivateNetwork() ? "allowed" : "refused");
-        return new Server(config, app, reader, cache, metrics);
+                config.cacheDir == null ? "off" : config.cacheDir,
+                config.apiKeys.isEmpty() ? "off" : config.apiKeys.size() + " key(s)",
+                config.allowPrivateNetwork ? "allowed" : "refused");
+        return new Server(config, app, reader, metrics);
     }
 
-    /** API key, rate limit and body cap, in that order, before any route runs. */
-    private static void admit(Context ctx, List<byte[]> keys, RateLimiter limiter, int maxBody) {
-        if (OPEN.contains(ctx.path()) && ctx.method().name().equals("GET")) {
-            return;
+    /** The reader behind the routes: engines, then the cache in front of them. */
+    private static Reader reader(Config config, Metrics metrics) throws IOException {
+        Fetcher fetcher =
+                new Fetcher(
+                        Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(
+                                config.allowPrivateNetwork));
+        Browser browser =
+                config.browser
+                        ? Browser.ifInstalled(new Browser.Settings(config.allowPrivateNetwork))
+                        : null;
+        PageSource source = new Engines(fetcher, browser, fetcher.settings().timeout());
+        if (config.cacheDir != null) {
+            SqlitePageStore store = SqlitePageStore.open(config.cacheDir, config.cacheMaxBytes);
+            metrics.gauge("plinth.cache.bytes", "Bytes of cached page bodies", store::bytes);
+            source = new CachingSource(source, store, metrics.cacheListener());
         }
-        String client = "ip:" + ctx.ip();
-        if (!keys.isEmpty()) {
-            String auth = ctx.header("Authorization");
-            if (auth == null || auth.isBlank()) {
-                ctx.header("WWW-Authenticate", "Bearer");
-                throw new ApiException(
-                        401,
-                        "AuthenticationRequiredError",
-                        "an API key is required: send Authorization: Bearer <key>");
-            }
-            String key =
-                    auth.regionMatches(true, 0, "Bearer ", 0, 7)
-                            ? auth.substring(7).strip()
-                            : auth.strip();
-            byte[] given = key.getBytes(StandardCharsets.UTF_8);
-            if (keys.stream().noneMatch(k -> MessageDigest.isEqual(k, given))) {
-                ctx.header("WWW-Authenticate", "Bearer");
-                throw new ApiException(
-                        401, "AuthenticationFailedError", "the API key is not valid");
-            }
-            client = "key:" + key;
+        return new Reader(source);
+    }
+
+    /** Thrown by {@link #start} when the port is taken by another process. */
+    public static final class PortInUseException extends IOException {
+        PortInUseException(int port, Throwable cause) {
+            super("port " + port + " is already in use (try --port)", cause);
         }
-        if (!ctx.path().equals("/metrics")) {
-            long wait = limiter.acquire(client);
-            if (wait > 0) {
-                throw ApiException.tooManyRequests(
-                        "rate limit reached; retry in " + wait + " s", wait);
-            }
+    }
+
+    /**
+     * The listening socket. Its backlog is large so that a burst of clients waits in the kernel's
+     * queue instead of being reset.
+     */
+    private static ServerSocketChannel bind(Config config) throws IOException {
+        ServerSocketChannel channel = ServerSocketChannel.open();
+        try {
+            channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            channel.bind(new InetSocketAddress(config.host, config.port), 1024);
+            return channel;
+        } catch (BindException e) {
+            channel.close();
+            throw new PortInUseException(config.port, e);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
         }
-        if (ctx.req().getContentLengthLong() > maxBody) {
-            throw ApiException.tooLarge(
-                    "the request body is "
-                            + ctx.req().getContentLengthLong()
-                            + " bytes, over the "
-                            + maxBody
-                            + "-byte limit");
+    }
+
+    /**
+     * API key, rate limit and body cap, in that order, before any route runs. A failed key counts
+     * against the caller's address, so keys cannot be guessed at line rate.
+     */
+    private static final class Admission {
+        private final List<byte[]> keys;
+        private final RateLimiter limiter;
+        private final RateLimiter authFailures = new RateLimiter(AUTH_FAILURES_PER_MINUTE);
+        private final int maxBody;
+
+        Admission(Config config) {
+            this.keys =
+                    config.apiKeys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+            this.limiter = new RateLimiter(config.rateLimitPerMinute);
+            this.maxBody = config.maxBodyBytes;
+        }
+
+        void admit(Context ctx) {
+            if (OPEN.contains(ctx.path()) && ctx.method().name().equals("GET")) {
+                return;
+            }
+            String client = "ip:" + ctx.ip();
+            if (!keys.isEmpty()) {
+                String auth = ctx.header("Authorization");
+                String key =
+                        auth == null
+                                ? ""
+                                : auth.regionMatches(true, 0, "Bearer ", 0, 7)
+                                        ? auth.substring(7).strip()
+                                        : auth.strip();
+                byte[] given = key.getBytes(StandardCharsets.UTF_8);
+                if (keys.stream().noneMatch(k -> MessageDigest.isEqual(k, given))) {
+                    long wait = authFailures.acquire(client);
+                    if (wait > 0) {
+                        throw ApiException.tooManyRequests(
+                                "too many failed authentications from this address; retry in "
+                                        + wait
+                                        + " s",
+                                wait);
+                    }
+                    ctx.header("WWW-Authenticate", "Bearer");
+                    throw key.isEmpty()
+                            ? new ApiException(
+                                    401,
+                                    "AuthenticationRequiredError",
+                                    "an API key is required: send Authorization: Bearer <key>")
+                            : new ApiException(
+                                    401, "AuthenticationFailedError", "the API key is not valid");
+                }
+                client = "key:" + key;
+            }
+            if (!ctx.path().equals("/metrics")) {
+                long wait = limiter.acquire(client);
+                if (wait > 0) {
+                    throw ApiException.tooManyRequests(
+                            "rate limit reached; retry in " + wait + " s", wait);
+                }
+            }
+            if (ctx.req().getContentLengthLong() > maxBody) {
+                throw ApiException.tooLarge(
+                        "the request body is "
+                                + ctx.req().getContentLengthLong()
+                                + " bytes, over the "
+                                + maxBody
+                                + "-byte limit");
+            }
         }
     }
 
@@ -483,8 +399,8 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * Stops gracefully: no new connections, in-flight requests finish, then the browser and cache
-     * close.
+     * Stops gracefully: no new connections, in-flight requests finish (up to the stop timeout),
+     * then the reader (browser, cache) closes.
      */
     @Override
     public void close() {
@@ -494,11 +410,11 @@ public final class Server implements AutoCloseable {
         try {
             app.stop();
         } finally {
-            reader.close();
-            if (cache != null) {
-                cache.close();
+            try {
+                reader.close();
+            } finally {
+                stopped.countDown();
             }
-            stopped.countDown();
         }
     }
 }

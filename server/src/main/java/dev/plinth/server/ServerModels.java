@@ -2,6 +2,7 @@ package dev.plinth.server;
 
 import dev.plinth.models.Embedder;
 import dev.plinth.models.ModelRegistry;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +17,7 @@ final class ServerModels {
     private static final Logger LOG = LoggerFactory.getLogger(ServerModels.class);
     private static volatile ModelRegistry registry;
     private static volatile Embedder embedder;
+    private static Thread preload;
 
     private ServerModels() {}
 
@@ -26,6 +28,48 @@ final class ServerModels {
     static void quietDjlLogs() {
         if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl") == null) {
             System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
+        }
+    }
+
+    /**
+     * Loads the default embedding model now, off the request path, so the first request does not
+     * pay for it and a load failure shows in the log at start.
+     */
+    static synchronized void preloadDefault() {
+        ModelRegistry models = registry();
+        if (preload != null) {
+            return;
+        }
+        preload =
+                Thread.ofPlatform()
+                        .name("plinth-preload")
+                        .daemon(true)
+                        .start(() -> {
+                            try {
+                                models.preload(
+                                        List.of(models.defaultModel(ModelRegistry.EMBEDDINGS)));
+                            } catch (RuntimeException e) {
+                                LOG.warn("embeddings model not loaded: {}", e.getMessage());
+                            }
+                        });
+    }
+
+    /** Waits for a preload in progress, then closes every loaded model. */
+    static void close() {
+        Thread loading;
+        synchronized (ServerModels.class) {
+            loading = preload;
+        }
+        if (loading != null) {
+            try {
+                loading.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        ModelRegistry r = registry;
+        if (r != null) {
+            r.close();
         }
     }
 
@@ -42,21 +86,7 @@ final class ServerModels {
                             "ORT_DISABLE_TELEMETRY=1 is not set: model endpoints will refuse to load ONNX Runtime "
                                     + "(it would upload telemetry); start plinth through ./plinth or export ORT_DISABLE_TELEMETRY=1");
                 }
-                ModelRegistry created = ModelRegistry.create();
-                // Load the default embedding model now, off the request path, so the first request
-                // does not pay for it and a load failure shows in the log at start.
-                Thread.ofVirtual()
-                        .name("plinth-preload")
-                        .start(() -> {
-                            try {
-                                created.preload(
-                                        java.util.List.of(
-                                                created.defaultModel(ModelRegistry.EMBEDDINGS)));
-                            } catch (RuntimeException e) {
-                                LOG.warn("embeddings model not loaded: {}", e.getMessage());
-                            }
-                        });
-                registry = created;
+                registry = ModelRegistry.create();
             }
             return registry;
         }

@@ -79,7 +79,7 @@ class BrowserRoutesTest {
                             }
                         }));
         site.start();
-        plinth = Plinth.start(Plinth.config(null));
+        plinth = Plinth.start(Plinth.config(null).andThen(c -> c.browser = true));
     }
 
     @AfterAll
@@ -151,14 +151,16 @@ class BrowserRoutesTest {
                 browser);
         String auto = readCommand("read", "--engine", "auto", "--allow-private-network", url);
         assertTrue(auto.contains("Paragraph the client wrote"), auto);
-        String direct = readCommand("read", "--allow-private-network", url);
+        String byDefault = readCommand("read", "--allow-private-network", url);
+        assertTrue(byDefault.contains("Paragraph the client wrote"), "auto is the default");
+        String direct = readCommand("read", "--engine", "direct", "--allow-private-network", url);
         assertFalse(direct.contains("Paragraph the client wrote"), direct);
     }
 
     @Test
     void closingTheServerStopsChromium() throws Exception {
         Set<Long> before = chromiumChildren();
-        Plinth own = Plinth.start(Plinth.config(null));
+        Plinth own = Plinth.start(Plinth.config(null).andThen(c -> c.browser = true));
         Set<Long> mine;
         try {
             assertEquals(200, own.get(target("/spa"), "X-Engine", "browser").statusCode());

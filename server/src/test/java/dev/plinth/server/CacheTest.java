@@ -118,4 +118,32 @@ class CacheTest {
         }
         assertEquals(2, site.hits(page));
     }
+
+    @Test
+    void aCacheHitIsNeverWhatTheCurrentPolicyRefuses() throws Exception {
+        // A page cached by a server that may reach private addresses is refused (451), not
+        // served, by a server sharing the cache folder without that permission.
+        String page = fresh();
+        Path shared = cacheDir.resolve("shared");
+        try (Plinth permissive = Plinth.start(Plinth.config(shared))) {
+            assertEquals(200, permissive.get("/" + site.url(page)).statusCode());
+        }
+        try (Plinth strict =
+                Plinth.start(Plinth.config(shared).andThen(c -> c.allowPrivateNetwork = false))) {
+            HttpResponse<String> r = strict.get("/" + site.url(page));
+            assertEquals(451, r.statusCode(), r.body());
+            assertTrue(r.headers().firstValue("X-Cache").isEmpty());
+        }
+        assertEquals(1, site.hits(page));
+    }
+
+    @Test
+    void aUrlTheGuardRefusesForItsUserinfoIsRefusedEvenWhenCached() throws Exception {
+        String page = fresh();
+        read(page);
+        String tricked = "http://127.0.0.1:" + site.port() + "%5c@1.2.3.4:" + site.port() + page;
+        HttpResponse<String> r = plinth.get("/" + tricked);
+        assertTrue(r.statusCode() == 451 || r.statusCode() == 400, r.statusCode() + " " + r.body());
+        assertEquals(1, site.hits(page));
+    }
 }

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -178,5 +180,65 @@ class ErrorsTest {
         HttpResponse<String> post = plinth.postJson("/v1/nothing-here", "{}");
         assertEquals(404, post.statusCode());
         assertTrue(Plinth.json(post).has("detail"));
+    }
+
+    /**
+     * Sends {@code request} as raw bytes (what HttpClient refuses to send) and reads the answer.
+     */
+    private static String raw(String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", plinth.server.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void oversizedHeadersGetTheJsonErrorNotAnHtmlPage() throws Exception {
+        String answer =
+                raw(
+                        "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: "
+                                + "a".repeat(20_000)
+                                + "\r\nConnection: close\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 431"), answer);
+        assertTrue(answer.contains("application/json"), answer);
+        assertTrue(answer.contains("\"name\":\"HeadersTooLargeError\""), answer);
+        assertFalse(answer.contains("<html"), answer);
+    }
+
+    @Test
+    void aControlCharacterInAHeaderGetsTheJsonError() throws Exception {
+        String answer =
+                raw(
+                        "GET /health HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\nConnection: close\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+        assertTrue(answer.contains("application/json"), answer);
+        assertTrue(answer.contains("\"code\":400"), answer);
+        assertFalse(answer.contains("<html"), answer);
+    }
+
+    @Test
+    void selectorsThatCostExponentialTimeAreRefusedBeforeTheyRun() throws Exception {
+        String bomb = "div:has(".repeat(30) + "p" + ")".repeat(30);
+        JsonNode body =
+                assertError(
+                        plinth.get("/" + site.url("/article"), "X-Target-Selector", bomb),
+                        400,
+                        "ParamValidationError");
+        assertTrue(body.get("message").asText().contains("X-Target-Selector"), body.toString());
+        assertError(
+                plinth.get(
+                        "/" + site.url("/article"), "X-Remove-Selector", "div:has(section:has(p))"),
+                400,
+                "ParamValidationError");
+        assertError(
+                plinth.get("/" + site.url("/article"), "X-Target-Selector", "p:matches((a+)+$)"),
+                400,
+                "ParamValidationError");
+        assertError(
+                plinth.get("/" + site.url("/article"), "X-Target-Selector", "p, ".repeat(2000)),
+                400,
+                "ParamValidationError");
     }
 }

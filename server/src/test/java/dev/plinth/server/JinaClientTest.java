@@ -33,10 +33,11 @@ class JinaClientTest {
     static void start() throws Exception {
         server =
                 Server.start(
-                        Server.Config.defaults(null)
-                                .withPort(0)
-                                .withRateLimit(0)
-                                .withApiKeys(List.of(KEY)),
+                        c -> {
+                            c.port = 0;
+                            c.rateLimitPerMinute = 0;
+                            c.apiKeys = List.of(KEY);
+                        },
                         ServeCommand.modelApis());
     }
 

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,7 +48,9 @@ class LimitsTest {
 
     @Test
     void apiKeysAreRequiredWhenConfigured() throws Exception {
-        try (Plinth p = Plinth.start(Plinth.config(null).withApiKeys(List.of("k-one", "k-two")))) {
+        try (Plinth p =
+                Plinth.start(
+                        Plinth.config(null).andThen(c -> c.apiKeys = List.of("k-one", "k-two")))) {
             String target = "/" + site.url("/article");
             HttpResponse<String> missing = p.get(target);
             assertEquals(401, missing.statusCode());
@@ -67,7 +71,7 @@ class LimitsTest {
 
     @Test
     void nonLoopbackWithoutKeysNeedsNoAuth() throws Exception {
-        Server.Config open = Plinth.config(null).withHost("0.0.0.0");
+        Consumer<Server.Config> open = Plinth.config(null).andThen(c -> c.host = "0.0.0.0");
         assertThrows(IllegalArgumentException.class, () -> Server.start(open, List.of()));
         assertEquals(2, Main.run("serve", "--host", "0.0.0.0", "--port", "0", "--no-cache"));
     }
@@ -75,7 +79,12 @@ class LimitsTest {
     @Test
     void rateLimitAnswers429WithRetryAfter() throws Exception {
         try (Plinth p =
-                Plinth.start(Plinth.config(null).withRateLimit(3).withApiKeys(List.of("a", "b")))) {
+                Plinth.start(
+                        Plinth.config(null)
+                                .andThen(c -> {
+                                    c.rateLimitPerMinute = 3;
+                                    c.apiKeys = List.of("a", "b");
+                                }))) {
             String target = "/" + site.url("/article");
             for (int i = 0; i < 3; i++) {
                 assertEquals(200, p.get(target, "Authorization", "Bearer a").statusCode());
@@ -94,7 +103,14 @@ class LimitsTest {
 
     @Test
     void overloadBeyondTheQueueAnswers429Quickly() throws Exception {
-        try (Plinth p = Plinth.start(Plinth.config(null).withReads(1, 1, Duration.ofSeconds(10)))) {
+        try (Plinth p =
+                Plinth.start(
+                        Plinth.config(null)
+                                .andThen(c -> {
+                                    c.maxReads = 1;
+                                    c.maxQueue = 1;
+                                    c.maxQueueWait = Duration.ofSeconds(10);
+                                }))) {
             String slow = "/" + site.url("/slow?ms=1500&id=overload");
             List<Future<HttpResponse<String>>> calls = new ArrayList<>();
             try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -121,7 +137,7 @@ class LimitsTest {
 
     @Test
     void bodiesOverTheCapAre413() throws Exception {
-        try (Plinth p = Plinth.start(Plinth.config(null).withMaxBodyBytes(1024))) {
+        try (Plinth p = Plinth.start(Plinth.config(null).andThen(c -> c.maxBodyBytes = 1024))) {
             String big = "{\"html\":\"" + "x".repeat(4000) + "\"}";
             HttpResponse<String> sized = p.postJson("/", big);
             assertEquals(413, sized.statusCode());
@@ -139,7 +155,8 @@ class LimitsTest {
 
     @Test
     void privateTargetsAre451WithoutAllowPrivateNetwork() throws Exception {
-        try (Plinth p = Plinth.start(Plinth.config(null).withAllowPrivateNetwork(false))) {
+        try (Plinth p =
+                Plinth.start(Plinth.config(null).andThen(c -> c.allowPrivateNetwork = false))) {
             HttpResponse<String> r = p.get("/" + site.url("/article"));
             assertEquals(451, r.statusCode(), r.body());
             JsonNode body = Plinth.json(r);
@@ -181,6 +198,45 @@ class LimitsTest {
         HttpRequest.BodyPublisher publisher() {
             return HttpRequest.BodyPublishers.ofInputStream(
                     () -> (InputStream) new java.io.ByteArrayInputStream(body.getBytes()));
+        }
+    }
+
+    @Test
+    void failedAuthenticationCountsAgainstTheAddress() throws Exception {
+        try (Plinth p = Plinth.start(Plinth.config(null).andThen(c -> c.apiKeys = List.of("k")))) {
+            int refused = 0;
+            for (int i = 0; i < 40; i++) {
+                HttpResponse<String> r = p.get("/metrics", "Authorization", "Bearer guess-" + i);
+                if (r.statusCode() == 429) {
+                    refused++;
+                    assertTrue(r.headers().firstValue("Retry-After").isPresent());
+                } else {
+                    assertEquals(401, r.statusCode(), r.body());
+                }
+            }
+            assertTrue(refused >= 10, "bad keys were told to wait " + refused + " times of 40");
+        }
+    }
+
+    @Test
+    void chunkedBodiesOverTheCapAre413OnEveryRoute() throws Exception {
+        // A model route that reads its whole body, as the /v1 routes do: the cap applies to it
+        // although the body has no Content-Length.
+        AtomicLong read = new AtomicLong();
+        RouteGroup echo =
+                app ->
+                        app.post(
+                                "/v1/echo",
+                                ctx -> read.set(ctx.bodyInputStream().readAllBytes().length));
+        try (Plinth p =
+                Plinth.start(
+                        Plinth.config(null).andThen(c -> c.maxBodyBytes = 1 << 20),
+                        List.of(echo))) {
+            InputStreamPublisher chunked = new InputStreamPublisher("x".repeat(5 << 20));
+            HttpResponse<String> r = p.post("/v1/echo", "application/json", chunked.publisher());
+            assertEquals(413, r.statusCode(), r.body());
+            assertTrue(Plinth.json(r).has("detail"), r.body());
+            assertEquals(0, read.get(), "the route never got the oversized body");
         }
     }
 }

@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** A real plinth server on a free loopback port, and a JDK HTTP client speaking to it. */
 final class Plinth implements AutoCloseable {
@@ -25,20 +26,24 @@ final class Plinth implements AutoCloseable {
 
     /**
      * Test defaults: any free port, private network allowed (the test site is on loopback), no rate
-     * limit.
+     * limit, no browser engine (tests that render ask for one), and the cache in {@code cacheDir}
+     * (null: none).
      */
-    static Server.Config config(Path cacheDir) {
-        return Server.Config.defaults(cacheDir)
-                .withPort(0)
-                .withAllowPrivateNetwork(true)
-                .withRateLimit(0);
+    static Consumer<Server.Config> config(Path cacheDir) {
+        return c -> {
+            c.port = 0;
+            c.allowPrivateNetwork = true;
+            c.rateLimitPerMinute = 0;
+            c.browser = false;
+            c.cacheDir = cacheDir;
+        };
     }
 
-    static Plinth start(Server.Config config) throws IOException {
+    static Plinth start(Consumer<Server.Config> config) throws IOException {
         return new Plinth(Server.start(config, List.of()));
     }
 
-    static Plinth start(Server.Config config, List<RouteGroup> apis) throws IOException {
+    static Plinth start(Consumer<Server.Config> config, List<RouteGroup> apis) throws IOException {
         return new Plinth(Server.start(config, apis));
     }
 

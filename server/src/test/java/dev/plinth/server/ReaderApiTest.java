@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import java.util.UUID;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
@@ -543,6 +544,49 @@ class ReaderApiTest {
                         HttpRequest.BodyPublishers.ofByteArray(multipart.toByteArray()));
         assertEquals(200, text.statusCode(), text.body());
         assertTrue(text.body().contains("\n\nNumber of Pages: 2\n\n"), text.body());
+    }
+
+    @Test
+    void uploadedFilesAreReadAsTheirTypeNotAlwaysAsPdf() throws Exception {
+        String html =
+                "<html><head><title>Uploaded</title></head><body><article><h1>Uploaded page</h1>"
+                        + "<p>This paragraph arrived as an HTML file in a multipart upload.</p>"
+                        + "</article></body></html>";
+        // Declared type, file name only, and neither: each is read as the HTML it is.
+        for (String part :
+                List.of(
+                        "filename=\"page.html\"\r\nContent-Type: text/html",
+                        "filename=\"page.html\"\r\nContent-Type: application/octet-stream",
+                        "filename=\"upload\"")) {
+            HttpResponse<String> r = upload(part, html.getBytes(StandardCharsets.UTF_8));
+            assertEquals(200, r.statusCode(), part + ": " + r.body());
+            assertTrue(r.body().contains("arrived as an HTML file"), part + ": " + r.body());
+        }
+        HttpResponse<String> text =
+                upload(
+                        "filename=\"notes.txt\"\r\nContent-Type: text/plain",
+                        "Plain notes, uploaded.".getBytes(StandardCharsets.UTF_8));
+        assertEquals(200, text.statusCode(), text.body());
+        assertTrue(text.body().contains("Plain notes, uploaded."), text.body());
+    }
+
+    private static HttpResponse<String> upload(String disposition, byte[] content)
+            throws Exception {
+        String boundary = "plinth" + UUID.randomUUID();
+        ByteArrayOutputStream multipart = new ByteArrayOutputStream();
+        multipart.write(
+                ("--"
+                                + boundary
+                                + "\r\nContent-Disposition: form-data; name=\"file\"; "
+                                + disposition
+                                + "\r\n\r\n")
+                        .getBytes(StandardCharsets.UTF_8));
+        multipart.write(content);
+        multipart.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return plinth.post(
+                "/",
+                "multipart/form-data; boundary=" + boundary,
+                HttpRequest.BodyPublishers.ofByteArray(multipart.toByteArray()));
     }
 
     private static byte[] twoPagePdf() throws IOException {

@@ -138,6 +138,10 @@ final class TestSite implements AutoCloseable {
     }
 
     /** The absolute URL of {@code path} on this site. */
+    int port() {
+        return server.getAddress().getPort();
+    }
+
     String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }

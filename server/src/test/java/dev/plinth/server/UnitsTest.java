@@ -66,15 +66,16 @@ class UnitsTest {
                                                 + "\"targetSelector\":[\"main\",\"article\"],\"markdownChunking\":3}"));
         Options o = p.options();
         assertEquals(Options.Format.HTML, o.respondWith(), "a body field wins over its header");
-        assertEquals(Duration.ofSeconds(7), o.timeout());
-        assertEquals(List.of("nav", ".ad", "footer"), o.removeSelector());
+        assertEquals(Duration.ofSeconds(7), o.fetch().timeout());
+        assertEquals(List.of("nav, .ad", "footer"), o.removeSelector());
         assertEquals(List.of("main", "article"), o.targetSelector());
-        assertEquals(List.of("a=1; Expires=Wed, 21 Oct 2030 07:28:00 GMT", "b=2"), o.cookies());
+        assertEquals(
+                List.of("a=1; Expires=Wed, 21 Oct 2030 07:28:00 GMT", "b=2"), o.fetch().cookies());
         assertEquals(MarkdownOptions.LinkStyle.REFERENCED, o.markdown().linkStyle());
         assertTrue(o.withImagesSummary());
         assertEquals(50, o.maxTokens());
         assertEquals(3, p.chunkDepth());
-        assertEquals(3600, p.cacheTolerance());
+        assertEquals(Duration.ofHours(1), o.fetch().cacheTolerance());
         assertEquals("mdLinkReferenceStyle", OptionParser.camelCase("X-Md-Link-Reference-Style"));
     }
 

@@ -1,7 +1,8 @@
 package dev.plinth.reader.fetch;
 
-import dev.plinth.reader.Options;
+import dev.plinth.reader.FetchOptions;
 import dev.plinth.reader.Page;
+import dev.plinth.reader.PageSource;
 import dev.plinth.reader.ReaderException.Kind;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
@@ -57,7 +58,7 @@ import org.brotli.dec.BrotliInputStream;
  * statuses still return the page (the reader decides what a 404 page is worth); only failures
  * without a response body throw.
  */
-public final class Fetcher {
+public final class Fetcher implements PageSource {
 
     /**
      * Most redirects followed before giving up, as browsers do (Chrome allows 20, curl 50; 10 is
@@ -123,12 +124,27 @@ public final class Fetcher {
         return settings;
     }
 
+    @Override
+    public Page load(URI target, FetchOptions options) throws FetchException {
+        return fetch(target, options);
+    }
+
+    @Override
+    public void admit(URI target) throws FetchException {
+        guard.vet(target);
+    }
+
+    @Override
+    public String policy() {
+        return guard.allowsPrivateNetwork() ? "private-network-allowed" : "public-only";
+    }
+
     /**
      * Fetches {@code url} honouring the request-level options (cookies, user agent, locale,
      * timeout…).
      */
-    public Page fetch(URI url, Options options) throws FetchException {
-        Options o = options == null ? Options.DEFAULTS : options;
+    public Page fetch(URI url, FetchOptions options) throws FetchException {
+        FetchOptions o = options == null ? FetchOptions.DEFAULTS : options;
         Duration timeout = o.timeout() != null ? o.timeout() : settings.timeout();
         long deadline = System.nanoTime() + timeout.toNanos();
         Call call = new Call(url, o, deadline, timeout, cookieJar(url, o.cookies()));
@@ -152,7 +168,7 @@ public final class Fetcher {
     /** What one fetch carries from hop to hop. */
     private record Call(
             URI requested,
-            Options options,
+            FetchOptions options,
             long deadline,
             Duration timeout,
             CookieManager cookies) {}
@@ -245,7 +261,7 @@ public final class Fetcher {
         if (remaining <= 0) {
             throw deadlinePassed(call, uri, null);
         }
-        Options o = call.options;
+        FetchOptions o = call.options;
         HttpRequest.Builder builder =
                 HttpRequest.newBuilder(uri)
                         .GET()

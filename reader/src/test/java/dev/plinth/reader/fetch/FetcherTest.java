@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.plinth.reader.Options;
+import dev.plinth.reader.FetchOptions;
 import dev.plinth.reader.Page;
 import dev.plinth.reader.ReaderException.Kind;
 import java.io.ByteArrayOutputStream;
@@ -153,7 +153,7 @@ class FetcherTest {
 
     @Test
     void fetchesPageWithMediaTypeCharsetAndHeaders() throws FetchException {
-        Page page = fetcher.fetch(server.url("/html"), Options.DEFAULTS);
+        Page page = fetcher.fetch(server.url("/html"), FetchOptions.DEFAULTS);
         assertEquals(200, page.status());
         assertEquals("text/html", page.contentType());
         assertEquals(StandardCharsets.UTF_8, page.charset());
@@ -163,14 +163,14 @@ class FetcherTest {
 
     @Test
     void errorStatusStillReturnsThePage() throws FetchException {
-        Page page = fetcher.fetch(server.url("/status404"), Options.DEFAULTS);
+        Page page = fetcher.fetch(server.url("/status404"), FetchOptions.DEFAULTS);
         assertEquals(404, page.status());
         assertEquals("<p>gone</p>", page.text());
     }
 
     @Test
     void followsRedirectChainWithRelativeLocations() throws FetchException {
-        Page page = fetcher.fetch(server.url("/r1"), Options.DEFAULTS);
+        Page page = fetcher.fetch(server.url("/r1"), FetchOptions.DEFAULTS);
         assertEquals(server.url("/final?x=1"), page.url());
         assertEquals(HTML, page.text());
     }
@@ -178,11 +178,12 @@ class FetcherTest {
     @Test
     void followsTenRedirectsButNotEleven() throws FetchException {
         assertEquals(
-                server.url("/hop12"), fetcher.fetch(server.url("/hop2"), Options.DEFAULTS).url());
+                server.url("/hop12"),
+                fetcher.fetch(server.url("/hop2"), FetchOptions.DEFAULTS).url());
         FetchException e =
                 assertThrows(
                         FetchException.class,
-                        () -> fetcher.fetch(server.url("/hop1"), Options.DEFAULTS));
+                        () -> fetcher.fetch(server.url("/hop1"), FetchOptions.DEFAULTS));
         assertEquals(Kind.UNREADABLE, e.kind());
         assertTrue(e.getMessage().contains("more than 10 redirects"), e.getMessage());
     }
@@ -246,7 +247,7 @@ class FetcherTest {
         String path = "/charset/" + source.replace(' ', '-') + "/" + encoding;
         byte[] body = Samples.html(head, text).getBytes(Charset.forName(encoding));
         server.route(path, exchange -> TestServer.send(exchange, 200, contentType, body));
-        Page page = fetcher.fetch(server.url(path), Options.DEFAULTS);
+        Page page = fetcher.fetch(server.url(path), FetchOptions.DEFAULTS);
         assertTrue(
                 page.text().contains(text), () -> "read as " + page.charset() + ": " + page.text());
     }
@@ -259,7 +260,7 @@ class FetcherTest {
         body[1] = (byte) 0xFE;
         System.arraycopy(text, 0, body, 2, text.length);
         server.route("/charset/bom", TestServer.page("text/html; charset=windows-1252", body));
-        Page page = fetcher.fetch(server.url("/charset/bom"), Options.DEFAULTS);
+        Page page = fetcher.fetch(server.url("/charset/bom"), FetchOptions.DEFAULTS);
         assertEquals(StandardCharsets.UTF_16LE, page.charset());
         assertTrue(page.text().startsWith("<!doctype html>"));
         assertTrue(page.text().contains(Samples.RUSSIAN));
@@ -267,11 +268,11 @@ class FetcherTest {
 
     @Test
     void undoesGzipDeflateAndBrotli() throws Exception {
-        assertEquals(HTML, fetcher.fetch(server.url("/gzip"), Options.DEFAULTS).text());
-        assertEquals(HTML, fetcher.fetch(server.url("/deflate"), Options.DEFAULTS).text());
-        assertEquals(HTML, fetcher.fetch(server.url("/deflate-raw"), Options.DEFAULTS).text());
+        assertEquals(HTML, fetcher.fetch(server.url("/gzip"), FetchOptions.DEFAULTS).text());
+        assertEquals(HTML, fetcher.fetch(server.url("/deflate"), FetchOptions.DEFAULTS).text());
+        assertEquals(HTML, fetcher.fetch(server.url("/deflate-raw"), FetchOptions.DEFAULTS).text());
         String expected = new String(resource("/fetch/page.html"), StandardCharsets.UTF_8);
-        assertEquals(expected, fetcher.fetch(server.url("/br"), Options.DEFAULTS).text());
+        assertEquals(expected, fetcher.fetch(server.url("/br"), FetchOptions.DEFAULTS).text());
         assertEquals("gzip, deflate, br", server.lastHeaders("/br").getFirst("Accept-Encoding"));
     }
 
@@ -281,7 +282,7 @@ class FetcherTest {
             FetchException e =
                     assertThrows(
                             FetchException.class,
-                            () -> fetcher.fetch(server.url(path), Options.DEFAULTS));
+                            () -> fetcher.fetch(server.url(path), FetchOptions.DEFAULTS));
             assertEquals(Kind.UNREADABLE, e.kind(), path);
         }
     }
@@ -292,13 +293,13 @@ class FetcherTest {
         FetchException streamed =
                 assertThrows(
                         FetchException.class,
-                        () -> fetcher.fetch(server.url("/big"), Options.DEFAULTS));
+                        () -> fetcher.fetch(server.url("/big"), FetchOptions.DEFAULTS));
         assertEquals(Kind.TOO_LARGE, streamed.kind(), streamed.getMessage());
         assertEquals(413, streamed.kind().status());
         FetchException declared =
                 assertThrows(
                         FetchException.class,
-                        () -> fetcher.fetch(server.url("/big-declared"), Options.DEFAULTS));
+                        () -> fetcher.fetch(server.url("/big-declared"), FetchOptions.DEFAULTS));
         assertEquals(Kind.TOO_LARGE, declared.kind(), declared.getMessage());
         assertTrue(
                 System.nanoTime() - start < Duration.ofSeconds(4).toNanos(),
@@ -311,7 +312,7 @@ class FetcherTest {
         FetchException e =
                 assertThrows(
                         FetchException.class,
-                        () -> fetcher.fetch(server.url("/bomb"), Options.DEFAULTS));
+                        () -> fetcher.fetch(server.url("/bomb"), FetchOptions.DEFAULTS));
         assertEquals(Kind.TOO_LARGE, e.kind());
         assertTrue(e.getMessage().contains("decoded"), e.getMessage());
         assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos());
@@ -319,7 +320,7 @@ class FetcherTest {
 
     @Test
     void deadlineHoldsWhileBytesKeepTrickling() {
-        Options options = Options.builder().timeout(Duration.ofMillis(800)).build();
+        FetchOptions options = FetchOptions.builder().timeout(Duration.ofMillis(800)).build();
         long start = System.nanoTime();
         FetchException e =
                 assertThrows(
@@ -332,7 +333,7 @@ class FetcherTest {
 
     @Test
     void deadlineCoversWaitingForHeaders() {
-        Options options = Options.builder().timeout(Duration.ofMillis(500)).build();
+        FetchOptions options = FetchOptions.builder().timeout(Duration.ofMillis(500)).build();
         long start = System.nanoTime();
         FetchException e =
                 assertThrows(
@@ -344,8 +345,8 @@ class FetcherTest {
 
     @Test
     void sendsCookiesUserAgentLocaleAndReferer() throws FetchException {
-        Options options =
-                Options.builder()
+        FetchOptions options =
+                FetchOptions.builder()
                         .cookies(
                                 List.of(
                                         "session=abc123; Path=/",
@@ -367,7 +368,7 @@ class FetcherTest {
 
     @Test
     void sendsBrowserDefaultsAndCookiesSetDuringRedirects() throws FetchException {
-        fetcher.fetch(server.url("/set-cookie-then-echo"), Options.DEFAULTS);
+        fetcher.fetch(server.url("/set-cookie-then-echo"), FetchOptions.DEFAULTS);
         var headers = server.lastHeaders("/echo");
         assertTrue(headers.getFirst("User-Agent").startsWith("Mozilla/5.0"));
         assertEquals(Fetcher.DEFAULT_ACCEPT_LANGUAGE, headers.getFirst("Accept-Language"));
@@ -376,7 +377,7 @@ class FetcherTest {
 
     @Test
     void robotsTxtDisallowIsAConflict() throws FetchException {
-        Options asBot = Options.builder().robotsTxt("PlinthBot/1.0").build();
+        FetchOptions asBot = FetchOptions.builder().robotsTxt("PlinthBot/1.0").build();
         FetchException e =
                 assertThrows(
                         FetchException.class,
@@ -384,7 +385,7 @@ class FetcherTest {
         assertEquals(Kind.CONFLICT, e.kind());
         assertEquals(409, e.kind().status());
         assertEquals(200, fetcher.fetch(server.url("/private/press/page"), asBot).status());
-        Options asOther = Options.builder().robotsTxt("otherbot").build();
+        FetchOptions asOther = FetchOptions.builder().robotsTxt("otherbot").build();
         assertEquals(200, fetcher.fetch(server.url("/private/page"), asOther).status());
     }
 
@@ -396,7 +397,8 @@ class FetcherTest {
         }
         URI closed = URI.create("http://127.0.0.1:" + port + "/");
         FetchException e =
-                assertThrows(FetchException.class, () -> fetcher.fetch(closed, Options.DEFAULTS));
+                assertThrows(
+                        FetchException.class, () -> fetcher.fetch(closed, FetchOptions.DEFAULTS));
         assertEquals(Kind.UNREADABLE, e.kind());
         assertEquals(422, e.kind().status());
     }
@@ -410,7 +412,7 @@ class FetcherTest {
         FetchException e =
                 assertThrows(
                         FetchException.class,
-                        () -> strict.fetch(server.url("/html"), Options.DEFAULTS));
+                        () -> strict.fetch(server.url("/html"), FetchOptions.DEFAULTS));
         assertEquals(Kind.BLOCKED, e.kind());
         assertEquals(before, server.seen().size(), "no request may reach the server");
     }
@@ -428,7 +430,7 @@ class FetcherTest {
             inner.route("/secret", TestServer.page("text/plain", "secret".getBytes()));
             assertEquals(
                     "secret",
-                    fetcher.fetch(inner.url("/secret"), Options.DEFAULTS).text(),
+                    fetcher.fetch(inner.url("/secret"), FetchOptions.DEFAULTS).text(),
                     "reachable when allowed");
             int innerSeen = inner.seen().size();
 
@@ -441,7 +443,7 @@ class FetcherTest {
                                     host -> {
                                         throw new java.net.UnknownHostException(host);
                                     }));
-            assertEquals(HTML, guarded.fetch(server.url("/html"), Options.DEFAULTS).text());
+            assertEquals(HTML, guarded.fetch(server.url("/html"), FetchOptions.DEFAULTS).text());
 
             server.route("/to-second", TestServer.redirect(302, inner.url("/secret").toString()))
                     .route(
@@ -465,7 +467,7 @@ class FetcherTest {
                 FetchException e =
                         assertThrows(
                                 FetchException.class,
-                                () -> guarded.fetch(server.url(path), Options.DEFAULTS));
+                                () -> guarded.fetch(server.url(path), FetchOptions.DEFAULTS));
                 assertEquals(Kind.BLOCKED, e.kind(), path + ": " + e.getMessage());
                 assertEquals(451, e.kind().status());
             }
@@ -498,7 +500,7 @@ class FetcherTest {
                                             : List.of(InetAddress.getByName("10.9.9.9"));
                                 }));
         URI url = URI.create("http://pinned-host.test:" + server.port() + "/echo");
-        assertEquals(HTML, pinned.fetch(url, Options.DEFAULTS).text());
+        assertEquals(HTML, pinned.fetch(url, FetchOptions.DEFAULTS).text());
         assertEquals(
                 "pinned-host.test:" + server.port(), server.lastHeaders("/echo").getFirst("Host"));
         assertEquals(1, lookups.get());
@@ -525,8 +527,8 @@ class FetcherTest {
                                         }
                                         return List.of(InetAddress.getByName("93.184.215.14"));
                                     }));
-            Options viaProxy =
-                    Options.builder().proxyUrl("http://127.0.0.1:" + proxy.port()).build();
+            FetchOptions viaProxy =
+                    FetchOptions.builder().proxyUrl("http://127.0.0.1:" + proxy.port()).build();
 
             assertEquals(
                     "<p>via proxy</p>",

@@ -2,8 +2,9 @@ package dev.plinth.server;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.plinth.reader.Options;
+import dev.plinth.reader.FetchOptions;
 import dev.plinth.reader.Page;
+import dev.plinth.reader.PageStore;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.Charset;
@@ -11,8 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -20,11 +19,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
-import java.util.HexFormat;
+import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,27 +30,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The durable page cache: fetched pages (final URL, status, headers, body) keyed by the normalized
- * URL plus every option that changes what the fetch returns, so one fetch serves any output format.
+ * The embedded {@link PageStore}: fetched pages (final URL, status, headers, body, and how they
+ * were loaded) in one SQLite file. Keys come from {@link dev.plinth.reader.CachingSource}, which
+ * also decides freshness and policy; this class only stores and evicts.
  *
  * <p>Notes. The store is SQLite (xerial's JDBC driver, which bundles the native library) in WAL
  * mode. SQLite was chosen over H2's MVStore because its crash safety is the most exercised of any
  * embedded store: a commit is atomic across an abrupt kill or power loss (at worst the last commits
  * are lost, never the file), WAL lets readers proceed while one writer appends, and eviction is one
  * indexed {@code ORDER BY accessed_at} query. Should the file still be unreadable (a disk error, a
- * foreign file), it is moved aside and a fresh cache started: a cache can always be refilled.
+ * foreign file), it is moved aside and a fresh store started: a cache can always be refilled. A
+ * file written by an older layout is emptied ({@code PRAGMA user_version}), for the same reason.
  *
  * <p>Size is bounded: when the stored bodies pass {@code maxBytes}, the least recently used pages
  * are deleted down to 90 % of it. Access times are written at most once a minute per page so a hot
  * cache does not turn every hit into a write. Readers use a small pool of connections; writes go
  * through one connection under a lock, as SQLite allows one writer at a time anyway.
  */
-final class PageCache implements AutoCloseable {
+final class SqlitePageStore implements PageStore {
 
-    private static final Logger LOG = LoggerFactory.getLogger(PageCache.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SqlitePageStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int READERS = 4;
     private static final long TOUCH_INTERVAL_MS = 60_000;
+
+    /** The table layout this class writes; older files are emptied on open. */
+    private static final int LAYOUT = 2;
 
     private final Path file;
     private final long maxBytes;
@@ -63,21 +65,18 @@ final class PageCache implements AutoCloseable {
     private final ReentrantLock writeLock = new ReentrantLock();
     private final AtomicLong bytes = new AtomicLong();
 
-    /** A cached page and when it was fetched. */
-    record Entry(Page page, long fetchedAtMillis) {}
-
     /**
      * Opens (or creates) the cache in {@code dir}, keeping at most {@code maxBytes} of page bodies.
      */
-    static PageCache open(Path dir, long maxBytes) throws IOException {
+    static SqlitePageStore open(Path dir, long maxBytes) throws IOException {
         return open(dir, maxBytes, Clock.systemUTC());
     }
 
-    static PageCache open(Path dir, long maxBytes, Clock clock) throws IOException {
+    static SqlitePageStore open(Path dir, long maxBytes, Clock clock) throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve("pages.db");
         try {
-            return new PageCache(file, maxBytes, clock);
+            return new SqlitePageStore(file, maxBytes, clock);
         } catch (SQLException e) {
             LOG.warn(
                     "page cache {} is unreadable ({}); starting a fresh one", file, e.getMessage());
@@ -91,7 +90,7 @@ final class PageCache implements AutoCloseable {
                 }
             }
             try {
-                return new PageCache(file, maxBytes, clock);
+                return new SqlitePageStore(file, maxBytes, clock);
             } catch (SQLException again) {
                 throw new IOException(
                         "cannot create the page cache " + file + ": " + again.getMessage(), again);
@@ -99,7 +98,7 @@ final class PageCache implements AutoCloseable {
         }
     }
 
-    private PageCache(Path file, long maxBytes, Clock clock) throws SQLException {
+    private SqlitePageStore(Path file, long maxBytes, Clock clock) throws SQLException {
         this.file = file;
         this.maxBytes = maxBytes;
         this.clock = clock;
@@ -109,11 +108,18 @@ final class PageCache implements AutoCloseable {
             // NORMAL in WAL mode: a kill loses nothing committed; a power cut may lose the last
             // commits, never the file.
             s.execute("PRAGMA synchronous=NORMAL");
+            try (ResultSet version = s.executeQuery("PRAGMA user_version")) {
+                if (version.next() && version.getInt(1) < LAYOUT) {
+                    s.execute("DROP TABLE IF EXISTS pages");
+                    s.execute("PRAGMA user_version=" + LAYOUT);
+                }
+            }
             s.execute(
                     """
                     CREATE TABLE IF NOT EXISTS pages (
                       key TEXT PRIMARY KEY, url TEXT NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
                       charset TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL, size INTEGER NOT NULL,
+                      warnings TEXT NOT NULL, screenshot BLOB, engine TEXT,
                       fetched_at INTEGER NOT NULL, accessed_at INTEGER NOT NULL)\
                     """);
             s.execute("CREATE INDEX IF NOT EXISTS pages_accessed ON pages(accessed_at)");
@@ -145,81 +151,47 @@ final class PageCache implements AutoCloseable {
         return c;
     }
 
-    /**
-     * The key of a fetch: the normalized URL and the options that change what the server sends
-     * back. Output options (format, selectors, Markdown style) are left out: they apply after the
-     * fetch.
-     */
-    static String key(URI url, Options options) {
-        String material =
-                String.join(
-                        "\n",
-                        normalize(url),
-                        Objects.toString(options.userAgent(), ""),
-                        Objects.toString(options.locale(), ""),
-                        Objects.toString(options.referer(), ""),
-                        Objects.toString(options.proxyUrl(), ""),
-                        Objects.toString(options.robotsTxt(), ""));
+    @Override
+    public Page get(String key) throws IOException {
         try {
-            return HexFormat.of()
-                    .formatHex(
-                            MessageDigest.getInstance("SHA-256")
-                                    .digest(material.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+            return read(key);
+        } catch (SQLException e) {
+            throw new IOException("page cache lookup failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for a page cache connection", e);
         }
     }
 
-    /** Lower-case scheme and host, no default port, no fragment, {@code /} for an empty path. */
-    static String normalize(URI url) {
-        String scheme = url.getScheme().toLowerCase(Locale.ROOT);
-        int port = url.getPort();
-        boolean defaultPort =
-                port == -1
-                        || scheme.equals("http") && port == 80
-                        || scheme.equals("https") && port == 443;
-        String path =
-                url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-        String query = url.getRawQuery() == null ? "" : "?" + url.getRawQuery();
-        return scheme
-                + "://"
-                + url.getHost().toLowerCase(Locale.ROOT)
-                + (defaultPort ? "" : ":" + port)
-                + path
-                + query;
-    }
-
-    /**
-     * The page stored under {@code key} if it was fetched at most {@code toleranceSeconds} ago,
-     * else null.
-     */
-    Entry get(String key, long toleranceSeconds) throws SQLException, InterruptedException {
+    private Page read(String key) throws SQLException, InterruptedException {
         long now = clock.millis();
-        Entry entry;
+        Page page;
         long accessedAt;
         Connection c = readers.take();
         try (PreparedStatement q =
                 c.prepareStatement(
-                        "SELECT url, status, content_type, charset, headers, body, fetched_at, accessed_at FROM pages WHERE key = ?")) {
+                        "SELECT url, status, content_type, charset, headers, body, warnings,"
+                                + " screenshot, engine, fetched_at, accessed_at FROM pages WHERE key = ?")) {
             q.setString(1, key);
             try (ResultSet r = q.executeQuery()) {
                 if (!r.next()) {
                     return null;
                 }
-                long fetchedAt = r.getLong(7);
-                if (now - fetchedAt > toleranceSeconds * 1000) {
-                    return null;
-                }
-                accessedAt = r.getLong(8);
-                Page page =
+                accessedAt = r.getLong(11);
+                String engine = r.getString(9);
+                page =
                         new Page(
                                 URI.create(r.getString(1)),
                                 r.getInt(2),
                                 r.getString(3),
                                 charset(r.getString(4)),
                                 r.getBytes(6),
-                                headers(r.getString(5)));
-                entry = new Entry(page, fetchedAt);
+                                headers(r.getString(5)),
+                                strings(r.getString(7)),
+                                r.getBytes(8),
+                                engine == null ? null : FetchOptions.Engine.valueOf(engine),
+                                Instant.ofEpochMilli(r.getLong(10)),
+                                false);
             }
         } finally {
             readers.add(c);
@@ -227,7 +199,7 @@ final class PageCache implements AutoCloseable {
         if (now - accessedAt > TOUCH_INTERVAL_MS) {
             touch(key, now);
         }
-        return entry;
+        return page;
     }
 
     /**
@@ -235,18 +207,23 @@ final class PageCache implements AutoCloseable {
      * least recently used pages, all in one transaction: a kill leaves either the old state or the
      * new.
      */
-    void put(String key, Page page) throws SQLException {
-        long now = clock.millis();
-        int size = page.body().length;
+    @Override
+    public void put(String key, Page page) throws IOException {
+        try {
+            write(key, page);
+        } catch (SQLException e) {
+            throw new IOException("page cache write failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void write(String key, Page page) throws SQLException, IOException {
+        long now = page.loadedAt().toEpochMilli();
+        long size = page.body().length + (page.screenshot() == null ? 0 : page.screenshot().length);
         if (size > maxBytes) {
             return;
         }
-        String headers;
-        try {
-            headers = JSON.writeValueAsString(page.headers());
-        } catch (IOException e) {
-            throw new SQLException("cannot encode the headers of " + page.url(), e);
-        }
+        String headers = JSON.writeValueAsString(page.headers());
+        String warnings = JSON.writeValueAsString(page.warnings());
         writeLock.lock();
         try {
             writer.setAutoCommit(false);
@@ -254,9 +231,9 @@ final class PageCache implements AutoCloseable {
                 long total = bytes.get() + size - storedSize(key);
                 try (PreparedStatement u =
                         writer.prepareStatement(
-                                "INSERT OR REPLACE INTO pages "
-                                        + "(key, url, status, content_type, charset, headers, body, size, fetched_at, accessed_at) "
-                                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                                "INSERT OR REPLACE INTO pages (key, url, status, content_type,"
+                                        + " charset, headers, body, size, warnings, screenshot, engine,"
+                                        + " fetched_at, accessed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                     u.setString(1, key);
                     u.setString(2, page.url().toString());
                     u.setInt(3, page.status());
@@ -265,8 +242,11 @@ final class PageCache implements AutoCloseable {
                     u.setString(6, headers);
                     u.setBytes(7, page.body());
                     u.setLong(8, size);
-                    u.setLong(9, now);
-                    u.setLong(10, now);
+                    u.setString(9, warnings);
+                    u.setBytes(10, page.screenshot());
+                    u.setString(11, page.engine() == null ? null : page.engine().name());
+                    u.setLong(12, now);
+                    u.setLong(13, clock.millis());
                     u.executeUpdate();
                 }
                 if (total > maxBytes) {
@@ -361,6 +341,14 @@ final class PageCache implements AutoCloseable {
             return Charset.forName(name);
         } catch (IllegalArgumentException e) {
             return StandardCharsets.UTF_8;
+        }
+    }
+
+    private static List<String> strings(String json) {
+        try {
+            return JSON.readValue(json, new TypeReference<List<String>>() {});
+        } catch (IOException e) {
+            return List.of();
         }
     }
 
