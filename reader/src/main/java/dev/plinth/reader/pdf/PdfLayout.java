@@ -646,6 +646,7 @@ final class PdfLayout {
     /** A column of a table: the x-range its cells fill. */
     private record Column(float left, float right) {}
 
+    /** The tables among a page's lines: runs of rows whose cells keep to the same columns. */
     private static List<Table> tables(List<Line> lines) {
         List<Table> tables = new ArrayList<>();
         List<List<Line>> run = new ArrayList<>();
