@@ -53,11 +53,13 @@ final class GlyphCollector extends PDFTextStripper {
     private final List<PdfLayout.Rule> path = new ArrayList<>();
     private List<LinkArea> links = List.of();
     private PDRectangle crop = PDRectangle.LETTER;
-    private List<PdfLayout.Dot> dots = new ArrayList<>();
+    private List<PdfLayout.Box> dots = new ArrayList<>();
     private Point2D.Float pathPoint;
-    private final float[] pathBox = {
-        Float.MAX_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, -Float.MAX_VALUE
-    };
+    // The bounds of the path being built, in page coordinates.
+    private float pathLeft = Float.MAX_VALUE;
+    private float pathTop = Float.MAX_VALUE;
+    private float pathRight = -Float.MAX_VALUE;
+    private float pathBottom = -Float.MAX_VALUE;
     private int operators;
 
     private record Style(boolean bold, boolean mono) {}
@@ -67,7 +69,7 @@ final class GlyphCollector extends PDFTextStripper {
             Pattern.compile(
                     "mono|courier|typewriter|nimbusmon|consol|menlo|code|(^|\\+)cmtt|(^|\\+)sfr?tt|lmtt");
 
-    private record LinkArea(float x0, float top, float x1, float bottom, String href) {}
+    private record LinkArea(float left, float top, float right, float bottom, String href) {}
 
     GlyphCollector(long deadlineNanos, Consumer<PdfLayout.PageGlyphs> sink) {
         this.deadlineNanos = deadlineNanos;
@@ -131,15 +133,15 @@ final class GlyphCollector extends PDFTextStripper {
                 if (rules.size() < 10_000) {
                     rules.addAll(path);
                 }
-                float w = pathBox[2] - pathBox[0];
-                float h = pathBox[3] - pathBox[1];
+                float w = pathRight - pathLeft;
+                float h = pathBottom - pathTop;
                 if (w >= 1.5f
                         && h >= 1.5f
                         && w <= 8
                         && h <= 8
                         && Math.max(w, h) <= 1.5f * Math.min(w, h)
                         && dots.size() < 10_000) {
-                    dots.add(new PdfLayout.Dot(pathBox[0], pathBox[2], pathBox[1], pathBox[3]));
+                    dots.add(new PdfLayout.Box(pathLeft, pathTop, pathRight, pathBottom));
                 }
                 clearPath();
             }
@@ -163,17 +165,17 @@ final class GlyphCollector extends PDFTextStripper {
     }
 
     private void extend(Point2D.Float p) {
-        pathBox[0] = Math.min(pathBox[0], p.x);
-        pathBox[1] = Math.min(pathBox[1], p.y);
-        pathBox[2] = Math.max(pathBox[2], p.x);
-        pathBox[3] = Math.max(pathBox[3], p.y);
+        pathLeft = Math.min(pathLeft, p.x);
+        pathTop = Math.min(pathTop, p.y);
+        pathRight = Math.max(pathRight, p.x);
+        pathBottom = Math.max(pathBottom, p.y);
     }
 
     private void clearPath() {
         path.clear();
         pathPoint = null;
-        pathBox[0] = pathBox[1] = Float.MAX_VALUE;
-        pathBox[2] = pathBox[3] = -Float.MAX_VALUE;
+        pathLeft = pathTop = Float.MAX_VALUE;
+        pathRight = pathBottom = -Float.MAX_VALUE;
     }
 
     private void addSegment(Point2D.Float a, Point2D.Float b, float maxWidth) {
@@ -298,7 +300,7 @@ final class GlyphCollector extends PDFTextStripper {
 
     private String href(float x, float y) {
         for (LinkArea link : links) {
-            if (x >= link.x0 && x <= link.x1 && y >= link.top && y <= link.bottom) {
+            if (x >= link.left && x <= link.right && y >= link.top && y <= link.bottom) {
                 return link.href;
             }
         }

@@ -35,13 +35,20 @@ import java.util.regex.Pattern;
  *       column intervals form a table; rows closer than the table's usual row step are wrapped
  *       cells' second lines. Columns of running text align the same way, so a "table" whose every
  *       column is wide and filled with prose is left to step 4.
- *   <li><b>Reading order</b> (Breuel, "High performance document layout analysis", 2003): line a
- *       precedes line b if they overlap horizontally and a is above b, or if a lies wholly left of
- *       b and no third line between them vertically overlaps both. A topological sort of that
- *       relation reads columns top to bottom and left to right, with full-width titles before and
- *       full-width text after them, without guessing the number of columns. Where geometry is
- *       ambiguous (a unit below and left of another, with no column running on beside it) the
- *       content stream decides.
+ *   <li><b>Reading order.</b> What is left of a page is a set of {@link Unit}s, lines and whole
+ *       tables, each with a {@link Box}. They are ordered by the two rules of Breuel ("High
+ *       performance document layout analysis", Symposium on Document Image Understanding
+ *       Technology, 2003, section 5):
+ *       <ol>
+ *         <li>unit a precedes unit b if their x-ranges overlap and a is above b;
+ *         <li>unit a precedes unit b if a lies wholly left of b and no unit c between them
+ *             vertically overlaps both in x.
+ *       </ol>
+ *       A topological sort of that partial order, with ties released top-left first, reads columns
+ *       top to bottom and left to right, with full-width titles before and full-width text after
+ *       them, without guessing the number of columns. One refinement: where a is left of b but
+ *       wholly below it, rule 2 holds only if b's column runs on beside a, or the content stream
+ *       drew a first; geometry alone is ambiguous there.
  *   <li><b>Blocks.</b> Lines in reading order join into one block while their baselines are a
  *       normal line pitch apart (the document's most common pitch, relative to font size), the font
  *       size and weight stay the same and the line is not a list marker. Blocks are then typed:
@@ -57,12 +64,13 @@ import java.util.regex.Pattern;
  *       become Markdown links.
  * </ol>
  *
- * Left-to-right scripts are assumed; right-to-left text comes out in visual order.
+ * <p>Coordinates are page units with the origin at the top left: x grows to the right, y grows
+ * down, so "above" is a smaller y. Left-to-right scripts are assumed; right-to-left text comes out
+ * in visual order.
  */
 final class PdfLayout {
 
-    // ---- Inputs and outputs
-    // -------------------------------------------------------------------------
+    // ---- Inputs and outputs ---------------------------------------------------------------------
 
     /**
      * One character as drawn: position of its baseline start, advance width, size in page units,
@@ -82,20 +90,20 @@ final class PdfLayout {
             String href,
             int seq) {}
 
-    /** A vertical ruling (a table border), top-left coordinates. */
+    /** A vertical ruling (a table border). */
     record Rule(float x, float top, float bottom) {}
 
-    /** A small painted blob that may be a list bullet drawn as a shape, top-left coordinates. */
-    record Dot(float x0, float x1, float top, float bottom) {}
-
-    /** What the collector saw on one page. */
+    /**
+     * What the collector saw on one page: its glyphs, its vertical rulings, and the small painted
+     * blobs (dots) that may be list bullets drawn as shapes.
+     */
     record PageGlyphs(
             int number,
             float width,
             float height,
             List<Glyph> glyphs,
             List<Rule> rules,
-            List<Dot> dots) {}
+            List<Box> dots) {}
 
     /** One page reduced to lines, the form pages are kept in until the whole document is seen. */
     record PageLines(int number, float width, float height, List<Line> lines) {}
@@ -103,38 +111,99 @@ final class PdfLayout {
     /** The document as Markdown, and the first top-level heading as a fallback title (or null). */
     record Markdown(String title, String text) {}
 
-    /** A run of text sharing one link target (null = not a link). */
-    record Span(String text, String href) {}
+    // ---- Units of layout ------------------------------------------------------------------------
+
+    /** A rectangle on the page; {@code top < bottom}, since y grows down. */
+    record Box(float left, float top, float right, float bottom) {
+
+        /**
+         * The width of x both boxes cover; positive only where both have width there (rule 1's
+         * "x-ranges overlap").
+         */
+        float sharedWidth(Box other) {
+            return Math.min(right, other.right) - Math.max(left, other.left);
+        }
+
+        /** Whether the open x-ranges meet: a box of no width inside the other's range counts. */
+        boolean overlapsX(Box other) {
+            return left < other.right && right > other.left;
+        }
+
+        /** Whether the open y-ranges meet: the two sit level with each other. */
+        boolean overlapsY(Box other) {
+            return top < other.bottom && bottom > other.top;
+        }
+
+        /** Whether this box ends at or before {@code other} begins, in x. */
+        boolean leftOf(Box other) {
+            return right <= other.left;
+        }
+
+        /** Whether this box begins below {@code other}'s bottom. */
+        boolean below(Box other) {
+            return top > other.bottom;
+        }
+    }
+
+    /** What reading order arranges: a line of text, or a table kept whole. */
+    sealed interface Unit permits Line, Table {
+
+        /** Where the unit lies on the page. */
+        Box box();
+
+        /** Where its first glyph was drawn in the content stream. */
+        int seq();
+    }
 
     /**
-     * Text on one baseline within one column or cell; {@code mono} when all of it is set in a
-     * fixed-pitch font; {@code seq} is where its first glyph was drawn in the content stream.
+     * Text on one baseline within one column or cell, from {@code left} to {@code right}; {@code
+     * mono} when all of it is set in a fixed-pitch font; {@code seq} is where its first glyph was
+     * drawn in the content stream.
      */
     record Line(
-            float x0,
-            float x1,
+            float left,
+            float right,
             float baseline,
             float size,
             boolean bold,
             boolean mono,
             int seq,
-            List<Span> spans) {
+            List<Span> spans)
+            implements Unit {
+
         String text() {
             StringBuilder sb = new StringBuilder();
             spans.forEach(s -> sb.append(s.text()));
             return sb.toString();
         }
 
+        /** The top of the line's glyphs, estimated from the em. */
         float top() {
             return baseline - size * 0.8f;
         }
 
+        /** The bottom of the line's glyphs, descenders included, estimated from the em. */
         float bottom() {
             return baseline + size * 0.25f;
         }
+
+        @Override
+        public Box box() {
+            return new Box(left, top(), right, bottom());
+        }
     }
 
-    // Tuning, all relative to the font size (em) so they hold at any scale.
+    /**
+     * A table: rows of cells, each cell the lines that fell in its column; {@code lines} are all of
+     * them, {@code seq} the earliest drawn.
+     */
+    record Table(List<List<List<Line>>> rows, List<Line> lines, Box box, int seq) implements Unit {}
+
+    /** A run of text sharing one link target (null = not a link). */
+    record Span(String text, String href) {}
+
+    // ---- Tuning: all relative to the font size (em), so they hold at any scale ------------------
+
     /**
      * Stream-order glyphs further apart than this start a new chain (a gutter or cell boundary).
      */
@@ -192,13 +261,56 @@ final class PdfLayout {
 
     private PdfLayout() {}
 
-    // ---- Step 1: glyphs to lines
-    // ----------------------------------------------------------------------
+    // ---- Entry points: a page to lines as it is collected, then the document to Markdown --------
 
     /**
      * Reduces one page's glyphs to lines. Runs as each page is collected, so glyphs never pile up.
      */
     static PageLines lines(PageGlyphs page) {
+        List<Line> lines = joinChains(chains(page), page.rules());
+        return new PageLines(
+                page.number(), page.width(), page.height(), bulletsFromDots(lines, page.dots()));
+    }
+
+    /**
+     * Converts {@code pages}, in the order given, to Markdown. The {@code context} pages
+     * (neighbours of a partial selection) are analysed alongside, for running heads, body size and
+     * heading levels, but not written.
+     */
+    static Markdown markdown(List<PageLines> pages, List<PageLines> context) {
+        List<PageLines> all = new ArrayList<>(pages);
+        all.addAll(context);
+        List<List<Line>> kept = dropRunningHeads(all);
+        float body = bodySize(kept);
+        float pitch = pitchRatio(kept);
+        List<Block> blocks = new ArrayList<>();
+        List<Block> shown = new ArrayList<>();
+        for (int p = 0; p < all.size(); p++) {
+            List<Unit> units = new ArrayList<>();
+            List<Line> free = new ArrayList<>(kept.get(p));
+            for (Table table : tables(free)) {
+                units.add(table);
+                free.removeAll(table.lines());
+            }
+            units.addAll(free);
+            List<Block> page = blocks(readingOrder(units), all.get(p).number(), body, pitch);
+            blocks.addAll(page);
+            if (p < pages.size()) {
+                shown.addAll(page);
+            }
+        }
+        classify(blocks, body);
+        mendBreaks(shown);
+        return write(shown);
+    }
+
+    // ---- Step 1: glyphs to lines ----------------------------------------------------------------
+
+    /**
+     * Glyphs in content-stream order, cut wherever the next one leaves the baseline, jumps a gap or
+     * crosses a ruling.
+     */
+    private static List<List<Glyph>> chains(PageGlyphs page) {
         int dir = dominantDirection(page.glyphs());
         List<List<Glyph>> chains = new ArrayList<>();
         List<Glyph> chain = null;
@@ -231,25 +343,23 @@ final class PdfLayout {
         if (chain != null) {
             chains.add(chain);
         }
-        List<Line> lines = joinChains(chains, page.rules());
-        return new PageLines(
-                page.number(), page.width(), page.height(), bulletsFromDots(lines, page.dots()));
+        return chains;
     }
 
     /**
      * Browsers draw disc and square bullets as shapes: a dot just left of a line's start is its
      * marker.
      */
-    private static List<Line> bulletsFromDots(List<Line> lines, List<Dot> dots) {
+    private static List<Line> bulletsFromDots(List<Line> lines, List<Box> dots) {
         if (dots.isEmpty()) {
             return lines;
         }
         List<Line> out = new ArrayList<>(lines.size());
         for (Line line : lines) {
-            Dot bullet = null;
-            for (Dot dot : dots) {
+            Box bullet = null;
+            for (Box dot : dots) {
                 float middle = (dot.top() + dot.bottom()) / 2;
-                float gap = line.x0() - dot.x1();
+                float gap = line.left() - dot.right();
                 if (middle > line.top()
                         && middle < line.baseline()
                         && gap > 0
@@ -265,8 +375,8 @@ final class PdfLayout {
                 spans.addFirst(new Span("• ", null));
                 out.add(
                         new Line(
-                                bullet.x0(),
-                                line.x1(),
+                                bullet.left(),
+                                line.right(),
                                 line.baseline(),
                                 line.size(),
                                 line.bold(),
@@ -327,8 +437,8 @@ final class PdfLayout {
         Map<Float, Integer> sizes = new HashMap<>();
         boolean bold = true;
         boolean mono = true;
-        float x0 = Float.MAX_VALUE;
-        float x1 = -Float.MAX_VALUE;
+        float left = Float.MAX_VALUE;
+        float right = -Float.MAX_VALUE;
         Glyph previous = null;
         for (Glyph g : glyphs) {
             if (!Float.isNaN(end)
@@ -360,8 +470,8 @@ final class PdfLayout {
                 sizes.merge(Math.round(g.size() * 2) / 2f, g.text().length(), Integer::sum);
                 bold &= g.bold();
                 mono &= g.mono();
-                x0 = Math.min(x0, g.x());
-                x1 = Math.max(x1, g.x() + g.width());
+                left = Math.min(left, g.x());
+                right = Math.max(right, g.x() + g.width());
             }
         }
         if (sizes.isEmpty()) {
@@ -383,7 +493,15 @@ final class PdfLayout {
         float size = mode(sizes);
         int seq = glyphs.stream().mapToInt(Glyph::seq).min().orElseThrow();
         lines.add(
-                new Line(x0, x1, glyphs.getFirst().baseline(), size, bold, mono, seq, trim(spans)));
+                new Line(
+                        left,
+                        right,
+                        glyphs.getFirst().baseline(),
+                        size,
+                        bold,
+                        mono,
+                        seq,
+                        trim(spans)));
     }
 
     /**
@@ -418,40 +536,7 @@ final class PdfLayout {
         return best * 90;
     }
 
-    // ---- Step 2: the whole document
-    // -------------------------------------------------------------------
-
-    /**
-     * Converts {@code pages}, in the order given, to Markdown. The {@code context} pages
-     * (neighbours of a partial selection) are analysed alongside, for running heads, body size and
-     * heading levels, but not written.
-     */
-    static Markdown markdown(List<PageLines> pages, List<PageLines> context) {
-        List<PageLines> all = new ArrayList<>(pages);
-        all.addAll(context);
-        List<List<Line>> kept = dropRunningHeads(all);
-        float body = bodySize(kept);
-        float pitch = pitchRatio(kept);
-        List<Block> blocks = new ArrayList<>();
-        List<Block> shown = new ArrayList<>();
-        for (int p = 0; p < all.size(); p++) {
-            List<Object> units = new ArrayList<>();
-            List<Line> free = new ArrayList<>(kept.get(p));
-            for (Table table : tables(free)) {
-                units.add(table);
-                free.removeAll(table.lines());
-            }
-            units.addAll(free);
-            List<Block> page = blocks(readingOrder(units), all.get(p).number(), body, pitch);
-            blocks.addAll(page);
-            if (p < pages.size()) {
-                shown.addAll(page);
-            }
-        }
-        classify(blocks, body);
-        mendBreaks(shown);
-        return write(shown);
-    }
+    // ---- Step 2: running heads and document statistics ------------------------------------------
 
     /**
      * Drops headers, footers and page numbers: lines near the page edge that recur across pages.
@@ -556,18 +641,12 @@ final class PdfLayout {
         return ratios.values().stream().mapToInt(Integer::intValue).sum() < 5 ? 1.2f : mode(ratios);
     }
 
-    // ---- Step 3: tables
-    // -------------------------------------------------------------------------------
+    // ---- Step 3: tables -------------------------------------------------------------------------
 
-    /** A table: rows of cells, each cell the lines that fell in its column. */
-    record Table(
-            List<List<List<Line>>> rows,
-            List<Line> lines,
-            float x0,
-            float x1,
-            float top,
-            float bottom) {}
+    /** A column of a table: the x-range its cells fill. */
+    private record Column(float left, float right) {}
 
+    /** The tables among a page's lines: runs of rows whose cells keep to the same columns. */
     private static List<Table> tables(List<Line> lines) {
         List<Table> tables = new ArrayList<>();
         List<List<Line>> run = new ArrayList<>();
@@ -577,19 +656,19 @@ final class PdfLayout {
                 float left =
                         run.stream()
                                 .flatMap(List::stream)
-                                .map(Line::x0)
+                                .map(Line::left)
                                 .min(Float::compare)
                                 .orElseThrow();
                 float right =
                         run.stream()
                                 .flatMap(List::stream)
-                                .map(Line::x1)
+                                .map(Line::right)
                                 .max(Float::compare)
                                 .orElseThrow();
                 float em = row.getFirst().size();
                 List<Line> within =
                         row.stream()
-                                .filter(l -> l.x1() > left - em && l.x0() < right + em)
+                                .filter(l -> l.right() > left - em && l.left() < right + em)
                                 .toList();
                 if (within.isEmpty()
                         && row.getFirst().baseline() - run.getLast().getFirst().baseline()
@@ -630,27 +709,32 @@ final class PdfLayout {
                 || !sameSize(row, run.getFirst().getFirst().size())) {
             return false;
         }
-        List<float[]> columns = columns(run.stream().flatMap(List::stream).toList());
+        List<Column> columns = columns(run.stream().flatMap(List::stream).toList());
         Set<Integer> used = new HashSet<>();
         for (Line cell : row) {
             int match = -1;
             for (int c = 0; c < columns.size(); c++) {
-                float[] col = columns.get(c);
-                boolean overlaps = cell.x0() < col[1] && cell.x1() > col[0];
+                Column col = columns.get(c);
+                boolean overlaps = cell.left() < col.right() && cell.right() > col.left();
                 if (!overlaps) {
                     continue;
                 }
                 boolean aligned =
-                        Math.abs(cell.x0() - col[0]) < em
-                                || Math.abs(cell.x1() - col[1]) < em
-                                || Math.abs((cell.x0() + cell.x1()) - (col[0] + col[1])) < 2 * em
-                                || cell.x0() > col[0] - em && cell.x1() < col[1] + em;
+                        Math.abs(cell.left() - col.left()) < em
+                                || Math.abs(cell.right() - col.right()) < em
+                                || Math.abs(
+                                                (cell.left() + cell.right())
+                                                        - (col.left() + col.right()))
+                                        < 2 * em
+                                || cell.left() > col.left() - em && cell.right() < col.right() + em;
                 if (match >= 0 || !aligned) {
                     return false;
                 }
                 match = c;
             }
-            boolean outside = cell.x0() > columns.getLast()[1] || cell.x1() < columns.getFirst()[0];
+            boolean outside =
+                    cell.left() > columns.getLast().right()
+                            || cell.right() < columns.getFirst().left();
             if (match >= 0 && !used.add(match) || match < 0 && outside) {
                 return false;
             }
@@ -683,7 +767,7 @@ final class PdfLayout {
             }
         }
         rows.addAll(level);
-        rows.forEach(r -> r.sort(Comparator.comparingDouble(Line::x0)));
+        rows.forEach(r -> r.sort(Comparator.comparingDouble(Line::left)));
         return rows;
     }
 
@@ -702,9 +786,9 @@ final class PdfLayout {
         List<Line> cells =
                 run.stream()
                         .flatMap(List::stream)
-                        .sorted(Comparator.comparingDouble(Line::x0))
+                        .sorted(Comparator.comparingDouble(Line::left))
                         .toList();
-        List<float[]> columns = columns(cells);
+        List<Column> columns = columns(cells);
         if (columns.size() < 2 || columns.stream().allMatch(column -> isProse(cells, column))) {
             return;
         }
@@ -728,20 +812,16 @@ final class PdfLayout {
                 grid.add(out);
             }
             for (Line cell : run.get(r)) {
-                out.get(column(columns, cell)).add(cell);
+                out.get(columnOf(columns, cell)).add(cell);
             }
         }
-        tables.add(
-                new Table(
-                        grid,
-                        cells,
-                        columns.getFirst()[0],
-                        columns.getLast()[1],
+        Box box =
+                new Box(
+                        columns.getFirst().left(),
                         run.getFirst().stream().map(Line::top).min(Float::compare).orElseThrow(),
-                        run.getLast().stream()
-                                .map(Line::bottom)
-                                .max(Float::compare)
-                                .orElseThrow()));
+                        columns.getLast().right(),
+                        run.getLast().stream().map(Line::bottom).max(Float::compare).orElseThrow());
+        tables.add(new Table(grid, cells, box, cells.stream().mapToInt(Line::seq).min().orElse(0)));
     }
 
     /**
@@ -753,16 +833,18 @@ final class PdfLayout {
     }
 
     /** Columns: the union of the cells' x-extents, merged where they overlap. */
-    private static List<float[]> columns(List<Line> cells) {
+    private static List<Column> columns(List<Line> cells) {
         List<Line> sorted = new ArrayList<>(cells);
-        sorted.sort(Comparator.comparingDouble(Line::x0));
-        List<float[]> columns = new ArrayList<>();
+        sorted.sort(Comparator.comparingDouble(Line::left));
+        List<Column> columns = new ArrayList<>();
         for (Line cell : sorted) {
-            float[] last = columns.isEmpty() ? null : columns.getLast();
-            if (last != null && cell.x0() < last[1]) {
-                last[1] = Math.max(last[1], cell.x1());
+            Column last = columns.isEmpty() ? null : columns.getLast();
+            if (last != null && cell.left() < last.right()) {
+                columns.set(
+                        columns.size() - 1,
+                        new Column(last.left(), Math.max(last.right(), cell.right())));
             } else {
-                columns.add(new float[] {cell.x0(), cell.x1()});
+                columns.add(new Column(cell.left(), cell.right()));
             }
         }
         return columns;
@@ -774,44 +856,43 @@ final class PdfLayout {
      * column somewhere (names, numbers), so a "table" of nothing but such columns is a column
      * layout.
      */
-    private static boolean isProse(List<Line> cells, float[] column) {
-        float width = column[1] - column[0];
+    private static boolean isProse(List<Line> cells, Column column) {
+        float width = column.right() - column.left();
         List<Line> inside =
-                cells.stream().filter(c -> c.x0() >= column[0] && c.x1() <= column[1]).toList();
+                cells.stream()
+                        .filter(c -> c.left() >= column.left() && c.right() <= column.right())
+                        .toList();
         if (inside.isEmpty() || width < 12 * inside.getFirst().size()) {
             return false;
         }
-        long full = inside.stream().filter(c -> c.x1() - c.x0() >= 0.8f * width).count();
+        long full = inside.stream().filter(c -> c.right() - c.left() >= 0.8f * width).count();
         return full >= 0.6 * inside.size();
     }
 
-    private static int column(List<float[]> columns, Line cell) {
+    /** The index of the first column that ends right of where {@code cell} begins. */
+    private static int columnOf(List<Column> columns, Line cell) {
         for (int c = 0; c < columns.size(); c++) {
-            if (cell.x0() < columns.get(c)[1]) {
+            if (cell.left() < columns.get(c).right()) {
                 return c;
             }
         }
         return columns.size() - 1;
     }
 
-    // ---- Step 4: reading order
-    // ------------------------------------------------------------------------
+    // ---- Step 4: reading order ------------------------------------------------------------------
 
     /**
-     * Orders lines and tables (Breuel's two rules, topologically sorted, ties broken top-left
-     * first).
+     * Orders a page's lines and tables: the partial order of {@link #precedes}, topologically
+     * sorted, ties released top-left first.
      */
-    private static List<Object> readingOrder(List<Object> units) {
+    private static List<Unit> readingOrder(List<Unit> units) {
         int n = units.size();
-        float[][] box = new float[n][];
-        for (int i = 0; i < n; i++) {
-            box[i] = box(units.get(i));
-        }
+        List<Box> boxes = units.stream().map(Unit::box).toList();
         Integer[] byPosition = new Integer[n];
         Arrays.setAll(byPosition, i -> i);
         Comparator<Integer> topLeft =
-                Comparator.<Integer>comparingDouble(i -> box[i][2])
-                        .thenComparingDouble(i -> box[i][0]);
+                Comparator.<Integer>comparingDouble(i -> boxes.get(i).top())
+                        .thenComparingDouble(i -> boxes.get(i).left());
         Arrays.sort(byPosition, topLeft);
         if (n > MAX_ORDERED_UNITS) {
             return Arrays.stream(byPosition).map(units::get).toList();
@@ -823,7 +904,7 @@ final class PdfLayout {
         }
         for (int a = 0; a < n; a++) {
             for (int b = 0; b < n; b++) {
-                if (a != b && precedes(box, a, b)) {
+                if (a != b && precedes(units, boxes, a, b)) {
                     after.get(a).add(b);
                     indegree[b]++;
                 }
@@ -840,7 +921,7 @@ final class PdfLayout {
                 ready.add(i);
             }
         }
-        List<Object> ordered = new ArrayList<>(n);
+        List<Unit> ordered = new ArrayList<>(n);
         while (ordered.size() < n) {
             if (ready.isEmpty()) {
                 // A cycle (overlapping boxes can make one): release the top-left unit still
@@ -868,72 +949,58 @@ final class PdfLayout {
     }
 
     /**
-     * Breuel's rules: above while overlapping in x, or left with nothing spanning both between
-     * them. One refinement: when the left unit lies wholly below the right one, rule 2 holds only
-     * if the right one's column runs on beside the left one, or the content stream drew them in
-     * that order. Without it, an indented code line would wait for the closing brace below it, and
-     * a heading after a multi-column part would jump ahead of the columns above it.
+     * Whether unit {@code a} is read before unit {@code b}: Breuel's two rules, with one refinement
+     * to the second. When a is left of b but wholly below it, geometry alone cannot tell a column
+     * that runs on from a new part of the page; so rule 2 then holds only if b's column runs on
+     * beside a, or the content stream drew a first. Without it, an indented code line would wait
+     * for the closing brace below it, and a heading after a multi-column part would jump ahead of
+     * the columns above it.
      */
-    private static boolean precedes(float[][] box, int a, int b) {
-        float[] p = box[a];
-        float[] q = box[b];
-        if (Math.min(p[1], q[1]) - Math.max(p[0], q[0]) > 0) {
-            return p[2] < q[2] || p[2] == q[2] && a < b;
+    private static boolean precedes(List<Unit> units, List<Box> boxes, int a, int b) {
+        Box p = boxes.get(a);
+        Box q = boxes.get(b);
+        // Rule 1: x-ranges overlap and a is above b (on a tie, the one listed first: tables).
+        if (p.sharedWidth(q) > 0) {
+            return p.top() < q.top() || p.top() == q.top() && a < b;
         }
-        if (p[1] > q[0] || p[2] > q[3] && p[4] > q[4] && !besideLevel(box, b, a)) {
+        // Rule 2: a lies wholly left of b...
+        if (!p.leftOf(q)
+                || p.below(q)
+                        && units.get(a).seq() > units.get(b).seq()
+                        && !besideLevel(boxes, b, a)) {
             return false;
         }
-        float from = Math.min(p[3], q[3]);
-        float to = Math.max(p[2], q[2]);
-        for (int c = 0; c < box.length; c++) {
-            float[] r = box[c];
+        // ...and no third unit between them vertically overlaps both in x.
+        float from = Math.min(p.bottom(), q.bottom());
+        float to = Math.max(p.top(), q.top());
+        for (int c = 0; c < boxes.size(); c++) {
+            Box r = boxes.get(c);
             if (c != a
                     && c != b
-                    && r[2] >= from
-                    && r[3] <= to
-                    && r[0] < p[1]
-                    && r[1] > p[0]
-                    && r[0] < q[1]
-                    && r[1] > q[0]) {
+                    && r.top() >= from
+                    && r.bottom() <= to
+                    && r.overlapsX(p)
+                    && r.overlapsX(q)) {
                 return false;
             }
         }
         return true;
     }
 
-    /**
-     * Whether some unit in {@code b}'s x-range sits level with {@code a}: b's column runs on beside
-     * a.
-     */
-    private static boolean besideLevel(float[][] box, int b, int a) {
-        float[] q = box[b];
-        float[] p = box[a];
-        for (int d = 0; d < box.length; d++) {
-            float[] r = box[d];
-            if (d != a && r[0] < q[1] && r[1] > q[0] && r[2] < p[3] && r[3] > p[2]) {
+    /** Whether some unit other than {@code a} in {@code b}'s x-range sits level with {@code a}. */
+    private static boolean besideLevel(List<Box> boxes, int b, int a) {
+        Box q = boxes.get(b);
+        Box p = boxes.get(a);
+        for (int d = 0; d < boxes.size(); d++) {
+            Box r = boxes.get(d);
+            if (d != a && r.overlapsX(q) && r.overlapsY(p)) {
                 return true;
             }
         }
         return false;
     }
 
-    /** x0, x1, top, bottom, stream position. */
-    private static float[] box(Object unit) {
-        return unit instanceof Line l
-                ? new float[] {l.x0(), l.x1(), l.top(), l.bottom(), l.seq()}
-                : unit instanceof Table t
-                        ? new float[] {
-                            t.x0(),
-                            t.x1(),
-                            t.top(),
-                            t.bottom(),
-                            t.lines().stream().mapToInt(Line::seq).min().orElse(0)
-                        }
-                        : null;
-    }
-
-    // ---- Step 5: blocks
-    // -------------------------------------------------------------------------------
+    // ---- Step 5: blocks -------------------------------------------------------------------------
 
     enum Kind {
         PARAGRAPH,
@@ -984,21 +1051,25 @@ final class PdfLayout {
         }
     }
 
-    private static List<Block> blocks(List<Object> ordered, int page, float body, float pitch) {
+    /** Joins lines in reading order into paragraphs; a table is a block of its own. */
+    private static List<Block> blocks(List<Unit> ordered, int page, float body, float pitch) {
         List<Block> blocks = new ArrayList<>();
         Block current = null;
-        for (Object unit : ordered) {
-            if (unit instanceof Table table) {
-                Block block = new Block(null, table, page);
-                block.kind = Kind.TABLE;
-                blocks.add(block);
-                current = null;
-            } else if (unit instanceof Line line) {
-                if (current != null && continues(current, line, pitch)) {
-                    current.lines.add(line);
-                } else {
-                    current = new Block(line, null, page);
-                    blocks.add(current);
+        for (Unit unit : ordered) {
+            switch (unit) {
+                case Table table -> {
+                    Block block = new Block(null, table, page);
+                    block.kind = Kind.TABLE;
+                    blocks.add(block);
+                    current = null;
+                }
+                case Line line -> {
+                    if (current != null && continues(current, line, pitch)) {
+                        current.lines.add(line);
+                    } else {
+                        current = new Block(line, null, page);
+                        blocks.add(current);
+                    }
                 }
             }
         }
@@ -1019,17 +1090,18 @@ final class PdfLayout {
                 || startsWithMarker(line.text())) {
             return false;
         }
-        float left = block.lines.stream().map(Line::x0).min(Float::compare).orElseThrow();
-        float right = block.lines.stream().map(Line::x1).max(Float::compare).orElseThrow();
+        float left = block.lines.stream().map(Line::left).min(Float::compare).orElseThrow();
+        float right = block.lines.stream().map(Line::right).max(Float::compare).orElseThrow();
         if (startsWithMarker(block.first().text())) {
             // A list item's later lines hang at its text, not at its marker.
-            return line.x0() > left + 0.5f * size
-                    || block.lines.size() > 1 && line.x0() >= block.lines.get(1).x0() - 0.5f * size;
+            return line.left() > left + 0.5f * size
+                    || block.lines.size() > 1
+                            && line.left() >= block.lines.get(1).left() - 0.5f * size;
         }
         // An indented line that runs to the right edge opens a new paragraph (first-line indent).
         boolean indented =
-                line.x0() > left + size
-                        && Math.abs(line.x1() - right) < size
+                line.left() > left + size
+                        && Math.abs(line.right() - right) < size
                         && block.lines.size() > 1;
         return !indented;
     }
@@ -1091,7 +1163,7 @@ final class PdfLayout {
             List<Float> indents = new ArrayList<>();
             while (j < blocks.size() && blocks.get(j).kind == Kind.LIST_ITEM) {
                 Block b = blocks.get(j);
-                float x = b.first().x0();
+                float x = b.first().left();
                 if (indents.stream().noneMatch(v -> Math.abs(v - x) < b.size())) {
                     indents.add(x);
                 }
@@ -1102,7 +1174,7 @@ final class PdfLayout {
             int[] counters = new int[indents.size()];
             for (int k = i; k < j; k++) {
                 Block b = blocks.get(k);
-                float x = b.first().x0();
+                float x = b.first().left();
                 int depth = 0;
                 while (depth < indents.size() - 1 && Math.abs(indents.get(depth) - x) >= b.size()) {
                     depth++;
@@ -1162,8 +1234,7 @@ final class PdfLayout {
         }
     }
 
-    // ---- Step 6: Markdown
-    // -----------------------------------------------------------------------------
+    // ---- Step 6: Markdown -----------------------------------------------------------------------
 
     private static Markdown write(List<Block> blocks) {
         StringBuilder md = new StringBuilder();
@@ -1205,12 +1276,12 @@ final class PdfLayout {
 
     /** Code keeps its lines, and its indentation in character cells of the fixed-pitch font. */
     private static void writeCode(StringBuilder md, Block code) {
-        float left = code.lines.stream().map(Line::x0).min(Float::compare).orElseThrow();
+        float left = code.lines.stream().map(Line::left).min(Float::compare).orElseThrow();
         float cell =
                 (float)
                         code.lines.stream()
                                 .filter(l -> l.text().length() > 1)
-                                .mapToDouble(l -> (l.x1() - l.x0()) / l.text().length())
+                                .mapToDouble(l -> (l.right() - l.left()) / l.text().length())
                                 .average()
                                 .orElse(code.size() * 0.6f);
         StringBuilder body = new StringBuilder();
@@ -1219,7 +1290,7 @@ final class PdfLayout {
             if (code.blankBefore.contains(i)) {
                 body.append('\n');
             }
-            body.append(" ".repeat(Math.round((line.x0() - left) / Math.max(cell, 0.1f))))
+            body.append(" ".repeat(Math.round((line.left() - left) / Math.max(cell, 0.1f))))
                     .append(line.text())
                     .append('\n');
         }
@@ -1374,8 +1445,7 @@ final class PdfLayout {
         return isCjk(before.codePointBefore(n)) || isCjk(start) ? Separator.NONE : Separator.SPACE;
     }
 
-    // ---- Helpers
-    // --------------------------------------------------------------------------------------
+    // ---- Helpers --------------------------------------------------------------------------------
 
     /** A bullet or number standing alone, drawn apart from the text it marks. */
     private static boolean isMarkerOnly(String text) {
@@ -1398,7 +1468,7 @@ final class PdfLayout {
     }
 
     private static boolean overlaps(Line a, Line b) {
-        return Math.min(a.x1(), b.x1()) - Math.max(a.x0(), b.x0()) > 0;
+        return Math.min(a.right(), b.right()) - Math.max(a.left(), b.left()) > 0;
     }
 
     private static float end(List<Glyph> glyphs) {

@@ -89,6 +89,32 @@ class PdfLayoutTest {
     }
 
     @Test
+    void readsNarrowHeadingBelowColumnsAfterBothColumns() {
+        // Breuel's rule 2 alone puts the heading (left of the right column, nothing spanning both
+        // between them) before the right column; the heading is wholly below it and drawn after.
+        List<List<PdfLayout.Glyph>> runs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String line = "Left column, line " + i + " of its running text";
+            runs.add(text(line, 50, 200 + 14 * i, 10, false));
+        }
+        for (int i = 0; i < 3; i++) {
+            String line = "Right column, line " + i + " of running text";
+            runs.add(text(line, 310, 200 + 14 * i, 10, false));
+        }
+        runs.add(text("Next part", 50, 300, 16, true));
+        runs.add(text("Text of the next part.", 50, 330, 10, false));
+
+        assertEquals(
+                "Left column, line 0 of its running text Left column, line 1 of its running text"
+                        + " Left column, line 2 of its running text\n\n"
+                        + "Right column, line 0 of running text Right column, line 1 of running text"
+                        + " Right column, line 2 of running text\n\n"
+                        + "# Next part\n\n"
+                        + "Text of the next part.\n",
+                markdown(runs));
+    }
+
+    @Test
     void removesLineEndHyphenBeforeLowercaseOnly() {
         String md =
                 markdown(
