@@ -101,7 +101,11 @@ class BatcherTest {
                 ModelRegistry.create(
                         ModelRegistry.Options.defaults()
                                 .withFolders(List.of())
-                                .withBatching(new Batcher.Options(8192, 128, 8, null)));
+                                .withBatching(
+                                        Batcher.Options.defaults()
+                                                .withQueue(
+                                                        8 * 402,
+                                                        java.time.Duration.ofSeconds(10))));
         try (small) {
             Model model = small.get(Shared.EN);
             long[] ids = model.tokenizer().encode("word ".repeat(400), 512).ids();
@@ -121,7 +125,7 @@ class BatcherTest {
                     e = refused;
                 }
             }
-            assertTrue(e != null, "an 8-sequence queue must refuse at some point");
+            assertTrue(e != null, "a queue of 8 sequences' tokens must refuse at some point");
             assertEquals(ModelException.Reason.OVERLOADED, e.reason());
             assertTrue(e.retryAfterSeconds() >= 1);
             assertEquals(6, first.join().size());

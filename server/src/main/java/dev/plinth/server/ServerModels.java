@@ -16,6 +16,7 @@ final class ServerModels {
     private static final Logger LOG = LoggerFactory.getLogger(ServerModels.class);
     private static volatile ModelRegistry registry;
     private static volatile Embedder embedder;
+    private static ModelRegistry.Options options = ModelRegistry.Options.defaults();
 
     private ServerModels() {}
 
@@ -27,6 +28,16 @@ final class ServerModels {
         if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl") == null) {
             System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
         }
+    }
+
+    /**
+     * Sets the registry's options (aliases, default models) before its first use; refused after,
+     * since the registry is already serving with the old ones.
+     */
+    static synchronized void configure(ModelRegistry.Options configured) {
+        if (registry != null)
+            throw new IllegalStateException("the model registry is already in use");
+        options = configured;
     }
 
     /** The shared registry. */
@@ -42,7 +53,7 @@ final class ServerModels {
                             "ORT_DISABLE_TELEMETRY=1 is not set: model endpoints will refuse to load ONNX Runtime "
                                     + "(it would upload telemetry); start plinth through ./plinth or export ORT_DISABLE_TELEMETRY=1");
                 }
-                ModelRegistry created = ModelRegistry.create();
+                ModelRegistry created = ModelRegistry.create(options);
                 // Load the default embedding model now, off the request path, so the first request
                 // does not pay for it and a load failure shows in the log at start.
                 Thread.ofVirtual()
