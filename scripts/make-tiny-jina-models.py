@@ -304,7 +304,7 @@ def images(out):
     for name, rgb in colours.items():
         Image.new("RGB", (40, 24), rgb).save(os.path.join(out, name + ".png"))
     Image.new("RGB", (40, 24), colours["red"]).save(os.path.join(out, "red.jpg"), quality=95)
-    Image.new("RGB", (40, 24), colours["green"]).convert("P").save(os.path.join(out, "green.gif"))
+    Image.new("RGB", (40, 24), colours["green"]).convert("P", palette=Image.ADAPTIVE).save(os.path.join(out, "green.gif"))
     Image.new("RGB", (40, 24), colours["blue"]).save(os.path.join(out, "blue.webp"), lossless=True)
 
     # A noisy image whose resize every tap of the kernel shapes: the golden for plinth's resize.

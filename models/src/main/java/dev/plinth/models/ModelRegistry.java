@@ -197,6 +197,9 @@ public final class ModelRegistry implements AutoCloseable {
     private int loading;
     private boolean closed;
 
+    /** Tests only: runs on the loading thread just before a model loads (to hold a load open). */
+    volatile Runnable beforeLoad;
+
     private ModelRegistry(Options options) {
         this.options = options;
         if (options.bundled()) scanBundled();
@@ -264,6 +267,8 @@ public final class ModelRegistry implements AutoCloseable {
             }
             Model model = null;
             try {
+                Runnable hook = beforeLoad;
+                if (hook != null) hook.run();
                 model = Model.load(a.config(), a.folder(), options.session(), options.batching());
             } finally {
                 synchronized (this) {
@@ -371,6 +376,33 @@ public final class ModelRegistry implements AutoCloseable {
             loaded.clear();
         }
         for (Model m : models.reversed()) m.close();
+    }
+
+    /**
+     * Checks a model folder as serving it would: reads its {@code plinth-model.json}, loads the
+     * tokenizer, the ONNX file(s) (inputs, output names and ranks, widths), the image preprocessing
+     * or ColBERT projection, then closes it all. Returns the config; a {@link
+     * ModelException.Reason#LOAD_FAILED} with a one-line message naming what does not match.
+     */
+    public static ModelConfig check(Path folder) {
+        Path file = folder.resolve(CONFIG_FILE);
+        if (!Files.isRegularFile(file))
+            throw new ModelException(
+                    ModelException.Reason.LOAD_FAILED, folder + " has no " + CONFIG_FILE, null);
+        ModelConfig config;
+        try (InputStream in = Files.newInputStream(file)) {
+            config = ModelConfig.read(in);
+        } catch (IOException | RuntimeException e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw new ModelException(
+                    ModelException.Reason.LOAD_FAILED,
+                    file + ": " + why.lines().findFirst().orElse(why),
+                    e);
+        }
+        OnnxEncoder.Options session =
+                new OnnxEncoder.Options(1, false, OnnxEncoder.Options.defaults().optimization());
+        Model.load(config, folder, session, Batcher.Options.defaults()).close();
+        return config;
     }
 
     /** Whether {@link #close} has been called. */
