@@ -354,19 +354,20 @@ public final class Batcher implements AutoCloseable {
         if (seconds > 0) tokensPerSecond = 0.8 * tokensPerSecond + 0.2 * (tokens / seconds);
         for (int i = 0; i < live.size(); i++) {
             Item item = live.get(i);
+            release(item); // before the result: a caller that sees it done sees the queue without
+            // it
             try {
                 item.ticket.put(item.slot, output, i);
             } catch (RuntimeException e) {
                 item.ticket.future.completeExceptionally(e);
             }
-            release(item);
         }
     }
 
     private void fail(List<Item> items, RuntimeException e) {
         for (Item item : items) {
-            item.ticket.future.completeExceptionally(e);
             release(item);
+            item.ticket.future.completeExceptionally(e);
         }
     }
 
