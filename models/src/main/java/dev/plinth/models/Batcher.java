@@ -1,5 +1,6 @@
 package dev.plinth.models;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -21,9 +22,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * model oversubscribes exactly this way). So:
  *
  * <ol>
- *   <li>Callers {@link #submit} a request's sequences and get a future. The queue is bounded (in
- *       sequences): when a request does not fit, it is refused at once with {@link
- *       ModelException.Reason#OVERLOADED} and a retry-after estimate, never buffered.
+ *   <li>Callers {@link #submit} a request's sequences and get a future. The queue is bounded twice,
+ *       as TEI bounds its own: by tokens waiting (queued or in the round being run) and by the wait
+ *       they mean at the measured throughput. A request that would pass either bound is refused at
+ *       once with {@link ModelException.Reason#OVERLOADED} and a retry-after estimate, never
+ *       buffered; only an idle model takes any request whatever its size (the caller's own limits
+ *       bound that). A request none of whose sequences has started after twice the wait bound (the
+ *       throughput estimate was wrong, a slower model) is refused then rather than run late.
  *   <li>The worker drains <em>everything</em> queued (requests from different clients merge here;
  *       whatever arrives while a round runs forms the next round, so a lone query never waits for a
  *       timer), sorts it by task and token length, and cuts it into batches whose padded size
@@ -59,19 +64,28 @@ public final class Batcher implements AutoCloseable {
      *
      * @param tokenBudget most padded tokens (count × longest) per run; default <b>8192</b>
      * @param maxBatch most sequences per run; default <b>128</b>
-     * @param queueCapacity most sequences waiting; default <b>8192</b> (16 full requests)
+     * @param queueTokens most tokens waiting (queued or in the round being run); default
+     *     <b>131072</b> (16 full runs)
+     * @param maxWait longest wait a new request may face at the measured throughput; default <b>10
+     *     s</b>
      * @param grouping how sequences may share a run; null picks by the model ({@link
      *     Grouping#SINGLE} for quantized models, else {@link Grouping#PADDED})
      */
-    public record Options(int tokenBudget, int maxBatch, int queueCapacity, Grouping grouping) {
+    public record Options(
+            int tokenBudget, int maxBatch, long queueTokens, Duration maxWait, Grouping grouping) {
         /** The defaults. */
         public static Options defaults() {
-            return new Options(8192, 128, 8192, null);
+            return new Options(8192, 128, 131072, Duration.ofSeconds(10), null);
         }
 
         /** These options with another grouping. */
         public Options withGrouping(Grouping g) {
-            return new Options(tokenBudget, maxBatch, queueCapacity, g);
+            return new Options(tokenBudget, maxBatch, queueTokens, maxWait, g);
+        }
+
+        /** These options with other queue bounds. */
+        public Options withQueue(long tokens, Duration wait) {
+            return new Options(tokenBudget, maxBatch, tokens, wait, grouping);
         }
     }
 
@@ -92,18 +106,23 @@ public final class Batcher implements AutoCloseable {
     private final Condition nonEmpty = lock.newCondition();
     private final ArrayList<Item> queue = new ArrayList<>();
     private final Thread worker;
-    private boolean closed;
+    private volatile boolean closed;
+    // Tokens submitted and not yet read out or failed: the queue plus the round being run.
+    private long pendingTokens;
 
-    // Throughput estimate for Retry-After: tokens per second of recent runs.
+    // Throughput estimate for admission and Retry-After: tokens per second of recent runs.
     private volatile double tokensPerSecond = 5_000;
 
     Batcher(OnnxEncoder encoder, Options options) {
         this.encoder = encoder;
         this.options = options;
-        this.grouping =
+        Grouping chosen =
                 options.grouping() != null
                         ? options.grouping()
                         : encoder.config().quantized() ? Grouping.SINGLE : Grouping.PADDED;
+        // Without an attention mask a model would read padding as text: never pad it.
+        this.grouping =
+                chosen == Grouping.PADDED && !encoder.feedsMask() ? Grouping.EQUAL_LENGTH : chosen;
         this.worker =
                 Thread.ofPlatform()
                         .daemon()
@@ -125,37 +144,59 @@ public final class Batcher implements AutoCloseable {
     /** As {@link #submit(List, Long, Readout)}, with segment ids per sequence (pairs) or null. */
     public <T> CompletableFuture<List<T>> submit(
             List<long[]> sequences, List<long[]> typeIds, Long taskId, Readout<T> readout) {
+        return submit(sequences, typeIds, null, taskId, readout);
+    }
+
+    /**
+     * As {@link #submit(List, Long, Readout)}, where only the first {@code attended[i]} tokens of
+     * sequence {@code i} are under the attention mask (ColBERT's query expansion); null: all.
+     */
+    public <T> CompletableFuture<List<T>> submit(
+            List<long[]> sequences,
+            List<long[]> typeIds,
+            int[] attended,
+            Long taskId,
+            Readout<T> readout) {
         Ticket<T> ticket = new Ticket<>(sequences.size(), readout);
         if (sequences.isEmpty()) {
             ticket.future.complete(List.of());
             return ticket.future;
         }
+        long tokens = 0;
+        for (long[] s : sequences) tokens += s.length;
         lock.lock();
         try {
             if (closed)
-                throw new ModelException(
-                        ModelException.Reason.RUNTIME,
-                        "model " + encoder.config().name() + " is closed",
-                        null);
-            if (queue.size() + sequences.size() > options.queueCapacity()) {
-                long queuedTokens = 0;
-                for (Item item : queue) queuedTokens += item.ids.length;
-                int wait = (int) Math.max(1, Math.ceil(queuedTokens / tokensPerSecond));
+                throw ModelException.unavailable("model " + encoder.config().name() + " is closed");
+            double tps = tokensPerSecond;
+            double waitSeconds = pendingTokens / tps;
+            if (pendingTokens > 0
+                    && (pendingTokens + tokens > options.queueTokens()
+                            || waitSeconds > options.maxWait().toMillis() / 1000.0)) {
+                int retry = (int) Math.max(1, Math.ceil((pendingTokens + tokens) / tps));
                 throw ModelException.overloaded(
                         "model "
                                 + encoder.config().name()
                                 + " is busy: "
-                                + queue.size()
-                                + " sequences queued; retry in "
-                                + wait
+                                + pendingTokens
+                                + " tokens are waiting (about "
+                                + Math.round(waitSeconds)
+                                + " s of work, bounds "
+                                + options.queueTokens()
+                                + " tokens and "
+                                + options.maxWait().toSeconds()
+                                + " s); retry in "
+                                + retry
                                 + " s",
-                        wait);
+                        retry);
             }
+            pendingTokens += tokens;
             for (int i = 0; i < sequences.size(); i++) {
                 queue.add(
                         new Item(
                                 sequences.get(i),
                                 typeIds == null ? null : typeIds.get(i),
+                                attended == null ? sequences.get(i).length : attended[i],
                                 taskId,
                                 ticket,
                                 i));
@@ -193,6 +234,16 @@ public final class Batcher implements AutoCloseable {
         }
     }
 
+    /** Tokens submitted and not yet done: queued, or in the round being run. */
+    public long pendingTokens() {
+        lock.lock();
+        try {
+            return pendingTokens;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---- the worker ----
 
     private void loop() {
@@ -211,7 +262,13 @@ public final class Batcher implements AutoCloseable {
                     Comparator.<Item, Long>comparing(
                                     i -> i.task, Comparator.nullsFirst(Comparator.naturalOrder()))
                             .thenComparingInt(i -> i.ids.length));
-            for (List<Item> batch : cut(round)) runBatch(batch);
+            for (List<Item> batch : cut(round)) {
+                if (closed) {
+                    fail(batch, closedError());
+                    continue;
+                }
+                runBatch(batch);
+            }
         }
     }
 
@@ -250,8 +307,25 @@ public final class Batcher implements AutoCloseable {
 
     private void runBatch(List<Item> batch) {
         List<Item> live = new ArrayList<>(batch.size());
-        for (Item item : batch) if (!item.ticket.future.isDone()) live.add(item);
+        long now = System.nanoTime();
+        long late = 2 * options.maxWait().toNanos();
+        for (Item item : batch) {
+            Ticket<?> t = item.ticket;
+            if (!t.started && !t.future.isDone() && now - t.submitted > late) {
+                t.future.completeExceptionally(
+                        ModelException.overloaded(
+                                "model "
+                                        + encoder.config().name()
+                                        + " is busy: the request waited "
+                                        + (now - t.submitted) / 1_000_000_000
+                                        + " s without starting; retry later",
+                                (int) Math.max(1, Math.ceil(pendingTokens() / tokensPerSecond))));
+            }
+            if (t.future.isDone()) release(item);
+            else live.add(item);
+        }
         if (live.isEmpty()) return;
+        for (Item item : live) item.ticket.started = true;
         List<long[]> ids = new ArrayList<>(live.size());
         boolean pairs = false;
         int tokens = 0;
@@ -266,18 +340,22 @@ public final class Batcher implements AutoCloseable {
             for (Item item : live)
                 types.add(item.typeIds != null ? item.typeIds : new long[item.ids.length]);
         }
+        int[] attended = new int[live.size()];
+        for (int i = 0; i < live.size(); i++) attended[i] = live.get(i).attended;
         long start = System.nanoTime();
         OnnxEncoder.Output output;
         try {
-            output = encoder.run(ids, types, live.getFirst().task);
+            output = encoder.run(ids, types, attended, live.getFirst().task);
         } catch (RuntimeException e) {
-            for (Item item : live) item.ticket.future.completeExceptionally(e);
+            fail(live, e);
             return;
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         if (seconds > 0) tokensPerSecond = 0.8 * tokensPerSecond + 0.2 * (tokens / seconds);
         for (int i = 0; i < live.size(); i++) {
             Item item = live.get(i);
+            release(item); // before the result: a caller that sees it done sees the queue without
+            // it
             try {
                 item.ticket.put(item.slot, output, i);
             } catch (RuntimeException e) {
@@ -286,32 +364,67 @@ public final class Batcher implements AutoCloseable {
         }
     }
 
+    private void fail(List<Item> items, RuntimeException e) {
+        for (Item item : items) {
+            release(item);
+            item.ticket.future.completeExceptionally(e);
+        }
+    }
+
+    private void release(Item item) {
+        lock.lock();
+        try {
+            pendingTokens -= item.ids.length;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private ModelException closedError() {
+        return ModelException.unavailable("model " + encoder.config().name() + " closed");
+    }
+
+    /**
+     * Refuses new work, fails what is queued, and waits for the run in progress to end, so the
+     * session can be closed after this returns.
+     */
     @Override
     public void close() {
         lock.lock();
         try {
             closed = true;
             for (Item item : queue) {
-                item.ticket.future.completeExceptionally(
-                        new ModelException(
-                                ModelException.Reason.RUNTIME,
-                                "model " + encoder.config().name() + " closed",
-                                null));
+                item.ticket.future.completeExceptionally(closedError());
+                pendingTokens -= item.ids.length;
             }
             queue.clear();
             nonEmpty.signalAll();
         } finally {
             lock.unlock();
         }
+        if (Thread.currentThread() != worker) {
+            boolean interrupted = false;
+            while (worker.isAlive()) {
+                try {
+                    worker.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
     }
 
     // ---- helpers ----
 
-    private record Item(long[] ids, long[] typeIds, Long task, Ticket<?> ticket, int slot) {}
+    private record Item(
+            long[] ids, long[] typeIds, int attended, Long task, Ticket<?> ticket, int slot) {}
 
     /** One request: its results fill in as its sequences' batches run. */
     private static final class Ticket<T> {
         final CompletableFuture<List<T>> future = new CompletableFuture<>();
+        final long submitted = System.nanoTime();
+        volatile boolean started;
         final Object[] results;
         final AtomicInteger remaining;
         final Readout<T> readout;

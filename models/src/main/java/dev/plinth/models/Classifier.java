@@ -52,6 +52,14 @@ public final class Classifier {
      * embeddings default).
      */
     public Result classify(String model, List<String> inputs, List<String> labels) {
+        return classifyInputs(model, inputs.stream().map(Embedder.Input::text).toList(), labels);
+    }
+
+    /**
+     * As {@link #classify}, with inputs that may be images ({@link Embedder.Input.Image}, for a
+     * CLIP model: zero-shot image classification against text labels).
+     */
+    public Result classifyInputs(String model, List<Embedder.Input> inputs, List<String> labels) {
         if (inputs.isEmpty()) throw ModelException.invalid("input must hold at least one text");
         if (inputs.size() > Embedder.MAX_INPUTS) {
             throw ModelException.invalid(
@@ -69,10 +77,12 @@ public final class Classifier {
                 throw ModelException.invalid("label '" + label + "' appears twice");
         }
 
-        Embedder.Request request = Embedder.Request.of(inputs).withModel(model).withTask(TASK);
-        if (model == null)
-            request = request.withModel(embedder.registry().defaultModel(ModelRegistry.EMBEDDINGS));
-        if (!embedder.registry().get(request.model()).config().tasks().containsKey(TASK))
+        ModelRegistry registry = embedder.registry();
+        String name =
+                registry.resolve(
+                        model != null ? model : registry.defaultModel(ModelRegistry.CLASSIFY));
+        Embedder.Request request = Embedder.Request.ofInputs(inputs).withModel(name).withTask(TASK);
+        if (!registry.get(name).config().tasks().containsKey(TASK))
             request = request.withTask(null);
         Embedder.Result in = embedder.embed(request);
         Embedder.Result out =

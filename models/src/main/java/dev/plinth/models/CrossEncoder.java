@@ -17,9 +17,11 @@ import java.util.concurrent.CompletionException;
  * repeated in every window, the document slides by three quarters of the room left for it, and the
  * document keeps its best window's score (the max-passage strategy of Dai &amp; Callan, "Deeper
  * Text Understanding for IR with Contextual Neural Language Modeling", SIGIR 2019). A document is
- * read up to {@link #MAX_WINDOWS} windows; the rest is not scored. The score is sigmoid(logit) for
- * a one-logit head, the last class's softmax probability for a wider one. Every window goes through
- * the model's shared {@link Batcher}.
+ * read up to {@link #MAX_WINDOWS} windows; the rest is not scored (nor tokenized). The score is
+ * sigmoid(logit) for a one-logit head (or the logit itself when the folder says {@code
+ * "activation": "none"}), the last class's softmax probability for a wider one. Models without
+ * {@code token_type_ids} (XLM-RoBERTa's, jina-reranker-v2's) simply are not fed them. Every window
+ * goes through the model's shared {@link Batcher}.
  */
 final class CrossEncoder {
 
@@ -52,8 +54,9 @@ final class CrossEncoder {
                             + window
                             + " tokens leaves no room for a query and a document");
         }
+        ModelConfig.Activation activation = model.config().scoreActivation();
         Tokenizer tokenizer = model.tokenizer();
-        long[] q = tokenizer.pieces(query);
+        long[] q = tokenizer.pieces(query, room / 2);
         q = Arrays.copyOf(q, Math.min(q.length, room / 2));
         int docRoom = room - q.length;
         int stride = Math.max(1, docRoom - docRoom / 4);
@@ -62,7 +65,8 @@ final class CrossEncoder {
         List<long[]> types = new ArrayList<>();
         List<Integer> owners = new ArrayList<>();
         for (int d = 0; d < documents.size(); d++) {
-            long[] doc = tokenizer.pieces(documents.get(d));
+            // Never more than MAX_WINDOWS windows are read: the rest is not even tokenized.
+            long[] doc = tokenizer.pieces(documents.get(d), docRoom + (MAX_WINDOWS - 1) * stride);
             int windows = 0;
             for (int start = 0; windows < MAX_WINDOWS; start += stride) {
                 int end = Math.min(doc.length, start + docRoom);
@@ -87,7 +91,7 @@ final class CrossEncoder {
                                         ids.subList(from, to),
                                         types.subList(from, to),
                                         null,
-                                        (out, i) -> relevance(out.logits(i)))
+                                        (out, i) -> relevance(out.logits(i), activation))
                                 .join());
             } catch (CompletionException e) {
                 if (e.getCause() instanceof ModelException m) throw m;
@@ -105,9 +109,15 @@ final class CrossEncoder {
         return new Scores(scores, tokens);
     }
 
-    /** sigmoid of a single logit; the probability of the last class for several. */
-    static double relevance(float[] logits) {
-        if (logits.length == 1) return 1 / (1 + Math.exp(-logits[0]));
+    /**
+     * sigmoid of a single logit (or the logit itself with {@link ModelConfig.Activation#NONE}); the
+     * probability of the last class for several.
+     */
+    static double relevance(float[] logits, ModelConfig.Activation activation) {
+        if (logits.length == 1)
+            return activation == ModelConfig.Activation.NONE
+                    ? logits[0]
+                    : 1 / (1 + Math.exp(-logits[0]));
         double max = Double.NEGATIVE_INFINITY;
         for (float l : logits) max = Math.max(max, l);
         double sum = 0;

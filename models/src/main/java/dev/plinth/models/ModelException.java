@@ -2,8 +2,8 @@ package dev.plinth.models;
 
 /**
  * Why a model call failed. The {@link Reason} tells a server which status to answer: bad input is
- * the caller's (422), overload is temporary (429 with {@link #retryAfterSeconds()}), the rest is
- * ours or the model folder's.
+ * the caller's (422), overload is temporary (429 with {@link #retryAfterSeconds()}), a closed model
+ * is a stopping server (503), the rest is ours or the model folder's.
  */
 public final class ModelException extends RuntimeException {
 
@@ -18,7 +18,9 @@ public final class ModelException extends RuntimeException {
         /** A model folder or the native runtime could not be loaded. */
         LOAD_FAILED,
         /** The runtime failed while running a loaded model. */
-        RUNTIME
+        RUNTIME,
+        /** The registry or the model is closed (the server is stopping); nothing was run. */
+        UNAVAILABLE
     }
 
     private final Reason reason;
@@ -36,6 +38,10 @@ public final class ModelException extends RuntimeException {
 
     static ModelException invalid(String message) {
         return new ModelException(Reason.INVALID_INPUT, message, null);
+    }
+
+    static ModelException unavailable(String message) {
+        return new ModelException(Reason.UNAVAILABLE, message, null);
     }
 
     static ModelException overloaded(String message, int retryAfterSeconds) {

@@ -32,7 +32,8 @@ final class ModelPieces implements Segmenter.Tokenizer {
     }
 
     /** The tokenizer of the registry's model {@code name}, if there is such a model. */
-    static Optional<Segmenter.Tokenizer> of(ModelRegistry registry, String name) {
+    static Optional<Segmenter.Tokenizer> of(ModelRegistry registry, String requested) {
+        String name = registry.resolve(requested);
         for (ModelRegistry.Available a : registry.available()) {
             if (!a.config().name().equals(name)) continue;
             return Optional.of(

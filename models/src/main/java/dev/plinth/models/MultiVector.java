@@ -19,6 +19,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * but are not part of it. Each token vector is cut to {@code dimensions} and normalized to unit
  * length, so a dot product is a cosine. Texts longer than the model's window are cut to it (the
  * tokens counted are those embedded).
+ *
+ * <p>A model folder of kind {@code colbert} is read the way ColBERT reads (Khattab &amp; Zaharia;
+ * ColBERTv2, Santhanam et al., arXiv 2112.01488): a marker token after the leading special token
+ * ({@code [CLS] [Q] query [SEP]}, {@code [CLS] [D] document [SEP]}); a query padded with mask
+ * tokens to its fixed length (query augmentation: the mask positions learn to stand for terms the
+ * query implies, and take part in MaxSim), under the attention mask or not as the model was
+ * trained; every position's vector kept for a query; for a document every real token's except bare
+ * punctuation (ColBERT's skip list); each token state passed through the linear projection when it
+ * is kept beside the ONNX file, then cut and normalized.
  */
 public final class MultiVector {
 
@@ -76,14 +85,16 @@ public final class MultiVector {
         if (texts.size() > MAX_INPUTS) {
             throw ModelException.invalid("at most " + MAX_INPUTS + " inputs, got " + texts.size());
         }
-        String name = model != null ? model : registry.defaultModel(ModelRegistry.EMBEDDINGS);
+        String name =
+                registry.resolve(
+                        model != null ? model : registry.defaultModel(ModelRegistry.MULTI_VECTOR));
         Model loaded = registry.get(name);
-        if (loaded.config().kind() != ModelConfig.Kind.ENCODER) {
+        if (!loaded.config().kind().embeds()) {
             throw ModelException.invalid(
                     "model "
                             + name
                             + " is a "
-                            + loaded.config().kind().name().toLowerCase().replace('_', '-')
+                            + loaded.config().kind().wireName()
                             + ", not an encoder: it has no token embeddings");
         }
         List<Encoded> encoded = encode(loaded, texts, type, dimensions, MAX_VALUES);
@@ -109,6 +120,13 @@ public final class MultiVector {
             Model model, List<String> texts, InputType type, Integer dimensions, long maxValues) {
         ModelConfig config = model.config();
         int width = checkDimensions(config, dimensions);
+        if (!model.encoder().tokenStates())
+            throw ModelException.invalid(
+                    "model "
+                            + config.name()
+                            + " pools inside its ONNX graph: it has no token embeddings");
+        if (config.kind() == ModelConfig.Kind.COLBERT)
+            return ColBertReader.encode(model, texts, type, width, maxValues);
         ModelConfig.Task task =
                 config.tasks().containsKey(type.task())
                         ? config.task(type.task())
@@ -127,14 +145,7 @@ public final class MultiVector {
             sequences.add(ids);
             values += (long) ids.length * width;
         }
-        if (values > maxValues) {
-            throw ModelException.invalid(
-                    "the answer would hold "
-                            + values
-                            + " values (tokens × dimensions), more than the limit of "
-                            + maxValues
-                            + "; send fewer or shorter inputs, or ask for fewer dimensions");
-        }
+        checkValues(values, maxValues);
 
         Pooling.Mode pooling = config.pooling();
         List<Raw> raw =
@@ -165,6 +176,18 @@ public final class MultiVector {
         return encoded;
     }
 
+    /** A 422 before the model runs when the answer would pass {@code maxValues}. */
+    static void checkValues(long values, long maxValues) {
+        if (values > maxValues) {
+            throw ModelException.invalid(
+                    "the answer would hold "
+                            + values
+                            + " values (tokens × dimensions), more than the limit of "
+                            + maxValues
+                            + "; send fewer or shorter inputs, or ask for fewer dimensions");
+        }
+    }
+
     /**
      * The width to cut to: {@code dimensions} when valid, else the model's; a 422 when out of
      * range.
@@ -177,13 +200,13 @@ public final class MultiVector {
                             + config.dimensions()
                             + " for model "
                             + config.name()
-                            + ", got "
+                            + ", not "
                             + dimensions);
         }
         return dimensions;
     }
 
-    private record Raw(float[][] states, float[] pooled) {}
+    record Raw(float[][] states, float[] pooled) {}
 
     private static final Map<String, Integer> PREFIX_LENGTHS = new ConcurrentHashMap<>();
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * One ONNX Runtime session for one model file, shared by every caller (ORT sessions are
@@ -29,6 +30,10 @@ import java.util.concurrent.atomic.LongAdder;
  * or the pair's segment ids) when the file has it, the config's {@code task_input} (jina-v3's
  * {@code task_id}) must exist and gets a scalar int64, and nothing else may be required. A mismatch
  * is an error naming what the file does have.
+ *
+ * <p>Closing waits for runs in progress (a read/write lock: runs share it, {@link #close} takes it
+ * alone) and refuses later ones, so a native session is never freed under a running call — that
+ * race is a crash in ORT, not an exception.
  *
  * <p>A {@link #run} pads the batch on the right to its longest sequence and returns the raw output:
  * per-token states {@code [batch, seq, width]} for encoders (pool them with {@link Output#pooled}
@@ -116,69 +121,139 @@ public final class OnnxEncoder implements AutoCloseable {
     private static final String MASK = "attention_mask";
     private static final String TYPES = "token_type_ids";
 
+    /** Which half of a model a session (or a share of one) runs. */
+    public enum Tower {
+        /** Token ids in: every kind's text side. */
+        TEXT,
+        /** Pixels in: a CLIP model's image side. */
+        VISION
+    }
+
     private final ModelConfig config;
     private final OrtEnvironment env;
     private final OrtSession session;
+    private final Tower tower;
+    private final boolean ownsSession;
+    private final boolean feedsMask;
     private final boolean feedsTypes;
     private final boolean scalarTask;
     private final String output;
     private final int outputRank;
+    private final Map<String, long[]> fillers;
+    private final ReentrantReadWriteLock use = new ReentrantReadWriteLock();
+    private boolean closed;
 
-    private OnnxEncoder(ModelConfig config, OrtEnvironment env, OrtSession session)
+    /**
+     * Checks the session's inputs and outputs against what this tower will feed and read.
+     *
+     * @param fillers inputs of the other tower in a file that holds both (a CLIP export with {@code
+     *     input_ids} and {@code pixel_values}), fed zeros of these shapes so ORT gets every input
+     *     it requires
+     */
+    private OnnxEncoder(
+            ModelConfig config,
+            OrtEnvironment env,
+            OrtSession session,
+            Tower tower,
+            boolean ownsSession,
+            Map<String, long[]> fillers)
             throws OrtException {
         this.config = config;
         this.env = env;
         this.session = session;
+        this.tower = tower;
+        this.ownsSession = ownsSession;
+        this.fillers = Map.copyOf(fillers);
         Map<String, NodeInfo> inputs = session.getInputInfo();
         Map<String, NodeInfo> outputs = session.getOutputInfo();
-        Set<String> fed = new LinkedHashSet<>(List.of(IDS, MASK));
-        if (config.taskInput() != null) fed.add(config.taskInput());
+
+        Set<String> required = new LinkedHashSet<>();
+        Set<String> optional = new LinkedHashSet<>(fillers.keySet());
+        if (tower == Tower.TEXT) {
+            required.add(IDS);
+            optional.add(MASK);
+            optional.add(TYPES);
+            if (config.taskInput() != null) required.add(config.taskInput());
+        } else {
+            required.add(config.vision().input());
+        }
         List<String> missing = new ArrayList<>();
-        for (String name : fed) if (!inputs.containsKey(name)) missing.add(name);
+        for (String name : required) if (!inputs.containsKey(name)) missing.add(name);
         List<String> unknown = new ArrayList<>();
         for (String name : inputs.keySet())
-            if (!fed.contains(name) && !name.equals(TYPES)) unknown.add(name);
+            if (!required.contains(name) && !optional.contains(name)) unknown.add(name);
         if (!missing.isEmpty() || !unknown.isEmpty()) {
             throw loadError(
                     "its inputs "
                             + describe(inputs)
-                            + " do not match: "
-                            + (missing.isEmpty() ? "" : "missing " + missing + " ")
+                            + " do not match"
+                            + (tower == Tower.VISION ? " the image tower" : "")
+                            + ": "
+                            + (missing.isEmpty() ? "" : "missing " + missing)
+                            + (missing.isEmpty() || unknown.isEmpty() ? "" : ", ")
                             + (unknown.isEmpty() ? "" : "cannot feed " + unknown));
         }
-        this.feedsTypes = inputs.containsKey(TYPES);
+        this.feedsMask = tower == Tower.TEXT && inputs.containsKey(MASK);
+        this.feedsTypes = tower == Tower.TEXT && inputs.containsKey(TYPES);
         this.scalarTask =
-                config.taskInput() != null
+                tower == Tower.TEXT
+                        && config.taskInput() != null
                         && ((TensorInfo) inputs.get(config.taskInput()).getInfo()).getShape().length
                                 == 0;
+        if (tower == Tower.VISION) {
+            long[] pixels = ((TensorInfo) inputs.get(config.vision().input()).getInfo()).getShape();
+            if (pixels.length != 4)
+                throw loadError(
+                        "image input '"
+                                + config.vision().input()
+                                + "' has rank "
+                                + pixels.length
+                                + ", not 4 [batch, channels, height, width]; its inputs are "
+                                + describe(inputs));
+        }
 
-        String wanted =
-                config.output() != null ? config.output() : outputs.keySet().iterator().next();
+        String configured = tower == Tower.TEXT ? config.output() : config.vision().output();
+        String wanted = configured != null ? configured : outputs.keySet().iterator().next();
         NodeInfo info = outputs.get(wanted);
         if (info == null)
             throw loadError(
                     "it has no output '" + wanted + "'; its outputs are " + describe(outputs));
         this.output = wanted;
-        this.outputRank = ((TensorInfo) info.getInfo()).getShape().length;
-        int expected = config.kind() == ModelConfig.Kind.ENCODER ? 3 : 2;
+        long[] shape = ((TensorInfo) info.getInfo()).getShape();
+        this.outputRank = shape.length;
+        Pooling.Mode pooling =
+                tower == Tower.TEXT
+                        ? config.pooling()
+                        : config.vision().pooling() == null
+                                ? Pooling.Mode.NONE
+                                : config.vision().pooling();
+        String needs = needs(config.kind(), tower, pooling);
+        int expected =
+                config.kind() == ModelConfig.Kind.CROSS_ENCODER || pooling == Pooling.Mode.NONE
+                        ? 2
+                        : 3;
         if (outputRank != expected) {
             throw loadError(
                     "output '"
                             + wanted
                             + "' has rank "
                             + outputRank
-                            + ", a "
-                            + config.kind().name().toLowerCase()
+                            + ", "
+                            + needs
                             + " needs rank "
                             + expected
+                            + (expected == 2 && config.kind().embeds()
+                                    ? " (or rank 3 with a pooling other than none)"
+                                    : expected == 3 && config.kind() != ModelConfig.Kind.COLBERT
+                                            ? " (or rank 2 with \"pooling\": \"none\")"
+                                            : "")
                             + "; its outputs are "
                             + describe(outputs));
         }
-        long[] shape = ((TensorInfo) info.getInfo()).getShape();
         long width = shape[shape.length - 1];
-        if (config.kind() == ModelConfig.Kind.ENCODER
-                && width > 0
-                && width != config.dimensions()) {
+        boolean projected =
+                config.kind() == ModelConfig.Kind.COLBERT && config.colbert().projection() != null;
+        if (config.kind().embeds() && !projected && width > 0 && width != config.dimensions()) {
             throw loadError(
                     "output '"
                             + wanted
@@ -189,8 +264,67 @@ public final class OnnxEncoder implements AutoCloseable {
         }
     }
 
-    /** Opens {@code model.onnx} (a file, memory-mapped by ORT, or a path inside a jar). */
+    private static String needs(ModelConfig.Kind kind, Tower tower, Pooling.Mode pooling) {
+        if (kind == ModelConfig.Kind.CROSS_ENCODER) return "a cross-encoder (logits [batch, n])";
+        if (kind == ModelConfig.Kind.COLBERT) return "a colbert model (token vectors)";
+        String side = tower == Tower.VISION ? "the image tower" : "the text tower";
+        return pooling == Pooling.Mode.NONE
+                ? side + " with \"pooling\": \"none\""
+                : side + " with pooling " + pooling.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Opens the model's ONNX file for its text tower (a file, memory-mapped by ORT, or a path
+     * inside a jar).
+     */
     public static OnnxEncoder load(ModelConfig config, Path onnx, Options options) {
+        return load(config, onnx, options, Map.of());
+    }
+
+    /** As {@link #load(ModelConfig, Path, Options)}, feeding zeros to {@code fillers}. */
+    static OnnxEncoder load(
+            ModelConfig config, Path onnx, Options options, Map<String, long[]> fillers) {
+        OrtSession session = openSession(config, onnx, options);
+        try {
+            return new OnnxEncoder(
+                    config, Natives.onnxRuntime(), session, Tower.TEXT, true, fillers);
+        } catch (RuntimeException | OrtException e) {
+            closeQuietly(session);
+            throw wrap(config, onnx, e);
+        }
+    }
+
+    /**
+     * The image tower of a CLIP model: its own file, or {@code text}'s session when one file holds
+     * both towers (then {@code fillers} are the text inputs to feed zeros).
+     */
+    static OnnxEncoder loadVision(
+            ModelConfig config,
+            Path onnx,
+            Options options,
+            OnnxEncoder text,
+            Map<String, long[]> fillers) {
+        boolean shared = text != null;
+        OrtSession session = shared ? text.session : openSession(config, onnx, options);
+        try {
+            return new OnnxEncoder(
+                    config, Natives.onnxRuntime(), session, Tower.VISION, !shared, fillers);
+        } catch (RuntimeException | OrtException e) {
+            if (!shared) closeQuietly(session);
+            throw wrap(config, onnx, e);
+        }
+    }
+
+    /** The names of a file's inputs, without building a tower (to lay out a shared CLIP file). */
+    static Set<String> inputNames(OnnxEncoder encoder) {
+        try {
+            return encoder.session.getInputInfo().keySet();
+        } catch (OrtException e) {
+            throw new ModelException(ModelException.Reason.RUNTIME, e.getMessage(), e);
+        }
+    }
+
+    private static OrtSession openSession(ModelConfig config, Path onnx, Options options) {
         OrtEnvironment env = Natives.onnxRuntime();
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setIntraOpNumThreads(Math.max(1, options.threads()));
@@ -199,21 +333,27 @@ public final class OnnxEncoder implements AutoCloseable {
             so.setOptimizationLevel(options.optimization());
             so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
             so.addConfigEntry("session.inter_op.allow_spinning", "0");
-            OrtSession session =
-                    onnx.getFileSystem() == FileSystems.getDefault()
-                            ? env.createSession(onnx.toString(), so)
-                            : env.createSession(Files.readAllBytes(onnx), so);
-            try {
-                return new OnnxEncoder(config, env, session);
-            } catch (RuntimeException | OrtException e) {
-                session.close();
-                throw e;
-            }
+            return onnx.getFileSystem() == FileSystems.getDefault()
+                    ? env.createSession(onnx.toString(), so)
+                    : env.createSession(Files.readAllBytes(onnx), so);
         } catch (OrtException | IOException e) {
-            throw new ModelException(
-                    ModelException.Reason.LOAD_FAILED,
-                    "model " + config.name() + ": cannot load " + onnx + ": " + e.getMessage(),
-                    e);
+            throw wrap(config, onnx, e);
+        }
+    }
+
+    private static ModelException wrap(ModelConfig config, Path onnx, Exception e) {
+        if (e instanceof ModelException m) return m;
+        return new ModelException(
+                ModelException.Reason.LOAD_FAILED,
+                "model " + config.name() + ": cannot load " + onnx + ": " + e.getMessage(),
+                e);
+    }
+
+    private static void closeQuietly(OrtSession session) {
+        try {
+            session.close();
+        } catch (OrtException ignored) {
+            // already failing with the reason that matters
         }
     }
 
@@ -227,6 +367,24 @@ public final class OnnxEncoder implements AutoCloseable {
      * ids (null for zeros); padded right to the longest with id 0 under a zero mask.
      */
     public Output run(List<long[]> ids, List<long[]> typeIds, Long taskId) {
+        return run(ids, typeIds, null, taskId);
+    }
+
+    /**
+     * As {@link #run(List, List, Long)}, with only the first {@code attended[i]} tokens of sequence
+     * {@code i} under the attention mask (null: all of them).
+     */
+    public Output run(List<long[]> ids, List<long[]> typeIds, int[] attended, Long taskId) {
+        use.readLock().lock();
+        try {
+            if (closed) throw ModelException.unavailable("model " + config.name() + " is closed");
+            return runOpen(ids, typeIds, attended, taskId);
+        } finally {
+            use.readLock().unlock();
+        }
+    }
+
+    private Output runOpen(List<long[]> ids, List<long[]> typeIds, int[] attended, Long taskId) {
         long t0 = System.nanoTime();
         int batch = ids.size();
         int seq = 0;
@@ -236,19 +394,29 @@ public final class OnnxEncoder implements AutoCloseable {
             seq = Math.max(seq, lengths[i]);
         }
         long[] shape = {batch, seq};
+        if (!feedsMask) {
+            for (int n : lengths)
+                if (n != seq)
+                    throw new IllegalStateException(
+                            "model "
+                                    + config.name()
+                                    + " has no attention_mask: equal lengths only");
+        }
         LongBuffer idBuf = LongBuffer.allocate(batch * seq);
-        LongBuffer maskBuf = LongBuffer.allocate(batch * seq);
+        LongBuffer maskBuf = feedsMask ? LongBuffer.allocate(batch * seq) : null;
         LongBuffer typeBuf = feedsTypes ? LongBuffer.allocate(batch * seq) : null;
         for (int i = 0; i < batch; i++) {
             long[] row = ids.get(i);
             idBuf.put(i * seq, row);
-            for (int t = 0; t < row.length; t++) maskBuf.put(i * seq + t, 1L);
+            int under = attended == null ? row.length : Math.min(row.length, attended[i]);
+            if (maskBuf != null) for (int t = 0; t < under; t++) maskBuf.put(i * seq + t, 1L);
             if (typeBuf != null && typeIds != null) typeBuf.put(i * seq, typeIds.get(i));
         }
         Map<String, OnnxTensor> feed = new HashMap<>();
         try {
             feed.put(IDS, OnnxTensor.createTensor(env, idBuf, shape));
-            feed.put(MASK, OnnxTensor.createTensor(env, maskBuf, shape));
+            if (maskBuf != null) feed.put(MASK, OnnxTensor.createTensor(env, maskBuf, shape));
+            fill(feed);
             if (typeBuf != null) feed.put(TYPES, OnnxTensor.createTensor(env, typeBuf, shape));
             if (config.taskInput() != null) {
                 if (taskId == null)
@@ -263,24 +431,10 @@ public final class OnnxEncoder implements AutoCloseable {
                                 ? OnnxTensor.createTensor(env, (Object) taskId)
                                 : OnnxTensor.createTensor(env, new long[] {taskId}));
             }
-            long t1 = System.nanoTime();
-            try (OrtSession.Result result = session.run(feed, Set.of(output))) {
-                long t2 = System.nanoTime();
-                OnnxTensor tensor = (OnnxTensor) result.get(0);
-                long[] outShape = tensor.getInfo().getShape();
-                float[] data = new float[Math.toIntExact(tensor.getInfo().getNumElements())];
-                tensor.getFloatBuffer().get(data);
-                long t3 = System.nanoTime();
-                feedNanos.add(t1 - t0);
-                runNanos.add(t2 - t1);
-                readNanos.add(t3 - t2);
-                runs.increment();
-                for (int n : lengths) tokens.add(n);
-                paddedTokens.add((long) batch * seq);
-                if (outputRank == 3)
-                    return new Output(data, batch, (int) outShape[1], (int) outShape[2], lengths);
-                return new Output(data, batch, 1, (int) outShape[1], lengths);
-            }
+            Output out = runFeed(feed, batch, lengths, t0);
+            for (int n : lengths) tokens.add(n);
+            paddedTokens.add((long) batch * seq);
+            return out;
         } catch (OrtException e) {
             throw new ModelException(
                     ModelException.Reason.RUNTIME,
@@ -288,6 +442,104 @@ public final class OnnxEncoder implements AutoCloseable {
                     e);
         } finally {
             feed.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    /**
+     * Runs the image tower on {@code batch} preprocessed images laid out flat, {@code [batch,
+     * channels, height, width]}; one pooled vector per image.
+     */
+    public Output runImages(float[] pixels, long[] shape) {
+        if (tower != Tower.VISION)
+            throw new IllegalStateException("model " + config.name() + ": not an image tower");
+        use.readLock().lock();
+        Map<String, OnnxTensor> feed = new HashMap<>();
+        try {
+            if (closed) throw ModelException.unavailable("model " + config.name() + " is closed");
+            long t0 = System.nanoTime();
+            feed.put(
+                    config.vision().input(),
+                    OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(pixels), shape));
+            fill(feed);
+            int batch = (int) shape[0];
+            int[] lengths = new int[batch];
+            Arrays.fill(lengths, 1);
+            return runFeed(feed, batch, lengths, t0);
+        } catch (OrtException e) {
+            throw new ModelException(
+                    ModelException.Reason.RUNTIME,
+                    "model " + config.name() + ": " + e.getMessage(),
+                    e);
+        } finally {
+            feed.values().forEach(OnnxTensor::close);
+            use.readLock().unlock();
+        }
+    }
+
+    private void fill(Map<String, OnnxTensor> feed) throws OrtException {
+        for (var f : fillers.entrySet()) {
+            long[] shape = f.getValue();
+            long n = 1;
+            for (long d : shape) n *= d;
+            NodeInfo info = session.getInputInfo().get(f.getKey());
+            boolean floats =
+                    info.getInfo() instanceof TensorInfo t
+                            && t.type == ai.onnxruntime.OnnxJavaType.FLOAT;
+            if (floats) {
+                feed.put(
+                        f.getKey(),
+                        OnnxTensor.createTensor(
+                                env, java.nio.FloatBuffer.allocate((int) n), shape));
+            } else {
+                LongBuffer values = LongBuffer.allocate((int) n);
+                if (f.getKey().equals(MASK)) for (int i = 0; i < n; i++) values.put(i, 1L);
+                feed.put(f.getKey(), OnnxTensor.createTensor(env, values, shape));
+            }
+        }
+    }
+
+    private Output runFeed(Map<String, OnnxTensor> feed, int batch, int[] lengths, long t0)
+            throws OrtException {
+        long t1 = System.nanoTime();
+        try (OrtSession.Result result = session.run(feed, Set.of(output))) {
+            long t2 = System.nanoTime();
+            OnnxTensor tensor = (OnnxTensor) result.get(0);
+            long[] outShape = tensor.getInfo().getShape();
+            float[] data = new float[Math.toIntExact(tensor.getInfo().getNumElements())];
+            tensor.getFloatBuffer().get(data);
+            long t3 = System.nanoTime();
+            feedNanos.add(t1 - t0);
+            runNanos.add(t2 - t1);
+            readNanos.add(t3 - t2);
+            runs.increment();
+            if (outputRank == 3)
+                return new Output(data, batch, (int) outShape[1], (int) outShape[2], lengths);
+            return new Output(data, batch, 1, (int) outShape[1], lengths);
+        }
+    }
+
+    /** Whether the output is token states ({@code [batch, seq, width]}) rather than one vector. */
+    public boolean tokenStates() {
+        return outputRank == 3;
+    }
+
+    /** Whether the task input is a scalar (jina-embeddings-v3's {@code task_id}). */
+    boolean scalarTaskInput() {
+        return scalarTask;
+    }
+
+    /** Whether the file takes {@code attention_mask} (without it, only equal lengths batch). */
+    public boolean feedsMask() {
+        return feedsMask;
+    }
+
+    /** The width of one output vector as the file declares it; -1 when dynamic. */
+    public long outputWidth() {
+        try {
+            long[] shape = ((TensorInfo) session.getOutputInfo().get(output).getInfo()).getShape();
+            return shape[shape.length - 1];
+        } catch (OrtException e) {
+            throw new ModelException(ModelException.Reason.RUNTIME, e.getMessage(), e);
         }
     }
 
@@ -328,12 +580,18 @@ public final class OnnxEncoder implements AutoCloseable {
         return out.toString();
     }
 
+    /** Waits for runs in progress, then frees the session; later runs are refused. */
     @Override
     public void close() {
+        use.writeLock().lock();
         try {
-            session.close();
+            if (closed) return;
+            closed = true;
+            if (ownsSession) session.close();
         } catch (OrtException e) {
             throw new ModelException(ModelException.Reason.RUNTIME, e.getMessage(), e);
+        } finally {
+            use.writeLock().unlock();
         }
     }
 }

@@ -11,7 +11,8 @@ import java.util.Arrays;
  *       always on the right, so they are the first {@code length}): {@code cls} takes the first
  *       token's state (BGE), {@code mean} averages them all (sentence-transformers, E5, jina-v3),
  *       {@code last} takes the final real token's state (decoder-style embedders, where only the
- *       last token has seen the whole text).
+ *       last token has seen the whole text); {@code none} when the model pools itself and its
+ *       output is one vector per input.
  *   <li><b>Cut</b> to the first {@code dimensions} values (Matryoshka representation learning,
  *       Kusupati et al., arXiv 2205.13147: such models are trained so every prefix is itself an
  *       embedding).
@@ -33,7 +34,10 @@ public final class Pooling {
         MEAN,
         /** The last real token's state. */
         @JsonProperty("last")
-        LAST
+        LAST,
+        /** None: the model's output is one vector per input already (rank 2). */
+        @JsonProperty("none")
+        NONE
     }
 
     private Pooling() {}
@@ -55,6 +59,7 @@ public final class Pooling {
             case CLS -> copy(states, base, width);
             case LAST -> copy(states, base + (length - 1) * width, width);
             case MEAN -> mean(states, base, width, 0, length);
+            case NONE -> copy(states, base, width);
         };
     }
 

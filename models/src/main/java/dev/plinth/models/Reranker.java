@@ -17,10 +17,15 @@ import java.util.concurrent.ConcurrentHashMap;
  *       the model itself ({@link CrossEncoder}: windows for long documents, sigmoid of the logit);
  *   <li>an encoder with a scoring suffix, {@code <encoder>-cosine}, {@code <encoder>-maxsim} or
  *       {@code <encoder>-fused}: the offline reranker over the bundled embedding models ({@link
- *       LateInteraction}); a bare encoder name means {@link #DEFAULT_SCORING}.
+ *       LateInteraction}); a bare encoder name means {@link #DEFAULT_SCORING};
+ *   <li>a {@code colbert} model: MaxSim over its own query and document token vectors;
+ *   <li>a {@code clip} model: the cosine of the query's text vector and each document's vector, so
+ *       documents may be images.
  * </ul>
  *
- * The default model is the embeddings default with {@link #DEFAULT_SCORING} ({@code
+ * Names may be aliases ({@link ModelRegistry#resolve}); the ranking names what served it.
+ *
+ * <p>The default model is the embeddings default with {@link #DEFAULT_SCORING} ({@code
  * bge-small-en-v1.5-int8-maxsim} in the default build) unless the registry names one for {@code
  * rerank}. Why MaxSim: RankingEval in bench (nDCG@10 / MRR, bge-small-en-v1.5-int8) — STS-B
  * retrieval: cosine 0.9489 / 0.9338, MaxSim 0.9579 / 0.9458, fused 0.9544 / 0.9399; page titles →
@@ -56,7 +61,7 @@ public final class Reranker {
     public static final int MAX_DOCUMENTS = 2048;
 
     /** The registry key for the rerank endpoint's configured default. */
-    public static final String RERANK = "rerank";
+    public static final String RERANK = ModelRegistry.RERANK;
 
     /** One ranked document: its index in the request and its score. */
     public record Result(int index, double score) {}
@@ -73,11 +78,7 @@ public final class Reranker {
 
     /** The model used when a request names none. */
     public String defaultModel() {
-        try {
-            return registry.defaultModel(RERANK);
-        } catch (ModelException e) {
-            return registry.defaultModel(ModelRegistry.EMBEDDINGS) + DEFAULT_SCORING.suffix();
-        }
+        return registry.defaultModel(RERANK);
     }
 
     /**
@@ -85,6 +86,16 @@ public final class Reranker {
      * #defaultModel()}), best first, keeping the first {@code topN} (null: all).
      */
     public Ranking rerank(String model, String query, List<String> documents, Integer topN) {
+        return rerankInputs(
+                model, query, documents.stream().map(Embedder.Input::text).toList(), topN);
+    }
+
+    /**
+     * As {@link #rerank}, with documents that may be images ({@link Embedder.Input.Image}, for a
+     * CLIP model) as well as texts.
+     */
+    public Ranking rerankInputs(
+            String model, String query, List<Embedder.Input> documents, Integer topN) {
         if (query.isBlank()) throw ModelException.invalid("query must not be empty");
         if (documents.isEmpty()) throw ModelException.invalid("documents must not be empty");
         if (documents.size() > MAX_DOCUMENTS) {
@@ -93,8 +104,27 @@ public final class Reranker {
         }
         if (topN != null && topN < 1)
             throw ModelException.invalid("top_n must be at least 1, got " + topN);
-        String name = model != null ? model : defaultModel();
+        String name = registry.resolve(model != null ? model : defaultModel());
         Resolved resolved = resolve(name);
+        List<String> texts = new ArrayList<>(documents.size());
+        for (int i = 0; i < documents.size(); i++) {
+            switch (documents.get(i)) {
+                case Embedder.Input.Text t -> texts.add(t.text());
+                case Embedder.Input.Image img -> {
+                    if (resolved.model().config().kind() != ModelConfig.Kind.CLIP)
+                        throw ModelException.invalid(
+                                "documents["
+                                        + i
+                                        + "] is an image but rerank model "
+                                        + name
+                                        + " reads texts only; image documents need a clip model");
+                    texts.add(null);
+                }
+                case Embedder.Input.Tokens t ->
+                        throw ModelException.invalid(
+                                "documents[" + i + "] must be text or an image");
+            }
+        }
 
         double[] scores;
         int tokens;
@@ -104,11 +134,15 @@ public final class Reranker {
                             .computeIfAbsent(
                                     resolved.model().name(),
                                     n -> new CrossEncoder(resolved.model()))
-                            .score(query, documents);
+                            .score(query, texts);
+            scores = s.scores();
+            tokens = s.tokens();
+        } else if (resolved.model().config().kind() == ModelConfig.Kind.CLIP) {
+            Scored s = clip(resolved.model(), query, documents);
             scores = s.scores();
             tokens = s.tokens();
         } else {
-            Scored s = lateInteraction(resolved.model(), resolved.scoring(), query, documents);
+            Scored s = lateInteraction(resolved.model(), resolved.scoring(), query, texts);
             scores = s.scores();
             tokens = s.tokens();
         }
@@ -128,21 +162,25 @@ public final class Reranker {
         ModelConfig config = config(name);
         if (config != null) {
             Scoring scoring =
-                    config.kind() == ModelConfig.Kind.CROSS_ENCODER
-                            ? Scoring.CROSS_ENCODER
-                            : DEFAULT_SCORING;
+                    switch (config.kind()) {
+                        case CROSS_ENCODER -> Scoring.CROSS_ENCODER;
+                        case CLIP -> Scoring.COSINE;
+                        case COLBERT -> Scoring.MAXSIM;
+                        case ENCODER -> DEFAULT_SCORING;
+                    };
             return new Resolved(registry.get(name), scoring);
         }
         for (Scoring scoring : List.of(Scoring.COSINE, Scoring.MAXSIM, Scoring.FUSED)) {
             if (!name.endsWith(scoring.suffix())) continue;
-            String stem = name.substring(0, name.length() - scoring.suffix().length());
+            String stem =
+                    registry.resolve(name.substring(0, name.length() - scoring.suffix().length()));
             ModelConfig encoder = config(stem);
             if (encoder != null && encoder.kind() == ModelConfig.Kind.ENCODER)
                 return new Resolved(registry.get(stem), scoring);
         }
         List<String> choices = new ArrayList<>();
         for (ModelRegistry.Available a : registry.available()) {
-            if (a.config().kind() == ModelConfig.Kind.CROSS_ENCODER) {
+            if (a.config().kind() != ModelConfig.Kind.ENCODER) {
                 choices.add(a.config().name());
             } else {
                 for (Scoring s : List.of(Scoring.FUSED, Scoring.MAXSIM, Scoring.COSINE))
@@ -200,6 +238,38 @@ public final class Reranker {
                                             "not a late-interaction scoring");
                         };
             }
+        }
+        return new Scored(scores, tokens);
+    }
+
+    /** The query's text vector against each document's (text or image) vector, for CLIP. */
+    private Scored clip(Model model, String query, List<Embedder.Input> documents) {
+        Embedder embedder = new Embedder(registry);
+        String queryTask =
+                model.config().tasks().containsKey("retrieval.query") ? "retrieval.query" : null;
+        String docTask =
+                model.config().tasks().containsKey("retrieval.passage")
+                        ? "retrieval.passage"
+                        : null;
+        Embedder.Result q =
+                embedder.embed(
+                        Embedder.Request.of(List.of(query))
+                                .withModel(model.name())
+                                .withTask(queryTask));
+        double[] scores = new double[documents.size()];
+        int tokens = q.tokens();
+        for (int from = 0; from < documents.size(); from += SLICE) {
+            List<Embedder.Input> slice =
+                    documents.subList(from, Math.min(documents.size(), from + SLICE));
+            Embedder.Result d =
+                    embedder.embed(
+                            Embedder.Request.ofInputs(slice)
+                                    .withModel(model.name())
+                                    .withTask(docTask));
+            tokens += d.tokens();
+            for (int i = 0; i < slice.size(); i++)
+                scores[from + i] =
+                        LateInteraction.cosine(q.embeddings().getFirst(), d.embeddings().get(i));
         }
         return new Scored(scores, tokens);
     }

@@ -123,6 +123,32 @@ public final class Segmenter {
         return new Segmenter(name -> ModelPieces.of(registry, name));
     }
 
+    /**
+     * Decodes ids of a jtokkit encoding ({@code cl100k_base}, …) back to text; a 422 naming {@code
+     * where} for an id the encoding lacks.
+     */
+    static String decode(String encodingName, long[] ids, String where) {
+        Encoding encoding =
+                ENCODINGS.getEncoding(
+                        EncodingType.fromName(encodingName)
+                                .orElseThrow(() ->
+                                        new IllegalArgumentException(
+                                                "unknown encoding " + encodingName)));
+        IntArrayList list = new IntArrayList(ids.length);
+        for (long id : ids) {
+            if (id < 0 || id > Integer.MAX_VALUE)
+                throw ModelException.invalid(
+                        where + ": token id " + id + " is not a " + encodingName + " id");
+            list.add((int) id);
+        }
+        try {
+            return encoding.decode(list);
+        } catch (RuntimeException e) {
+            throw ModelException.invalid(
+                    where + ": not " + encodingName + " token ids (" + e.getMessage() + ")");
+        }
+    }
+
     /** The jtokkit encodings accepted as tokenizer names. */
     public static List<String> encodingNames() {
         return Arrays.stream(EncodingType.values()).map(EncodingType::getName).toList();

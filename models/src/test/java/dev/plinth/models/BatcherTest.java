@@ -101,7 +101,11 @@ class BatcherTest {
                 ModelRegistry.create(
                         ModelRegistry.Options.defaults()
                                 .withFolders(List.of())
-                                .withBatching(new Batcher.Options(8192, 128, 8, null)));
+                                .withBatching(
+                                        Batcher.Options.defaults()
+                                                .withQueue(
+                                                        8 * 402,
+                                                        java.time.Duration.ofSeconds(10))));
         try (small) {
             Model model = small.get(Shared.EN);
             long[] ids = model.tokenizer().encode("word ".repeat(400), 512).ids();
@@ -121,11 +125,47 @@ class BatcherTest {
                     e = refused;
                 }
             }
-            assertTrue(e != null, "an 8-sequence queue must refuse at some point");
+            assertTrue(e != null, "a queue of 8 sequences' tokens must refuse at some point");
             assertEquals(ModelException.Reason.OVERLOADED, e.reason());
             assertTrue(e.retryAfterSeconds() >= 1);
             assertEquals(6, first.join().size());
             if (second != null) assertEquals(6, second.join().size());
+        }
+    }
+
+    @Test
+    void waitBound_refusesWorkThatWouldWaitLongerThanItAllows() {
+        // Room for a million tokens, but only 50 ms of waiting at the measured throughput: the
+        // wait bound alone must refuse, with a Retry-After from the work ahead.
+        ModelRegistry small =
+                ModelRegistry.create(
+                        ModelRegistry.Options.defaults()
+                                .withFolders(List.of())
+                                .withBatching(
+                                        Batcher.Options.defaults()
+                                                .withQueue(
+                                                        1 << 20, java.time.Duration.ofMillis(50))));
+        try (small) {
+            Model model = small.get(Shared.EN);
+            long[] ids = model.tokenizer().encode("word ".repeat(400), 512).ids();
+            List<long[]> many = java.util.Collections.nCopies(16, ids);
+            List<CompletableFuture<List<float[]>>> admitted = new ArrayList<>();
+            ModelException e = null;
+            for (int k = 0; k < 50 && e == null; k++) {
+                try {
+                    admitted.add(
+                            model.batcher()
+                                    .submit(many, null, (o, i) -> o.pooled(i, Pooling.Mode.CLS)));
+                } catch (ModelException refused) {
+                    e = refused;
+                }
+            }
+            assertTrue(e != null, "6k tokens ahead are far more than 50 ms of work");
+            assertEquals(ModelException.Reason.OVERLOADED, e.reason());
+            assertTrue(e.getMessage().contains("tokens are waiting"), e.getMessage());
+            assertTrue(e.retryAfterSeconds() >= 1);
+            for (var a : admitted) assertEquals(16, a.join().size(), "admitted work completes");
+            assertEquals(0, model.batcher().pendingTokens(), "every token accounted for");
         }
     }
 

@@ -49,7 +49,7 @@ class EmbedderTest {
         Embedder.Request raw =
                 new Embedder.Request(
                         Shared.EN,
-                        List.of("Matryoshka dolls nest inside each other"),
+                        List.of(Embedder.Input.text("Matryoshka dolls nest inside each other")),
                         null,
                         null,
                         false,
@@ -108,7 +108,13 @@ class EmbedderTest {
         assertEquals(512, r.tokens());
         Embedder.Request strict =
                 new Embedder.Request(
-                        Shared.EN, List.of("short", longText), null, null, true, false, false);
+                        Shared.EN,
+                        List.of(Embedder.Input.text("short"), Embedder.Input.text(longText)),
+                        null,
+                        null,
+                        true,
+                        false,
+                        false);
         String message = invalid(strict).getMessage();
         assertTrue(message.contains("input[1] has 602 tokens"), message);
         assertTrue(message.contains("at most 512"), message);

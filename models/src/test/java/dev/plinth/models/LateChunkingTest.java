@@ -36,7 +36,8 @@ class LateChunkingTest {
         Model model = Shared.REGISTRY.get(Shared.EN);
         List<String> chunks =
                 List.of("Berlin is the capital of Germany.", "Its population is 3.8 million.");
-        Embedder.Request r = new Embedder.Request(Shared.EN, chunks, null, null, true, true, true);
+        Embedder.Request r =
+                Embedder.Request.of(chunks).withModel(Shared.EN).withLateChunking(true);
         Embedder.Result result = Shared.EMBEDDER.embed(r);
 
         // By hand: one sequence [CLS] chunk0 chunk1 [SEP], states from the encoder directly.
@@ -82,7 +83,8 @@ class LateChunkingTest {
         List<String> chunks = new ArrayList<>();
         for (int i = 0; i < 3; i++)
             chunks.add(("part " + i + " talks about rivers and mountains. ").repeat(25));
-        Embedder.Request r = new Embedder.Request(Shared.EN, chunks, null, null, true, true, true);
+        Embedder.Request r =
+                Embedder.Request.of(chunks).withModel(Shared.EN).withLateChunking(true);
         Embedder.Result result = Shared.EMBEDDER.embed(r);
         assertTrue(result.tokens() > 512, "needs more than one window: " + result.tokens());
 

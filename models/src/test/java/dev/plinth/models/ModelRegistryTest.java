@@ -75,8 +75,9 @@ class ModelRegistryTest {
                         .tokens(),
                 "no padding to 128 either");
         Embedder.Request strict =
-                new Embedder.Request(
-                        MINILM, List.of("word ".repeat(300)), null, null, true, false, false);
+                Embedder.Request.of(List.of("word ".repeat(300)))
+                        .withModel(MINILM)
+                        .withTruncate(false);
         ModelException e = assertThrows(ModelException.class, () -> embedder.embed(strict));
         assertTrue(e.getMessage().contains("302 tokens"), e.getMessage());
     }
@@ -111,6 +112,7 @@ class ModelRegistryTest {
                                 false,
                                 OnnxEncoder.Options.defaults(),
                                 Batcher.Options.defaults(),
+                                Map.of(),
                                 Map.of()))) {
             ModelException e = assertThrows(ModelException.class, () -> r.get("needs-task"));
             assertEquals(ModelException.Reason.LOAD_FAILED, e.reason());
@@ -152,6 +154,7 @@ class ModelRegistryTest {
                                 false,
                                 OnnxEncoder.Options.defaults(),
                                 Batcher.Options.defaults(),
+                                Map.of(),
                                 Map.of()))) {
             ModelException e = assertThrows(ModelException.class, () -> r.get("wide"));
             assertTrue(

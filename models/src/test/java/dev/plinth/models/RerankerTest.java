@@ -136,10 +136,11 @@ class RerankerTest {
 
     @Test
     void relevanceIsSigmoidOrLastClassProbability() {
-        assertEquals(0.5, CrossEncoder.relevance(new float[] {0}), 1e-9);
+        assertEquals(
+                0.5, CrossEncoder.relevance(new float[] {0}, ModelConfig.Activation.SIGMOID), 1e-9);
         assertEquals(
                 Math.exp(2) / (Math.exp(1) + Math.exp(2)),
-                CrossEncoder.relevance(new float[] {1, 2}),
+                CrossEncoder.relevance(new float[] {1, 2}, ModelConfig.Activation.SIGMOID),
                 1e-9);
     }
 }

@@ -92,14 +92,10 @@ final class EmbedCommand implements Callable<Integer> {
             for (int from = 0; from < texts.size(); from += Embedder.MAX_INPUTS) {
                 int to = Math.min(texts.size(), from + Embedder.MAX_INPUTS);
                 Embedder.Request request =
-                        new Embedder.Request(
-                                model,
-                                texts.subList(from, to),
-                                task,
-                                dimensions,
-                                true,
-                                true,
-                                false);
+                        Embedder.Request.of(texts.subList(from, to))
+                                .withModel(model)
+                                .withTask(task)
+                                .withDimensions(dimensions);
                 Embedder.Result result = embedder.embed(request);
                 for (int i = 0; i < result.embeddings().size(); i++) {
                     Map<String, Object> line = new LinkedHashMap<>();

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.models.Embedder;
 import dev.plinth.models.EmbeddingType;
-import dev.plinth.models.ModelException;
+import dev.plinth.reader.fetch.Fetcher;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.util.ArrayList;
@@ -14,12 +14,14 @@ import java.util.Map;
 
 /**
  * {@code POST /v1/embeddings}, Jina-compatible (and OpenAI-compatible for the common fields). Body:
- * {@code {model?, input: string | [string | {text}] (≤ 512), task?, dimensions?, normalized?
- * (default true), embedding_type? (float | base64 | binary | ubinary, or a list of them; aliases
- * encoding_type and OpenAI's encoding_format), truncate? (default false, as Jina's: an over-long
- * input is a 422 naming it), late_chunking? (default false)}}. Unknown fields are ignored, so
- * OpenAI clients sending {@code user} work. Every validation failure is a 422 {@code {"detail"}}; a
- * full model queue is a 429 with {@code Retry-After}; a model that cannot load is a 503 saying why.
+ * {@code {model?, input: string | token array | [string | {text} | {image} | token array] (≤ 512),
+ * task?, dimensions?, normalized? (default true), embedding_type? (float | base64 | binary |
+ * ubinary, or a list of them; aliases encoding_type and OpenAI's encoding_format), truncate?
+ * (default false, as Jina's: an over-long input is a 422 naming it), late_chunking? (default
+ * false)}}. Unknown fields are ignored, so OpenAI clients sending {@code user} work. Images ({@code
+ * {"image": URL | data URL | base64}}) are read through {@link ImageInputs}, behind the reader's
+ * network guard. Every validation failure is a 422; a full model queue is a 429 with {@code
+ * Retry-After}; a model that cannot load is a 503 saying why.
  */
 final class EmbeddingsRoutes implements RouteGroup {
 
@@ -27,9 +29,17 @@ final class EmbeddingsRoutes implements RouteGroup {
             List.of("embedding_type", "encoding_type", "encoding_format");
 
     private final Embedder embedder;
+    private final Fetcher images;
 
+    /** Embeddings whose image URLs must be public (the guard's default). */
     EmbeddingsRoutes(Embedder embedder) {
+        this(embedder, new Fetcher(Fetcher.Settings.DEFAULTS));
+    }
+
+    /** Embeddings whose image URLs are fetched by {@code images}. */
+    EmbeddingsRoutes(Embedder embedder, Fetcher images) {
         this.embedder = embedder;
+        this.images = images;
     }
 
     @Override
@@ -40,31 +50,19 @@ final class EmbeddingsRoutes implements RouteGroup {
     private void embed(Context ctx) {
         ObjectNode body = ModelRequests.body(ctx);
         String model = ModelRequests.string(body, "model", null);
-        List<String> input = ModelRequests.texts(body, "input", Embedder.MAX_INPUTS);
         String task = ModelRequests.string(body, "task", null);
         Integer dimensions = ModelRequests.integer(body, "dimensions");
         boolean normalized = ModelRequests.bool(body, "normalized", true);
         boolean truncate = ModelRequests.bool(body, "truncate", false);
         boolean lateChunking = ModelRequests.bool(body, "late_chunking", false);
         List<EmbeddingType> types = types(body);
+        List<Embedder.Input> input =
+                ModelRequests.inputs(body, "input", Embedder.MAX_INPUTS, new ImageInputs(images));
 
         Embedder.Request request =
                 new Embedder.Request(
                         model, input, task, dimensions, normalized, truncate, lateChunking);
-        Embedder.Result result =
-                ModelRequests.call(() -> {
-                    try {
-                        return embedder.embed(request);
-                    } catch (ModelException e) {
-                        // A model that cannot load (no ORT_DISABLE_TELEMETRY, a broken folder) is
-                        // the
-                        // server's state, not the request's: say so instead of a bare 500.
-                        if (e.reason() == ModelException.Reason.LOAD_FAILED) {
-                            throw new ApiException(503, "ServiceUnavailableError", e.getMessage());
-                        }
-                        throw e;
-                    }
-                });
+        Embedder.Result result = ModelRequests.call(() -> embedder.embed(request));
         List<Object> out = new ArrayList<>(result.embeddings().size());
         for (float[] v : result.embeddings()) {
             if (types.size() == 1) {

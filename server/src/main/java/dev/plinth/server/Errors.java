@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The one place where failures become HTTP answers. Reader routes answer in the hosted reader's
  * shape, {@code {"code":422,"status":42206,"name":"…","message":"…","readableMessage":"…"}}; model
- * routes ({@code /v1/…}) in theirs, {@code {"detail":"…"}}. Anything unexpected is logged here with
- * its stack trace and answered with a generic 500: no trace ever reaches a client.
+ * routes ({@code /v1/…}) in Jina's and OpenAI's at once, {@code {"detail":"…","error":{"message":
+ * "…","type":"invalid_request_error","param":null,"code":"validation"}}}. Anything unexpected is
+ * logged here with its stack trace and answered with a generic 500: no trace ever reaches a client.
  */
 final class Errors {
 
@@ -90,7 +91,13 @@ final class Errors {
     static String body(String path, Failure failure) {
         ObjectNode body = JSON.createObjectNode();
         if (path.startsWith("/v1/")) {
+            // Jina's clients read detail, OpenAI's SDKs error.message: both, with the same text.
             body.put("detail", failure.message());
+            ObjectNode error = body.putObject("error");
+            error.put("message", failure.message());
+            error.put("type", openAiType(failure.status()));
+            error.putNull("param");
+            error.put("code", snakeCase(failure.name()));
         } else {
             body.putNull("data");
             body.put("code", failure.status());
@@ -100,6 +107,23 @@ final class Errors {
             body.put("readableMessage", failure.name() + ": " + failure.message());
         }
         return body.toString();
+    }
+
+    /** OpenAI's error {@code type} for a status: what its SDKs and users switch on. */
+    static String openAiType(int status) {
+        return switch (status) {
+            case 401, 403 -> "authentication_error";
+            case 429 -> "rate_limit_error";
+            default -> status >= 500 ? "server_error" : "invalid_request_error";
+        };
+    }
+
+    /**
+     * {@code ModelNotFoundError} → {@code model_not_found}: the error name as OpenAI's codes read.
+     */
+    static String snakeCase(String name) {
+        String base = name.endsWith("Error") ? name.substring(0, name.length() - 5) : name;
+        return base.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
     }
 
     private static boolean isJson(Context ctx) {

@@ -4,15 +4,21 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.plinth.models.Embedder;
 import dev.plinth.models.ModelException;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reading the JSON bodies of the model APIs that this file's callers serve (rerank, multi-vector,
- * classify, segment): typed fields with a 422 {@code {"detail"}} naming the field when a value has
- * the wrong type, so a client learns exactly what to fix.
+ * Reading the JSON bodies of the model APIs (embeddings, rerank, multi-vector, classify, segment):
+ * typed fields with a 422 naming the field when a value has the wrong type, so a client learns
+ * exactly what to fix.
+ *
+ * <p>Inputs ({@link #inputs}) take every shape Jina's and OpenAI's clients send: a string, a list
+ * of strings, Jina's objects {@code {"text": …}} and {@code {"image": …}} (see {@link
+ * ImageInputs}), and OpenAI's token arrays — one list of ids, or a list of them — which {@link
+ * Embedder} reads as ids of the tokenizer of the model named.
  */
 final class ModelRequests {
 
@@ -97,6 +103,75 @@ final class ModelRequests {
         return texts;
     }
 
+    /**
+     * Inputs given as one string, one token array, or a list of strings, {@code {"text"}} or {@code
+     * {"image"}} objects and token arrays; at most {@code max} of them. Images are read through
+     * {@code images}; null refuses them.
+     */
+    static List<Embedder.Input> inputs(ObjectNode body, String field, int max, ImageInputs images) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) throw invalid("'" + field + "' is required");
+        List<Embedder.Input> out = new ArrayList<>();
+        if (value.isTextual()) {
+            out.add(new Embedder.Input.Text(value.asText()));
+        } else if (value.isArray() && !value.isEmpty() && value.get(0).isIntegralNumber()) {
+            out.add(tokens(value, field)); // OpenAI: one text as one token array
+        } else if (value.isArray()) {
+            if (value.size() > max)
+                throw invalid(
+                        "'"
+                                + field
+                                + "' has "
+                                + value.size()
+                                + " items, more than the limit of "
+                                + max);
+            for (int i = 0; i < value.size(); i++)
+                out.add(input(value.get(i), field + "[" + i + "]", images));
+        } else {
+            throw invalid(
+                    "'"
+                            + field
+                            + "' must be a string or a list of strings, {\"text\"} or"
+                            + " {\"image\"} objects, or token arrays");
+        }
+        if (out.isEmpty()) throw invalid("'" + field + "' must not be empty");
+        return out;
+    }
+
+    private static Embedder.Input input(JsonNode item, String where, ImageInputs images) {
+        if (item.isTextual()) return new Embedder.Input.Text(item.asText());
+        if (item.isArray()) return tokens(item, where);
+        if (item.isObject() && item.path("text").isTextual())
+            return new Embedder.Input.Text(item.get("text").asText());
+        if (item.isObject() && item.has("image")) {
+            if (!item.get("image").isTextual())
+                throw invalid(
+                        "'"
+                                + where
+                                + ".image' must be a string: a URL, a data URL or base64 bytes");
+            if (images == null)
+                throw invalid("'" + where + "' is an image; this endpoint takes texts only");
+            return new Embedder.Input.Image(images.read(item.get("image").asText(), where));
+        }
+        throw invalid(
+                "'"
+                        + where
+                        + "' must be a string, a token array, or an object with a string 'text'"
+                        + " or 'image'");
+    }
+
+    private static Embedder.Input.Tokens tokens(JsonNode array, String where) {
+        long[] ids = new long[array.size()];
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode id = array.get(i);
+            if (!id.isIntegralNumber() || !id.canConvertToLong() || id.asLong() < 0)
+                throw invalid("'" + where + "[" + i + "]' must be a token id (an integer ≥ 0)");
+            ids[i] = id.asLong();
+        }
+        if (ids.length == 0) throw invalid("'" + where + "' is an empty token array");
+        return new Embedder.Input.Tokens(ids);
+    }
+
     private static String text(JsonNode item, String where) {
         if (item.isTextual()) return item.asText();
         if (item.isObject() && item.path("text").isTextual()) return item.get("text").asText();
@@ -117,10 +192,14 @@ final class ModelRequests {
         } catch (ModelException e) {
             throw switch (e.reason()) {
                 case INVALID_INPUT -> invalid(e.getMessage());
-                case UNKNOWN_MODEL -> invalid(e.getMessage());
+                case UNKNOWN_MODEL -> new ApiException(422, "ModelNotFoundError", e.getMessage());
                 case OVERLOADED ->
                         ApiException.tooManyRequests(e.getMessage(), e.retryAfterSeconds());
-                default -> e;
+                // The server's state, not the request's: a model that cannot load (no
+                // ORT_DISABLE_TELEMETRY, a broken folder) or models closed by a stopping server.
+                case LOAD_FAILED, UNAVAILABLE ->
+                        new ApiException(503, "ServiceUnavailableError", e.getMessage());
+                case RUNTIME -> e;
             };
         }
     }

@@ -1,6 +1,8 @@
 package dev.plinth.server;
 
 import dev.plinth.models.Catalog;
+import dev.plinth.models.ModelConfig;
+import dev.plinth.models.ModelException;
 import dev.plinth.models.ModelRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,11 +16,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code plinth models list} and {@code plinth models add <name>}. Adding resolves the model's
- * LangChain4j artifact through Maven ({@code mvn dependency:copy}, the one network call plinth
- * makes, and only when asked) — or takes the jar you already have with {@code --jar} — and writes
- * the model folder ({@code model.onnx}, {@code tokenizer.json}, {@code plinth-model.json}) into
- * {@code $PLINTH_MODELS} or {@code ~/.plinth/models}, where {@code plinth serve} finds it.
+ * {@code plinth models list}, {@code plinth models add <name>} and {@code plinth models add
+ * <folder>}. Adding a folder (a Jina export, any ONNX encoder with its {@code plinth-model.json})
+ * checks it as serving would ({@link ModelRegistry#check}: the ONNX inputs and outputs against the
+ * config, the tokenizer, the image preprocessing or ColBERT projection), says in one line what does
+ * not match, and copies it into the models folder ({@code --check} only checks). Adding a name
+ * resolves the model's LangChain4j artifact through Maven ({@code mvn dependency:copy}, the one
+ * network call plinth makes, and only when asked) — or takes the jar you already have with {@code
+ * --jar} — and writes the model folder ({@code model.onnx}, {@code tokenizer.json}, {@code
+ * plinth-model.json}) into {@code $PLINTH_MODELS} or {@code ~/.plinth/models}, where {@code plinth
+ * serve} finds it.
  */
 @Command(
         name = "models",
@@ -62,6 +69,11 @@ final class ModelsCommand implements Callable<Integer> {
                             e.bundled() ? "bundled" : "folder",
                             e.isDefault() ? "  (default)" : "");
                 }
+                if (!listing.aliases().isEmpty()) {
+                    System.out.println("aliases:");
+                    for (var a : listing.aliases().entrySet())
+                        System.out.printf("  %-24s -> %s%n", a.getKey(), a.getValue());
+                }
                 System.out.println("can be added with `plinth models add <name>`:");
                 for (ModelsRoutes.Installable i : listing.installable()) {
                     System.out.printf("  %-24s %s%n", i.id(), i.artifact());
@@ -74,10 +86,21 @@ final class ModelsCommand implements Callable<Integer> {
     @Command(
             name = "add",
             mixinStandardHelpOptions = true,
-            description = "Install a catalog model into the models folder.")
+            description =
+                    "Install a catalog model, or check and install a model folder, into the models"
+                            + " folder.")
     static final class AddModel implements Callable<Integer> {
-        @Parameters(paramLabel = "NAME", description = "A name from `plinth models list`.")
+        @Parameters(
+                paramLabel = "NAME|FOLDER",
+                description =
+                        "A name from `plinth models list`, or a folder with plinth-model.json,"
+                                + " tokenizer.json and the ONNX file(s).")
         String name;
+
+        @Option(
+                names = "--check",
+                description = "Only check the folder against its plinth-model.json.")
+        boolean checkOnly;
 
         @Option(
                 names = "--jar",
@@ -92,6 +115,8 @@ final class ModelsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
+            Path given = Path.of(name);
+            if (Files.isDirectory(given)) return addFolder(given);
             Catalog.Entry entry = Catalog.find(name).orElse(null);
             if (entry == null) {
                 System.err.println(
@@ -111,6 +136,54 @@ final class ModelsCommand implements Callable<Integer> {
             Path folder = entry.install(source, dir);
             System.err.println("plinth models add: installed " + name + " in " + folder);
             return 0;
+        }
+
+        private int addFolder(Path folder) throws IOException {
+            ModelConfig config;
+            try {
+                config = ModelRegistry.check(folder);
+            } catch (ModelException e) {
+                System.err.println("plinth models add: " + folder + ": " + e.getMessage());
+                return 2;
+            }
+            System.err.println(
+                    "plinth models add: "
+                            + folder
+                            + " is a valid "
+                            + config.kind().wireName()
+                            + " model '"
+                            + config.name()
+                            + "'"
+                            + (config.kind().embeds()
+                                    ? " (" + config.dimensions() + " dimensions)"
+                                    : ""));
+            if (checkOnly) return 0;
+            Path dir = modelsDir != null ? modelsDir : ModelRegistry.defaultModelsDir();
+            Path target = dir.resolve(config.name());
+            if (target.toAbsolutePath().normalize().equals(folder.toAbsolutePath().normalize()))
+                return 0;
+            // Copied beside, then renamed into place: a half-copied folder never loads.
+            Path part = Files.createDirectories(dir).resolve("." + config.name() + ".part");
+            deleteTree(part);
+            try (Stream<Path> files = Files.walk(folder)) {
+                for (Path f : files.toList()) {
+                    Path to = part.resolve(folder.relativize(f).toString());
+                    if (Files.isDirectory(f)) Files.createDirectories(to);
+                    else Files.copy(f, to);
+                }
+            }
+            deleteTree(target);
+            Files.move(part, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            System.err.println("plinth models add: installed " + config.name() + " in " + target);
+            return 0;
+        }
+
+        private static void deleteTree(Path root) throws IOException {
+            if (!Files.exists(root)) return;
+            try (Stream<Path> files = Files.walk(root)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList())
+                    Files.delete(p);
+            }
         }
 
         /**

@@ -85,14 +85,51 @@ final class ServeCommand implements Callable<Integer> {
             description = "Request-body cap in MiB (default: ${DEFAULT-VALUE}).")
     int maxBodyMb;
 
-    /** Model APIs mounted beside the reader; each adds itself here with one line. */
+    @Option(
+            names = "--model-alias",
+            paramLabel = "NAME=MODEL",
+            description =
+                    "Another name for a model, repeatable; MODEL may be @embeddings, @rerank,"
+                            + " @multi-vector or @classify for that endpoint's default"
+                            + " (default: $PLINTH_MODEL_ALIASES, comma-separated).")
+    java.util.Map<String, String> modelAliases;
+
+    @Option(
+            names = "--default-model",
+            paramLabel = "ENDPOINT=MODEL",
+            description =
+                    "The model an endpoint (embeddings, rerank, multi-vector, classify) uses when a"
+                            + " request names none, repeatable (default: $PLINTH_DEFAULT_MODELS).")
+    java.util.Map<String, String> defaultModels;
+
+    @Option(
+            names = "--alias-preset",
+            paramLabel = "PRESET",
+            description =
+                    "Answer the model names clients send by default: 'clients' maps Jina's and"
+                            + " OpenAI's names (jina-embeddings-v3, text-embedding-3-small, ...) to"
+                            + " the default models (default: $PLINTH_ALIAS_PRESET; off).")
+    String aliasPreset;
+
+    /** Model APIs mounted beside the reader, image URLs behind the default (strict) guard. */
     static List<RouteGroup> modelApis() {
+        return modelApis(false);
+    }
+
+    /** Model APIs mounted beside the reader; each adds itself here with one line. */
+    static List<RouteGroup> modelApis(boolean allowPrivateNetwork) {
+        dev.plinth.reader.fetch.Fetcher images =
+                new dev.plinth.reader.fetch.Fetcher(
+                        dev.plinth.reader.fetch.Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(
+                                allowPrivateNetwork));
         List<RouteGroup> apis = new ArrayList<>();
-        apis.add(new EmbeddingsRoutes(ServerModels.embedder()));
+        apis.add(new EmbeddingsRoutes(ServerModels.embedder(), images));
         apis.add(new ModelsRoutes(ServerModels.registry()));
-        apis.add(new RerankRoutes(new dev.plinth.models.Reranker(ServerModels.registry())));
+        apis.add(new RerankRoutes(new dev.plinth.models.Reranker(ServerModels.registry()), images));
         apis.add(new MultiVectorRoutes(new dev.plinth.models.MultiVector(ServerModels.registry())));
-        apis.add(new ClassifyRoutes(new dev.plinth.models.Classifier(ServerModels.embedder())));
+        apis.add(
+                new ClassifyRoutes(
+                        new dev.plinth.models.Classifier(ServerModels.embedder()), images));
         apis.add(
                 new SegmentRoutes(dev.plinth.models.Segmenter.withModels(ServerModels.registry())));
         return apis;
@@ -103,13 +140,14 @@ final class ServeCommand implements Callable<Integer> {
         Consumer<Server.Config> config;
         try {
             config = config();
+            ServerModels.configure(models());
         } catch (IllegalArgumentException e) {
             System.err.println("plinth serve: " + e.getMessage());
             return 2;
         }
         Server server;
         try {
-            server = Server.start(config, modelApis());
+            server = Server.start(config, modelApis(allowPrivateNetwork()));
         } catch (IllegalArgumentException | Server.PortInUseException e) {
             System.err.println("plinth: " + e.getMessage());
             return 2;
@@ -173,9 +211,7 @@ final class ServeCommand implements Callable<Integer> {
                 apiKeys != null
                         ? clean(apiKeys)
                         : clean(Arrays.asList(env("PLINTH_API_KEYS", "").split(",")));
-        boolean allowPrivate =
-                allowPrivateNetwork
-                        || Boolean.parseBoolean(env("PLINTH_ALLOW_PRIVATE_NETWORK", "false"));
+        boolean allowPrivate = allowPrivateNetwork();
         Path cache = noCache ? null : cacheDir != null ? cacheDir : defaultCacheDir();
         return c -> {
             c.host = host;
@@ -190,6 +226,49 @@ final class ServeCommand implements Callable<Integer> {
             c.maxQueue = maxQueue;
             c.maxBodyBytes = Math.toIntExact((long) maxBodyMb << 20);
         };
+    }
+
+    /** Whether targets and images may be private addresses: the flag or the environment. */
+    private boolean allowPrivateNetwork() {
+        return allowPrivateNetwork
+                || Boolean.parseBoolean(env("PLINTH_ALLOW_PRIVATE_NETWORK", "false"));
+    }
+
+    /** The model registry's options: aliases, the preset, default models per endpoint. */
+    dev.plinth.models.ModelRegistry.Options models() {
+        var options = dev.plinth.models.ModelRegistry.Options.defaults();
+        String preset = aliasPreset != null ? aliasPreset : env("PLINTH_ALIAS_PRESET", null);
+        if (preset != null) {
+            if (!preset.equals("clients"))
+                throw new IllegalArgumentException(
+                        "--alias-preset must be 'clients', not '" + preset + "'");
+            options = options.withAliases(dev.plinth.models.ModelRegistry.CLIENT_ALIASES);
+        }
+        options =
+                options.withAliases(
+                        modelAliases != null
+                                ? modelAliases
+                                : pairs("PLINTH_MODEL_ALIASES", env("PLINTH_MODEL_ALIASES", "")));
+        var defaults =
+                defaultModels != null
+                        ? defaultModels
+                        : pairs("PLINTH_DEFAULT_MODELS", env("PLINTH_DEFAULT_MODELS", ""));
+        for (var d : defaults.entrySet()) options = options.withDefault(d.getKey(), d.getValue());
+        return options;
+    }
+
+    /** {@code a=b,c=d} as a map; a clear error naming {@code what} for a pair without '='. */
+    static java.util.Map<String, String> pairs(String what, String text) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String pair : text.split(",")) {
+            if (pair.isBlank()) continue;
+            int eq = pair.indexOf('=');
+            if (eq <= 0 || eq == pair.length() - 1)
+                throw new IllegalArgumentException(
+                        what + " takes NAME=MODEL pairs, not \"" + pair.strip() + "\"");
+            out.put(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());
+        }
+        return out;
     }
 
     private static int port(String value) {

@@ -18,6 +18,7 @@ final class ServerModels {
     private static volatile ModelRegistry registry;
     private static volatile Embedder embedder;
     private static Thread preload;
+    private static ModelRegistry.Options options = ModelRegistry.Options.defaults();
 
     private ServerModels() {}
 
@@ -54,23 +55,23 @@ final class ServerModels {
                         });
     }
 
-    /** Waits for a preload in progress, then closes every loaded model. */
+    /** Closes every loaded model, after a load in progress (the registry waits for it). */
     static void close() {
-        Thread loading;
-        synchronized (ServerModels.class) {
-            loading = preload;
-        }
-        if (loading != null) {
-            try {
-                loading.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
         ModelRegistry r = registry;
         if (r != null) {
             r.close();
         }
+    }
+
+    /**
+     * Sets the registry's options (aliases, default models) before its first use; refused after,
+     * since the registry is already serving with the old ones.
+     */
+    static synchronized void configure(ModelRegistry.Options configured) {
+        if (registry != null && !configured.equals(options)) {
+            throw new IllegalStateException("the model registry is already in use");
+        }
+        options = configured;
     }
 
     /** The shared registry. */
@@ -86,7 +87,7 @@ final class ServerModels {
                             "ORT_DISABLE_TELEMETRY=1 is not set: model endpoints will refuse to load ONNX Runtime "
                                     + "(it would upload telemetry); start plinth through ./plinth or export ORT_DISABLE_TELEMETRY=1");
                 }
-                registry = ModelRegistry.create();
+                registry = ModelRegistry.create(options);
             }
             return registry;
         }

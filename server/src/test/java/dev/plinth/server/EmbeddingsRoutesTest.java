@@ -56,7 +56,9 @@ class EmbeddingsRoutesTest {
         HttpResponse<String> r = plinth.postJson("/v1/embeddings", body);
         assertEquals(422, r.statusCode(), r.body());
         JsonNode json = Plinth.json(r);
-        assertEquals(1, json.size(), "only detail: " + r.body());
+        assertEquals(2, json.size(), "detail and error only: " + r.body());
+        assertEquals(json.get("detail").asText(), json.at("/error/message").asText());
+        assertEquals("invalid_request_error", json.at("/error/type").asText());
         return json.get("detail").asText();
     }
 
@@ -251,7 +253,11 @@ class EmbeddingsRoutesTest {
                 ModelRegistry.create(
                         ModelRegistry.Options.defaults()
                                 .withFolders(List.of())
-                                .withBatching(new Batcher.Options(8192, 128, 4, null)));
+                                .withBatching(
+                                        Batcher.Options.defaults()
+                                                .withQueue(
+                                                        4 * 302,
+                                                        java.time.Duration.ofSeconds(10))));
         ExecutorService clients = Executors.newFixedThreadPool(8);
         try (tiny;
                 Plinth small =
@@ -288,7 +294,7 @@ class EmbeddingsRoutesTest {
                     if (r.statusCode() == 429) refused = r;
                 }
             }
-            assertNotNull(refused, "8 clients on a 4-sequence queue must overflow it");
+            assertNotNull(refused, "8 clients on a queue of 4 sequences' tokens must overflow it");
             assertTrue(
                     Integer.parseInt(refused.headers().firstValue("Retry-After").orElseThrow())
                             >= 1);
