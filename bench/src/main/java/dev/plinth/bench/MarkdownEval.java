@@ -17,7 +17,8 @@ import org.jsoup.Jsoup;
  * case's Turndown options mapped onto {@link MarkdownOptions} (Turndown's defaults where a case
  * sets none: setext headings, {@code * * *}, {@code *} bullets, indented code; the GFM suite runs
  * with {@code gfm} on and the plugin's single-tilde strikethrough, the core suite with {@code gfm}
- * off).
+ * off). Images are written as Turndown writes them, {@code ![alt](src)} with data URIs kept: the
+ * {@code Image N} labels and pseudo URLs of plinth's Jina-compatible defaults are switched off.
  *
  * <p>Two scores: <em>exact</em> (byte for byte) and <em>normalized</em>, where both sides have
  * every run of spaces and tabs inside a line reduced to one space, trailing spaces dropped and runs
@@ -146,6 +147,8 @@ public final class MarkdownEval {
                 .preformattedCode(t.path("preformattedCode").asBoolean(false))
                 .gfm(gfm)
                 .strikethroughDelimiter("~")
+                .numberImages(false)
+                .keepDataUris(true)
                 .build();
     }
 

@@ -134,6 +134,14 @@ final class ReadCommand implements Callable<Integer> {
     Engine engine;
 
     @Option(
+            names = "--base",
+            paramLabel = "URL",
+            description =
+                    "Resolve relative links and images in local files against this URL "
+                            + "(default: keep them as the file has them).")
+    URI base;
+
+    @Option(
             names = "--allow-private-network",
             description =
                     "Let URLs reach private and loopback addresses (default: $PLINTH_ALLOW_PRIVATE_NETWORK).")
@@ -146,6 +154,13 @@ final class ReadCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintStream stdout = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         PrintStream stderr = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        if (base != null
+                && !(base.getHost() != null
+                        && ("http".equalsIgnoreCase(base.getScheme())
+                                || "https".equalsIgnoreCase(base.getScheme())))) {
+            stderr.println("plinth: --base must be an absolute http(s) URL, not \"" + base + "\"");
+            return 2;
+        }
         if (out != null) {
             Files.createDirectories(out);
         }
@@ -171,7 +186,7 @@ final class ReadCommand implements Callable<Integer> {
                                 inputs.size() > 1 && Progress.stderrIsTerminal())) {
             List<Future<Outcome>> futures = new ArrayList<>();
             for (String input : inputs) {
-                futures.add(pool.submit(() -> readOne(reader, input, options)));
+                futures.add(pool.submit(() -> readOne(reader, input, options, base)));
             }
             for (int i = 0; i < futures.size(); i++) {
                 Outcome outcome = await(futures.get(i), inputs.get(i));
@@ -215,9 +230,9 @@ final class ReadCommand implements Callable<Integer> {
     }
 
     /** Reads one input; every failure becomes a one-line reason, never a stack trace. */
-    private Outcome readOne(Reader reader, String input, Options options) {
+    private Outcome readOne(Reader reader, String input, Options options, URI base) {
         try {
-            Result result = read(reader, input, options);
+            Result result = read(reader, input, options, base);
             String output =
                     format == Format.json
                             ? JSON.writeValueAsString(
@@ -241,7 +256,11 @@ final class ReadCommand implements Callable<Integer> {
         }
     }
 
-    private static Result read(Reader reader, String input, Options options)
+    /**
+     * Reads a URL or a file; a file's links resolve against {@code base} when given, else they stay
+     * as written (its {@code file:} URL is the page's base, which the writer leaves alone).
+     */
+    private static Result read(Reader reader, String input, Options options, URI base)
             throws ReaderException, IOException {
         if (isUrl(input)) {
             URI url;
@@ -263,7 +282,9 @@ final class ReadCommand implements Callable<Integer> {
         if (Files.size(file) > MAX_FILE_BYTES) {
             throw new IOException("larger than " + (MAX_FILE_BYTES >> 20) + " MiB");
         }
-        URI base = file.toAbsolutePath().toUri();
+        if (base == null) {
+            base = file.toAbsolutePath().toUri();
+        }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         byte[] bytes = name.endsWith(".gz") ? gunzip(file) : Files.readAllBytes(file);
         if (name.endsWith(".pdf") || startsWith(bytes, "%PDF-")) {

@@ -274,6 +274,41 @@ class ReadCommandTest {
     }
 
     @Test
+    void keepsALocalFilesLinksRelativeUnlessGivenABase() throws IOException {
+        Path page =
+                Files.writeString(
+                        dir.resolve("guide.html"),
+                        "<h1 id='intro'>Guide</h1><p><a href='#intro'>Top</a> "
+                                + "<a href='setup.html'>Setup</a> <img src='img/map.png' alt='Map'></p>");
+        Run plain = run("read", "--format", "markdown", page.toString());
+        assertEquals(0, plain.exit, plain.err);
+        assertTrue(
+                plain.out.contains(
+                        "[Top](#intro) [Setup](setup.html) ![Image 1: Map](img/map.png)"),
+                plain.out);
+        assertFalse(plain.out.contains("file:"), plain.out);
+
+        Run based =
+                run(
+                        "read",
+                        "--format",
+                        "markdown",
+                        "--base",
+                        "https://example.org/docs/",
+                        page.toString());
+        assertEquals(0, based.exit, based.err);
+        assertTrue(
+                based.out.contains(
+                        "[Top](https://example.org/docs/#intro) [Setup](https://example.org/docs/setup.html) "
+                                + "![Image 1: Map](https://example.org/docs/img/map.png)"),
+                based.out);
+
+        Run relative = run("read", "--base", "docs/", page.toString());
+        assertEquals(2, relative.exit);
+        assertTrue(relative.err.contains("--base must be an absolute http(s) URL"), relative.err);
+    }
+
+    @Test
     void badFormatIsAUsageError() {
         Run run = run("read", "--format", "yaml", "x.html");
         assertEquals(2, run.exit);

@@ -2,7 +2,11 @@ package dev.plinth.reader.markdown;
 
 /**
  * How Markdown is written. The knobs mirror Turndown's options (and so the reader's {@code X-Md-*}
- * headers); the defaults are plinth's: ATX headings, fenced code, {@code -} bullets, inlined links.
+ * headers) and the output options of Jina's reader ({@code X-Retain-Images}, {@code
+ * X-Keep-Img-Data-Url}, {@code X-No-Gfm}); the defaults are plinth's for the Turndown knobs (ATX
+ * headings, fenced code, {@code -} bullets, inlined links) and Jina's for the rest (numbered
+ * images, data URIs replaced, GFM tables). A Turndown-style writer that numbers nothing is {@code
+ * builder().numberImages(false).keepDataUris(true)}.
  *
  * @param headingStyle <b>{@code ATX}</b> ({@code # Title}) or {@code SETEXT} (underlined h1/h2)
  * @param hr thematic break; <b>{@code ---}</b>
@@ -18,11 +22,20 @@ package dev.plinth.reader.markdown;
  * @param br what a line break becomes before the newline; <b>two spaces</b>
  * @param preformattedCode keep {@code <code>} whitespace as is instead of collapsing it
  * @param gfm GitHub extensions: tables, strikethrough, task lists; <b>on</b>
- * @param images which images are kept; <b>{@code ALL}</b>
+ * @param images which images are kept and how ({@code X-Retain-Images}); <b>{@code ALL}</b>
  * @param links how links are written; <b>{@code ALL}</b>
- * @param keepDataUris keep {@code data:} image URIs instead of a placeholder; <b>off</b>
+ * @param keepDataUris keep {@code data:} image URIs as written ({@code X-Keep-Img-Data-Url: true});
+ *     <b>off</b>: each is replaced by the short pseudo object URL Jina's reader writes, {@code
+ *     blob:http://localhost/<md5 of the data URI>}, the same for the same image
  * @param strikethroughDelimiter GFM strikethrough; <b>{@code ~~}</b> (what every GFM renderer
  *     reads) or {@code ~} (GitHub only)
+ * @param numberImages label images {@code Image 1}, {@code Image 2}… in document order, as Jina's
+ *     reader does: {@code ![Image 1: alt](src)}, {@code ![Image 2](src)} when the alt is empty,
+ *     {@code (Image 3: alt)} in the alt modes; <b>on</b>. Off: {@code ![alt](src)} and the bare alt
+ *     text, as Turndown writes them
+ * @param tablesAsHtml write tables as HTML (their cells' markup cleaned, links absolute) instead of
+ *     GFM tables, with the rest of GFM still on ({@code X-No-Gfm: table}); <b>off</b>. {@code
+ *     X-No-Gfm: true} is {@code gfm(false)}: no GFM at all, tables read as text
  */
 public record MarkdownOptions(
         HeadingStyle headingStyle,
@@ -40,7 +53,9 @@ public record MarkdownOptions(
         Images images,
         Links links,
         boolean keepDataUris,
-        String strikethroughDelimiter) {
+        String strikethroughDelimiter,
+        boolean numberImages,
+        boolean tablesAsHtml) {
 
     public enum HeadingStyle {
         ATX,
@@ -64,11 +79,33 @@ public record MarkdownOptions(
         SHORTCUT
     }
 
-    /** Which images the output keeps: all, none, or only their alt text. */
+    /**
+     * Which images the output keeps ({@code X-Retain-Images}). With {@link #numberImages} each
+     * image that is written counts towards the {@code Image N} labels.
+     */
     public enum Images {
+        /** {@code ![Image N: alt](src)}; images without a source are left out. */
         ALL,
+        /** No images. */
         NONE,
-        ALT
+        /**
+         * Alt text only: {@code (Image N: alt)}, numbered over the images that have an alt; images
+         * without one are left out.
+         */
+        ALT,
+        /**
+         * Jina's {@code all_p}: {@code ALL} with alt text a captioning model wrote for images that
+         * lack one. plinth has no such model yet, so the page's own alt text is written: the output
+         * is exactly {@code ALL}'s.
+         */
+        ALL_P,
+        /**
+         * Jina's {@code alt_p}: alt text only, {@code (Image N: alt)}, with a captioning model's
+         * alt for images that lack one. Unlike {@code ALT}, N counts every image with a source, so
+         * the numbers match {@code ALL_P}'s; images without an alt (and, for now, without a model)
+         * are left out.
+         */
+        ALT_P
     }
 
     /** How links are written: as links, as their text only, or not at all. */
@@ -104,6 +141,8 @@ public record MarkdownOptions(
         b.links = links;
         b.keepDataUris = keepDataUris;
         b.strikethroughDelimiter = strikethroughDelimiter;
+        b.numberImages = numberImages;
+        b.tablesAsHtml = tablesAsHtml;
         return b;
     }
 
@@ -124,6 +163,8 @@ public record MarkdownOptions(
         private Links links = Links.ALL;
         private boolean keepDataUris;
         private String strikethroughDelimiter = "~~";
+        private boolean numberImages = true;
+        private boolean tablesAsHtml;
 
         private Builder() {}
 
@@ -207,6 +248,16 @@ public record MarkdownOptions(
             return this;
         }
 
+        public Builder numberImages(boolean v) {
+            numberImages = v;
+            return this;
+        }
+
+        public Builder tablesAsHtml(boolean v) {
+            tablesAsHtml = v;
+            return this;
+        }
+
         public MarkdownOptions build() {
             return new MarkdownOptions(
                     headingStyle,
@@ -224,7 +275,9 @@ public record MarkdownOptions(
                     images,
                     links,
                     keepDataUris,
-                    strikethroughDelimiter);
+                    strikethroughDelimiter,
+                    numberImages,
+                    tablesAsHtml);
         }
     }
 }

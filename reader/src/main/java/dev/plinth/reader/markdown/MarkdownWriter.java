@@ -1,12 +1,17 @@
 package dev.plinth.reader.markdown;
 
-import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,7 +20,10 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jsoup.nodes.Attribute;
+import org.jsoup.nodes.Comment;
 import org.jsoup.nodes.DataNode;
+import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
 import org.jsoup.nodes.Node;
 import org.jsoup.nodes.TextNode;
@@ -35,6 +43,12 @@ import org.jsoup.select.NodeTraversor;
  *       built. A frame's blocks are joined, prefixed ({@code > }, list markers, continuation
  *       indent) and handed to the parent as one block, so nesting of any depth comes out with the
  *       right indentation.
+ *   <li>Cost linear in the page. Containers deeper than {@link #MAX_FRAMES} are written as plain
+ *       blocks at the deepest level, since each level re-indents everything inside it: without the
+ *       cap 50k nested lists cost time and output quadratic in the page. A first traversal notes
+ *       which tables are layout tables and which {@code <code>} holds a {@code <pre>}, so no
+ *       element's subtree is searched again per ancestor; URLs resolve against the base found once
+ *       (jsoup finds an element's base by walking to the root).
  *   <li>Whitespace: collapsed as a browser does (CSS {@code white-space: normal}): runs of ASCII
  *       whitespace become one space, dropped at the start of a line and before a block boundary;
  *       U+00A0 is kept. Whitespace at the edges of emphasis and links moves outside the delimiters,
@@ -48,17 +62,26 @@ import org.jsoup.select.NodeTraversor;
  *       as written), a line is escaped only where it would start a heading, list, quote, fence,
  *       thematic break or setext underline. {@code _} emphasis inside a word (or in CJK text)
  *       becomes {@code *}, which works there; emphasis that cannot parse at all ({@code
- *       Search<em>→</em>}) is written as plain text.
- *   <li>Tables: a data table becomes a GFM table on a grid with every span expanded (a cell
- *       spanning the whole width, a label row, is written once); the first row is the header
- *       whether or not it has {@code <th>}; cells are one line. Layout tables (nested tables,
- *       {@code role=presentation}) are read as ordinary blocks. Math (KaTeX, MathJax, MathML)
- *       becomes {@code $tex$} or a {@code $$} block.
+ *       Search<em>→</em>}) is written as plain text, or, when it wraps words or code ({@code
+ *       foo<b><code>x</code></b>bar}), as the HTML tags CommonMark passes through.
+ *   <li>Links keep their meaning even when empty ({@code [](/x)}, {@code [](#intro)}); on a local
+ *       file (a {@code file:} base) they stay as the author wrote them, relative or {@code
+ *       #anchor}. Media ({@code <video>}, {@code <audio>}) become their poster image and a link to
+ *       the media whose text is the fallback content. Images are numbered as Jina's reader numbers
+ *       them when {@link MarkdownOptions#numberImages} is on.
+ *   <li>Tables: a data table becomes a GFM table on a grid with every span expanded (a colspan
+ *       written in its first column, the columns it covers left empty; a rowspan repeated in each
+ *       row, which stays readable on its own); the first row is the header whether or not it has
+ *       {@code <th>}; cells are one line. With {@link MarkdownOptions#tablesAsHtml} a data table is
+ *       written as cleaned HTML instead. Layout tables (nested tables, {@code role=presentation})
+ *       are read as ordinary blocks. Math (KaTeX, MathJax, MathML) becomes {@code $tex$} or a
+ *       {@code $$} block.
  *   <li>Compatibility oracle: Turndown's rules and test suite (and turndown-plugin-gfm for tables,
  *       strikethrough, task lists). Deliberate departures: minimal escaping as above; every {@code
  *       <pre>} is a code block; a table without {@code <th>} still becomes a GFM table (first row
- *       as header); spans are expanded into a grid; lists use the narrowest valid markers ({@code -
- *       }, {@code 1. }) and indentation.
+ *       as header); spans are expanded into a grid (a colspan written once, a rowspan repeated);
+ *       lists use the narrowest valid markers ({@code -}, {@code 1. }) and indentation; {@code
+ *       <sub>}/{@code <sup>} are plain text, as every converter compared writes them.
  *   <li>References: CommonMark 0.31 (https://spec.commonmark.org/), GFM 0.29
  *       (https://github.github.com/gfm/), Turndown (https://github.com/mixmark-io/turndown).
  * </ul>
@@ -71,7 +94,7 @@ public final class MarkdownWriter {
     public static String write(Element root, MarkdownOptions options) {
         Objects.requireNonNull(root, "root");
         Objects.requireNonNull(options, "options");
-        Shared shared = new Shared(options, containsMath(root));
+        Shared shared = new Shared(options, containsMath(root), Survey.of(root), root.baseUri());
         String body = new MarkdownWriter(shared, false).render(root, FrameKind.ROOT);
         // Trim blank lines and trailing space only: an indented code block may open the output.
         return (body + shared.definitions()).replaceFirst("^(?:[ \t]*\n)+", "").stripTrailing();
@@ -80,22 +103,109 @@ public final class MarkdownWriter {
     // ---------------------------------------------------------------------------------------------
     // State
 
+    /**
+     * Containers nested deeper than this many frames are written as plain blocks: each level copies
+     * and re-indents all it holds, so depth must be bounded for time (and output) to stay linear.
+     * Real pages nest lists a handful of levels; 32 frames is about 15 levels of lists.
+     */
+    private static final int MAX_FRAMES = 32;
+
     /** State shared by the writer of a page and the writers of its table cells. */
     private static final class Shared {
         final MarkdownOptions o;
         final boolean math; // the page has math, so a literal $ must be escaped
+        final Survey survey;
+        final boolean local; // the page is a local file: links stay as written
+        final Element resolver = new Element("a"); // detached, so its base is found at once
         final List<String> definitions = new ArrayList<>();
         final Map<String, Integer> numbers =
                 new HashMap<>(); // destination and title -> reference number
         final Map<String, String> labels = new HashMap<>(); // raw label -> destination
+        int images; // images written so far, for Jina's "Image N" labels
 
-        Shared(MarkdownOptions o, boolean math) {
+        Shared(MarkdownOptions o, boolean math, Survey survey, String base) {
             this.o = o;
             this.math = math;
+            this.survey = survey;
+            this.local = isLocal(base);
+            resolver.setBaseUri(base);
         }
 
         String definitions() {
             return definitions.isEmpty() ? "" : "\n\n" + String.join("\n", definitions);
+        }
+    }
+
+    /**
+     * What the writer needs to know about an element's subtree, gathered in one pass before
+     * writing: which tables hold another table or fewer than two cells (layout, not data), and
+     * which inline code elements hold a {@code <pre>} (a code block, not a code span).
+     */
+    private record Survey(Set<Element> notDataTables, Set<Element> codeWithPre) {
+        static Survey of(Element root) {
+            Set<Element> notData = Collections.newSetFromMap(new IdentityHashMap<>());
+            Set<Element> withPre = Collections.newSetFromMap(new IdentityHashMap<>());
+            Map<Element, Integer> cells = new IdentityHashMap<>();
+            Deque<Element> tables = new ArrayDeque<>();
+            Deque<Element> codes = new ArrayDeque<>();
+            NodeTraversor.filter(
+                    new NodeFilter() {
+                        @Override
+                        public FilterResult head(Node node, int depth) {
+                            if (!(node instanceof Element e)) {
+                                return FilterResult.CONTINUE;
+                            }
+                            switch (e.normalName()) {
+                                case "table" -> {
+                                    // Marking only the nearest enclosing table suffices: every
+                                    // table holding a table is some table's nearest one.
+                                    if (!tables.isEmpty()) {
+                                        notData.add(tables.peek());
+                                    }
+                                    tables.push(e);
+                                    cells.put(e, 0);
+                                }
+                                case "td", "th" -> {
+                                    if (!tables.isEmpty()) {
+                                        cells.merge(tables.peek(), 1, Integer::sum);
+                                    }
+                                }
+                                case "code", "kbd", "samp", "tt" -> codes.push(e);
+                                case "pre" -> {
+                                    if (!codes.isEmpty()) {
+                                        withPre.add(codes.peek());
+                                    }
+                                }
+                                default -> {}
+                            }
+                            return FilterResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FilterResult tail(Node node, int depth) {
+                            if (!(node instanceof Element e)) {
+                                return FilterResult.CONTINUE;
+                            }
+                            switch (e.normalName()) {
+                                case "table" -> {
+                                    tables.pop();
+                                    if (cells.remove(e) < 2) {
+                                        notData.add(e);
+                                    }
+                                }
+                                case "code", "kbd", "samp", "tt" -> {
+                                    codes.pop();
+                                    if (withPre.contains(e) && !codes.isEmpty()) {
+                                        withPre.add(codes.peek());
+                                    }
+                                }
+                                default -> {}
+                            }
+                            return FilterResult.CONTINUE;
+                        }
+                    },
+                    root);
+            return new Survey(notData, withPre);
         }
     }
 
@@ -117,6 +227,7 @@ public final class MarkdownWriter {
         ITEM,
         TERM,
         DEFINITION,
+        RULE,
         OTHER
     }
 
@@ -131,6 +242,7 @@ public final class MarkdownWriter {
     /** A block container being written: its finished blocks and the inline run after them. */
     private static final class Frame {
         final FrameKind kind;
+        final Element owner; // the element whose end pops this frame
         final List<Block> blocks = new ArrayList<>();
         final StringBuilder inline = new StringBuilder();
         boolean singleLine; // headings, table cells, terms: everything on one line
@@ -140,9 +252,13 @@ public final class MarkdownWriter {
         boolean ordered; // lists
         int start = 1;
         int step = 1;
+        int codeStart = -1; // the last code span in the inline run, to join the next one to it
+        int codeEnd = -1;
+        String code = "";
 
-        Frame(FrameKind kind) {
+        Frame(FrameKind kind, Element owner) {
             this.kind = kind;
+            this.owner = owner;
         }
     }
 
@@ -151,8 +267,6 @@ public final class MarkdownWriter {
         STRONG,
         DEL,
         LINK,
-        SUP,
-        SUB,
         QUOTE,
         PARENS
     }
@@ -162,13 +276,19 @@ public final class MarkdownWriter {
         final Element el;
         final Inline kind;
         final Frame frame;
+        final int blocks; // the frame's blocks when it opened: more at its end, its content went
+        // there
         int start;
+        boolean wrote; // some of its content was already written, wrapped, at a paragraph's end
+        String href; // a link's destination when not the element's href (media)
+        String label; // what an empty link says instead (media: the file name)
 
         Open(Element el, Inline kind, Frame frame, int start) {
             this.el = el;
             this.kind = kind;
             this.frame = frame;
             this.start = start;
+            this.blocks = frame.blocks.size();
         }
     }
 
@@ -188,7 +308,7 @@ public final class MarkdownWriter {
     // Traversal
 
     private String render(Element root, FrameKind kind) {
-        Frame frame = new Frame(kind);
+        Frame frame = new Frame(kind, root);
         frame.singleLine = kind == FrameKind.CELL;
         frame.lineStart = kind != FrameKind.CELL;
         frames.push(frame);
@@ -238,6 +358,10 @@ public final class MarkdownWriter {
                 return NodeFilter.FilterResult.SKIP_ENTIRELY;
             }
             case "code", "kbd", "samp", "tt" -> {
+                // <code><pre>…</pre></code> is a code block that the author wrapped once too often.
+                if (shared.survey.codeWithPre().contains(e)) {
+                    return NodeFilter.FilterResult.CONTINUE;
+                }
                 inlineCode(rawText(e), o.preformattedCode());
                 return NodeFilter.FilterResult.SKIP_ENTIRELY;
             }
@@ -245,6 +369,7 @@ public final class MarkdownWriter {
                 image(e);
                 return NodeFilter.FilterResult.SKIP_ENTIRELY;
             }
+            case "video", "audio" -> media(e);
             case "input" -> {
                 checkbox(e);
                 return NodeFilter.FilterResult.SKIP_ENTIRELY;
@@ -252,52 +377,61 @@ public final class MarkdownWriter {
             case "br" -> lineBreak();
             case "hr" -> {
                 flush(current());
-                if (!inTable) { // a table cell is one line: block syntax there would be literal
-                    // text
+                // A table cell is one line: block syntax there would be literal text. In a heading
+                // the rule splits it in two (see heading()).
+                if (!inTable) {
                     current()
                             .blocks
                             .add(
                                     Block.of(
-                                            BlockKind.OTHER,
+                                            BlockKind.RULE,
                                             o.hr().isBlank() ? "---" : o.hr().strip()));
                 }
             }
             case "table" -> {
-                if (isDataTable(e) && table(e)) {
+                if (isDataTable(e) && (o.tablesAsHtml() ? htmlTable(e) : table(e))) {
                     return NodeFilter.FilterResult.SKIP_ENTIRELY;
                 }
                 flush(current());
             }
             case "ul", "ol", "menu", "dir" -> {
-                Frame list = push(FrameKind.LIST);
-                list.ordered = name.equals("ol");
-                if (list.ordered) {
+                Frame list = push(FrameKind.LIST, e);
+                if (list != null && name.equals("ol")) {
+                    list.ordered = true;
                     boolean reversed = e.hasAttr("reversed");
                     int items =
                             (int)
                                     e.children().stream()
                                             .filter(c -> c.normalName().equals("li"))
                                             .count();
+                    int first = reversed ? items : 1;
                     list.step = reversed ? -1 : 1;
-                    list.start = number(e.attr("start"), reversed ? items : 1);
+                    // Markdown has no negative item numbers (CommonMark §5.2): a start it cannot
+                    // write is ignored as a malformed one is, rather than clamped to a run of 0s.
+                    int start = number(e.attr("start"), first);
+                    list.start = start < 0 ? first : start;
                 }
             }
-            case "li" -> push(FrameKind.ITEM);
-            case "blockquote" -> push(FrameKind.QUOTE);
+            case "li" -> push(FrameKind.ITEM, e);
+            case "blockquote" -> push(FrameKind.QUOTE, e);
             case "h1", "h2", "h3", "h4", "h5", "h6" -> {
-                Frame heading = push(FrameKind.HEADING);
-                heading.singleLine = true;
-                heading.lineStart =
-                        o.headingStyle() == MarkdownOptions.HeadingStyle.SETEXT
-                                && name.charAt(1) <= '2';
+                Frame heading = push(FrameKind.HEADING, e);
+                if (heading != null) {
+                    heading.singleLine = true;
+                    heading.lineStart =
+                            o.headingStyle() == MarkdownOptions.HeadingStyle.SETEXT
+                                    && name.charAt(1) <= '2';
+                }
             }
-            case "dl" -> push(FrameKind.TERMS);
+            case "dl" -> push(FrameKind.TERMS, e);
             case "dt" -> {
-                Frame term = push(FrameKind.TERM);
-                term.singleLine = true;
-                open.add(new Open(e, Inline.STRONG, term, 0));
+                Frame term = push(FrameKind.TERM, e);
+                if (term != null) {
+                    term.singleLine = true;
+                    open.add(new Open(e, Inline.STRONG, term, 0));
+                }
             }
-            case "dd" -> push(FrameKind.DEFINITION);
+            case "dd" -> push(FrameKind.DEFINITION, e);
             case "em", "i" -> openInline(e, Inline.EM);
             case "strong", "b" -> openInline(e, Inline.STRONG);
             case "s", "strike", "del" -> {
@@ -310,13 +444,11 @@ public final class MarkdownWriter {
                     openInline(e, Inline.LINK);
                 }
             }
-            case "sup" -> openInline(e, Inline.SUP);
-            case "sub" -> openInline(e, Inline.SUB);
             case "q" -> openInline(e, Inline.QUOTE);
             case "rt" -> openInline(e, Inline.PARENS);
             case "button" ->
                     text(" "); // an inline-block: "Play" "Next" side by side, not "PlayNext"
-            case "rp" -> {
+            case "rp", "source", "track" -> {
                 return NodeFilter.FilterResult.SKIP_ENTIRELY;
             }
             default -> {
@@ -330,6 +462,29 @@ public final class MarkdownWriter {
 
     private void exit(Element e) {
         String name = e.normalName();
+        if (current().owner == e) {
+            exitContainer(e, name);
+            return;
+        }
+        switch (name) {
+            case "em", "i", "strong", "b", "s", "strike", "del", "a", "q", "rt", "video", "audio" ->
+                    closeInline(e);
+            case "button" -> text(" ");
+            case "p" -> {
+                flush(current());
+                current().paragraphs++;
+            }
+            default -> {
+                // Containers past MAX_FRAMES pushed no frame: they end as any block does.
+                if (BLOCKS.contains(name) || CONTAINERS.contains(name)) {
+                    flush(current());
+                }
+            }
+        }
+    }
+
+    /** The end of an element that pushed the current frame. */
+    private void exitContainer(Element e, String name) {
         switch (name) {
             case "ul", "ol", "menu", "dir" -> {
                 Frame frame = popFrame();
@@ -377,20 +532,28 @@ public final class MarkdownWriter {
                     current().blocks.add(Block.of(BlockKind.DEFINITION, indent(": ", definition)));
                 }
             }
-            case "em", "i", "strong", "b", "s", "strike", "del", "a", "sup", "sub", "q", "rt" ->
-                    closeInline(e);
-            case "button" -> text(" ");
-            case "p" -> {
-                flush(current());
-                current().paragraphs++;
-            }
-            default -> {
-                if (BLOCKS.contains(name)) {
-                    flush(current());
-                }
-            }
+            default -> throw new IllegalStateException("no frame for <" + name + ">");
         }
     }
+
+    /** Elements that push a frame: past {@link #MAX_FRAMES} they are read as plain blocks. */
+    private static final Set<String> CONTAINERS =
+            Set.of(
+                    "ul",
+                    "ol",
+                    "menu",
+                    "dir",
+                    "li",
+                    "blockquote",
+                    "h1",
+                    "h2",
+                    "h3",
+                    "h4",
+                    "h5",
+                    "h6",
+                    "dl",
+                    "dt",
+                    "dd");
 
     private static final Set<String> IGNORED =
             Set.of(
@@ -408,8 +571,6 @@ public final class MarkdownWriter {
                     "object",
                     "embed",
                     "canvas",
-                    "video",
-                    "audio",
                     "select",
                     "textarea",
                     "datalist",
@@ -463,18 +624,25 @@ public final class MarkdownWriter {
     }
 
     /**
-     * Starts a block container. Inline formatting still open around it (a link wrapping a heading
-     * and a paragraph, say) is carried into it, so each block inside stays linked or emphasised.
+     * Starts a block container, or returns null (and the element is read as a plain block) past
+     * {@link #MAX_FRAMES}. Inline formatting still open around it (a link wrapping a heading and a
+     * paragraph, say) is carried into it, so each block inside stays linked or emphasised.
      */
-    private Frame push(FrameKind kind) {
+    private Frame push(FrameKind kind, Element owner) {
         Frame parent = current();
         flush(parent);
-        Frame frame = new Frame(kind);
+        if (frames.size() >= MAX_FRAMES) {
+            return null;
+        }
+        Frame frame = new Frame(kind, owner);
         int n = open.size();
         for (int i = 0; i < n; i++) {
             Open m = open.get(i);
             if (m.frame == parent) {
-                open.add(new Open(m.el, m.kind, frame, 0));
+                Open copy = new Open(m.el, m.kind, frame, 0);
+                copy.href = m.href;
+                copy.label = m.label;
+                open.add(copy);
             }
         }
         frames.push(frame);
@@ -488,15 +656,17 @@ public final class MarkdownWriter {
         return frame;
     }
 
-    private void openInline(Element e, Inline kind) {
+    private Open openInline(Element e, Inline kind) {
         Frame frame = current();
         for (Open m : open) {
             // <b> inside <strong>, a link inside a link: the outer one already says it all.
-            if (m.frame == frame && m.kind == kind && kind != Inline.SUP && kind != Inline.SUB) {
-                return;
+            if (m.frame == frame && m.kind == kind) {
+                return null;
             }
         }
-        open.add(new Open(e, kind, frame, frame.inline.length()));
+        Open m = new Open(e, kind, frame, frame.inline.length());
+        open.add(m);
+        return m;
     }
 
     private void closeInline(Element e) {
@@ -504,7 +674,7 @@ public final class MarkdownWriter {
         for (int i = open.size() - 1; i >= 0; i--) {
             Open m = open.get(i);
             if (m.el == e && m.frame == frame) {
-                wrap(m);
+                wrap(m, true);
                 open.remove(i);
                 return;
             }
@@ -513,9 +683,10 @@ public final class MarkdownWriter {
 
     /**
      * Wraps the inline run since {@code m} started in its delimiters, whitespace moved outside
-     * them.
+     * them. An empty link is still written when it closes ({@code [](/x)}: where it points is
+     * meaning), unless its content went into blocks written meanwhile.
      */
-    private void wrap(Open m) {
+    private void wrap(Open m, boolean closing) {
         StringBuilder b = m.frame.inline;
         String content = b.substring(Math.min(m.start, b.length()));
         int s = 0;
@@ -527,8 +698,16 @@ public final class MarkdownWriter {
             t--;
         }
         if (!hasVisible(content, s, t)) {
-            return; // nothing a reader would see (zero-width spaces): no delimiters around it
+            boolean emptyLink =
+                    m.kind == Inline.LINK
+                            && closing
+                            && !m.wrote
+                            && m.frame.blocks.size() == m.blocks;
+            if (!emptyLink) {
+                return; // nothing a reader would see (zero-width spaces): no delimiters around it
+            }
         }
+        m.wrote = true;
         b.setLength(b.length() - content.length());
         b.append(content, 0, s)
                 .append(decorate(m, content.substring(s, t)))
@@ -539,15 +718,13 @@ public final class MarkdownWriter {
         return switch (m.kind) {
             case EM -> EM_OPEN + core + EM_CLOSE;
             case STRONG -> STRONG_OPEN + core + STRONG_CLOSE;
-            case DEL -> o.strikethroughDelimiter() + core + o.strikethroughDelimiter();
-            case SUP -> "<sup>" + core + "</sup>";
-            case SUB -> "<sub>" + core + "</sub>";
+            case DEL -> DEL_OPEN + core + DEL_CLOSE;
             case QUOTE -> "\"" + core + "\"";
             case PARENS -> "(" + core + ")";
             case LINK ->
                     m.frame.kind == FrameKind.HEADING && isPermalink(m.el, core)
                             ? ""
-                            : link(m.el, core);
+                            : link(m, core);
         };
     }
 
@@ -611,11 +788,12 @@ public final class MarkdownWriter {
         for (int i = open.size() - 1; i >= 0; i--) {
             Open m = open.get(i);
             if (m.frame == frame) {
-                wrap(m);
+                wrap(m, false);
             }
         }
         String text = resolve(frame.inline.toString(), frame.singleLine, frame.lineStart);
         frame.inline.setLength(0);
+        frame.codeEnd = -1;
         for (Open m : open) {
             if (m.frame == frame) {
                 m.start = 0;
@@ -632,6 +810,9 @@ public final class MarkdownWriter {
         Block previous = null;
         boolean tight = !isLoose(frame);
         for (Block block : frame.blocks) {
+            if (frame.singleLine && block.kind == BlockKind.RULE) {
+                continue; // a line cannot hold a rule; headings split around theirs first
+            }
             String text = block.kind == BlockKind.ITEM ? item(bullet(), block.text) : block.text;
             if (frame.singleLine) {
                 text = text.replace('\n', ' ');
@@ -685,8 +866,26 @@ public final class MarkdownWriter {
     // ---------------------------------------------------------------------------------------------
     // Blocks: headings, lists, code, tables, math
 
+    /**
+     * A heading; an {@code <hr>} inside it splits it into a heading, the rule and a heading of the
+     * same level (as a browser draws it), never {@code #### --- More}.
+     */
     private void heading(Frame frame, int level) {
-        String text = join(frame);
+        Frame part = new Frame(FrameKind.HEADING, frame.owner);
+        part.singleLine = true;
+        for (Block block : frame.blocks) {
+            if (block.kind == BlockKind.RULE && !inTable) {
+                headingLine(join(part), level);
+                part.blocks.clear();
+                current().blocks.add(block);
+            } else {
+                part.blocks.add(block);
+            }
+        }
+        headingLine(join(part), level);
+    }
+
+    private void headingLine(String text, int level) {
         if (isBlank(text)) {
             return;
         }
@@ -728,21 +927,21 @@ public final class MarkdownWriter {
                 bullet = bullet.equals("-") ? "*" : "-";
             }
         }
-        List<String[]> items = new ArrayList<>(); // {marker, content}
+        List<String> markers = new ArrayList<>();
+        List<StringBuilder> contents = new ArrayList<>(); // built up: stray blocks can be many
         boolean loose = false;
         int n = frame.start;
         for (Block block : frame.blocks) {
             if (block.kind != BlockKind.ITEM) {
                 // A list or text directly inside <ul> (invalid, common) belongs to the item before
                 // it.
-                if (!items.isEmpty()) {
-                    String[] last = items.getLast();
-                    last[1] = last[1] + (block.kind == BlockKind.LIST ? "\n" : "\n\n") + block.text;
+                if (!contents.isEmpty()) {
+                    contents.getLast()
+                            .append(block.kind == BlockKind.LIST ? "\n" : "\n\n")
+                            .append(block.text);
                 } else {
-                    items.add(
-                            new String[] {
-                                frame.ordered ? clampNumber(n) + delimiter : bullet, block.text
-                            });
+                    markers.add(frame.ordered ? clampNumber(n) + delimiter : bullet);
+                    contents.add(new StringBuilder(block.text));
                     n += frame.step;
                 }
                 continue;
@@ -753,19 +952,20 @@ public final class MarkdownWriter {
             String marker = frame.ordered ? clampNumber(n) + delimiter : bullet;
             n += frame.step;
             if (!isBlank(block.text)) {
-                items.add(new String[] {marker, block.text});
+                markers.add(marker);
+                contents.add(new StringBuilder(block.text));
                 loose |= block.loose;
             }
         }
-        if (items.isEmpty()) {
+        if (contents.isEmpty()) {
             return null;
         }
         StringBuilder sb = new StringBuilder();
-        for (String[] item : items) {
+        for (int i = 0; i < contents.size(); i++) {
             if (!sb.isEmpty()) {
                 sb.append(loose ? "\n\n" : "\n");
             }
-            sb.append(item(item[0], item[1]));
+            sb.append(item(markers.get(i), contents.get(i).toString()));
         }
         // An ordered list may interrupt a paragraph only when it starts at 1 (CommonMark §5.2).
         boolean interrupts = !frame.ordered || frame.start == 1;
@@ -961,6 +1161,16 @@ public final class MarkdownWriter {
     }
 
     private void writeCodeSpan(String code) {
+        // <code>A</code><code>B</code> as `A``B` is one span holding A``B: touching spans are
+        // written as one, which is how they look. Not when an inline element opened between them
+        // will put its delimiter there.
+        Frame frame = current();
+        int at = frame.inline.length();
+        if (frame.codeEnd == at && !opensAt(frame, at)) {
+            code = frame.code + code;
+            frame.inline.setLength(frame.codeStart);
+            at = frame.codeStart;
+        }
         int ticks = 1;
         while (hasRunOfExactly(code, '`', ticks)) {
             ticks++;
@@ -971,6 +1181,18 @@ public final class MarkdownWriter {
                         || code.startsWith(" ") && code.endsWith(" ") && !code.isBlank();
         String fence = "`".repeat(ticks);
         raw(fence + (pad ? " " : "") + code + (pad ? " " : "") + fence);
+        frame.codeStart = at;
+        frame.codeEnd = frame.inline.length();
+        frame.code = code;
+    }
+
+    private boolean opensAt(Frame frame, int at) {
+        for (Open m : open) {
+            if (m.frame == frame && m.start == at) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean hasRunOfExactly(String s, char c, int n) {
@@ -997,12 +1219,9 @@ public final class MarkdownWriter {
             return false;
         }
         String role = table.attr("role").toLowerCase(Locale.ROOT);
-        if (role.equals("presentation")
-                || role.equals("none")
-                || table.getElementsByTag("table").size() > 1) {
-            return false;
-        }
-        return table.select("td, th").size() > 1;
+        return !role.equals("presentation")
+                && !role.equals("none")
+                && !shared.survey.notDataTables().contains(table);
     }
 
     /**
@@ -1028,12 +1247,11 @@ public final class MarkdownWriter {
             Element[] slots = grid.rows.get(r);
             String[] cells = new String[grid.width];
             boolean empty = true;
-            boolean fullWidth = true; // one cell across the whole table: a label, written once
-            for (Element slot : slots) {
-                fullWidth &= slot == slots[0];
-            }
             for (int c = 0; c < slots.length; c++) {
-                cells[c] = slots[c] == null || fullWidth && c > 0 ? "" : cell(slots[c], rendered);
+                // A colspan is written once, in its first column, and the columns it spans left
+                // empty: repeating "Q1 total" in three cells reads as three values.
+                boolean spanned = c > 0 && slots[c] == slots[c - 1];
+                cells[c] = slots[c] == null || spanned ? "" : cell(slots[c], rendered);
                 empty &= cells[c].isEmpty();
             }
             // Spacer rows carry nothing; a footer repeating the header neither.
@@ -1069,15 +1287,91 @@ public final class MarkdownWriter {
         String text = rendered.get(cell);
         if (text == null) {
             text =
-                    new MarkdownWriter(shared, true)
-                            .render(cell, FrameKind.CELL)
-                            .replaceAll("\\s*\n\\s*", " ")
+                    joinLines(new MarkdownWriter(shared, true).render(cell, FrameKind.CELL))
                             .replace("|", "\\|")
                             .strip();
             rendered.put(cell, text);
         }
         return text;
     }
+
+    /**
+     * Writes a data table as HTML ({@code X-No-Gfm: table}), as Jina's reader keeps tables: the
+     * markup the cells carry, minus what only styles or scripts it, links and images resolved as
+     * everywhere else. Blank lines would end the HTML block (CommonMark §4.6), so a newline that
+     * would start one is written as a character reference.
+     */
+    private boolean htmlTable(Element table) {
+        flush(current());
+        Document shell = Document.createShell("");
+        shell.outputSettings().prettyPrint(false);
+        Element copy = table.clone();
+        shell.body().appendChild(copy);
+        // The copy has lost the page's base: links and images are resolved from the original,
+        // whose elements the clone lists in the same order.
+        List<Element> originals = table.getAllElements();
+        List<Element> copies = copy.getAllElements();
+        for (int i = 0; i < copies.size(); i++) {
+            Element original = originals.get(i);
+            Element e = copies.get(i);
+            String href = e.normalName().equals("a") ? url(original, "href") : null;
+            String src = e.normalName().equals("img") ? imageSource(original) : null;
+            for (Attribute attribute : new ArrayList<>(e.attributes().asList())) {
+                if (!HTML_ATTRIBUTES.contains(attribute.getKey())) {
+                    e.removeAttr(attribute.getKey());
+                }
+            }
+            if (href != null) {
+                e.attr("href", href);
+            }
+            if (src != null) {
+                e.attr("src", src);
+            }
+        }
+        List<Node> drop = new ArrayList<>();
+        NodeTraversor.traverse(
+                (node, depth) -> {
+                    if (node instanceof Comment
+                            || node instanceof Element e && IGNORED.contains(e.normalName())
+                            || node instanceof TextNode t
+                                    && t.isBlank()
+                                    && node.parent() instanceof Element p
+                                    && TABLE_PARTS.contains(p.normalName())) {
+                        drop.add(node);
+                    }
+                },
+                copy);
+        drop.forEach(Node::remove);
+        String html = BLANK_LINE.matcher(copy.outerHtml()).replaceAll("&#10;");
+        current().blocks.add(Block.of(BlockKind.OTHER, html));
+        return true;
+    }
+
+    private static final Set<String> TABLE_PARTS =
+            Set.of("table", "thead", "tbody", "tfoot", "tr", "colgroup");
+
+    /** Attributes that carry meaning in a table written as HTML; the rest is style or script. */
+    private static final Set<String> HTML_ATTRIBUTES =
+            Set.of(
+                    "href",
+                    "src",
+                    "alt",
+                    "title",
+                    "colspan",
+                    "rowspan",
+                    "scope",
+                    "headers",
+                    "abbr",
+                    "align",
+                    "lang",
+                    "dir",
+                    "start",
+                    "reversed",
+                    "value",
+                    "datetime");
+
+    /** A newline followed by a blank line (or the end), which would end an HTML block. */
+    private static final Pattern BLANK_LINE = Pattern.compile("\n(?=[ \t]*+(?:\n|$))");
 
     private static String alignment(Element header) {
         if (header == null) {
@@ -1200,31 +1494,43 @@ public final class MarkdownWriter {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Links, images, task lists
+    // Links, images, media, task lists
 
     /**
-     * A heading's own anchor ({@code ¶}, {@code #}, an icon): navigation, not part of the title.
+     * A heading's own anchor ({@code ¶}, {@code #}, {@code §}): navigation, not part of the title.
+     * An empty anchor ({@code <a href="#intro"></a>}) is kept: where it points is all it says.
      */
     private static boolean isPermalink(Element a, String content) {
         if (!a.attr("href").strip().startsWith("#")) {
             return false;
         }
-        return content.codePoints().noneMatch(Character::isLetterOrDigit);
+        return hasVisible(content, 0, content.length())
+                && content.codePoints().noneMatch(Character::isLetterOrDigit);
     }
 
-    private String link(Element a, String content) {
+    private String link(Open m, String content) {
         if (o.links() == MarkdownOptions.Links.NONE) {
             return "";
         }
-        String href = url(a, "href");
-        // "#" and javascript: links are buttons dressed as links; their text is all that means
-        // anything.
+        Element a = m.el;
+        String href = m.href != null ? m.href : url(a, "href");
+        // javascript: links are buttons dressed as links; their text is all that means anything.
         if (href == null
-                || a.attr("href").strip().equals("#")
                 || href.toLowerCase(Locale.ROOT).startsWith("javascript:")
                 || o.links() == MarkdownOptions.Links.TEXT
                 || o.linkStyle() == MarkdownOptions.LinkStyle.DISCARDED) {
             return content;
+        }
+        if (content.isEmpty()) {
+            // What a screen reader would announce for it, else nothing: [](/x) still says where.
+            String label = attributeText(a.attr("aria-label"));
+            if (label.isEmpty()) {
+                label = attributeText(a.attr("title"));
+            }
+            if (label.isEmpty() && m.label != null) {
+                label = m.label;
+            }
+            content = literal(label.replace('\n', ' '));
         }
         String title = title(a);
         String target = destination(href) + title;
@@ -1234,6 +1540,7 @@ public final class MarkdownWriter {
         // Referenced: a label of the link text where it can be one, else a number.
         boolean labelOk =
                 o.linkReferenceStyle() != MarkdownOptions.LinkReferenceStyle.FULL
+                        && !content.isBlank()
                         && content.indexOf('[') < 0
                         && content.indexOf(']') < 0
                         && content.indexOf('\n') < 0
@@ -1260,23 +1567,109 @@ public final class MarkdownWriter {
         return "[" + content + "][" + number + "]";
     }
 
+    /**
+     * An image in the form {@link MarkdownOptions#images} and {@link MarkdownOptions#numberImages}
+     * ask for. Jina's reader numbers the images it writes: in the {@code all} forms those with a
+     * source, in {@code alt} those with an alt, in {@code alt_p} those with a source again; an
+     * image left out takes no number.
+     */
     private void image(Element img) {
-        if (o.images() == MarkdownOptions.Images.NONE) {
-            return;
+        if (o.images() != MarkdownOptions.Images.NONE) {
+            picture(attributeText(img.attr("alt")), imageSource(img), title(img));
         }
-        String alt = attributeText(img.attr("alt"));
-        if (o.images() == MarkdownOptions.Images.ALT) {
-            text(" " + alt + " ");
-            return;
+    }
+
+    private void picture(String alt, String src, String title) {
+        switch (o.images()) {
+            case NONE -> {}
+            case ALT -> altText(alt.isEmpty() ? -1 : ++shared.images, alt);
+            case ALT_P -> {
+                if (src != null) {
+                    altText(++shared.images, alt);
+                }
+            }
+            case ALL, ALL_P -> {
+                if (src != null) {
+                    writeImage(++shared.images, alt, src, title);
+                }
+            }
         }
-        String src = imageSource(img);
-        if (src == null) {
-            return;
-        }
+    }
+
+    /** {@code ![Image n: alt](src "title")}, or {@code ![alt](src)} without numbering. */
+    private void writeImage(int n, String alt, String src, String title) {
         StringBuilder b = current().inline;
         b.append("![");
+        if (o.numberImages()) {
+            text("Image " + n + (alt.isEmpty() ? "" : ": "));
+        }
         textKeepingLines(alt);
-        b.append("](").append(stripStandIns(destination(src) + title(img))).append(")");
+        b.append("](").append(stripStandIns(destination(src) + title)).append(")");
+    }
+
+    /** An image's alt text in place of the image: {@code (Image n: alt)}, or the bare alt. */
+    private void altText(int n, String alt) {
+        if (!o.numberImages()) {
+            text(" " + alt + " "); // spaced: two images' alts side by side stay two words
+        } else if (!alt.isEmpty()) {
+            text("(Image " + n + ": ");
+            textKeepingLines(alt);
+            text(")");
+        }
+    }
+
+    /**
+     * {@code <video>} and {@code <audio>}: the poster as an image, then the fallback content (what
+     * a browser without the media shows) as a link to the media; empty fallback reads as the file's
+     * name. Fallback that has links of its own keeps them and gets no second one.
+     */
+    private void media(Element e) {
+        String src = url(e, "src");
+        if (src == null) {
+            for (Element source : e.children()) {
+                if (source.normalName().equals("source") && source.hasAttr("src")) {
+                    src = url(source, "src");
+                    if (src != null) {
+                        break;
+                    }
+                }
+            }
+        }
+        String poster = e.normalName().equals("video") ? url(e, "poster") : null;
+        if (poster != null) {
+            picture(attributeText(e.attr("aria-label")), poster, title(e));
+        }
+        if (src == null || e.selectFirst("a[href]") != null) {
+            return;
+        }
+        text(" ");
+        Open link = openInline(e, Inline.LINK);
+        if (link != null) {
+            link.href = src;
+            link.label = fileName(src);
+        }
+    }
+
+    /** The last path segment of a URL, decoded where it can be; the URL itself when none. */
+    private static String fileName(String url) {
+        String path = url;
+        int end = path.length();
+        for (char c : new char[] {'?', '#'}) {
+            int at = path.indexOf(c);
+            if (at >= 0) {
+                end = Math.min(end, at);
+            }
+        }
+        path = path.substring(0, end);
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        if (name.isEmpty()) {
+            return url;
+        }
+        try {
+            return URLDecoder.decode(name.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException malformed) {
+            return name;
+        }
     }
 
     /**
@@ -1292,12 +1685,12 @@ public final class MarkdownWriter {
                         "data-actualsrc",
                         "data-url")) {
             String value = img.attr(attr).strip();
-            if (!value.isEmpty() && !value.startsWith("data:")) {
+            if (!value.isEmpty() && !isDataUri(value)) {
                 return url(img, attr);
             }
         }
         String src = img.attr("src").strip();
-        if (src.isEmpty() || src.startsWith("data:")) {
+        if (src.isEmpty() || isDataUri(src)) {
             List<Element> sources = new ArrayList<>(List.of(img));
             if (img.parent() != null && img.parent().normalName().equals("picture")) {
                 sources.addAll(img.parent().select("> source")); // <picture><source srcset=…><img>
@@ -1306,7 +1699,7 @@ public final class MarkdownWriter {
                 for (String attr : List.of("data-srcset", "srcset")) {
                     String best = largestCandidate(source.attr(attr));
                     if (best != null) {
-                        return resolve(img.baseUri(), best);
+                        return absolute(best);
                     }
                 }
             }
@@ -1314,12 +1707,31 @@ public final class MarkdownWriter {
         if (src.isEmpty()) {
             return null;
         }
-        if (src.startsWith("data:") && !o.keepDataUris()) {
-            int comma = src.indexOf(',');
-            String type = comma < 0 ? "" : src.substring(5, Math.min(comma, 69));
-            return "data:" + type + ",...";
+        if (isDataUri(src)) {
+            return o.keepDataUris() ? src : pseudoObjectUrl(src);
         }
         return url(img, "src");
+    }
+
+    private static boolean isDataUri(String url) {
+        return url.regionMatches(true, 0, "data:", 0, 5);
+    }
+
+    /**
+     * What Jina's reader writes for a {@code data:} image it does not keep: a {@code blob:} URL
+     * named by the MD5 of the data URI, short and the same wherever the same image recurs. Jina
+     * takes the origin from the page's {@code <base>} when there is one; without (nearly always) it
+     * is {@code http://localhost}, which plinth always writes.
+     */
+    static String pseudoObjectUrl(String dataUri) {
+        try {
+            byte[] digest =
+                    MessageDigest.getInstance("MD5")
+                            .digest(dataUri.getBytes(StandardCharsets.UTF_8));
+            return "blob:http://localhost/" + HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has MD5", e);
+        }
     }
 
     /**
@@ -1349,7 +1761,7 @@ public final class MarkdownWriter {
                 }
                 descriptor = srcset.substring(d, i).strip();
             }
-            if (url.isEmpty() || url.startsWith("data:")) {
+            if (url.isEmpty() || isDataUri(url)) {
                 continue;
             }
             double size = 1;
@@ -1367,22 +1779,32 @@ public final class MarkdownWriter {
 
     private static final Pattern DESCRIPTOR = Pattern.compile("^(\\d+(?:\\.\\d+)?)([wx])");
 
-    private static String resolve(String base, String url) {
-        try {
-            return base == null || base.isBlank() ? url : URI.create(base).resolve(url).toString();
-        } catch (IllegalArgumentException e) {
-            return url;
-        }
+    /**
+     * An absolute URL when the page's base is a web address, else the attribute as written; null
+     * when absent. A local file's links stay as its author wrote them: {@code file:/home/me/x.png}
+     * means nothing to a reader elsewhere, while a relative link or {@code #anchor} still works
+     * beside the file (and {@code plinth read --base URL} resolves them against the site).
+     */
+    private String url(Element e, String attr) {
+        return absolute(e.attr(attr).strip());
     }
 
-    /** An absolute URL when the base is known, else the attribute as written; null when absent. */
-    private static String url(Element e, String attr) {
-        String value = e.attr(attr).strip();
+    private String absolute(String value) {
         if (value.isEmpty()) {
             return null;
         }
-        String absolute = e.absUrl(attr);
+        if (shared.local) {
+            return value;
+        }
+        // jsoup's resolution, against the base found once: asking each element for its base
+        // walks up to the root, a cost per link that grows with the page's depth.
+        shared.resolver.attr("href", value);
+        String absolute = shared.resolver.absUrl("href");
         return absolute.isEmpty() ? value : absolute;
+    }
+
+    private static boolean isLocal(String base) {
+        return base.regionMatches(true, 0, "file:", 0, 5);
     }
 
     private static String destination(String url) {
@@ -1404,9 +1826,61 @@ public final class MarkdownWriter {
      * Attribute text with whitespace collapsed, keeping one newline where the author broke lines.
      */
     private static String attributeText(String value) {
-        return value.replaceAll("[ \t\r\f]*\n[ \t\n\r\f]*", "\n")
-                .replaceAll("[ \t\r\f]+", " ")
-                .strip();
+        // One pass (a regex with a backtracking run would be quadratic in a long blank run).
+        StringBuilder sb = new StringBuilder(value.length());
+        int i = 0;
+        int n = value.length();
+        while (i < n) {
+            char c = value.charAt(i);
+            if (isCollapsible(c)) {
+                boolean newline = false;
+                while (i < n && isCollapsible(value.charAt(i))) {
+                    newline |= value.charAt(i) == '\n';
+                    i++;
+                }
+                sb.append(newline ? '\n' : ' ');
+            } else {
+                sb.append(c);
+                i++;
+            }
+        }
+        return sb.toString().strip();
+    }
+
+    /** Text in stand-in form, as {@link #text} would append it (whitespace as written). */
+    private static String literal(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            int special = SPECIALS.indexOf(c);
+            if (!isStandIn(c)) {
+                sb.append(special >= 0 ? (char) (LITERAL + special) : c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Lines joined by single spaces, whitespace around each break dropped (one pass). */
+    private static String joinLines(String s) {
+        if (s.indexOf('\n') < 0) {
+            return s;
+        }
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '\n') {
+                sb.append(c);
+                continue;
+            }
+            while (!sb.isEmpty() && Character.isWhitespace(sb.charAt(sb.length() - 1))) {
+                sb.setLength(sb.length() - 1);
+            }
+            while (i + 1 < s.length() && Character.isWhitespace(s.charAt(i + 1))) {
+                i++;
+            }
+            sb.append(' ');
+        }
+        return sb.toString();
     }
 
     /** {@code [ ]} or {@code [x]} for a checkbox opening a list item (GFM task list). */
@@ -1416,7 +1890,7 @@ public final class MarkdownWriter {
                 && input.attr("type").equalsIgnoreCase("checkbox")
                 && frame.kind == FrameKind.ITEM
                 && frame.blocks.isEmpty()
-                && frame.inline.toString().isBlank()) {
+                && isBlank(frame.inline)) {
             frame.inline.setLength(0);
             frame.inline.append(input.hasAttr("checked") ? "[x] " : "[ ] ");
         }
@@ -1435,6 +1909,28 @@ public final class MarkdownWriter {
     private static final char EM_CLOSE = '\uE012';
     private static final char STRONG_OPEN = '\uE013';
     private static final char STRONG_CLOSE = '\uE014';
+    private static final char DEL_OPEN = '\uE015';
+    private static final char DEL_CLOSE = '\uE016';
+
+    /** Each closer is its opener plus one. */
+    private static boolean isOpener(char c) {
+        return c == EM_OPEN || c == STRONG_OPEN || c == DEL_OPEN;
+    }
+
+    private static boolean isCloser(char c) {
+        return c == EM_CLOSE || c == STRONG_CLOSE || c == DEL_CLOSE;
+    }
+
+    /** Whether emphasis content holds a letter, a digit or a code span: worth its markup. */
+    private static boolean hasWordsOrCode(String run, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = run.charAt(i);
+            if (c == '`' || Character.isLetterOrDigit(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static boolean isStandIn(char c) {
         return c >= '\uE000' && c <= '\uE01F';
@@ -1466,10 +1962,10 @@ public final class MarkdownWriter {
         String[] delimiter = new String[n];
         boolean[] merged = new boolean[n];
         for (int i = 0; i + 1 < n; i++) {
-            // "<b>Game D</b><b>ay</b>": one span, not "**Game D****ay**".
+            // "<b>Game D</b><b>ay</b>": one span, not "**Game D****ay**" (nor "~~A~~~~B~~").
             char c = run.charAt(i);
             char next = run.charAt(i + 1);
-            if (c == EM_CLOSE && next == EM_OPEN || c == STRONG_CLOSE && next == STRONG_OPEN) {
+            if (isCloser(c) && next == c - 1) {
                 merged[i] = merged[i + 1] = true;
                 i++;
             }
@@ -1480,19 +1976,26 @@ public final class MarkdownWriter {
             if (merged[i]) {
                 continue;
             }
-            if (c == EM_OPEN || c == STRONG_OPEN) {
+            if (c == EM_OPEN || c == STRONG_OPEN || c == DEL_OPEN) {
                 opens.push(i);
-            } else if ((c == EM_CLOSE || c == STRONG_CLOSE) && !opens.isEmpty()) {
+            } else if (isCloser(c) && !opens.isEmpty()) {
                 int j = opens.pop();
-                String chosen = c == EM_CLOSE ? o.emDelimiter() : o.strongDelimiter();
+                String chosen =
+                        switch (c) {
+                            case EM_CLOSE -> o.emDelimiter();
+                            case STRONG_CLOSE -> o.strongDelimiter();
+                            default -> o.strikethroughDelimiter();
+                        };
                 char before = meaning(run, j - 1);
                 char after = meaning(run, i + 1);
                 // _ does not work inside a word (CommonMark §6.2, rules 2 and 7): use * there.
                 if (chosen.startsWith("_") && (isWordChar(before) || isWordChar(after))) {
                     chosen = c == EM_CLOSE ? "*" : "**";
                 }
-                // Emphasis must open left-flanking and close right-flanking: "Search<em>→</em>" or
-                // "<b>\"</b>The" cannot be written, so they are written as plain text.
+                // Emphasis must open left-flanking and close right-flanking (GFM strikethrough
+                // too): "Search<em>→</em>" or "<b>\"</b>The" cannot be written, so they are
+                // written as plain text; words or code that cannot be ("foo<b><code>x</code></b>
+                // bar") keep their emphasis as the inline HTML CommonMark passes through.
                 char first = meaning(run, j + 1);
                 char last = meaning(run, i - 1);
                 boolean leftFlanking =
@@ -1503,11 +2006,22 @@ public final class MarkdownWriter {
                 boolean rightFlanking =
                         !isSpace(last)
                                 && (!isPunctuation(last) || isSpace(after) || isPunctuation(after));
-                if (!leftFlanking || !rightFlanking) {
-                    chosen = "";
+                if (leftFlanking && rightFlanking) {
+                    delimiter[j] = chosen;
+                    delimiter[i] = chosen;
+                } else if (hasWordsOrCode(run, j + 1, i)) {
+                    String tag =
+                            switch (c) {
+                                case EM_CLOSE -> "em";
+                                case STRONG_CLOSE -> "strong";
+                                default -> "del";
+                            };
+                    delimiter[j] = "<" + tag + ">";
+                    delimiter[i] = "</" + tag + ">";
+                } else {
+                    delimiter[j] = "";
+                    delimiter[i] = "";
                 }
-                delimiter[j] = chosen;
-                delimiter[i] = chosen;
             }
         }
         StringBuilder resolved = new StringBuilder(n + 16);
@@ -1517,7 +2031,7 @@ public final class MarkdownWriter {
             if (c >= LITERAL && c < LITERAL + SPECIALS.length()) {
                 literal.set(resolved.length());
                 resolved.append(SPECIALS.charAt(c - LITERAL));
-            } else if (c == EM_OPEN || c == EM_CLOSE || c == STRONG_OPEN || c == STRONG_CLOSE) {
+            } else if (isOpener(c) || isCloser(c)) {
                 if (delimiter[i] != null) {
                     resolved.append(delimiter[i]);
                 }
@@ -1528,21 +2042,42 @@ public final class MarkdownWriter {
         char[] ch = resolved.toString().toCharArray();
         int len = ch.length;
 
-        // 2. Delimiter runs: a literal * _ ~ run is escaped only if it could open emphasis with a
-        // run
-        // after it that could close, or close one opened before it (CommonMark §6.2). "5 * 3",
-        // "file_" or a lone "*Price" therefore stay as written.
+        // 2. Delimiter runs: a literal * _ ~ touching a delimiter of ours is escaped (else
+        // "<s>~~A</s>" would be one run of four tildes); a run all literal is escaped only if it
+        // could open emphasis with a run after it that could close, or close one opened before it
+        // (CommonMark §6.2). "5 * 3", "file_" or a lone "*Price" therefore stay as written.
         boolean[] escape = new boolean[len];
         List<int[]> runs = new ArrayList<>(); // {start, end, can open, can close}
         for (int i = 0; i < len; i++) {
             char c = ch[i];
             if (c == '*' || c == '_' || c == '~') {
                 int j = i;
+                int literals = 0;
                 while (j < len && ch[j] == c) {
+                    literals += literal.get(j) ? 1 : 0;
                     j++;
                 }
-                int flags = delimiting(c, j - i, i > 0 ? ch[i - 1] : '\n', j < len ? ch[j] : '\n');
-                runs.add(new int[] {i, j, flags & OPENS, flags & CLOSES});
+                if (literals > 0 && literals < j - i) {
+                    // Our delimiters in the run still pair with literal runs elsewhere: each
+                    // stretch of them is a run whose escaped neighbours read as punctuation.
+                    for (int k = i; k < j; k++) {
+                        escape[k] = literal.get(k);
+                        if (!escape[k] && (k == i || escape[k - 1])) {
+                            int end = k;
+                            while (end < j && !literal.get(end)) {
+                                end++;
+                            }
+                            char before = k > i ? '\\' : k > 0 ? ch[k - 1] : '\n';
+                            char after = end < j ? '\\' : end < len ? ch[end] : '\n';
+                            int flags = delimiting(c, end - k, before, after);
+                            runs.add(new int[] {k, end, flags & OPENS, flags & CLOSES});
+                        }
+                    }
+                } else {
+                    int flags =
+                            delimiting(c, j - i, i > 0 ? ch[i - 1] : '\n', j < len ? ch[j] : '\n');
+                    runs.add(new int[] {i, j, flags & OPENS, flags & CLOSES});
+                }
                 i = j - 1;
             }
         }
@@ -1661,8 +2196,10 @@ public final class MarkdownWriter {
         if (line.isEmpty()) {
             return -1;
         }
-        if ((first == '*' || first == '_') && !literal.get(s)) {
-            return -1; // our own emphasis delimiter
+        if ((first == '*' || first == '_' || first == '~' || first == '`') && !literal.get(s)) {
+            // Our own emphasis delimiter, or a code span: a span opening with ``` is no fence,
+            // since its closing backticks put a backtick in the info string (CommonMark §4.5).
+            return -1;
         }
         if (ATX.matcher(line).lookingAt()
                 || BULLET.matcher(line).lookingAt()
@@ -1687,7 +2224,7 @@ public final class MarkdownWriter {
     }
 
     private static final Pattern DELIMITER_ROW =
-            Pattern.compile("\\|?[ \t]*:?-+:?[ \t]*(?:\\|[ \t]*:?-+:?[ \t]*)*\\|?[ \t]*");
+            Pattern.compile("\\|?[ \t]*+:?-++:?[ \t]*+(?:\\|[ \t]*+:?-++:?[ \t]*+)*+\\|?[ \t]*+");
 
     private static final Pattern ATX = Pattern.compile("#{1,6}(?:[ \t\u00a0]|$)");
     private static final Pattern BULLET = Pattern.compile("[-+*](?:[ \t]|$)");
@@ -1791,7 +2328,7 @@ public final class MarkdownWriter {
         return !isSpace(c) && !isPunctuation(c) && !isStandIn(c);
     }
 
-    private static boolean isBlank(String s) {
+    private static boolean isBlank(CharSequence s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (!Character.isWhitespace(c) && !Character.isSpaceChar(c) && c != BR) {
