@@ -513,9 +513,14 @@ public final class ReaderLm implements AutoCloseable {
         document.outputSettings().prettyPrint(false);
         Element root = document;
         if (input.mainContent() != null) {
-            Element picked = input.mainContent().apply(document);
-            if (picked != null) {
-                root = picked;
+            try {
+                Element picked = input.mainContent().apply(document);
+                if (picked != null) {
+                    root = picked;
+                }
+            } catch (RuntimeException e) {
+                // A pre-selection is an optimisation: without it the whole page is read.
+                warnings.add("Main-content pre-selection failed, the whole page was sent: " + e);
             }
         }
         HtmlCleaner.clean(root, !base.isEmpty());
@@ -539,12 +544,17 @@ public final class ReaderLm implements AutoCloseable {
                             + frame
                             + " for the instruction and schema");
         }
-        double charsPerToken = charsPerToken(html);
-        if (html.length() / charsPerToken <= budget * 1.5) {
-            int tokens = Tokens.count(html);
-            if (tokens <= budget) {
-                return List.of(html);
-            }
+        // One tokenization of a sample gives the page's characters per token; a page no longer
+        // than the sample is counted exactly by it.
+        String sample =
+                html.length() <= RATIO_SAMPLE_CHARS ? html : html.substring(0, RATIO_SAMPLE_CHARS);
+        int sampleTokens = Tokens.count(sample);
+        double charsPerToken =
+                sampleTokens == 0 ? 4 : Math.max(0.5, (double) sample.length() / sampleTokens);
+        if (sample.length() == html.length()
+                ? sampleTokens <= budget
+                : html.length() / charsPerToken <= budget * 1.5 && Tokens.count(html) <= budget) {
+            return List.of(html);
         }
         int maxPieces = schema == null ? settings.maxChunks() : 1;
         Chunker.Split split = Chunker.split(root, (int) (budget * charsPerToken * 0.95));
@@ -583,27 +593,38 @@ public final class ReaderLm implements AutoCloseable {
         return kept;
     }
 
-    /** Characters per cl100k token, learnt from a sample of the page. */
-    private static double charsPerToken(String html) {
-        String sample =
-                html.length() <= RATIO_SAMPLE_CHARS ? html : html.substring(0, RATIO_SAMPLE_CHARS);
-        int tokens = Tokens.count(sample);
-        return tokens == 0 ? 4 : Math.max(0.5, (double) sample.length() / tokens);
-    }
-
     // ---- Markdown ----
 
     private Output markdown(Input input, List<String> pieces, List<String> warnings, long deadline)
             throws LmException {
         StringBuilder joined = new StringBuilder();
         Usage usage = Usage.NONE;
+        int sent = 0;
         for (int i = 0; i < pieces.size(); i++) {
             String prompt = Prompts.markdown(input.instruction(), pieces.get(i));
-            ChatClient.Completion answer =
-                    lm.complete(
-                            List.of(Prompts.message("user", prompt)),
-                            settings.maxOutputTokens(),
-                            deadline);
+            ChatClient.Completion answer;
+            try {
+                answer =
+                        lm.complete(
+                                List.of(Prompts.message("user", prompt)),
+                                settings.maxOutputTokens(),
+                                deadline);
+            } catch (LmException e) {
+                if (i == 0) {
+                    throw e;
+                }
+                // The parts already read are worth returning; the rest is reported, not lost
+                // silently.
+                warnings.add(
+                        "Only "
+                                + i
+                                + " of "
+                                + pieces.size()
+                                + " parts of the page were read: "
+                                + e.getMessage());
+                break;
+            }
+            sent++;
             usage = usage.plus(answer.usage());
             if (answer.truncated()) {
                 warnings.add(outputLimit(i, pieces.size()));
@@ -617,13 +638,7 @@ public final class ReaderLm implements AutoCloseable {
             }
         }
         return new Output(
-                joined.toString(),
-                null,
-                usage,
-                warnings,
-                ENGINE,
-                settings.lm().model(),
-                pieces.size());
+                joined.toString(), null, usage, warnings, ENGINE, settings.lm().model(), sent);
     }
 
     // ---- JSON ----

@@ -245,6 +245,45 @@ class ReaderLmTest {
     }
 
     @Test
+    void aFailureAfterSomePartsReturnsThosePartsWithAWarning() throws Exception {
+        String html =
+                "<main>"
+                        + "<p>A paragraph of ordinary words in a long page.</p>".repeat(600)
+                        + "</main>";
+        backend.script(FakeBackend.text("first part"), FakeBackend.status(500, Map.of()));
+        ReaderLm.Output out;
+        try (ReaderLm lm = engine(settings().context(2000, 500).maxChunks(3).retries(0))) {
+            out = lm.read(ReaderLm.Input.markdown(html, null), TIMEOUT);
+        }
+        assertEquals("first part", out.markdown());
+        assertEquals(1, out.chunks());
+        assertEquals(2, backend.calls().size());
+        String all = String.join("\n", out.warnings());
+        assertTrue(
+                all.contains("Only 1 of 3 parts of the page were read") && all.contains("HTTP 500"),
+                all);
+    }
+
+    @Test
+    void aFailingPreselectionFallsBackToTheWholePage() throws Exception {
+        try (ReaderLm lm = engine(settings())) {
+            ReaderLm.Output out =
+                    lm.read(
+                            new ReaderLm.Input(
+                                    "<p>All of it</p>",
+                                    null,
+                                    null,
+                                    null,
+                                    doc -> {
+                                        throw new IllegalStateException("extractor bug");
+                                    }),
+                            TIMEOUT);
+            assertTrue(out.warnings().get(0).contains("extractor bug"), out.warnings().toString());
+        }
+        assertTrue(backend.calls().get(0).prompt().contains("<p>All of it</p>"));
+    }
+
+    @Test
     void retriesOnceWithTheSchemaErrorsAndAcceptsTheCorrection() throws Exception {
         backend.script(
                 FakeBackend.text("{\"title\":\"Hello\",\"count\":\"three\"}"),
