@@ -245,10 +245,6 @@ final class ChatClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw Failure.fatal(LmException.Kind.TIMEOUT, "interrupted", e);
         }
-        int status = response.statusCode();
-        if (status != 200) {
-            throw statusFailure(response, deadline);
-        }
         AtomicBoolean expired = new AtomicBoolean();
         InputStream raw = response.body();
         ScheduledFuture<?> watchdog =
@@ -261,6 +257,10 @@ final class ChatClient implements AutoCloseable {
                         TimeUnit.NANOSECONDS);
         Streamed streamed = new Streamed();
         try {
+            if (response.statusCode() != 200) {
+                // Read under the watchdog too: an error body can drip as slowly as an answer.
+                throw statusFailure(response);
+            }
             InputStream in = new Capped(raw, maxResponseBytes);
             String type = response.headers().firstValue("content-type").orElse("");
             Answer answer =
@@ -303,7 +303,7 @@ final class ChatClient implements AutoCloseable {
                 null);
     }
 
-    private Failure statusFailure(HttpResponse<InputStream> response, long deadline) {
+    private Failure statusFailure(HttpResponse<InputStream> response) {
         int status = response.statusCode();
         String detail = errorDetail(response.body());
         String message =

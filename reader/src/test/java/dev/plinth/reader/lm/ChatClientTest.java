@@ -258,6 +258,35 @@ class ChatClientTest {
     }
 
     @Test
+    void errorBodyDrippingPastTheDeadlineIsCutOffToo() {
+        backend.otherwise(call ->
+                (exchange, c) -> {
+                    exchange.sendResponseHeaders(500, 0);
+                    while (true) {
+                        exchange.getResponseBody().write(' ');
+                        exchange.getResponseBody().flush();
+                        try {
+                            Thread.sleep(100);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                });
+        long start = System.nanoTime();
+        try (ChatClient client = client(false)) {
+            LmException e =
+                    assertThrows(
+                            LmException.class,
+                            () -> client.complete(HELLO, 100, in(Duration.ofMillis(800))));
+            // The backend did answer (500); only its body was cut off at the deadline.
+            assertEquals(LmException.Kind.BACKEND_ERROR, e.kind());
+            assertTrue(e.getMessage().contains("HTTP 500"), e.getMessage());
+        }
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(took < 3000, "an 800 ms deadline took " + took + " ms");
+    }
+
+    @Test
     void malformedJsonIsABadResponse() {
         backend.otherwise(call -> FakeBackend.raw("application/json", "{\"choices\": [ {oops"));
         try (ChatClient client = client(false)) {
