@@ -156,7 +156,7 @@ public final class ExtractionEval {
         }
     }
 
-    private static String row(String name, List<Score> scores) {
+    static String row(String name, List<Score> scores) {
         double p = mean(scores, Score::precision);
         double r = mean(scores, Score::recall);
         double f1 = p + r == 0 ? 0 : 2 * p * r / (p + r);
