@@ -263,10 +263,19 @@ final class ChatClient implements AutoCloseable {
             }
             InputStream in = new Capped(raw, maxResponseBytes);
             String type = response.headers().firstValue("content-type").orElse("");
-            Answer answer =
-                    type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")
-                            ? readStream(in, streamed)
-                            : readWhole(in);
+            Answer answer;
+            try {
+                answer =
+                        type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")
+                                ? readStream(in, streamed)
+                                : readWhole(in);
+            } catch (Failure e) {
+                // A stream the watchdog closed ends early: that is the deadline, not the backend.
+                if (expired.get()) {
+                    throw deadlinePassed(streamed.text.length());
+                }
+                throw e;
+            }
             if (expired.get()) {
                 // The watchdog's close can look like a clean end of stream to the reader.
                 throw deadlinePassed(answer.text.length());
