@@ -187,8 +187,8 @@ final class Tab {
      * and awaited together: the browser answers them in order, one round trip instead of ten.
      */
     private void prepare() throws Cdp.CdpException, ReaderException {
-        int width = options.viewportWidth();
-        int height = options.viewportHeight();
+        int width = options.viewportOrDefault().width();
+        int height = options.viewportOrDefault().height();
         if (width < 1 || width > 8192 || height < 1 || height > 8192) {
             throw new ReaderException(
                     Kind.BAD_OPTION,
@@ -375,7 +375,7 @@ final class Tab {
                         "shadow",
                         options.withShadowDom(),
                         "iframes",
-                        options.withIframe(),
+                        options.iframes() != FetchOptions.Iframes.NONE,
                         "maxChars",
                         MAX_HTML_CHARS);
         JsonNode dom = evaluate("__plinth.serialize(" + Cdp.JSON.valueToTree(flags) + ")", true);
@@ -429,8 +429,16 @@ final class Tab {
         if (fullPage) {
             JsonNode size =
                     call(sessionId, "Page.getLayoutMetrics", Map.of()).path("cssContentSize");
-            int width = (int) Math.ceil(size.path("width").asDouble(options.viewportWidth()));
-            int height = (int) Math.ceil(size.path("height").asDouble(options.viewportHeight()));
+            int width =
+                    (int)
+                            Math.ceil(
+                                    size.path("width")
+                                            .asDouble(options.viewportOrDefault().width()));
+            int height =
+                    (int)
+                            Math.ceil(
+                                    size.path("height")
+                                            .asDouble(options.viewportOrDefault().height()));
             if (height > MAX_PAGESHOT_HEIGHT) {
                 warn(
                         "The page is "

@@ -25,7 +25,8 @@ import java.util.Locale;
  *       for and for the final URL of a cached page: a hit never returns what the current policy
  *       would refuse, whoever stored it.
  *   <li>Pages loaded with cookies may be personal: they are neither stored nor served.
- *   <li>Only successful pages (2xx) are stored.
+ *   <li>Only successful pages (2xx) are stored, and none a request asked to keep out ({@code
+ *       noStore}).
  *   <li>A failing store is a miss, never a failed read.
  * </ul>
  */
@@ -72,7 +73,7 @@ public final class CachingSource implements PageSource {
             listener.miss();
         }
         Page page = source.load(target, options);
-        if (page.status() >= 200 && page.status() < 300) {
+        if (page.status() >= 200 && page.status() < 300 && !options.noStore()) {
             try {
                 store.put(key, page);
             } catch (IOException e) {

@@ -9,11 +9,11 @@ import java.util.List;
 
 /**
  * Everything that changes what a {@link PageSource} returns for a URL: who loads it, what the
- * request says about itself, what the browser waits for and captures. Two reads with equal fetch
- * options get the same page, which is why {@link CachingSource} keys on the whole record: a new
- * field here is part of the key without anyone remembering it. What only shapes the output (format,
- * selectors, Markdown style, token limits) lives in {@link Options} instead, so that one cached
- * page serves every format.
+ * request says about itself, what the browser waits for, runs and captures. Two reads with equal
+ * fetch options get the same page, which is why {@link CachingSource} keys on the whole record: a
+ * new field here is part of the key without anyone remembering it. What only shapes the output
+ * (format, selectors, Markdown style, token limits) lives in {@link Options} instead, so that one
+ * cached page serves every format.
  *
  * @param engine who loads the page; <b>{@code AUTO}</b>: direct, and the browser when the page
  *     looks script-rendered and a browser is available
@@ -27,12 +27,14 @@ import java.util.List;
  * @param robotsTxt user agent to check robots.txt as; null = no check
  * @param waitForSelector CSS selectors the browser waits for
  * @param withShadowDom expand open shadow roots (browser)
- * @param withIframe inline same-origin iframes (browser)
- * @param viewportWidth browser viewport width in CSS pixels; <b>1280</b>
- * @param viewportHeight browser viewport height in CSS pixels; <b>800</b>
+ * @param iframes what becomes of same-origin iframes (browser); <b>{@code NONE}</b>
+ * @param viewport the browser's viewport; null = <b>1280 × 800</b>, and no browser needed for it
  * @param capture what picture the browser takes of the page; <b>{@code NONE}</b>
+ * @param respondTiming when the browser reads the page; null = when the network and DOM settle
+ * @param pageScripts JavaScript run in the page (browser) before it is read
  * @param cacheTolerance oldest cached page a read accepts; {@link Duration#ZERO} never uses the
  *     cache (the fresh page is still stored); <b>1 hour</b>
+ * @param noStore keep the page out of the cache (the {@code DNT: 1} request header)
  */
 public record FetchOptions(
         Engine engine,
@@ -45,11 +47,13 @@ public record FetchOptions(
         String robotsTxt,
         List<String> waitForSelector,
         boolean withShadowDom,
-        boolean withIframe,
-        int viewportWidth,
-        int viewportHeight,
+        Iframes iframes,
+        Viewport viewport,
         Capture capture,
-        @NotInCacheKey Duration cacheTolerance) {
+        RespondTiming respondTiming,
+        List<String> pageScripts,
+        @NotInCacheKey Duration cacheTolerance,
+        @NotInCacheKey boolean noStore) {
 
     /** Who loads the page. */
     public enum Engine {
@@ -70,9 +74,59 @@ public record FetchOptions(
         PAGESHOT
     }
 
+    /** What becomes of a same-origin iframe. */
+    public enum Iframes {
+        /** Left as it is: an empty element. */
+        NONE,
+        /** Replaced by its document's body. */
+        INLINE,
+        /** Replaced by a block quote of its text. */
+        QUOTED
+    }
+
     /**
-     * Marks a component that says how a page may be obtained, not what it is, so it stays out of
-     * cache keys.
+     * When the browser stops waiting and reads the page (Jina's {@code X-Respond-Timing}). Every
+     * timing still ends at the deadline.
+     */
+    public enum RespondTiming {
+        /** The HTML as served, before scripts change it. */
+        HTML,
+        /** As soon as the page has readable text. */
+        VISIBLE_CONTENT,
+        /** When the DOM has not changed for 0.2 s. */
+        MUTATION_IDLE,
+        /** When no document, script or style request has been in flight for 0.5 s. */
+        RESOURCE_IDLE,
+        /** As resource-idle, media (images, video, fonts) included. */
+        MEDIA_IDLE,
+        /** When the network has been silent for 0.5 s: everything the page asked for loaded. */
+        NETWORK_IDLE
+    }
+
+    /**
+     * A browser viewport.
+     *
+     * @param width CSS pixels
+     * @param height CSS pixels
+     * @param deviceScaleFactor device pixels per CSS pixel; 0 = the browser's default
+     * @param mobile emulate a mobile device (meta viewport, touch events)
+     * @param landscape landscape orientation
+     * @param touch touch input
+     */
+    public record Viewport(
+            int width,
+            int height,
+            double deviceScaleFactor,
+            boolean mobile,
+            boolean landscape,
+            boolean touch) {
+        /** The viewport of a read that names none. */
+        public static final Viewport DEFAULT = new Viewport(1280, 800, 0, false, false, false);
+    }
+
+    /**
+     * Marks a component that says how a page may be obtained or kept, not what it is, so it stays
+     * out of cache keys.
      */
     @Retention(RetentionPolicy.RUNTIME)
     @Target({ElementType.RECORD_COMPONENT, ElementType.METHOD})
@@ -84,6 +138,7 @@ public record FetchOptions(
     public FetchOptions {
         cookies = List.copyOf(cookies);
         waitForSelector = List.copyOf(waitForSelector);
+        pageScripts = List.copyOf(pageScripts);
     }
 
     /** True when only a browser can load the page as asked, whatever the engine says. */
@@ -92,7 +147,17 @@ public record FetchOptions(
                 || capture != Capture.NONE
                 || !waitForSelector.isEmpty()
                 || withShadowDom
-                || withIframe;
+                || iframes != Iframes.NONE
+                || viewport != null
+                || !pageScripts.isEmpty()
+                || (respondTiming != null
+                        && respondTiming != RespondTiming.HTML
+                        && respondTiming != RespondTiming.VISIBLE_CONTENT);
+    }
+
+    /** The viewport to render with. */
+    public Viewport viewportOrDefault() {
+        return viewport != null ? viewport : Viewport.DEFAULT;
     }
 
     public static Builder builder() {
@@ -116,11 +181,13 @@ public record FetchOptions(
         private String robotsTxt;
         private List<String> waitForSelector = List.of();
         private boolean withShadowDom;
-        private boolean withIframe;
-        private int viewportWidth = 1280;
-        private int viewportHeight = 800;
+        private Iframes iframes = Iframes.NONE;
+        private Viewport viewport;
         private Capture capture = Capture.NONE;
+        private RespondTiming respondTiming;
+        private List<String> pageScripts = List.of();
         private Duration cacheTolerance = Duration.ofHours(1);
+        private boolean noStore;
 
         private Builder(FetchOptions o) {
             if (o != null) {
@@ -134,11 +201,13 @@ public record FetchOptions(
                 robotsTxt = o.robotsTxt;
                 waitForSelector = o.waitForSelector;
                 withShadowDom = o.withShadowDom;
-                withIframe = o.withIframe;
-                viewportWidth = o.viewportWidth;
-                viewportHeight = o.viewportHeight;
+                iframes = o.iframes;
+                viewport = o.viewport;
                 capture = o.capture;
+                respondTiming = o.respondTiming;
+                pageScripts = o.pageScripts;
                 cacheTolerance = o.cacheTolerance;
+                noStore = o.noStore;
             }
         }
 
@@ -192,14 +261,24 @@ public record FetchOptions(
             return this;
         }
 
+        public Builder iframes(Iframes v) {
+            iframes = v;
+            return this;
+        }
+
+        /** A same-origin iframe's body inlined (true) or left alone (false). */
         public Builder withIframe(boolean v) {
-            withIframe = v;
+            iframes = v ? Iframes.INLINE : Iframes.NONE;
+            return this;
+        }
+
+        public Builder viewport(Viewport v) {
+            viewport = v;
             return this;
         }
 
         public Builder viewport(int width, int height) {
-            viewportWidth = width;
-            viewportHeight = height;
+            viewport = new Viewport(width, height, 0, false, false, false);
             return this;
         }
 
@@ -208,8 +287,23 @@ public record FetchOptions(
             return this;
         }
 
+        public Builder respondTiming(RespondTiming v) {
+            respondTiming = v;
+            return this;
+        }
+
+        public Builder pageScripts(List<String> v) {
+            pageScripts = v;
+            return this;
+        }
+
         public Builder cacheTolerance(Duration v) {
             cacheTolerance = v;
+            return this;
+        }
+
+        public Builder noStore(boolean v) {
+            noStore = v;
             return this;
         }
 
@@ -225,11 +319,13 @@ public record FetchOptions(
                     robotsTxt,
                     waitForSelector,
                     withShadowDom,
-                    withIframe,
-                    viewportWidth,
-                    viewportHeight,
+                    iframes,
+                    viewport,
                     capture,
-                    cacheTolerance);
+                    respondTiming,
+                    pageScripts,
+                    cacheTolerance,
+                    noStore);
         }
     }
 }

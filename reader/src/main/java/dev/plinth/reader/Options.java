@@ -1,47 +1,112 @@
 package dev.plinth.reader;
 
 import dev.plinth.reader.markdown.MarkdownOptions;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
  * How one page is read: how it is loaded ({@link FetchOptions}) and what is made of it — the
- * format, which part of the page, how Markdown is written. Conversion options never change what is
+ * formats, which part of the page, how Markdown is written. Conversion options never change what is
  * fetched, so one loaded (or cached) page serves them all. Every field has a default ({@link
  * #DEFAULTS}); build variations with {@link #builder()}.
  *
  * @param fetch how the page is loaded
- * @param respondWith what the result's content is; <b>{@code CONTENT}</b> by default
- * @param targetSelector CSS selectors whose matches become the content (extraction skipped); empty
- *     = none
- * @param removeSelector CSS selectors removed before anything else
- * @param withLinksSummary append (text) or include (JSON) all links of the content
- * @param withImagesSummary append or include all images of the content
+ * @param formats what the result holds, one or several; <b>{@code CONTENT}</b>
+ * @param targetSelector CSS selector lists whose matches become the page (the rest is dropped)
+ * @param removeSelector CSS selector lists removed before anything else
+ * @param linksSummary the page's links, beside the content; <b>{@code NONE}</b>
+ * @param withImagesSummary the content's images, beside it
  * @param base which URL relative links resolve against; <b>{@code INITIAL}</b>
- * @param maxTokens trim the content to this many cl100k tokens; 0 = no limit
+ * @param maxTokens trim each output to this many cl100k tokens; 0 = no limit
  * @param pages PDF page selection such as {@code 3} or {@code 2-5}; null = all
  * @param markdown Markdown style, including which images and links are kept
+ * @param instruction what a language model is asked to extract (with {@code jsonSchema})
+ * @param jsonSchema the JSON Schema a language model's answer must follow; null = Markdown
+ * @param withGeneratedAlt caption images that have no alt text with a vision model
  */
 public record Options(
         FetchOptions fetch,
-        Format respondWith,
+        Set<Format> formats,
         List<String> targetSelector,
         List<String> removeSelector,
-        boolean withLinksSummary,
+        Links linksSummary,
         boolean withImagesSummary,
         Base base,
         int maxTokens,
         String pages,
-        MarkdownOptions markdown) {
+        MarkdownOptions markdown,
+        String instruction,
+        String jsonSchema,
+        boolean withGeneratedAlt) {
 
-    /** What a read returns. */
+    /**
+     * What a read returns, with Jina's reader's meanings; several may be asked at once. {@code
+     * CONTENT_HTML} and {@code CONTENT_TEXT} are plinth's own: the main content, where Jina's
+     * {@code html} and {@code text} are the whole page.
+     */
     public enum Format {
-        CONTENT,
-        MARKDOWN,
-        HTML,
-        TEXT,
-        SCREENSHOT,
-        PAGESHOT
+        /** The main content as Markdown. */
+        CONTENT("content"),
+        /** The whole page as Markdown. */
+        MARKDOWN("markdown"),
+        /** The whole page's HTML. */
+        HTML("html"),
+        /** The whole page's text. */
+        TEXT("text"),
+        /** The main content's cleaned HTML. */
+        CONTENT_HTML("content-html"),
+        /** The main content as plain text. */
+        CONTENT_TEXT("content-text"),
+        /** A picture of the first screen. */
+        SCREENSHOT("screenshot"),
+        /** A picture of the whole page. */
+        PAGESHOT("pageshot"),
+        /** The page turned into Markdown (or JSON) by ReaderLM-v2. */
+        READERLM_V2("readerlm-v2"),
+        /** The page read by a vision model from its picture. */
+        VLM("vlm");
+
+        private final String wire;
+
+        Format(String wire) {
+            this.wire = wire;
+        }
+
+        /** The name clients send ({@code content}, {@code readerlm-v2}…). */
+        public String wire() {
+            return wire;
+        }
+
+        /** The format named {@code name} on the wire, or null. */
+        public static Format of(String name) {
+            for (Format f : values()) {
+                if (f.wire.equalsIgnoreCase(name.strip())) {
+                    return f;
+                }
+            }
+            return null;
+        }
+
+        /** Whether this format's output is the {@code content} of a result. */
+        public boolean isContent() {
+            return this == CONTENT
+                    || this == MARKDOWN
+                    || this == CONTENT_HTML
+                    || this == CONTENT_TEXT
+                    || this == READERLM_V2
+                    || this == VLM;
+        }
+    }
+
+    /** Which links a links summary lists. */
+    public enum Links {
+        NONE,
+        /** Each address once, named by its first text. */
+        UNIQUE,
+        /** Every link in page order, duplicates included (Jina's {@code all}). */
+        ALL
     }
 
     /** Which URL relative links resolve against: the one asked for, or the one after redirects. */
@@ -54,18 +119,37 @@ public record Options(
     public static final Options DEFAULTS = builder().build();
 
     public Options {
+        if (formats.isEmpty()) {
+            throw new IllegalArgumentException("a read needs at least one format");
+        }
+        formats = Set.copyOf(EnumSet.copyOf(formats));
         // A picture can only be taken while loading: asking for one as output asks the fetch too.
         FetchOptions.Capture wanted =
-                switch (respondWith) {
-                    case SCREENSHOT -> FetchOptions.Capture.SCREENSHOT;
-                    case PAGESHOT -> FetchOptions.Capture.PAGESHOT;
-                    default -> fetch.capture();
-                };
+                formats.contains(Format.PAGESHOT)
+                        ? FetchOptions.Capture.PAGESHOT
+                        : formats.contains(Format.SCREENSHOT) || formats.contains(Format.VLM)
+                                ? FetchOptions.Capture.SCREENSHOT
+                                : fetch.capture();
         if (wanted != fetch.capture()) {
             fetch = fetch.toBuilder().capture(wanted).build();
         }
         targetSelector = List.copyOf(targetSelector);
         removeSelector = List.copyOf(removeSelector);
+    }
+
+    /** Whether {@code format} is asked for. */
+    public boolean has(Format format) {
+        return formats.contains(format);
+    }
+
+    /** The format whose output is the result's {@code content}, or null when none is asked. */
+    public Format contentFormat() {
+        for (Format f : Format.values()) {
+            if (f.isContent() && formats.contains(f)) {
+                return f;
+            }
+        }
+        return null;
     }
 
     public static Builder builder() {
@@ -80,28 +164,34 @@ public record Options(
     /** Mutable builder; values are validated where they are parsed, not here. */
     public static final class Builder {
         private FetchOptions fetch = FetchOptions.DEFAULTS;
-        private Format respondWith = Format.CONTENT;
+        private Set<Format> formats = Set.of(Format.CONTENT);
         private List<String> targetSelector = List.of();
         private List<String> removeSelector = List.of();
-        private boolean withLinksSummary;
+        private Links linksSummary = Links.NONE;
         private boolean withImagesSummary;
         private Base base = Base.INITIAL;
         private int maxTokens;
         private String pages;
         private MarkdownOptions markdown = MarkdownOptions.DEFAULTS;
+        private String instruction;
+        private String jsonSchema;
+        private boolean withGeneratedAlt;
 
         private Builder(Options o) {
             if (o != null) {
                 fetch = o.fetch;
-                respondWith = o.respondWith;
+                formats = o.formats;
                 targetSelector = o.targetSelector;
                 removeSelector = o.removeSelector;
-                withLinksSummary = o.withLinksSummary;
+                linksSummary = o.linksSummary;
                 withImagesSummary = o.withImagesSummary;
                 base = o.base;
                 maxTokens = o.maxTokens;
                 pages = o.pages;
                 markdown = o.markdown;
+                instruction = o.instruction;
+                jsonSchema = o.jsonSchema;
+                withGeneratedAlt = o.withGeneratedAlt;
             }
         }
 
@@ -116,8 +206,14 @@ public record Options(
             return this;
         }
 
+        public Builder formats(Set<Format> v) {
+            formats = v;
+            return this;
+        }
+
+        /** One format. */
         public Builder respondWith(Format v) {
-            respondWith = v;
+            formats = Set.of(v);
             return this;
         }
 
@@ -131,8 +227,14 @@ public record Options(
             return this;
         }
 
+        public Builder linksSummary(Links v) {
+            linksSummary = v;
+            return this;
+        }
+
+        /** Each linked address once (true) or no links summary (false). */
         public Builder withLinksSummary(boolean v) {
-            withLinksSummary = v;
+            linksSummary = v ? Links.UNIQUE : Links.NONE;
             return this;
         }
 
@@ -161,18 +263,36 @@ public record Options(
             return this;
         }
 
+        public Builder instruction(String v) {
+            instruction = v;
+            return this;
+        }
+
+        public Builder jsonSchema(String v) {
+            jsonSchema = v;
+            return this;
+        }
+
+        public Builder withGeneratedAlt(boolean v) {
+            withGeneratedAlt = v;
+            return this;
+        }
+
         public Options build() {
             return new Options(
                     fetch,
-                    respondWith,
+                    formats,
                     targetSelector,
                     removeSelector,
-                    withLinksSummary,
+                    linksSummary,
                     withImagesSummary,
                     base,
                     maxTokens,
                     pages,
-                    markdown);
+                    markdown,
+                    instruction,
+                    jsonSchema,
+                    withGeneratedAlt);
         }
     }
 }

@@ -10,11 +10,15 @@ import java.util.Map;
  * @param title the page's (or document's) title
  * @param description its summary
  * @param url the URL the content came from (after redirects when the base is final)
- * @param content the output the options asked for: Markdown, HTML or plain text
+ * @param content the content format asked for (Markdown of the main content or the page, the main
+ *     content's HTML or text, a language model's answer); null when none was asked
+ * @param html the whole page's HTML when asked for, else null
+ * @param text the whole page's text when asked for, else null
+ * @param json a language model's answer to a JSON schema, as JSON text, else null
  * @param publishedTime publication time as the page gives it
  * @param metadata page metadata: lang, siteName, byline, {@code <meta>} tags…
- * @param links links of the content in document order (filled when a summary was asked for)
- * @param images images of the content in document order (filled when a summary was asked for)
+ * @param links the page's links in document order (filled when a summary was asked for)
+ * @param images the content's images in document order (filled when a summary was asked for)
  * @param warnings what went wrong without stopping the read (deadline hit, HTTP error status…)
  * @param numPages pages of a PDF, else null
  * @param screenshot PNG bytes for screenshot/pageshot output, else null
@@ -25,6 +29,9 @@ public record Result(
         String description,
         String url,
         String content,
+        String html,
+        String text,
+        String json,
         String publishedTime,
         Map<String, String> metadata,
         List<Link> links,
@@ -37,8 +44,15 @@ public record Result(
     /** A link: its text and absolute URL. */
     public record Link(String text, String url) {}
 
-    /** An image: its alt text and absolute URL. */
-    public record Image(String alt, String url) {}
+    /**
+     * An image: its alt text, absolute URL, and the numbers it was written with in the Markdown
+     * ({@code Image 1,3}); empty when the image is not in the Markdown.
+     */
+    public record Image(String alt, String url, List<Integer> numbers) {
+        public Image {
+            numbers = List.copyOf(numbers);
+        }
+    }
 
     /**
      * How the page behind a result was loaded.
@@ -62,10 +76,10 @@ public record Result(
     }
 
     /**
-     * cl100k_base tokens in {@code content}, counted on each call: a tenth of a read's CPU, so only
-     * outputs that report it pay for it.
+     * cl100k_base tokens of the output (the content, else the page's HTML or text), counted on each
+     * call: a tenth of a read's CPU, so only outputs that report it pay for it.
      */
     public int tokens() {
-        return Tokens.count(content);
+        return Tokens.count(content != null ? content : html != null ? html : text);
     }
 }

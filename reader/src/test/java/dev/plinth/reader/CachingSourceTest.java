@@ -118,8 +118,13 @@ class CachingSourceTest {
                         base.toBuilder().waitForSelector(List.of("#late")).build(),
                         base.toBuilder().withShadowDom(true).build(),
                         base.toBuilder().withIframe(true).build(),
+                        base.toBuilder().iframes(FetchOptions.Iframes.QUOTED).build(),
                         base.toBuilder().viewport(800, 600).build(),
-                        base.toBuilder().capture(FetchOptions.Capture.SCREENSHOT).build());
+                        base.toBuilder().capture(FetchOptions.Capture.SCREENSHOT).build(),
+                        base.toBuilder()
+                                .respondTiming(FetchOptions.RespondTiming.NETWORK_IDLE)
+                                .build(),
+                        base.toBuilder().pageScripts(List.of("document.title='x'")).build());
         String key = CachingSource.key(PAGE, "p", base);
         for (FetchOptions variant : variants) {
             assertNotEquals(key, CachingSource.key(PAGE, "p", variant), variant.toString());
@@ -127,7 +132,12 @@ class CachingSourceTest {
         assertEquals(
                 key,
                 CachingSource.key(
-                        PAGE, "p", base.toBuilder().cacheTolerance(Duration.ofSeconds(9)).build()));
+                        PAGE,
+                        "p",
+                        base.toBuilder()
+                                .cacheTolerance(Duration.ofSeconds(9))
+                                .noStore(true)
+                                .build()));
         assertNotEquals(key, CachingSource.key(PAGE, "q", base), "the policy is in the key");
     }
 
@@ -218,6 +228,14 @@ class CachingSourceTest {
         cache.load(PAGE, cookies);
         assertEquals(2, origin.loads.get());
         assertTrue(store.pages.isEmpty());
+    }
+
+    @Test
+    void aPageAskedToBeKeptOutIsNotStored() throws Exception {
+        cache.load(PAGE, FetchOptions.builder().noStore(true).build());
+        assertTrue(store.pages.isEmpty());
+        cache.load(PAGE, FetchOptions.DEFAULTS);
+        assertFalse(store.pages.isEmpty());
     }
 
     @Test

@@ -3,7 +3,6 @@ package dev.plinth.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.plinth.browser.Browser;
 import dev.plinth.reader.Engines;
-import dev.plinth.reader.FetchOptions;
 import dev.plinth.reader.Options;
 import dev.plinth.reader.Page;
 import dev.plinth.reader.Reader;
@@ -21,9 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -31,9 +32,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.zip.GZIPInputStream;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code plinth read <url|file>…}: pages to Markdown (or text, HTML, JSON) on the command line.
@@ -48,34 +54,58 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "read",
         mixinStandardHelpOptions = true,
+        modelTransformer = ReadCommand.ReaderFlags.class,
         description = "Read URLs, HTML or PDF files and print their content as Markdown.")
 final class ReadCommand implements Callable<Integer> {
 
-    /** What {@code --format} accepts. */
+    /** What {@code --format} accepts: the reader's formats by their wire names, and json. */
     enum Format {
-        content("md"),
-        markdown("md"),
-        text("txt"),
-        html("html"),
-        json("json");
+        content("md", Options.Format.CONTENT),
+        markdown("md", Options.Format.MARKDOWN),
+        html("html", Options.Format.HTML),
+        text("txt", Options.Format.TEXT),
+        content_html("html", Options.Format.CONTENT_HTML),
+        content_text("txt", Options.Format.CONTENT_TEXT),
+        json("json", Options.Format.CONTENT);
 
         final String extension;
+        final Options.Format value;
 
-        Format(String extension) {
+        Format(String extension, Options.Format value) {
             this.extension = extension;
+            this.value = value;
         }
     }
 
-    /** What {@code --engine} accepts. */
-    enum Engine {
-        direct(FetchOptions.Engine.DIRECT),
-        browser(FetchOptions.Engine.BROWSER),
-        auto(FetchOptions.Engine.AUTO);
-
-        final FetchOptions.Engine value;
-
-        Engine(FetchOptions.Engine value) {
-            this.value = value;
+    /**
+     * The reader's options as flags, one per row of {@link ReaderOptions#ALL} that has one: the
+     * same names, values and help as the HTTP headers, and the same parsing.
+     */
+    static final class ReaderFlags implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            for (ReaderOptions.Option option : ReaderOptions.ALL) {
+                if (option.flag() == null) {
+                    continue;
+                }
+                boolean bool = option.values().startsWith("boolean");
+                spec.addOption(
+                        OptionSpec.builder(option.flag())
+                                .paramLabel(bool ? "BOOL" : "VALUE")
+                                .arity(bool ? "0..1" : "1")
+                                .fallbackValue(bool ? "true" : "")
+                                .type(List.class)
+                                .auxiliaryTypes(String.class)
+                                .description(
+                                        option.help()
+                                                + " ("
+                                                + option.values()
+                                                + "; header "
+                                                + option.header()
+                                                + ")")
+                                .build());
+            }
+            return spec;
         }
     }
 
@@ -91,47 +121,32 @@ final class ReadCommand implements Callable<Integer> {
             description = "URLs, .html/.htm/.html.gz files or .pdf files.")
     List<String> inputs;
 
+    @Spec CommandSpec spec;
+
     @Option(
             names = "--format",
             paramLabel = "FORMAT",
             defaultValue = "content",
+            converter = FormatConverter.class,
             description =
-                    "content (main content as Markdown, default), markdown (whole page), text, html, json.")
+                    "content (main content as Markdown, default), markdown (whole page), html"
+                            + " and text (whole page), content-html and content-text (main"
+                            + " content), json (the API's data object).")
     Format format;
+
+    /** {@code content-html} on the command line, {@code content_html} in Java. */
+    static final class FormatConverter implements CommandLine.ITypeConverter<Format> {
+        @Override
+        public Format convert(String value) {
+            return Format.valueOf(value.strip().toLowerCase(Locale.ROOT).replace('-', '_'));
+        }
+    }
 
     @Option(
             names = "--out",
             paramLabel = "DIR",
             description = "Write <name>.<md|txt|html|json> files here instead of stdout.")
     Path out;
-
-    @Option(
-            names = "--selector",
-            paramLabel = "CSS",
-            description = "Only what these CSS selectors match (repeatable).")
-    List<String> selectors = List.of();
-
-    @Option(
-            names = "--remove",
-            paramLabel = "CSS",
-            description = "Remove what these CSS selectors match first (repeatable).")
-    List<String> removals = List.of();
-
-    @Option(
-            names = "--pages",
-            paramLabel = "RANGE",
-            description = "PDF pages, e.g. 3 or 2-5 (default: all).")
-    String pages;
-
-    @Option(
-            names = "--engine",
-            paramLabel = "ENGINE",
-            defaultValue = "auto",
-            description =
-                    "auto (default: plain HTTP, and headless Chromium when the page looks"
-                            + " script-rendered and Chromium is installed), direct (plain HTTP only),"
-                            + " browser (always Chromium).")
-    Engine engine;
 
     @Option(
             names = "--base",
@@ -164,7 +179,13 @@ final class ReadCommand implements Callable<Integer> {
         if (out != null) {
             Files.createDirectories(out);
         }
-        Options options = options();
+        Options options;
+        try {
+            options = options();
+        } catch (ApiException e) {
+            stderr.println("plinth: " + e.getMessage());
+            return 2;
+        }
         boolean allowPrivate =
                 allowPrivateNetwork || isTrue(System.getenv("PLINTH_ALLOW_PRIVATE_NETWORK"));
         Set<String> usedNames = new HashSet<>();
@@ -210,23 +231,25 @@ final class ReadCommand implements Callable<Integer> {
         return failed == 0 ? 0 : 1;
     }
 
+    /** The reader's options from the flags, parsed as the HTTP API parses its headers. */
     private Options options() {
-        Options.Format respondWith =
-                switch (format) {
-                    case markdown -> Options.Format.MARKDOWN;
-                    case text -> Options.Format.TEXT;
-                    case html -> Options.Format.HTML;
-                    case content, json -> Options.Format.CONTENT;
-                };
-        return Options.builder()
-                .respondWith(respondWith)
-                .fetch(f -> f.engine(engine.value))
-                .targetSelector(selectors)
-                .removeSelector(removals)
-                .pages(pages)
-                .withLinksSummary(format == Format.json)
-                .withImagesSummary(format == Format.json)
-                .build();
+        ParseResult parsed = spec.commandLine().getParseResult();
+        Map<ReaderOptions.Option, List<String>> given = new HashMap<>();
+        for (ReaderOptions.Option option : ReaderOptions.ALL) {
+            if (option.flag() != null && parsed.hasMatchedOption(option.flag())) {
+                given.put(option, parsed.matchedOption(option.flag()).stringValues());
+            }
+        }
+        Options options = ReaderOptions.parse(given, ReaderOptions.ServerSide.NONE).options();
+        Options.Builder b = options.toBuilder().respondWith(format.value);
+        if (format == Format.json) {
+            b.linksSummary(
+                            options.linksSummary() == Options.Links.NONE
+                                    ? Options.Links.UNIQUE
+                                    : options.linksSummary())
+                    .withImagesSummary(true);
+        }
+        return b.build();
     }
 
     /** Reads one input; every failure becomes a one-line reason, never a stack trace. */
@@ -234,10 +257,15 @@ final class ReadCommand implements Callable<Integer> {
         try {
             Result result = read(reader, input, options, base);
             String output =
-                    format == Format.json
-                            ? JSON.writeValueAsString(
-                                    ReaderOutput.data(result, result.tokens(), options, null))
-                            : result.content();
+                    switch (format) {
+                        case json ->
+                                JSON.writeValueAsString(
+                                        ReaderOutput.data(
+                                                result, result.tokens(), options, null, null));
+                        case html -> result.html();
+                        case text -> result.text();
+                        default -> result.content();
+                    };
             return new Outcome(input, output, null);
         } catch (ReaderException e) {
             return new Outcome(input, null, e.getMessage());

@@ -34,18 +34,30 @@ final class ReaderRoutes implements RouteGroup {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Where stored screenshots and pageshots are served. */
+    static final String SHOTS = "/shots/";
+
     private final ReadService service;
     private final int maxBodyBytes;
+    private final ReaderOptions.ServerSide serverSide;
+    private final ShotStore shots;
 
-    ReaderRoutes(ReadService service, int maxBodyBytes) {
+    ReaderRoutes(
+            ReadService service,
+            int maxBodyBytes,
+            ReaderOptions.ServerSide serverSide,
+            ShotStore shots) {
         this.service = service;
         this.maxBodyBytes = maxBodyBytes;
+        this.serverSide = serverSide;
+        this.shots = shots;
     }
 
     @Override
     public void register(Javalin app) {
         app.get("/", this::usage);
         app.get("/favicon.ico", ctx -> ctx.status(404));
+        app.get(SHOTS + "{id}", this::shot);
         app.get("/<target>", this::readGet);
         app.post("/", this::readPost);
         app.post("/<target>", this::readPost);
@@ -53,7 +65,7 @@ final class ReaderRoutes implements RouteGroup {
 
     private void readGet(Context ctx) throws Exception {
         refuseModelPaths(ctx);
-        ReadParams params = OptionParser.parse(headers(ctx), null);
+        ReadParams params = ReaderOptions.parse(headers(ctx), null, serverSide);
         URI url = TargetUrl.fromRequest(ctx.req().getRequestURI(), ctx.req().getQueryString());
         respond(ctx, Request.of(url, params.options()), params);
     }
@@ -71,7 +83,7 @@ final class ReaderRoutes implements RouteGroup {
         } else {
             body = parseBody(type, Bodies.read(ctx, maxBodyBytes));
         }
-        ReadParams params = OptionParser.parse(headers(ctx), body);
+        ReadParams params = ReaderOptions.parse(headers(ctx), body, serverSide);
         String url = text(body, "url");
         String html = text(body, "html");
         String pdf = text(body, "pdf");
@@ -118,21 +130,70 @@ final class ReaderRoutes implements RouteGroup {
             stream(ctx, request, params);
             return;
         }
+        Options options = request.options();
+        boolean json = accept.contains("application/json") || accept.contains("text/json");
+        if (!json && options.formats().size() > 1) {
+            // One text answer cannot hold several formats; Jina's reader refuses them the same way.
+            throw ApiException.badParameter(
+                    "X-Respond-With asks for several formats ("
+                            + options.formats().stream()
+                                    .map(Options.Format::wire)
+                                    .sorted()
+                                    .collect(java.util.stream.Collectors.joining(","))
+                            + "): send Accept: application/json or text/event-stream to get"
+                            + " one field each");
+        }
         ReadService.Outcome outcome = service.read(request, params);
         Result r = outcome.result();
         headers(ctx, outcome);
-        Options options = request.options();
-        if (accept.contains("application/json")) {
-            ObjectNode data = ReaderOutput.data(r, outcome.tokens(), options, chunks(r, params));
+        if (json) {
+            ObjectNode data =
+                    ReaderOutput.data(
+                            r, outcome.tokens(), options, chunks(r, params), picture(ctx, r));
             ctx.contentType("application/json; charset=utf-8")
                     .result(ReaderOutput.envelope(data, outcome.tokens()).toString());
-        } else if (r.screenshot() != null
-                && (options.respondWith() == Options.Format.SCREENSHOT
-                        || options.respondWith() == Options.Format.PAGESHOT)) {
-            ctx.contentType("image/png").result(r.screenshot());
+        } else if (r.screenshot() != null && r.content() == null) {
+            if (accept.contains("image/png")) {
+                ctx.contentType("image/png").result(r.screenshot());
+            } else {
+                // As the hosted reader does: a redirect to the stored picture, its URL as text.
+                String url = picture(ctx, r);
+                ctx.status(302).header("Location", url);
+                ctx.contentType("text/plain; charset=utf-8").result(url + "\n");
+            }
         } else {
-            ctx.contentType("text/plain; charset=utf-8").result(ReaderOutput.text(r, options));
+            ctx.contentType("text/plain; charset=utf-8")
+                    .result(ReaderOutput.text(r, options, picture(ctx, r)));
         }
+    }
+
+    /** The URL of the result's picture, stored for the caller's key; null without a picture. */
+    private String picture(Context ctx, Result r) {
+        if (r.screenshot() == null) {
+            return null;
+        }
+        String id = shots.put(r.screenshot(), owner(ctx));
+        return ctx.scheme() + "://" + ctx.host() + SHOTS + id + ".png";
+    }
+
+    /** {@code GET /shots/{id}.png}: a stored picture, for the key that asked for it only. */
+    private void shot(Context ctx) {
+        String id = ctx.pathParam("id");
+        id = id.endsWith(".png") ? id.substring(0, id.length() - 4) : id;
+        byte[] png = shots.get(id, owner(ctx));
+        if (png == null) {
+            throw new ApiException(
+                    404,
+                    "NotFoundError",
+                    "no picture " + id + " for this key (pictures are kept for a few hours)");
+        }
+        ctx.contentType("image/png").header("Cache-Control", "private, max-age=3600").result(png);
+    }
+
+    /** Whose picture: the request's API key, or "" when the server asks for none. */
+    private static String owner(Context ctx) {
+        String key = ctx.attribute(Server.API_KEY);
+        return key == null ? "" : key;
     }
 
     /**
@@ -148,7 +209,11 @@ final class ReaderRoutes implements RouteGroup {
             ctx.result(
                     "event: data\ndata: "
                             + ReaderOutput.data(
-                                    r, outcome.tokens(), request.options(), chunks(r, params))
+                                    r,
+                                    outcome.tokens(),
+                                    request.options(),
+                                    chunks(r, params),
+                                    picture(ctx, r))
                             + "\n\n");
         } catch (Exception e) {
             Errors.Failure failure = Errors.classify(e, ctx);

@@ -3,7 +3,10 @@ package dev.plinth.server;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -84,6 +87,14 @@ final class ServeCommand implements Callable<Integer> {
             defaultValue = "32",
             description = "Request-body cap in MiB (default: ${DEFAULT-VALUE}).")
     int maxBodyMb;
+
+    @Option(
+            names = "--proxy",
+            paramLabel = "[CC=]URL",
+            description =
+                    "A proxy requests may ask for with X-Proxy: a two-letter country code and its"
+                            + " proxy URL, or just a URL for X-Proxy: auto (repeatable).")
+    List<String> proxies = List.of();
 
     @Option(
             names = "--model-alias",
@@ -213,6 +224,19 @@ final class ServeCommand implements Callable<Integer> {
                         : clean(Arrays.asList(env("PLINTH_API_KEYS", "").split(",")));
         boolean allowPrivate = allowPrivateNetwork();
         Path cache = noCache ? null : cacheDir != null ? cacheDir : defaultCacheDir();
+        Map<String, String> proxyTable = new LinkedHashMap<>();
+        for (String proxy : proxies) {
+            int eq = proxy.indexOf('=');
+            boolean country = eq == 2 && proxy.substring(0, 2).matches("[A-Za-z]{2}");
+            String url = country ? proxy.substring(3).strip() : proxy.strip();
+            if (!url.matches("(?i)(https?|socks5h?)://.+")) {
+                throw new IllegalArgumentException(
+                        "--proxy takes [CC=]URL with an http, https or socks5 URL, not \""
+                                + proxy
+                                + "\"");
+            }
+            proxyTable.put(country ? proxy.substring(0, 2).toLowerCase(Locale.ROOT) : "", url);
+        }
         return c -> {
             c.host = host;
             c.port = port;
@@ -225,6 +249,7 @@ final class ServeCommand implements Callable<Integer> {
             c.maxReads = maxReads;
             c.maxQueue = maxQueue;
             c.maxBodyBytes = Math.toIntExact((long) maxBodyMb << 20);
+            c.proxies = proxyTable;
         };
     }
 

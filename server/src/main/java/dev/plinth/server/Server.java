@@ -50,6 +50,9 @@ public final class Server implements AutoCloseable {
     /** Paths anyone may call without a key, and that no rate limit counts. */
     private static final Set<String> OPEN = Set.of("/", "/health", "/favicon.ico");
 
+    /** The request attribute holding the caller's API key (absent without auth). */
+    static final String API_KEY = "plinth.key";
+
     /** Failed authentications a minute from one address before it is told to wait. */
     private static final int AUTH_FAILURES_PER_MINUTE = 30;
 
@@ -99,6 +102,15 @@ public final class Server implements AutoCloseable {
 
         /** Whether to look for a browser engine (Chromium); <b>true</b>. */
         public boolean browser = true;
+
+        /**
+         * Proxies a request may ask for with {@code X-Proxy}: by two-letter country code, {@code
+         * ""} for the default; none by default.
+         */
+        public Map<String, String> proxies = Map.of();
+
+        /** Stored screenshots and pageshots; <b>in memory, 4 hours each, 256 MiB in all</b>. */
+        public ShotStore shots;
     }
 
     private final Config config;
@@ -193,7 +205,16 @@ public final class Server implements AutoCloseable {
                         ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                                 .result(metrics.scrape()));
         List<RouteGroup> groups = new ArrayList<>(apis);
-        groups.add(new ReaderRoutes(service, config.maxBodyBytes));
+        ShotStore shots =
+                config.shots != null
+                        ? config.shots
+                        : new ShotStore.InMemory(Duration.ofHours(4), 256L << 20);
+        groups.add(
+                new ReaderRoutes(
+                        service,
+                        config.maxBodyBytes,
+                        new ReaderOptions.ServerSide(config.proxies),
+                        shots));
         for (RouteGroup group : groups) {
             group.register(app);
         }
@@ -309,6 +330,7 @@ public final class Server implements AutoCloseable {
                                     401, "AuthenticationFailedError", "the API key is not valid");
                 }
                 client = "key:" + key;
+                ctx.attribute(API_KEY, key);
             }
             if (!ctx.path().equals("/metrics")) {
                 long wait = limiter.acquire(client);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -116,30 +114,45 @@ class BrowserRoutesTest {
     }
 
     @Test
-    void screenshotIsPngInTextModeAndBase64InJson() throws Exception {
-        HttpRequest request =
+    void screenshotsAreStoredAndReturnedAsUrlsAsJinaReturnsThem() throws Exception {
+        // Text: a redirect to the stored picture, its URL as the body.
+        HttpResponse<String> text = plinth.get(target("/spa"), "X-Respond-With", "screenshot");
+        assertEquals(302, text.statusCode(), text.body());
+        String location = text.headers().firstValue("Location").orElseThrow();
+        assertEquals(location + "\n", text.body());
+        assertTrue(location.startsWith(plinth.base() + "/shots/"), location);
+        assertPng(fetch(location), 1280, 800);
+
+        // Asked for as an image: the bytes themselves.
+        HttpRequest raw =
                 HttpRequest.newBuilder(URI.create(plinth.base() + target("/spa")))
                         .header("X-Respond-With", "screenshot")
+                        .header("Accept", "image/png")
                         .timeout(Duration.ofSeconds(30))
-                        .GET()
                         .build();
-        HttpResponse<byte[]> png =
-                plinth.http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> png = plinth.http.send(raw, HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, png.statusCode());
-        assertEquals(
-                "image/png", png.headers().firstValue("Content-Type").orElse("").split(";")[0]);
         assertPng(png.body(), 1280, 800);
 
+        // JSON: pageshotUrl next to the other fields; an unknown id is a 404.
         HttpResponse<String> json =
                 plinth.get(
                         target("/spa"), "X-Respond-With", "pageshot", "Accept", "application/json");
         assertEquals(200, json.statusCode(), json.body());
-        JsonNode data = Plinth.json(json).get("data");
-        String url = data.path("pageshotUrl").asText();
-        assertTrue(
-                url.startsWith("data:image/png;base64,"),
-                url.substring(0, Math.min(80, url.length())));
-        assertPng(Base64.getDecoder().decode(url.substring(url.indexOf(',') + 1)), 1280, 800);
+        String url = Plinth.json(json).get("data").path("pageshotUrl").asText();
+        assertTrue(url.startsWith(plinth.base() + "/shots/"), url);
+        assertPng(fetch(url), 1280, 800);
+        assertEquals(404, plinth.get("/shots/0123456789abcdef0123456789abcdef.png").statusCode());
+    }
+
+    private static byte[] fetch(String url) throws Exception {
+        HttpResponse<byte[]> r =
+                plinth.http.send(
+                        HttpRequest.newBuilder(URI.create(url)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode());
+        assertEquals("image/png", r.headers().firstValue("Content-Type").orElse("").split(";")[0]);
+        return r.body();
     }
 
     @Test

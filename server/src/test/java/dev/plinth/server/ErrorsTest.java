@@ -82,7 +82,6 @@ class ErrorsTest {
                 "X-Max-Tokens | lots",
                 "X-Token-Budget | 0",
                 "X-Cache-Tolerance | -1",
-                "X-Timeout | 999",
                 "X-Timeout | soon",
                 "X-Markdown-Chunking | 9",
                 "X-Md-Heading-Style | fancy",

@@ -137,6 +137,16 @@ final class TestSite implements AutoCloseable {
         server.start();
     }
 
+    /** Serves {@code html} at {@code path}, counting hits under the path. */
+    void page(String path, String html) {
+        server.createContext(
+                path,
+                ex -> {
+                    hit(path);
+                    html(ex, 200, html);
+                });
+    }
+
     /** The absolute URL of {@code path} on this site. */
     int port() {
         return server.getAddress().getPort();

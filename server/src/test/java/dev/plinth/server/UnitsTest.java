@@ -11,6 +11,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -58,14 +59,15 @@ class UnitsTest {
                         "X-Md-Link-Style",
                         List.of("Referenced"));
         ReadParams p =
-                OptionParser.parse(
+                ReaderOptions.parse(
                         n -> headers.getOrDefault(n, List.of()),
                         new ObjectMapper()
                                 .readTree(
                                         "{\"respondWith\":\"html\",\"withImagesSummary\":true,\"maxTokens\":50,"
-                                                + "\"targetSelector\":[\"main\",\"article\"],\"markdownChunking\":3}"));
+                                                + "\"targetSelector\":[\"main\",\"article\"],\"markdownChunking\":3}"),
+                        ReaderOptions.ServerSide.NONE);
         Options o = p.options();
-        assertEquals(Options.Format.HTML, o.respondWith(), "a body field wins over its header");
+        assertEquals(Set.of(Options.Format.HTML), o.formats(), "a body field wins over its header");
         assertEquals(Duration.ofSeconds(7), o.fetch().timeout());
         assertEquals(List.of("nav, .ad", "footer"), o.removeSelector());
         assertEquals(List.of("main", "article"), o.targetSelector());
@@ -76,7 +78,7 @@ class UnitsTest {
         assertEquals(50, o.maxTokens());
         assertEquals(3, p.chunkDepth());
         assertEquals(Duration.ofHours(1), o.fetch().cacheTolerance());
-        assertEquals("mdLinkReferenceStyle", OptionParser.camelCase("X-Md-Link-Reference-Style"));
+        assertEquals("mdLinkReferenceStyle", ReaderOptions.camelCase("X-Md-Link-Reference-Style"));
     }
 
     @Test

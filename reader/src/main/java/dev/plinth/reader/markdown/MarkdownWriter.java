@@ -90,14 +90,32 @@ import org.jsoup.select.NodeTraversor;
  */
 public final class MarkdownWriter {
 
+    /**
+     * Markdown and the images written into it.
+     *
+     * @param text the Markdown
+     * @param images each image written with a source, in the order written, with its number
+     */
+    public record Markdown(String text, List<WrittenImage> images) {}
+
+    /** An image as written: its number ({@code Image n}), alt text and source. */
+    public record WrittenImage(int number, String alt, String src) {}
+
     /** The Markdown for {@code root}'s children, with links resolved against its base URI. */
     public static String write(Element root, MarkdownOptions options) {
+        return render(root, options).text();
+    }
+
+    /** {@link #write}, with the images it wrote: what an images summary lists and numbers. */
+    public static Markdown render(Element root, MarkdownOptions options) {
         Objects.requireNonNull(root, "root");
         Objects.requireNonNull(options, "options");
         Shared shared = new Shared(options, containsMath(root), Survey.of(root), root.baseUri());
         String body = new MarkdownWriter(shared, false).render(root, FrameKind.ROOT);
         // Trim blank lines and trailing space only: an indented code block may open the output.
-        return (body + shared.definitions()).replaceFirst("^(?:[ \t]*\n)+", "").stripTrailing();
+        String text =
+                (body + shared.definitions()).replaceFirst("^(?:[ \t]*\n)+", "").stripTrailing();
+        return new Markdown(text, List.copyOf(shared.written));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -122,6 +140,7 @@ public final class MarkdownWriter {
                 new HashMap<>(); // destination and title -> reference number
         final Map<String, String> labels = new HashMap<>(); // raw label -> destination
         int images; // images written so far, for Jina's "Image N" labels
+        final List<WrittenImage> written = new ArrayList<>();
 
         Shared(MarkdownOptions o, boolean math, Survey survey, String base) {
             this.o = o;
@@ -1586,11 +1605,13 @@ public final class MarkdownWriter {
             case ALT_P -> {
                 if (src != null) {
                     altText(++shared.images, alt);
+                    shared.written.add(new WrittenImage(shared.images, alt, src));
                 }
             }
             case ALL, ALL_P -> {
                 if (src != null) {
                     writeImage(++shared.images, alt, src, title);
+                    shared.written.add(new WrittenImage(shared.images, alt, src));
                 }
             }
         }
