@@ -128,7 +128,9 @@ public final class PlainText {
                 lineBreak(2, false);
             } else if (line) {
                 lineBreak(1, false);
-            } else if ((tag.equals("td") || tag.equals("th")) && e.elementSiblingIndex() > 0) {
+            } else if ((tag.equals("td") || tag.equals("th"))
+                    && e.previousElementSibling() != null) {
+                // (Not elementSiblingIndex(): it searches the row, so a wide row costs its square.)
                 cellBreak();
             }
             if (tag.equals("pre")) {
