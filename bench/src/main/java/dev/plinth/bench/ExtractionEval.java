@@ -27,10 +27,10 @@ import java.util.regex.Pattern;
 import org.jsoup.Jsoup;
 
 /**
- * Main-content extraction quality on the two development sets: the Scrapinghub
- * article-extraction benchmark (181 pages, gold {@code articleBody}) and Mozilla Readability's
- * test pages (130 cases, gold {@code expected.txt}), plus metadata on the latter (title, byline,
- * published time, language, site name against {@code expected-metadata.json}).
+ * Main-content extraction quality on the two development sets: the Scrapinghub article-extraction
+ * benchmark (181 pages, gold {@code articleBody}) and Mozilla Readability's test pages (130 cases,
+ * gold {@code expected.txt}), plus metadata on the latter (title, byline, published time, language,
+ * site name against {@code expected-metadata.json}).
  *
  * <p>Text is scored exactly as the Scrapinghub benchmark's own scorer does: Unicode {@code \w+}
  * tokens, 4-gram shingles counted as multisets, per-page tp/fp/fn normalised so every page weighs
@@ -143,48 +143,45 @@ public final class ExtractionEval {
         System.out.println("Main-content extraction, plinth (respondWith=text)");
         System.out.println("| set | pages | F1 | precision | recall | accuracy | empty | s |");
         System.out.println("|---|---|---|---|---|---|---|---|");
-        results.forEach(
-                (set, scores) ->
-                        System.out.println(
-                                row(set, scores)
-                                        + String.format(
-                                                Locale.ROOT, " %.1f |", seconds.get(set))));
+        results.forEach((set, scores) ->
+                System.out.println(
+                        row(set, scores)
+                                + String.format(Locale.ROOT, " %.1f |", seconds.get(set))));
 
         if (byLang) {
-            results.forEach(
-                    (set, scores) -> {
-                        Map<String, List<Score>> groups = new TreeMap<>();
-                        for (Score s : scores) {
-                            groups.computeIfAbsent(s.lang(), k -> new ArrayList<>()).add(s);
-                        }
-                        System.out.println();
-                        System.out.println(
-                                "| " + set + ": lang (from the page) | pages | F1 | precision"
-                                        + " | recall | accuracy | empty |");
-                        System.out.println("|---|---|---|---|---|---|---|");
-                        groups.forEach((lang, list) -> System.out.println(row(lang, list)));
-                    });
+            results.forEach((set, scores) -> {
+                Map<String, List<Score>> groups = new TreeMap<>();
+                for (Score s : scores) {
+                    groups.computeIfAbsent(s.lang(), k -> new ArrayList<>()).add(s);
+                }
+                System.out.println();
+                System.out.println(
+                        "| "
+                                + set
+                                + ": lang (from the page) | pages | F1 | precision"
+                                + " | recall | accuracy | empty |");
+                System.out.println("|---|---|---|---|---|---|---|");
+                groups.forEach((lang, list) -> System.out.println(row(lang, list)));
+            });
         }
         if (worst > 0) {
             int n = worst;
-            results.forEach(
-                    (set, scores) -> {
-                        System.out.println();
-                        System.out.println(set + ", worst pages: F1 P R id url");
-                        scores.stream()
-                                .sorted(Comparator.comparingDouble(Score::f1))
-                                .limit(n)
-                                .forEach(
-                                        s ->
-                                                System.out.printf(
-                                                        Locale.ROOT,
-                                                        "%.3f %.3f %.3f %s %s%n",
-                                                        s.f1(),
-                                                        nan0(s.precision()),
-                                                        nan0(s.recall()),
-                                                        s.id(),
-                                                        s.url()));
-                    });
+            results.forEach((set, scores) -> {
+                System.out.println();
+                System.out.println(set + ", worst pages: F1 P R id url");
+                scores.stream()
+                        .sorted(Comparator.comparingDouble(Score::f1))
+                        .limit(n)
+                        .forEach(s ->
+                                System.out.printf(
+                                        Locale.ROOT,
+                                        "%.3f %.3f %.3f %s %s%n",
+                                        s.f1(),
+                                        nan0(s.precision()),
+                                        nan0(s.recall()),
+                                        s.id(),
+                                        s.url()));
+            });
         }
         if (!readabilitySamples.isEmpty()) {
             metadata(readabilitySamples, metadataDiff);

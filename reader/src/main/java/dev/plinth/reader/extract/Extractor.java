@@ -339,6 +339,11 @@ public final class Extractor {
                 } else if (isBoilerplate(child, pageText, useHints)) {
                     changed = true;
                 } else {
+                    if (child.normalName().equals("a") && isScriptLink(child.attr("href"))) {
+                        // A javascript: link leads nowhere; what it says is text.
+                        child.tagName("span");
+                        child.removeAttr("href");
+                    }
                     kept.add(child);
                     stack.push(child);
                 }
@@ -393,7 +398,7 @@ public final class Extractor {
             return false;
         }
         Words words = Words.of(e);
-        if (!words.boilerplate()) {
+        if (!hintedAway(e, words)) {
             return false;
         }
         // Hints can be wrong about a wrapper (`<div class="page has-sidebar">`); never drop the
@@ -403,6 +408,58 @@ public final class Extractor {
         }
         int text = textLength(e);
         return text < pageText / 2 || linkDensity(e) > 0.5;
+    }
+
+    /**
+     * Whether class and id words mark {@code e} as boilerplate. Hints describe blocks: an inline
+     * element inside a sentence is part of the sentence whatever its class (a company name linked
+     * with {@code class="meta-org"}, a glossary note with {@code class="popup"}), and a link to
+     * another site is the writer's reference unless a strong word ({@code ad}, {@code share}) says
+     * otherwise ({@code <a class="more">Learn more about X</a>}).
+     */
+    private boolean hintedAway(Element e, Words words) {
+        if (!words.boilerplate()) {
+            return false;
+        }
+        if (!INLINE.contains(e.normalName())) {
+            return !isMostlyMath(e);
+        }
+        if (inRunningText(e)) {
+            return false;
+        }
+        return !e.normalName().equals("a")
+                || isInternal(e.attr("href"))
+                || words.any(Words.OVERRIDING);
+    }
+
+    /** Parents whose children include running text, remembered: each parent is read once. */
+    private final Map<Element, Boolean> runningText = new IdentityHashMap<>();
+
+    /** Whether {@code e} sits among text: its parent has words of its own beside it. */
+    private boolean inRunningText(Element e) {
+        Element parent = e.parent();
+        if (parent == null) {
+            return false;
+        }
+        return runningText.computeIfAbsent(
+                parent,
+                p -> {
+                    for (Node child : p.childNodes()) {
+                        if (child instanceof TextNode t && !t.isBlank()) {
+                            return true;
+                        }
+                    }
+                    return false;
+                });
+    }
+
+    /**
+     * A formula's container: most of its text is MathML. MathJax wraps each formula in elements
+     * whose classes say "menu" (its context menu), which never makes a formula boilerplate.
+     */
+    private boolean isMostlyMath(Element e) {
+        Stats s = stats(e);
+        return s.mathText > 0 && s.mathText * 2 >= s.text;
     }
 
     private boolean isHidden(Element e) {
@@ -751,7 +808,7 @@ public final class Extractor {
         stack.push(content);
         while (!stack.isEmpty()) {
             Element e = stack.pop();
-            if (!hasChildElements(e)) {
+            if (!hasChildElements(e) || isAtomic(e)) {
                 continue;
             }
             boolean figure = inFigure.contains(e) || e.normalName().equals("figure");
@@ -932,11 +989,14 @@ public final class Extractor {
         int length = stats.text;
         boolean marked =
                 useHints
-                                && (words.boilerplate() && length < 500 + 5 * MIN_PARAGRAPH
+                                && (hintedAway(e, words) && length < 500 + 5 * MIN_PARAGRAPH
                                         || words.byline() && length < 200)
                         || isByline(e) && length < 200;
         if (marked) {
             return !isProtected(e);
+        }
+        if (isAside(stats)) {
+            return true;
         }
         if (tag.equals("p") || tag.startsWith("h") && tag.length() == 2) {
             // A paragraph that is only links to this site ("Read more: …") is navigation; links
@@ -975,6 +1035,125 @@ public final class Extractor {
                 || weight >= 25 && links > 0.5;
     }
 
+    /**
+     * Asides the site puts inside the article, which no class marks: a "read also" line or box (a
+     * short block that opens with a cue and links to this site: "Read more: …", "Also on
+     * example.com", "Lesen Sie auch", "Lire aussi") and an advertisement's label standing alone
+     * ("Advertisement", "Anzeige", "Publicidad"). The cues are each language's usual words. A cue
+     * before a link to another site ("Read the rest of the review on example.org") cites a source.
+     */
+    private static boolean isAside(Stats s) {
+        if (s.first == null || s.text > 300) {
+            return false;
+        }
+        String start = leadingWords(s.first);
+        if (s.links > 0 && s.internalLinks > s.externalLinks) {
+            for (String cue : READ_ALSO) {
+                if (start.startsWith(cue)
+                        && (start.length() == cue.length()
+                                || !Character.isLetterOrDigit(start.charAt(cue.length())))) {
+                    return true;
+                }
+            }
+        }
+        return s.images == 0
+                && s.text <= s.first.strip().length() + 2
+                && AD_LABELS.contains(start.replaceAll("[^\\p{L}\\p{N} ]+$", ""));
+    }
+
+    /** Openings of "read also" lines, lower case. */
+    private static final List<String> READ_ALSO =
+            List.of(
+                    "read more",
+                    "read also",
+                    "also read",
+                    "read next",
+                    "see also",
+                    "also on",
+                    "also see",
+                    "more on this",
+                    "more from",
+                    "related:",
+                    "related stories",
+                    "related articles",
+                    "related coverage",
+                    "recommended:",
+                    "you may also like",
+                    "you might also like",
+                    "don't miss",
+                    "don’t miss",
+                    "lesen sie auch",
+                    "lesen sie mehr",
+                    "lesen sie hier",
+                    "mehr zum thema",
+                    "mehr dazu",
+                    "auch interessant",
+                    "das könnte sie auch interessieren",
+                    "siehe auch",
+                    "weiterlesen",
+                    "lire aussi",
+                    "à lire aussi",
+                    "a lire aussi",
+                    "voir aussi",
+                    "à voir aussi",
+                    "lire la suite",
+                    "lee también",
+                    "lea también",
+                    "leer más",
+                    "ver también",
+                    "te puede interesar",
+                    "leia também",
+                    "leia mais",
+                    "veja também",
+                    "saiba mais",
+                    "leggi anche",
+                    "vedi anche",
+                    "lees ook",
+                    "lees meer",
+                    "czytaj też",
+                    "czytaj także",
+                    "zobacz też",
+                    "zobacz także",
+                    "читайте также",
+                    "смотрите также");
+
+    /** An advertisement's label, standing alone. */
+    private static final Set<String> AD_LABELS =
+            Set.of(
+                    "advertisement",
+                    "advertisements",
+                    "advertising",
+                    "sponsored",
+                    "sponsored content",
+                    "paid content",
+                    "story continues below advertisement",
+                    "article continues below advertisement",
+                    "article continues below",
+                    "continue reading below",
+                    "anzeige",
+                    "werbung",
+                    "publicité",
+                    "publicidad",
+                    "publicidade",
+                    "pubblicità",
+                    "advertentie",
+                    "reklama",
+                    "реклама");
+
+    /** The start of a text, lower case, from its first letter or digit. */
+    private static String leadingWords(String text) {
+        int start = 0;
+        while (start < text.length() && !Character.isLetterOrDigit(text.charAt(start))) {
+            start++;
+        }
+        int end = Math.min(text.length(), start + 60);
+        return text.substring(start, end)
+                .toLowerCase(Locale.ROOT)
+                .replace('\u00a0', ' ')
+                .replaceAll("\\s+", " ")
+                .strip();
+    }
+
     /** Whether most of the link text inside {@code e} points at the page's own site. */
     private boolean linksMostlyInternal(Element e) {
         Stats s = stats(e);
@@ -987,6 +1166,12 @@ public final class Extractor {
                 || host.equals(site)
                 || host.endsWith("." + site)
                 || site.endsWith("." + host);
+    }
+
+    /** A {@code javascript:} URL, which leads nowhere. */
+    static boolean isScriptLink(String href) {
+        return href.regionMatches(true, 0, "javascript:", 0, 11)
+                || href.strip().regionMatches(true, 0, "javascript:", 0, 11);
     }
 
     /** The host of an absolute URL without a leading {@code www.}, or "" for a relative one. */
@@ -1018,6 +1203,19 @@ public final class Extractor {
             }
         }
         return true;
+    }
+
+    /**
+     * Kept whole, never cleaned inside: code, formulas and data tables. A table cell whose only
+     * content is a link ({@code <td><p><a>27W USB-C</a></p></td>}) is the cell's value, not a
+     * link-only paragraph, and a shell transcript's lines are all one block.
+     */
+    private boolean isAtomic(Element e) {
+        return switch (e.normalName()) {
+            case "pre", "code", "math" -> true;
+            case "table" -> stats(e).dataTable;
+            default -> false;
+        };
     }
 
     /** Code, preformatted text, maths and data tables are content however short they are. */
@@ -1055,6 +1253,9 @@ public final class Extractor {
         }
         if (s.tables > 0) {
             return false; // tables inside tables are layout
+        }
+        if (s.links > 0.5 * s.text && s.internalLinks > s.externalLinks) {
+            return false; // a grid of links to this site is navigation
         }
         return s.rows >= 2 && s.columns >= 2 && s.layoutCells == 0;
     }
@@ -1509,7 +1710,6 @@ public final class Extractor {
                         "recommendations",
                         "trending",
                         "popular",
-                        "more",
                         "newsletter",
                         "newsletters",
                         "subscribe",
@@ -1716,8 +1916,44 @@ public final class Extractor {
             }
             Set<String> words = new HashSet<>();
             split(classes, words);
-            split(id, words);
+            if (!isHeadingSlug(id, e)) {
+                split(id, words);
+            }
             return new Words(words);
+        }
+
+        /**
+         * Whether {@code id} is the slug of the element's heading, as documentation generators and
+         * CMSs make anchors: {@code <div id="sharing-with-a-single-developer"><h2>Sharing with a
+         * single developer</h2>} names a section, and its "sharing" is no share bar.
+         */
+        private static boolean isHeadingSlug(String id, Element e) {
+            if (id.indexOf('-') < 0 && id.indexOf('_') < 0) {
+                return false;
+            }
+            Element heading = e;
+            if (!isHeading(e.normalName())) {
+                heading = e.firstElementChild();
+                if (heading == null || !isHeading(heading.normalName())) {
+                    return false;
+                }
+            }
+            String text = heading.text();
+            if (text.length() > 200) {
+                return false;
+            }
+            StringBuilder slug = new StringBuilder();
+            for (int i = 0; i < text.length(); i++) {
+                char c = Character.toLowerCase(text.charAt(i));
+                if (Character.isLetterOrDigit(c)) {
+                    slug.append(c);
+                } else if (!slug.isEmpty() && slug.charAt(slug.length() - 1) != '-') {
+                    slug.append('-');
+                }
+            }
+            String made = slug.toString().replaceAll("-+$", "");
+            String normalised = id.toLowerCase(Locale.ROOT).replace('_', '-');
+            return !made.isEmpty() && (normalised.equals(made) || normalised.startsWith(made));
         }
 
         /**
@@ -1849,6 +2085,12 @@ public final class Extractor {
         /** Blocks below that are lines of their own (see {@link #LEAF_BLOCKS}). */
         int leafBlocks;
 
+        /** Characters of text inside {@code <math>}. */
+        int mathText;
+
+        /** The first text node with words in it, to read how the element opens. */
+        String first;
+
         // For tables: header parts, rows, the widest row's cells, cells that hold layout.
         int tableHeads, rows, columns, layoutCells;
 
@@ -1862,9 +2104,10 @@ public final class Extractor {
             text = internalLinks = externalLinks = commas = 0;
             links = 0;
             paragraphs = images = items = inputs = checkboxes = headings = lists = pres = codes = 0;
-            tables = dataTables = markers = prose = blocks = leafBlocks = 0;
+            tables = dataTables = markers = prose = blocks = leafBlocks = mathText = 0;
             tableHeads = rows = columns = layoutCells = 0;
             dataTable = false;
+            first = null;
         }
     }
 
@@ -1907,6 +2150,9 @@ public final class Extractor {
                             Stats s = open.peek();
                             s.text += collapsedLength(text);
                             s.commas += commas(text);
+                            if (s.first == null && !t.isBlank()) {
+                                s.first = text;
+                            }
                         }
                     }
 
@@ -1933,6 +2179,10 @@ public final class Extractor {
         switch (e.normalName()) {
             case "a" -> {
                 String href = e.attr("href");
+                if (isScriptLink(href)) {
+                    // Not a link: a script runs on click (a note, a toggle); its text is text.
+                    return;
+                }
                 s.links = s.text * (href.startsWith("#") && href.length() > 1 ? 0.3 : 1);
                 if (!href.isEmpty()) {
                     if (isInternal(href)) {
@@ -1967,6 +2217,9 @@ public final class Extractor {
     private static void add(Stats parent, Element child, Stats s) {
         String tag = child.normalName();
         parent.text += s.text;
+        if (parent.first == null) {
+            parent.first = s.first;
+        }
         parent.links += s.links;
         parent.internalLinks += s.internalLinks;
         parent.externalLinks += s.externalLinks;
@@ -1996,11 +2249,12 @@ public final class Extractor {
                 s.prose + (tag.equals("p") && s.text >= 80 && s.links < 0.3 * s.text ? s.text : 0);
         parent.blocks += s.blocks + (CELL_BLOCKS.contains(tag) ? 1 : 0);
         parent.leafBlocks += s.leafBlocks + (LEAF_BLOCKS.contains(tag) ? 1 : 0);
+        parent.mathText += tag.equals("math") ? s.text : s.mathText;
         parent.tableHeads += s.tableHeads + (TABLE_HEADS.contains(tag) ? 1 : 0);
         parent.rows += s.rows + (tag.equals("tr") ? 1 : 0);
         parent.columns = Math.max(parent.columns, s.columns);
         parent.layoutCells +=
-                s.layoutCells + (tag.equals("td") && (s.text > 200 || s.blocks > 0) ? 1 : 0);
+                s.layoutCells + (tag.equals("td") && (s.text > 200 || s.blocks > 2) ? 1 : 0);
     }
 
     private static boolean isHeading(String tag) {

@@ -10,7 +10,9 @@ import org.jsoup.nodes.TextNode;
  * lists, tables, quotes) separated by blank lines, list items and table rows on their own lines,
  * table cells separated by a tab, {@code <br>} as a line break, whitespace collapsed as a browser
  * collapses it and {@code <pre>} kept verbatim. Images and other replaced elements have no text,
- * and neither has a {@code <figcaption>}: it describes an image that plain text leaves out.
+ * and neither has a {@code <figcaption>}: it describes an image that plain text leaves out. A
+ * MathML formula reads as its TeX source when it carries one, else as its tokens apart ({@code a x
+ * 2 + b x + c}), never glued together.
  */
 public final class PlainText {
 
@@ -73,7 +75,6 @@ public final class PlainText {
                     "meta",
                     "link",
                     "svg",
-                    "math",
                     "canvas",
                     "iframe",
                     "object",
@@ -122,6 +123,10 @@ public final class PlainText {
                 lineBreak(1, true);
                 return;
             }
+            if (tag.equals("math")) {
+                math(e);
+                return;
+            }
             boolean block = BLOCKS.contains(tag);
             boolean line = LINES.contains(tag);
             if (block) {
@@ -151,6 +156,26 @@ public final class PlainText {
             } else if (line) {
                 lineBreak(1, false);
             }
+        }
+
+        /** A formula: its TeX annotation if it has one, else its token elements' text apart. */
+        void math(Element math) {
+            Element tex = math.selectFirst("annotation[encoding~=(?i)^(application/x-tex|tex)$]");
+            if (tex != null) {
+                pendingSpace = true;
+                text(tex.wholeText());
+                pendingSpace = true;
+                return;
+            }
+            math.traverse((node, depth) -> {
+                if (node instanceof TextNode t
+                        && !(t.parent() instanceof Element p
+                                && p.normalName().startsWith("annotation"))) {
+                    pendingSpace = true;
+                    text(t.getWholeText());
+                    pendingSpace = true;
+                }
+            });
         }
 
         void text(String s) {
