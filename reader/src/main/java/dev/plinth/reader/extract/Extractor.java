@@ -580,7 +580,7 @@ public final class Extractor {
             String tag = e.normalName();
             Element container;
             int length, commas;
-            if (PARAGRAPHS.contains(tag) || isDivParagraph(e)) {
+            if (PARAGRAPHS.contains(tag) && !isLayoutCell(e) || isDivParagraph(e)) {
                 container = e.parent();
                 Stats s = stats(e);
                 length = s.text;
@@ -619,6 +619,20 @@ public final class Extractor {
                 ancestor = ancestor.parent();
             }
         }
+    }
+
+    /**
+     * A table cell that holds a page's column rather than a value: long text or several blocks. Old
+     * layouts put the whole article in one cell, as lines of {@code <font>} and {@code <br>}: that
+     * cell is the article's container (it collects its own text's votes), where a data cell is a
+     * paragraph voting for its row.
+     */
+    private boolean isLayoutCell(Element e) {
+        if (!e.normalName().equals("td") && !e.normalName().equals("th")) {
+            return false;
+        }
+        Stats s = stats(e);
+        return s.text > 200 || s.blocks > 2;
     }
 
     /** A {@code <div>} (or section) with no block children reads as a paragraph. */
@@ -722,6 +736,15 @@ public final class Extractor {
         }
         while (top.parent() != null && top.parent() != body && top.parent().childrenSize() == 1) {
             top = top.parent();
+        }
+        // The page declares its article body: a block inside it (a gallery's captions, a long
+        // quote) is part of the article, never all of it.
+        for (Element parent = top.parent();
+                parent != null && parent != body;
+                parent = parent.parent()) {
+            if (isArticleBody(parent)) {
+                return parent;
+            }
         }
         return top;
     }
@@ -997,6 +1020,18 @@ public final class Extractor {
         }
         if (isAside(stats)) {
             return true;
+        }
+        if (useHints
+                && words.any(Words.SLIDESHOW)
+                && !words.any(Words.POSITIVE)
+                && !isProtected(e)) {
+            // A slideshow's slides ("1/50" and a caption each) are never the article's text,
+            // however long their captions.
+            return true;
+        }
+        if ((tag.equals("td") || tag.equals("th")) && !isProtected(e)) {
+            // A layout table's cell of links to this site is its navigation column.
+            return linkDensity(e) > 0.5 && length < 2000 && linksMostlyInternal(e);
         }
         if (tag.equals("p") || tag.startsWith("h") && tag.length() == 2) {
             // A paragraph that is only links to this site ("Read more: …") is navigation; links
@@ -1758,6 +1793,8 @@ public final class Extractor {
                         "dateline",
                         "copyright",
                         "carousel",
+                        "gallery",
+                        "lightbox",
                         "slideshow",
                         "slider");
 
@@ -1842,6 +1879,10 @@ public final class Extractor {
         /** Image captions and credits. */
         static final Set<String> CAPTION =
                 Set.of("caption", "figcaption", "credit", "credits", "photocredit");
+
+        /** Galleries and slideshows: images with a caption each, one shown at a time. */
+        static final Set<String> SLIDESHOW =
+                Set.of("gallery", "slideshow", "carousel", "slider", "lightbox");
 
         /** Hover cards and tooltips: never visible in the flow of the text. */
         static final Set<String> POPUP = Set.of("tooltip", "popover", "hovercard");
