@@ -776,7 +776,7 @@ public final class Extractor {
                             ? topScore * 0.2
                             : 0;
             Double score = scores.get(s);
-            if (score != null && score + bonus >= threshold) {
+            if (score != null && score + bonus >= threshold || isBesideData(s)) {
                 joined[i] = true;
             } else if (s.normalName().equals("p")) {
                 int length = textLength(s);
@@ -807,7 +807,64 @@ public final class Extractor {
         // them one by one would shift its child list for each.
         parent.empty();
         content.appendChildren(chosen);
+        joinDataBeside(parent, content);
         return content;
+    }
+
+    /**
+     * Lists and tables one level further out join the content too: a product's specification table
+     * and "in the box" list sit beside the block with its description, a recipe's ingredients
+     * beside the method. Only data (see {@link #isBesideData}) and never more text than the content
+     * has, so that a neighbouring story or listing stays out.
+     */
+    private void joinDataBeside(Element parent, Element content) {
+        Element outer = parent.parent();
+        if (outer == null || outer.normalName().equals("body") || outer.parent() == null) {
+            return;
+        }
+        int length = textLength(content);
+        List<Node> before = new ArrayList<>(), after = new ArrayList<>(), kept = new ArrayList<>();
+        boolean seen = false;
+        for (Node node : outer.childNodes()) {
+            if (node == parent) {
+                seen = true;
+            } else if (node instanceof Element e && isBesideData(e) && textLength(e) <= length) {
+                (seen ? after : before).add(e);
+                continue;
+            }
+            kept.add(node);
+        }
+        if (before.isEmpty() && after.isEmpty()) {
+            return;
+        }
+        keepOnly(outer, kept);
+        content.insertChildren(0, before);
+        content.appendChildren(after);
+    }
+
+    /**
+     * Structured data that belongs with the text beside it: a data table, or a list of three items
+     * or more, or a definition list, made of short entries (not prose, not teasers of other
+     * stories), with few links and no boilerplate hints, and introduced by a heading or a table
+     * header ("Ingredients", "Specifications"), which a player's option list or a teaser list
+     * lacks.
+     */
+    private boolean isBesideData(Element e) {
+        Stats s = stats(e);
+        String tag = e.normalName();
+        boolean table = s.dataTables > 0 || tag.equals("table") && s.dataTable;
+        boolean list = s.items >= 3 && s.text <= 80 * s.items || tag.equals("dl");
+        if (!table && !list
+                || s.text < 20
+                || s.prose * 2 >= s.text
+                || linkDensity(e) >= 0.3
+                || Words.of(e).boilerplate()) {
+            return false;
+        }
+        Element before = e.previousElementSibling();
+        return s.headings > 0
+                || s.tableHeads > 0
+                || before != null && isHeading(before.normalName());
     }
 
     private static final Pattern SENTENCE_END = Pattern.compile("[.!?。！？]\\s*[\"”’»)]?\\s*$");
@@ -913,6 +970,9 @@ public final class Extractor {
                     "pre",
                     "table");
 
+    /** A list's entries: short by nature, never fragments to trim ("Quick guide"). */
+    private static final Set<String> ITEMS = Set.of("li", "dt", "dd");
+
     private static final Pattern YEAR = Pattern.compile("(?<!\\d)(?:19|20)\\d\\d(?!\\d)");
 
     /**
@@ -948,7 +1008,8 @@ public final class Extractor {
                             || text.length() < 80 && text.endsWith(":")
                             || text.length() < 40
                                     && !SENTENCE_END.matcher(text).find()
-                                    && !text.matches(".*\\d.*");
+                                    && !text.matches(".*\\d.*")
+                                    && !ITEMS.contains(last.normalName());
             if (!orphan) {
                 break;
             }

@@ -113,6 +113,7 @@ public final class PlainText {
 
         private boolean pendingSpace;
         private int preDepth;
+        private int cellDepth;
 
         void element(Element e) {
             String tag = e.normalName();
@@ -127,7 +128,8 @@ public final class PlainText {
                 math(e);
                 return;
             }
-            boolean block = BLOCKS.contains(tag);
+            // Inside a table cell, blocks are the cell's lines, not paragraphs of their own.
+            boolean block = BLOCKS.contains(tag) && cellDepth == 0;
             boolean line = LINES.contains(tag);
             if (block) {
                 lineBreak(2, false);
@@ -141,6 +143,12 @@ public final class PlainText {
             if (tag.equals("pre")) {
                 preDepth++;
             }
+            boolean cell = (tag.equals("td") || tag.equals("th")) && isSimpleCell(e);
+            if (cell) {
+                cellDepth++;
+            } else if (cellDepth > 0 && BLOCKS.contains(tag)) {
+                pendingSpace = true;
+            }
             for (Node child : e.childNodes()) {
                 if (child instanceof TextNode text) {
                     text(text.getWholeText());
@@ -150,6 +158,11 @@ public final class PlainText {
             }
             if (tag.equals("pre")) {
                 preDepth--;
+            }
+            if (cell) {
+                cellDepth--;
+            } else if (cellDepth > 0 && BLOCKS.contains(tag)) {
+                pendingSpace = true;
             }
             if (block) {
                 lineBreak(2, false);
@@ -178,6 +191,21 @@ public final class PlainText {
             });
         }
 
+        /**
+         * A cell holding a value, perhaps wrapped in one block ({@code <td><p>62 g</p></td>}); a
+         * layout cell holding a page's column keeps its paragraphs.
+         */
+        private static boolean isSimpleCell(Element cell) {
+            int blocks = 0;
+            for (Element child : cell.children()) {
+                String tag = child.normalName();
+                if (tag.equals("table") || BLOCKS.contains(tag) && ++blocks > 1) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         void text(String s) {
             if (preDepth > 0) {
                 flushBreak();
@@ -195,7 +223,10 @@ public final class PlainText {
                 }
                 if (pendingBreak > 0 && !out.isEmpty()) {
                     flushBreak();
-                } else if (pendingSpace && !out.isEmpty() && !atLineStart()) {
+                } else if (pendingSpace
+                        && !out.isEmpty()
+                        && !atLineStart()
+                        && out.charAt(out.length() - 1) != '\t') {
                     out.append(' ');
                 }
                 pendingBreak = 0;
