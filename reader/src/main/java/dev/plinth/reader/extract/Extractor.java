@@ -1097,7 +1097,12 @@ public final class Extractor {
         if (tag.equals("p") || tag.startsWith("h") && tag.length() == 2) {
             // A paragraph that is only links to this site ("Read more: …") is navigation; links
             // elsewhere ("Get it on Amazon", a source) are the writer's.
-            return length > 0 && linkDensity(e) > 0.8 && length < 200 && linksMostlyInternal(e);
+            // Inside a list item or a table cell, the link is the item's value.
+            return length > 0
+                    && linkDensity(e) > 0.8
+                    && length < 200
+                    && linksMostlyInternal(e)
+                    && !(e.parent() != null && VALUE_HOLDERS.contains(e.parent().normalName()));
         }
         if (!JUDGED.contains(tag) || isWrapper(e) || isProtected(e)) {
             return false;
@@ -1249,6 +1254,9 @@ public final class Extractor {
                 .replaceAll("\\s+", " ")
                 .strip();
     }
+
+    /** Elements whose content is a value: a link alone in one is the value, not navigation. */
+    private static final Set<String> VALUE_HOLDERS = Set.of("li", "td", "th", "dd", "dt");
 
     /** Whether most of the link text inside {@code e} points at the page's own site. */
     private boolean linksMostlyInternal(Element e) {
