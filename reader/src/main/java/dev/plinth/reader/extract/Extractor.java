@@ -1579,7 +1579,7 @@ public final class Extractor {
         if (densest != visible) {
             Element content = new Element("div");
             content.appendChild(densest.clone());
-            cleanContent(content, title, false);
+            pruneNavigation(content);
             length = textLength(content);
             if (length > bestLength * 1.2) {
                 best = content;
@@ -1593,13 +1593,60 @@ public final class Extractor {
 
         // Nothing looks like an article (a page of fragments): all of its visible text beats a
         // trivial line.
+        forget();
         length = textLength(visible);
         if (bestLength == 0 && length > 0 || length > bestLength * 1.2 && bestLength < MIN_TEXT) {
             best = new Element("div");
             moveChildren(visible, best);
+            pruneNavigation(best);
             stage = Stage.BODY;
         }
         return best;
+    }
+
+    /**
+     * The light cleaning of the last steps, which keep a page of fragments whole but for its
+     * navigation: blocks that are mostly links to this site, and links standing alone outside any
+     * sentence ("Skip to content", a menu's entries). The article passes' cleaning would drop the
+     * fragments themselves (short lines, short blocks). Nothing is pruned when that would take most
+     * of the text: a page that is a list of links is that list.
+     */
+    private void pruneNavigation(Element root) {
+        int before = textLength(root);
+        Set<Node> navigation = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        int[] removed = {0};
+        NodeTraversor.filter(
+                new NodeFilter() {
+                    @Override
+                    public FilterResult head(Node node, int depth) {
+                        if (!(node instanceof Element e) || e == root) {
+                            return FilterResult.CONTINUE;
+                        }
+                        if (isAtomic(e)) {
+                            return FilterResult.SKIP_CHILDREN;
+                        }
+                        Stats s = stats(e);
+                        boolean menu =
+                                e.normalName().equals("a")
+                                                && !inRunningText(e)
+                                                && isInternal(e.attr("href"))
+                                        || s.text > 0
+                                                && s.text < 1000
+                                                && linkDensity(e) > 0.5
+                                                && s.internalLinks >= s.externalLinks;
+                        if (menu) {
+                            navigation.add(e);
+                            removed[0] += s.text;
+                            return FilterResult.SKIP_ENTIRELY;
+                        }
+                        return FilterResult.CONTINUE;
+                    }
+                },
+                root);
+        if (removed[0] * 2 < before) {
+            removeAll(navigation);
+            forget();
+        }
     }
 
     /**
