@@ -71,7 +71,8 @@ public final class ExtractionEval {
             double fp,
             double fn,
             boolean exact,
-            boolean empty) {
+            boolean empty,
+            Extractor.Confidence confidence) {
         double precision() {
             return tp + fp == 0 ? Double.NaN : tp / (tp + fp);
         }
@@ -183,6 +184,7 @@ public final class ExtractionEval {
                                         s.url()));
             });
         }
+        confidence(results);
         if (!readabilitySamples.isEmpty()) {
             metadata(readabilitySamples, metadataDiff);
         }
@@ -215,7 +217,13 @@ public final class ExtractionEval {
                 predicted = "";
                 System.err.println(set + "/" + c.id() + ": " + e.getMessage());
             }
-            scores.add(score(c, predicted, lang));
+            // The confidence is not in the reader's result: a second, direct extraction reads it.
+            Extractor.Confidence confidence =
+                    Extractor.extract(
+                                    Jsoup.parse(
+                                            new String(c.html(), StandardCharsets.UTF_8), c.url()))
+                            .confidence();
+            scores.add(score(c, predicted, lang, confidence));
             if (out != null) {
                 Files.writeString(out.resolve(c.id() + ".pred.txt"), predicted);
                 Files.writeString(out.resolve(c.id() + ".true.txt"), c.expected());
@@ -262,7 +270,7 @@ public final class ExtractionEval {
         return Double.isNaN(v) ? 0 : v;
     }
 
-    static Score score(Case c, String predicted, String lang) {
+    static Score score(Case c, String predicted, String lang, Extractor.Confidence confidence) {
         List<String> truthTokens = tokens(c.expected());
         List<String> predTokens = tokens(predicted);
         Map<List<String>, Integer> truth = shingles(truthTokens);
@@ -293,7 +301,8 @@ public final class ExtractionEval {
                 fp,
                 fn,
                 truthTokens.equals(predTokens),
-                predTokens.isEmpty() && !truthTokens.isEmpty());
+                predTokens.isEmpty() && !truthTokens.isEmpty(),
+                confidence);
     }
 
     static List<String> tokens(String text) {
@@ -316,6 +325,43 @@ public final class ExtractionEval {
             counts.merge(List.copyOf(tokens.subList(i, i + n)), 1, Integer::sum);
         }
         return counts;
+    }
+
+    /**
+     * Whether the extraction's confidence tells good pages from bad: each set's pages by score band
+     * and by the cascade's stage, with their count and mean per-page F1.
+     */
+    private static void confidence(Map<String, List<Score>> results) {
+        double[] bands = {0, 0.3, 0.6, 0.8, 0.9, 1.01};
+        results.forEach((set, scores) -> {
+            System.out.println();
+            System.out.println("| " + set + ": confidence | pages | mean F1 | F1 < 0.8 |");
+            System.out.println("|---|---|---|---|");
+            for (int i = 0; i + 1 < bands.length; i++) {
+                double lo = bands[i], hi = bands[i + 1];
+                List<Score> band =
+                        scores.stream()
+                                .filter(x ->
+                                        x.confidence().score() >= lo && x.confidence().score() < hi)
+                                .toList();
+                System.out.println(
+                        confidenceRow(
+                                String.format(Locale.ROOT, "%.1f–%.1f", lo, Math.min(hi, 1)),
+                                band));
+            }
+            Map<Extractor.Stage, List<Score>> byStage = new TreeMap<>();
+            for (Score x : scores) {
+                byStage.computeIfAbsent(x.confidence().stage(), k -> new ArrayList<>()).add(x);
+            }
+            byStage.forEach(
+                    (stage, list) -> System.out.println(confidenceRow("stage " + stage, list)));
+        });
+    }
+
+    private static String confidenceRow(String name, List<Score> scores) {
+        double f1 = scores.stream().mapToDouble(Score::f1).average().orElse(Double.NaN);
+        long bad = scores.stream().filter(x -> x.f1() < 0.8).count();
+        return String.format(Locale.ROOT, "| %s | %d | %.3f | %d |", name, scores.size(), f1, bad);
     }
 
     // ------------------------------------------------------------------------------------------------

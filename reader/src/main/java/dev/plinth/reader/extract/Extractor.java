@@ -34,9 +34,10 @@ import org.jsoup.select.NodeVisitor;
  * removed <em>before</em> scoring (navigation, headers and footers, share bars, cookie banners,
  * related-article lists, comments, hidden elements, forms, ads), link-heavy blocks are pruned
  * <em>inside</em> the winner, known article-body containers ({@code itemprop=articleBody}, {@code
- * article-body}) are trusted, and a cascade of fallbacks applies when the result is too short: the
- * JSON-LD {@code articleBody}, {@code <article>}, {@code <main>}, and finally the densest block of
- * text.
+ * article-body}) are trusted, and a cascade of fallbacks applies when the result is too short:
+ * {@code <article>} or {@code <main>}, the JSON-LD {@code articleBody}, scoring again without class
+ * hints, the densest text region, and the page's visible text, so that a page with text never comes
+ * out empty. {@link Confidence} says which step produced the result, and how sure it is.
  *
  * <p>Where it differs from both:
  *
@@ -56,6 +57,13 @@ import org.jsoup.select.NodeVisitor;
  *   <li>Cards nested in the article ({@code <article>} inside {@code <article>}: related posts,
  *       teasers) are dropped; captions marked only by a class become {@code <figcaption>}, which
  *       the Markdown writer keeps and {@link PlainText} leaves out with the image it describes.
+ *   <li>Hints describe blocks. A link or span inside a sentence stays whatever its class, a link to
+ *       another site goes for its class only by a strong word, a section whose id is its heading's
+ *       slug is not hinted by it, and formulas are never boilerplate.
+ *   <li>Data beside the text joins it: a specification table or an ingredients list next to the
+ *       winning block, introduced by a heading. Old layouts' long table cells are containers.
+ *   <li>Asides no class marks are dropped by their words: "read also" lines that link to this site
+ *       and advertisement labels, in the languages of the pages read most.
  * </ul>
  *
  * <p>Every stage is linear in the page's size (n log n where candidates are ranked). Two habits
