@@ -2,7 +2,9 @@ package dev.plinth.reader.extract;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashSet;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
@@ -892,7 +895,7 @@ public final class Extractor {
      */
     private void cleanContent(Element content, String title, boolean useHints) {
         Deque<Element> stack = new ArrayDeque<>();
-        Set<Element> inFigure = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Element> inFigure = identitySet();
         stack.push(content);
         while (!stack.isEmpty()) {
             Element e = stack.pop();
@@ -935,7 +938,7 @@ public final class Extractor {
 
     /** Drops blocks left without text or elements once their clutter is gone. */
     private void removeEmpty(Element content) {
-        Set<Node> empty = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Node> empty = identitySet();
         forEachElement(
                 content,
                 e -> {
@@ -1416,7 +1419,7 @@ public final class Extractor {
             return;
         }
         int total = textLength(content);
-        Set<Node> teasers = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Node> teasers = identitySet();
         int[] open = {0};
         NodeTraversor.filter(
                 new NodeFilter() {
@@ -1454,7 +1457,7 @@ public final class Extractor {
      */
     private void removeRepeatedCaptions(Element content) {
         Set<String> seen = new HashSet<>();
-        Set<Node> repeated = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Node> repeated = identitySet();
         for (Element caption : content.getElementsByTag("figcaption")) {
             String text = caption.text().strip();
             if (text.length() >= 30 && !seen.add(text)) {
@@ -1467,7 +1470,7 @@ public final class Extractor {
     /** The title as the first heading of the content is already the result's title. */
     private void removeTitleHeading(Element content, String title) {
         boolean[] first = {true};
-        Set<Node> repeats = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Node> repeats = identitySet();
         forEachElement(
                 content,
                 h -> {
@@ -1621,7 +1624,7 @@ public final class Extractor {
      */
     private void pruneNavigation(Element root) {
         int before = textLength(root);
-        Set<Node> navigation = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Node> navigation = identitySet();
         int[] removed = {0};
         NodeTraversor.filter(
                 new NodeFilter() {
@@ -1769,7 +1772,7 @@ public final class Extractor {
         if (doomed.isEmpty()) {
             return;
         }
-        Set<Element> parents = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Element> parents = identitySet();
         for (Node n : doomed) {
             if (n.parent() instanceof Element p) {
                 parents.add(p);
@@ -1787,7 +1790,7 @@ public final class Extractor {
     }
 
     /** Visits every element of {@code root}'s subtree in document order, collecting nothing. */
-    private static void forEachElement(Element root, java.util.function.Consumer<Element> action) {
+    private static void forEachElement(Element root, Consumer<Element> action) {
         NodeTraversor.traverse(
                 (node, depth) -> {
                     if (node instanceof Element e) {
@@ -1805,6 +1808,11 @@ public final class Extractor {
             }
         }
         return false;
+    }
+
+    /** A set by identity: nodes are told apart by what they are, never by what they hold. */
+    private static <T> Set<T> identitySet() {
+        return Collections.newSetFromMap(new IdentityHashMap<>());
     }
 
     /** The last element of a node list, or null. */
@@ -2162,7 +2170,7 @@ public final class Extractor {
         private static void segment(String word, Set<String> out) {
             int n = word.length();
             int[] from = new int[n + 1];
-            java.util.Arrays.fill(from, -1);
+            Arrays.fill(from, -1);
             from[0] = 0;
             for (int end = 2; end <= n; end++) {
                 for (int start = Math.max(0, end - 20); start <= end - 2; start++) {
