@@ -10,7 +10,9 @@ import org.jsoup.nodes.TextNode;
  * lists, tables, quotes) separated by blank lines, list items and table rows on their own lines,
  * table cells separated by a tab, {@code <br>} as a line break, whitespace collapsed as a browser
  * collapses it and {@code <pre>} kept verbatim. Images and other replaced elements have no text,
- * and neither has a {@code <figcaption>}: it describes an image that plain text leaves out.
+ * and neither has a {@code <figcaption>}: it describes an image that plain text leaves out. A
+ * MathML formula reads as its TeX source when it carries one, else as its tokens apart ({@code a x
+ * 2 + b x + c}), never glued together.
  */
 public final class PlainText {
 
@@ -73,7 +75,6 @@ public final class PlainText {
                     "meta",
                     "link",
                     "svg",
-                    "math",
                     "canvas",
                     "iframe",
                     "object",
@@ -112,6 +113,7 @@ public final class PlainText {
 
         private boolean pendingSpace;
         private int preDepth;
+        private int cellDepth;
 
         void element(Element e) {
             String tag = e.normalName();
@@ -122,17 +124,30 @@ public final class PlainText {
                 lineBreak(1, true);
                 return;
             }
-            boolean block = BLOCKS.contains(tag);
+            if (tag.equals("math")) {
+                math(e);
+                return;
+            }
+            // Inside a table cell, blocks are the cell's lines, not paragraphs of their own.
+            boolean block = BLOCKS.contains(tag) && cellDepth == 0;
             boolean line = LINES.contains(tag);
             if (block) {
                 lineBreak(2, false);
             } else if (line) {
                 lineBreak(1, false);
-            } else if ((tag.equals("td") || tag.equals("th")) && e.elementSiblingIndex() > 0) {
+            } else if ((tag.equals("td") || tag.equals("th"))
+                    && e.previousElementSibling() != null) {
+                // (Not elementSiblingIndex(): it searches the row, so a wide row costs its square.)
                 cellBreak();
             }
             if (tag.equals("pre")) {
                 preDepth++;
+            }
+            boolean cell = (tag.equals("td") || tag.equals("th")) && isSimpleCell(e);
+            if (cell) {
+                cellDepth++;
+            } else if (cellDepth > 0 && BLOCKS.contains(tag)) {
+                pendingSpace = true;
             }
             for (Node child : e.childNodes()) {
                 if (child instanceof TextNode text) {
@@ -144,11 +159,51 @@ public final class PlainText {
             if (tag.equals("pre")) {
                 preDepth--;
             }
+            if (cell) {
+                cellDepth--;
+            } else if (cellDepth > 0 && BLOCKS.contains(tag)) {
+                pendingSpace = true;
+            }
             if (block) {
                 lineBreak(2, false);
             } else if (line) {
                 lineBreak(1, false);
             }
+        }
+
+        /** A formula: its TeX annotation if it has one, else its token elements' text apart. */
+        void math(Element math) {
+            Element tex = math.selectFirst("annotation[encoding~=(?i)^(application/x-tex|tex)$]");
+            if (tex != null) {
+                pendingSpace = true;
+                text(tex.wholeText());
+                pendingSpace = true;
+                return;
+            }
+            math.traverse((node, depth) -> {
+                if (node instanceof TextNode t
+                        && !(t.parent() instanceof Element p
+                                && p.normalName().startsWith("annotation"))) {
+                    pendingSpace = true;
+                    text(t.getWholeText());
+                    pendingSpace = true;
+                }
+            });
+        }
+
+        /**
+         * A cell holding a value, perhaps wrapped in one block ({@code <td><p>62 g</p></td>}); a
+         * layout cell holding a page's column keeps its paragraphs.
+         */
+        private static boolean isSimpleCell(Element cell) {
+            int blocks = 0;
+            for (Element child : cell.children()) {
+                String tag = child.normalName();
+                if (tag.equals("table") || BLOCKS.contains(tag) && ++blocks > 1) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         void text(String s) {
@@ -168,7 +223,10 @@ public final class PlainText {
                 }
                 if (pendingBreak > 0 && !out.isEmpty()) {
                     flushBreak();
-                } else if (pendingSpace && !out.isEmpty() && !atLineStart()) {
+                } else if (pendingSpace
+                        && !out.isEmpty()
+                        && !atLineStart()
+                        && out.charAt(out.length() - 1) != '\t') {
                     out.append(' ');
                 }
                 pendingBreak = 0;

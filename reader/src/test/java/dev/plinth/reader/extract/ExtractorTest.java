@@ -330,6 +330,30 @@ class ExtractorTest {
     }
 
     @Test
+    void isSureOfAnArticleAndUnsureOfAPageOfFragments() throws IOException {
+        Extractor.Confidence article = Extractor.extract(page("news-article.html")).confidence();
+        Extractor.Confidence fragments =
+                Extractor.extract(
+                                Jsoup.parse(
+                                        "<html><body><a href='#main'>Skip to content</a>"
+                                                + "<div><span>Open Monday to Friday</span></div>"
+                                                + "<div><span>8:00 to 12:00</span></div></body></html>",
+                                        "https://example.org/"))
+                        .confidence();
+
+        assertEquals(Extractor.Stage.SCORED, article.stage());
+        assertTrue(article.score() > 0.7, article.toString());
+        assertTrue(article.kept() > 0.2 && article.kept() < 0.9, article.toString());
+        assertTrue(article.textLength() > 500, article.toString());
+        assertTrue(article.pageTextLength() > article.textLength(), article.toString());
+        assertTrue(article.linkDensity() < 0.1, article.toString());
+
+        assertTrue(fragments.stage().compareTo(Extractor.Stage.RELAXED) >= 0, fragments.toString());
+        assertTrue(fragments.score() < 0.3, fragments.toString());
+        assertTrue(fragments.textLength() > 0, fragments.toString());
+    }
+
+    @Test
     void neverThrowsAndNeverReturnsNullContent() {
         StringBuilder deep = new StringBuilder("<html><body>");
         deep.append("<div>".repeat(5_000))
@@ -349,6 +373,10 @@ class ExtractorTest {
             Extractor.Extraction extraction = Extractor.extract(Jsoup.parse(html));
             assertNotNull(extraction.content(), html);
             assertNotNull(extraction.metadata(), html);
+            assertNotNull(extraction.confidence(), html);
+            assertTrue(
+                    extraction.confidence().score() >= 0 && extraction.confidence().score() <= 1,
+                    html);
         }
         assertTrue(
                 PlainText.of(Extractor.extract(Jsoup.parse(deep.toString())).content())

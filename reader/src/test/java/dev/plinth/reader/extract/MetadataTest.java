@@ -140,4 +140,82 @@ class MetadataTest {
         assertEquals(
                 "Visiting The Site", MetadataReader.cleanTitle("Visiting The Site", "The Site"));
     }
+
+    @Test
+    void readsJsonLdWrappedInCdata() {
+        Metadata m =
+                of(
+                        """
+                        <html><head><script type="application/ld+json">//<![CDATA[
+                        {"@type":"Article","headline":"Wrapped","datePublished":"2020-02-03",
+                         "publisher":{"@type":"Organization","name":"The Paper"}}
+                        //]]></script></head></html>\
+                        """);
+
+        assertEquals("Wrapped", m.title());
+        assertEquals("2020-02-03", m.publishedTime());
+        assertEquals("The Paper", m.siteName());
+    }
+
+    @Test
+    void takesTheJsonLdNameOrHeadlineThatIsCloserToThePageTitle() {
+        Metadata m =
+                of(
+                        """
+                        <html><head><title>List of lighthouses in Norway - Encyclopedia</title>
+                        <script type="application/ld+json">{"@type":"Article","name":"List of lighthouses in Norway",
+                        "headline":"encyclopedia list article"}</script></head></html>\
+                        """);
+
+        assertEquals("List of lighthouses in Norway", m.title());
+    }
+
+    @Test
+    void cutsAShortSiteNameOffTheTitleWhenTheSiteIsUnknown() {
+        assertEquals(
+                "Lorem ipsum dolor sit amet",
+                MetadataReader.cleanTitle("Lorem ipsum dolor sit amet – My website", null));
+        assertEquals(
+                "Get your code covered | Code",
+                MetadataReader.cleanTitle("Get your code covered | Code | Jane Doe", null));
+        assertEquals(
+                "New Zealand - Encyclopedia",
+                MetadataReader.cleanTitle("New Zealand - Encyclopedia", null));
+        assertEquals(
+                "Storm warning – what we know so far",
+                MetadataReader.cleanTitle("Storm warning – what we know so far", null));
+    }
+
+    @Test
+    void readsTheBylineAsANameWithoutByOrTheDate() {
+        assertEquals(
+                "Corey Kilgannon",
+                of("<html><head><meta name='byl' content='By Corey Kilgannon'></head></html>")
+                        .byline());
+        assertEquals(
+                "Jane Doe",
+                of("<html><body><div class='story-byline'>By Jane Doe March 3, 2015</div>"
+                                + "<p>Text.</p></body></html>")
+                        .byline());
+        assertEquals(
+                "Jane Doe",
+                of("<html><body><span class='author'>Jane Doe • 8h</span></body></html>").byline());
+        assertEquals("Ana Sousa", MetadataReader.byline("Par Ana Sousa, 12 mars 2021"));
+    }
+
+    @Test
+    void readsParselyMetadata() {
+        Metadata m =
+                of(
+                        """
+                        <html><head><title>Page</title>
+                        <meta name="parsely-title" content="Parsely title">
+                        <meta name="parsely-author" content="Jane Doe">
+                        <meta name="parsely-pub-date" content="2024-04-20T04:20:00.000Z"></head></html>\
+                        """);
+
+        assertEquals("Parsely title", m.title());
+        assertEquals("Jane Doe", m.byline());
+        assertEquals("2024-04-20T04:20:00.000Z", m.publishedTime());
+    }
 }
