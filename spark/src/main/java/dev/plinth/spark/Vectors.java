@@ -202,7 +202,8 @@ final class Vectors {
             }
             values[shape.kept.length] = vector;
             if (shape.chunks) {
-                values[shape.kept.length + 1] = chunks;
+                // Spark's row encoder takes arrays or Scala sequences, not Java lists.
+                values[shape.kept.length + 1] = chunks == null ? null : chunks.toArray(Row[]::new);
             }
             return RowFactory.create(values);
         }
