@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
  * spark/README.md).
  */
 @Command(
-        name = "batch",
+        name = "plinth batch",
+        version = "plinth 0.1.0",
         mixinStandardHelpOptions = true,
         description =
                 "Read many pages (URL lists, tables, WARC files) into a Parquet table on Spark.")
