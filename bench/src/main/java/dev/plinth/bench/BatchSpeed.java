@@ -21,10 +21,11 @@ import org.netpreserve.jwarc.WarcWriter;
  * Batch speed: {@code plinth batch} on {@code local[2]} against {@code plinth read} over the same
  * pages in the same run: the 181 Scrapinghub pages ×10 (1,810), read by the CLI from their {@code
  * .html.gz} files and by the batch job from one WARC of 1,810 response records, then the batch job
- * again with {@code --embed}. Both are whole commands through the {@code plinth} launcher, timed by
- * the wall clock from start to exit, so JVM and Spark start-up count against each (the CLI's start
- * is a JVM, the job's a JVM and a Spark session). The load average is printed beside each figure:
- * on a shared machine the figures move with it.
+ * again with {@code --embed}. Both are whole commands through the {@code plinth} launcher, timed
+ * from start to exit, so JVM and Spark start-up count against each (the CLI's start is a JVM, the
+ * job's a JVM and a Spark session). Each is measured by the wall clock and by the CPU time of the
+ * command and its children: on a shared machine the wall clock moves with the load (printed beside
+ * each figure), CPU seconds much less.
  *
  * <p>Run from the project root (add {@code -Dexec.args="[COPIES] [DATA_DIR]"}):
  *
@@ -71,7 +72,7 @@ public final class BatchSpeed {
         List<String> read =
                 new ArrayList<>(List.of(plinth, "read", "--out", work.resolve("read").toString()));
         read.addAll(files);
-        double cli = timed("plinth read (4 threads)", read, pages);
+        Cost cli = timed("plinth read (4 threads)", read, pages);
 
         List<String> batch =
                 List.of(
@@ -83,48 +84,72 @@ public final class BatchSpeed {
                         warc.toString(),
                         "--output",
                         work.resolve("batch").toString());
-        double spark = timed("plinth batch local[2]", batch, pages);
+        Cost spark = timed("plinth batch local[2]", batch, pages);
 
         List<String> embed = new ArrayList<>(batch);
         embed.set(embed.size() - 1, work.resolve("batch-embed").toString());
         embed.addAll(List.of("--embed", MODEL));
-        double embedded = timed("plinth batch local[2] --embed " + MODEL, embed, pages);
+        Cost embedded = timed("plinth batch local[2] --embed " + MODEL, embed, pages);
 
         System.out.printf(
                 Locale.ROOT,
-                "batch / read: %.0f%% (target >= 80%%); batch --embed / read: %.0f%%%n",
-                100 * spark / cli,
-                100 * embedded / cli);
+                "batch rate / read rate: %.0f%% by the wall clock (target >= 80%%), %.0f%% by CPU;"
+                        + " with --embed: %.0f%%, %.0f%%%n",
+                100 * cli.wall() / spark.wall(),
+                100 * cli.cpu() / spark.cpu(),
+                100 * cli.wall() / embedded.wall(),
+                100 * cli.cpu() / embedded.cpu());
     }
 
-    /** Runs a command and returns pages/s by the wall clock. */
-    private static double timed(String name, List<String> command, int pages) throws Exception {
+    /** A command's cost: wall-clock seconds, and CPU seconds of it and all its children. */
+    private record Cost(double wall, double cpu) {}
+
+    /** Runs a command and returns its cost, printed as pages/s by the wall clock and by CPU. */
+    private static Cost timed(String name, List<String> command, int pages) throws Exception {
         double loadBefore = load();
         long start = System.nanoTime();
-        run(command, true);
+        double cpu = run(command, true);
         double seconds = (System.nanoTime() - start) / 1e9;
-        double rate = pages / seconds;
         System.out.printf(
                 Locale.ROOT,
-                "%-45s %7.1f s  %7.1f pages/s   load average %.2f -> %.2f%n",
+                "%-45s %7.1f s %7.1f pages/s | CPU %7.1f s %6.2f pages/CPU-s | load avg %.2f -> %.2f%n",
                 name,
                 seconds,
-                rate,
+                pages / seconds,
+                cpu,
+                pages / cpu,
                 loadBefore,
                 load());
-        return rate;
+        return new Cost(seconds, cpu);
     }
 
-    private static void run(List<String> command, boolean showErrors) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    /**
+     * Runs a command through bash, whose {@code times} then reports the user + system CPU of
+     * everything the command ran; returns those CPU seconds.
+     */
+    private static double run(List<String> command, boolean showErrors) throws Exception {
+        List<String> wrapped =
+                new ArrayList<>(
+                        List.of("bash", "-c", "\"$@\" >/dev/null; rc=$?; times; exit $rc", "bash"));
+        wrapped.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(wrapped);
         builder.redirectError(
                 showErrors ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.DISCARD);
-        int code = builder.start().waitFor();
+        Process process = builder.start();
+        String times = new String(process.getInputStream().readAllBytes());
+        int code = process.waitFor();
         if (code != 0) {
             throw new IllegalStateException(
                     "exit " + code + ": " + String.join(" ", command.subList(0, 3)) + " …");
         }
+        // `times` prints the shell's user/system time, then its children's: "1m2.500s 0m3.250s"
+        String[] lines = times.strip().split("\n");
+        double cpu = 0;
+        for (String part : lines[lines.length - 1].strip().split("\\s+")) {
+            String[] ms = part.replace("s", "").split("m");
+            cpu += Double.parseDouble(ms[0]) * 60 + Double.parseDouble(ms[1]);
+        }
+        return cpu;
     }
 
     private static double load() {

@@ -223,19 +223,22 @@ public final class BatchCommand implements Callable<Integer> {
             builder.config(
                     "spark.ui.showConsoleProgress", String.valueOf(System.console() != null));
             try (SparkSession spark = builder.getOrCreate()) {
+                long started = System.nanoTime();
                 Batch.Summary summary = Batch.run(spark, job);
-                double seconds = (System.nanoTime() - start) / 1e9;
+                long end = System.nanoTime();
                 err.printf(
                         Locale.ROOT,
-                        "plinth batch: %d pages written to %s (%d with errors)%s in %d round%s,"
-                                + " %.1f s%n",
+                        "plinth batch: %d pages written to %s (%d with errors)%s in %d round%s:"
+                                + " %.1f s (Spark start %.1f s, job %.1f s)%n",
                         summary.written(),
                         output,
                         summary.failed(),
                         summary.skipped() > 0 ? ", " + summary.skipped() + " already there" : "",
                         summary.rounds(),
                         summary.rounds() == 1 ? "" : "s",
-                        seconds);
+                        (end - start) / 1e9,
+                        (started - start) / 1e9,
+                        (end - started) / 1e9);
                 return 0;
             }
         } catch (IllegalArgumentException e) {

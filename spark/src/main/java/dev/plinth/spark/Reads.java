@@ -105,13 +105,23 @@ final class Reads {
                 given = given.or(col(BODY).isNotNull());
             }
             out =
-                    convert(pages.filter(given), settings)
+                    convert(spread(pages.filter(given)), settings)
                             .union(fetch(pages.filter(not(given)), settings));
         }
         if (settings.embedModel() != null) {
             out = Vectors.embed(out, CONTENT, settings);
         }
         return out;
+    }
+
+    /**
+     * A table of pages in fewer partitions than task slots (one small Parquet file is one) would
+     * leave cores idle while pages are read: spread it over the slots first. (WARC input is spread
+     * without a shuffle, by {@link WarcInput}.)
+     */
+    private static Dataset<Row> spread(Dataset<Row> pages) {
+        int slots = pages.sparkSession().sparkContext().defaultParallelism();
+        return pages.rdd().getNumPartitions() < slots ? pages.repartition(slots) : pages;
     }
 
     private static Dataset<Row> fetch(Dataset<Row> pages, Plinth.Settings settings) {
