@@ -27,7 +27,8 @@ import org.netpreserve.jwarc.WarcWriter;
  * command and its children: on a shared machine the wall clock moves with the load (printed beside
  * each figure), CPU seconds much less.
  *
- * <p>Run from the project root (add {@code -Dexec.args="[COPIES] [DATA_DIR]"}):
+ * <p>Run from the project root (add {@code -Dexec.args="[COPIES] [DATA_DIR] [EMBED]"}; {@code
+ * EMBED} false skips the {@code --embed} run):
  *
  * <pre>{@code
  * mvn -q -B -pl bench -am compile exec:java -Dexec.mainClass=dev.plinth.bench.BatchSpeed
@@ -41,6 +42,7 @@ public final class BatchSpeed {
 
     public static void main(String[] args) throws Exception {
         int copies = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        boolean withEmbed = args.length <= 2 || Boolean.parseBoolean(args[2]);
         Path data = ScrapinghubPages.dir(args, 1).toAbsolutePath().normalize();
         List<ScrapinghubPages.Sample> samples = ScrapinghubPages.load(data);
         Path root = projectRoot();
@@ -86,19 +88,22 @@ public final class BatchSpeed {
                         work.resolve("batch").toString());
         Cost spark = timed("plinth batch local[2]", batch, pages);
 
-        List<String> embed = new ArrayList<>(batch);
-        embed.set(embed.size() - 1, work.resolve("batch-embed").toString());
-        embed.addAll(List.of("--embed", MODEL));
-        Cost embedded = timed("plinth batch local[2] --embed " + MODEL, embed, pages);
-
         System.out.printf(
                 Locale.ROOT,
-                "batch rate / read rate: %.0f%% by the wall clock (target >= 80%%), %.0f%% by CPU;"
-                        + " with --embed: %.0f%%, %.0f%%%n",
+                "batch rate / read rate: %.0f%% by the wall clock (target >= 80%%), %.0f%% by CPU%n",
                 100 * cli.wall() / spark.wall(),
-                100 * cli.cpu() / spark.cpu(),
-                100 * cli.wall() / embedded.wall(),
-                100 * cli.cpu() / embedded.cpu());
+                100 * cli.cpu() / spark.cpu());
+        if (withEmbed) {
+            List<String> embed = new ArrayList<>(batch);
+            embed.set(embed.size() - 1, work.resolve("batch-embed").toString());
+            embed.addAll(List.of("--embed", MODEL));
+            Cost embedded = timed("plinth batch local[2] --embed " + MODEL, embed, pages);
+            System.out.printf(
+                    Locale.ROOT,
+                    "with --embed, batch rate / read rate: %.0f%% by the wall clock, %.0f%% by CPU%n",
+                    100 * cli.wall() / embedded.wall(),
+                    100 * cli.cpu() / embedded.cpu());
+        }
     }
 
     /** A command's cost: wall-clock seconds, and CPU seconds of it and all its children. */

@@ -1,6 +1,7 @@
 package dev.plinth.spark;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.pmod;
@@ -15,9 +16,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
@@ -93,9 +96,9 @@ public final class Batch {
         Format format = job.format() != null ? job.format() : formatOf(job.inputs().getFirst());
         checkModel(job.settings());
         Dataset<Row> done = job.overwrite() ? null : existing(spark, job.output());
-        Before before = Before.of(spark, job.output(), job.overwrite());
         int rounds = 0;
         long skipped = -1;
+        long[] written = new long[2]; // rows, rows with an error
         if (format == Format.WARC) {
             List<String> files =
                     WarcInput.list(spark.sparkContext().hadoopConfiguration(), job.inputs());
@@ -105,7 +108,11 @@ public final class Batch {
                         WarcInput.read(
                                 spark,
                                 files.subList(from, Math.min(files.size(), from + perRound)));
-                write(Reads.read(skipDone(pages, done), job.settings(), false), job, rounds++);
+                write(
+                        Reads.read(skipDone(pages, done), job.settings(), false),
+                        job,
+                        rounds++,
+                        written);
             }
         } else {
             Dataset<Row> all = load(spark, format, job.inputs());
@@ -119,13 +126,10 @@ public final class Batch {
                                 ? pages
                                 : pages.filter(
                                         pmod(xxhash64(col(Reads.URL)), lit(n)).equalTo(round));
-                write(Reads.read(part, job.settings(), true), job, rounds++);
+                write(Reads.read(part, job.settings(), true), job, rounds++, written);
             }
         }
-        Dataset<Row> output = spark.read().parquet(job.output());
-        long written = output.count() - before.rows;
-        long failed = output.filter(col(Reads.ERROR).isNotNull()).count() - before.failed;
-        return new Summary(written, failed, skipped, rounds);
+        return new Summary(written[0], written[1], skipped, rounds);
     }
 
     /** The format a file name suggests. */
@@ -191,9 +195,25 @@ public final class Batch {
         return done == null ? pages : pages.join(done, Reads.URL, "left_anti");
     }
 
-    private static void write(Dataset<Row> rows, Job job, int round) {
+    /**
+     * Writes one round and adds its rows and error rows to {@code counts}, observed as the rows are
+     * written: no second pass over the output.
+     */
+    private static void write(Dataset<Row> rows, Job job, int round, long[] counts) {
         SaveMode mode = job.overwrite() && round == 0 ? SaveMode.Overwrite : SaveMode.Append;
-        rows.write().mode(mode).parquet(job.output());
+        Observation seen = new Observation("plinth-round-" + round);
+        rows.observe(seen, count(lit(1)).as("rows"), count(col(Reads.ERROR)).as("failed"))
+                .write()
+                .mode(mode)
+                .parquet(job.output());
+        try {
+            Map<String, Object> metrics = seen.getAsJava();
+            counts[0] += ((Number) metrics.get("rows")).longValue();
+            counts[1] += ((Number) metrics.get("failed")).longValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted after writing round " + round, e);
+        }
     }
 
     /** Whether {@code output} holds Parquet files already. */
@@ -240,17 +260,6 @@ public final class Batch {
                 throw new IllegalArgumentException(
                         "unknown model '" + model + "'; available: " + String.join(", ", names));
             }
-        }
-    }
-
-    /** The output's rows and error rows before this run, to tell what the run added. */
-    private record Before(long rows, long failed) {
-        static Before of(SparkSession spark, String output, boolean overwrite) {
-            if (overwrite || !hasParquet(spark, output)) {
-                return new Before(0, 0);
-            }
-            Dataset<Row> out = spark.read().parquet(output);
-            return new Before(out.count(), out.filter(col(Reads.ERROR).isNotNull()).count());
         }
     }
 }
