@@ -1,9 +1,12 @@
 package dev.plinth.spark;
 
 import dev.plinth.reader.Options;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -178,7 +181,7 @@ public final class BatchCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws java.io.IOException {
+    public Integer call() throws IOException {
         PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
         if (chunks && embed == null) {
             err.println("plinth batch: --chunks needs --embed MODEL");
@@ -220,8 +223,7 @@ public final class BatchCommand implements Callable<Integer> {
                 // no web server that a laptop run did not ask for
                 builder.config("spark.ui.enabled", "false");
             }
-            builder.config(
-                    "spark.ui.showConsoleProgress", String.valueOf(System.console() != null));
+            builder.config("spark.ui.showConsoleProgress", String.valueOf(stderrIsTerminal()));
             try (SparkSession spark = builder.getOrCreate()) {
                 long started = System.nanoTime();
                 Batch.Summary summary = Batch.run(spark, job);
@@ -259,6 +261,22 @@ public final class BatchCommand implements Callable<Integer> {
         URL config = BatchCommand.class.getResource("/plinth-batch-log4j2.properties");
         if (config != null) {
             System.setProperty("log4j2.configurationFile", config.toString());
+        }
+    }
+
+    /**
+     * Spark draws its progress bar on stderr: drawn on a terminal, never into a pipe or a log. (On
+     * Java 22+ {@code System.console()} is there even when piped, so Linux's fd table decides.)
+     */
+    private static boolean stderrIsTerminal() {
+        if ("dumb".equals(System.getenv("TERM"))) {
+            return false;
+        }
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return false;
         }
     }
 
