@@ -60,7 +60,12 @@ public final class ExtractionEval {
     private static final int SHINGLE = 4;
 
     /** One page of a set: its id, the URL it is read as if served from, HTML and gold text. */
-    record Case(String id, String url, byte[] html, String expected) {}
+    record Case(String id, String url, byte[] html, String expected) {
+        /** A scrapinghub page as a case. */
+        static Case of(ScrapinghubPages.Sample sample) {
+            return new Case(sample.id(), sample.url(), sample.html(), sample.expected());
+        }
+    }
 
     /** One page's normalised counts, kept for the breakdowns. */
     record Score(

@@ -138,7 +138,12 @@ public final class ReaderLmEval {
         Map<String, Integer> failures = new TreeMap<>();
         long tokens = 0;
         for (Run run : runs) {
-            scores.add(ExtractionEval.score(run.sample(), plainText(run.markdown()), "?"));
+            scores.add(
+                    ExtractionEval.score(
+                            ExtractionEval.Case.of(run.sample()),
+                            plainText(run.markdown()),
+                            "?",
+                            null));
             tokens += run.tokens();
             if (run.error() != null) {
                 failures.merge(run.error(), 1, Integer::sum);
@@ -279,7 +284,12 @@ public final class ReaderLmEval {
                     bytes += sample.html().length;
                     calls += out.chunks();
                     if (pass == 0) {
-                        scores.add(ExtractionEval.score(sample, plainText(out.markdown()), "?"));
+                        scores.add(
+                                ExtractionEval.score(
+                                        ExtractionEval.Case.of(sample),
+                                        plainText(out.markdown()),
+                                        "?",
+                                        null));
                     }
                 }
             }
