@@ -2,9 +2,8 @@ package dev.plinth.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.plinth.reader.Options;
+import dev.plinth.reader.fetch.ProxyUrl;
 import dev.plinth.reader.markdown.MarkdownOptions;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -349,22 +348,17 @@ final class OptionParser {
         return out;
     }
 
+    /**
+     * Checked by the fetcher's own parser, so that the forms this accepts — and the help it gives —
+     * are exactly the ones a fetch can use.
+     */
     private static String proxyUrl(String v) {
         try {
-            URI uri = new URI(v.strip());
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if ((scheme.equals("http") || scheme.equals("https") || scheme.startsWith("socks"))
-                    && uri.getHost() != null) {
-                return uri.toString();
-            }
-        } catch (URISyntaxException ignored) {
-            // reported below
+            ProxyUrl.parse(v);
+            return v.strip();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badParameter("X-Proxy-Url: " + e.getMessage());
         }
-        throw ApiException.badParameter(
-                "X-Proxy-Url must be an http(s) or socks proxy URL such as "
-                        + "http://user:pass@host:3128, not \""
-                        + v
-                        + "\"");
     }
 
     /**
