@@ -24,7 +24,8 @@ import java.util.List;
  * @param locale Accept-Language / browser locale; null = default
  * @param userAgent User-Agent; null = plinth's browser-like default
  * @param referer Referer header; null = none
- * @param proxyUrl HTTP proxy to fetch through; null = direct
+ * @param proxyUrl proxy to fetch through, in a form {@link dev.plinth.reader.fetch.ProxyUrl} reads
+ *     (http, https or socks5, with credentials); null = direct
  * @param robotsTxt user agent to check robots.txt as; null = no check
  * @param base which URL relative links resolve against; <b>{@code INITIAL}</b>
  * @param maxTokens trim the content to this many cl100k tokens; 0 = no limit

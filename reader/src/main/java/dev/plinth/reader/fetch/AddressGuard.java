@@ -164,7 +164,8 @@ public final class AddressGuard {
             throw blocked(url, "URLs with credentials (user:password@) are refused");
         }
         String host = hostOf(url, authority);
-        if (host.endsWith(".")) {
+        boolean rooted = host.endsWith(".") && !host.startsWith("[");
+        if (rooted) {
             host = host.substring(0, host.length() - 1);
         }
         URI target = url;
@@ -189,6 +190,11 @@ public final class AddressGuard {
                 }
                 if (!isHostName(host)) {
                     throw blocked(url, "'" + host + "' is not a valid host name");
+                }
+                if (rooted && target == url) {
+                    // "example.com." is example.com; said without the dot, as browsers say it in
+                    // SNI and Host, which the JDK's TLS refuses to send with one.
+                    target = withHost(url, scheme, host);
                 }
             }
         }

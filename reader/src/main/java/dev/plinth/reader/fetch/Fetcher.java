@@ -197,7 +197,9 @@ public final class Fetcher {
             }
             URI uri = target.uri();
             int port =
-                    uri.getPort() >= 0 ? uri.getPort() : uri.getScheme().equals("https") ? 443 : 80;
+                    uri.getPort() >= 0
+                            ? uri.getPort()
+                            : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
             bridge.expect(target.host(), port, target.addresses());
             HttpClient hop = newClient(ProxySelector.of(bridge.address()));
             clients.add(hop);
@@ -332,7 +334,7 @@ public final class Fetcher {
                         // HTTP/2 only where ALPN negotiates it; on plain http the h2c upgrade dance
                         // confuses servers.
                         .version(
-                                uri.getScheme().equals("https")
+                                uri.getScheme().equalsIgnoreCase("https")
                                         ? HttpClient.Version.HTTP_2
                                         : HttpClient.Version.HTTP_1_1)
                         .header(
@@ -667,7 +669,7 @@ public final class Fetcher {
     private static FetchException proxyRefusal(Call call, URI uri, HttpResponse<?> response) {
         ProxyBridge bridge = call.route.bridge;
         if (response.statusCode() != 407
-                || !uri.getScheme().equals("http")
+                || !uri.getScheme().equalsIgnoreCase("http")
                 || bridge.proxy().scheme() == ProxyUrl.Scheme.SOCKS5) {
             return null;
         }

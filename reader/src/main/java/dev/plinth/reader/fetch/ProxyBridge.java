@@ -588,8 +588,12 @@ final class ProxyBridge implements AutoCloseable {
         }
     }
 
+    /**
+     * One spelling per endpoint: no brackets, lower case, no trailing dot (as the guard has it).
+     */
     private static String key(String host, int port) {
-        return unbracket(host).toLowerCase(Locale.ROOT) + ":" + port;
+        String h = unbracket(host).toLowerCase(Locale.ROOT);
+        return (h.endsWith(".") ? h.substring(0, h.length() - 1) : h) + ":" + port;
     }
 
     private static String unbracket(String host) {

@@ -191,6 +191,20 @@ class ProxyTest {
         }
     }
 
+    /** The guard knows "public.example." as public.example; the bridge must agree. */
+    @Test
+    void fullyQualifiedNamesWithATrailingDotGoThroughTheBridge() throws Exception {
+        try (TestProxies.Socks5Proxy proxy = new TestProxies.Socks5Proxy(null, null)) {
+            String viaSocks = "socks5://127.0.0.1:" + proxy.port();
+            assertEquals(
+                    "<p>behind the proxy</p>",
+                    fetch("http://public.example.:" + plain.port() + "/page", viaSocks).text());
+            assertEquals(
+                    "<p>behind the proxy</p>",
+                    fetch("https://PUBLIC.example.:" + tls.port() + "/page", viaSocks).text());
+        }
+    }
+
     @Test
     void eachRedirectHopThroughTheProxyIsVettedAndTunnelledOnItsOwn() throws Exception {
         try (TestProxies.Socks5Proxy proxy = new TestProxies.Socks5Proxy(null, null)) {
