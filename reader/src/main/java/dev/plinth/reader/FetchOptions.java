@@ -23,7 +23,8 @@ import java.util.List;
  * @param referer Referer header; null = none
  * @param cookies {@code Set-Cookie}-style cookies sent with the request; pages loaded with cookies
  *     are never cached
- * @param proxyUrl proxy to fetch through; null = direct
+ * @param proxyUrl proxy to fetch through, in a form {@link dev.plinth.reader.fetch.ProxyUrl} reads
+ *     (http, https or socks5, with credentials); null = direct
  * @param robotsTxt user agent to check robots.txt as; null = no check
  * @param waitForSelector CSS selectors the browser waits for
  * @param withShadowDom expand open shadow roots (browser)

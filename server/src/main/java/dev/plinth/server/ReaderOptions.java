@@ -4,9 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.plinth.reader.FetchOptions;
 import dev.plinth.reader.Options;
 import dev.plinth.reader.Selectors;
+import dev.plinth.reader.fetch.ProxyUrl;
 import dev.plinth.reader.markdown.MarkdownOptions;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -776,24 +775,14 @@ final class ReaderOptions {
         return out;
     }
 
+    /** Exactly the proxy forms the fetcher can use (its own parser judges them). */
     private static String proxyUrl(Value v) {
-        String given = v.text().strip();
         try {
-            URI uri = new URI(given);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (List.of("http", "https", "socks5", "socks5h").contains(scheme)
-                    && uri.getHost() != null) {
-                return uri.toString();
-            }
-        } catch (URISyntaxException ignored) {
-            // reported below
+            ProxyUrl.parse(v.text());
+            return v.text().strip();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badParameter(v.name() + ": " + e.getMessage());
         }
-        throw ApiException.badParameter(
-                v.name()
-                        + " must be an http, https or socks5 proxy URL such as"
-                        + " http://user:pass@proxy.example:3128, not \""
-                        + given
-                        + "\"");
     }
 
     /** {@code X-Proxy}: one of the proxies the operator configured, by country or the default. */

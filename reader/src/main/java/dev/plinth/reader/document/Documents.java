@@ -3,6 +3,7 @@ package dev.plinth.reader.document;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.plinth.reader.Page;
 import dev.plinth.reader.ReaderException;
 import java.io.IOException;
@@ -243,10 +244,18 @@ public final class Documents {
         StringWriter out = new StringWriter();
         try (JsonParser parser = JSON.createParser(text);
                 JsonGenerator generator = JSON.createGenerator(out).useDefaultPrettyPrinter()) {
-            while (parser.nextToken() != null) {
-                generator.copyCurrentEventExact(parser);
+            for (JsonToken token; (token = parser.nextToken()) != null; ) {
+                if (token.isNumeric()) {
+                    // Written as served, never parsed: a number such as 1e999999… has no
+                    // BigDecimal (Jackson throws an unchecked NumberFormatException), and parsing
+                    // a thousand-digit one costs more than copying it.
+                    generator.writeNumber(parser.getText());
+                } else {
+                    generator.copyCurrentEvent(parser);
+                }
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // Anything the parser or generator cannot take is shown as served, never an error.
             return text.strip();
         }
         return out.toString();

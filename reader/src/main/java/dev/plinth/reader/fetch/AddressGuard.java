@@ -93,6 +93,15 @@ public final class AddressGuard {
     private static final List<String> BLOCKED_SUFFIXES =
             List.of(".localhost", ".internal", ".local");
 
+    /**
+     * Appended to the refusals that {@code allowPrivateNetwork} lifts (private addresses, local and
+     * metadata names), so that whoever meets the 451 learns how to read an intranet page on
+     * purpose. Scheme and credential refusals do not get it: no setting lifts those.
+     */
+    static final String PRIVATE_TARGETS_HINT =
+            "; to read private targets on purpose, start plinth with --allow-private-network"
+                    + " (or PLINTH_ALLOW_PRIVATE_NETWORK=true)";
+
     /** Looks a host name up: all A and AAAA answers. */
     @FunctionalInterface
     interface Dns {
@@ -155,7 +164,8 @@ public final class AddressGuard {
             throw blocked(url, "URLs with credentials (user:password@) are refused");
         }
         String host = hostOf(url, authority);
-        if (host.endsWith(".")) {
+        boolean rooted = host.endsWith(".") && !host.startsWith("[");
+        if (rooted) {
             host = host.substring(0, host.length() - 1);
         }
         URI target = url;
@@ -181,6 +191,11 @@ public final class AddressGuard {
                 if (!isHostName(host)) {
                     throw blocked(url, "'" + host + "' is not a valid host name");
                 }
+                if (rooted && target == url) {
+                    // "example.com." is example.com; said without the dot, as browsers say it in
+                    // SNI and Host, which the JDK's TLS refuses to send with one.
+                    target = withHost(url, scheme, host);
+                }
             }
         }
 
@@ -193,16 +208,25 @@ public final class AddressGuard {
         }
         String refusedName = refusedName(host);
         if (refusedName != null) {
-            throw blocked(url, refusedName);
+            throw blocked(url, refusedName + PRIVATE_TARGETS_HINT);
         }
         List<InetAddress> addresses;
         try {
             addresses = dns.resolve(host);
         } catch (UnknownHostException e) {
-            throw new FetchException(Kind.UNREADABLE, url, 0, "cannot resolve host " + host, e);
+            throw new FetchException(
+                    Kind.UNREADABLE,
+                    url,
+                    0,
+                    "cannot resolve host " + host + " (the DNS lookup failed: no such name)",
+                    e);
         }
         if (addresses.isEmpty()) {
-            throw new FetchException(Kind.UNREADABLE, url, 0, "cannot resolve host " + host);
+            throw new FetchException(
+                    Kind.UNREADABLE,
+                    url,
+                    0,
+                    "cannot resolve host " + host + " (the DNS lookup returned no address)");
         }
         for (InetAddress address : addresses) {
             check(url, address);
@@ -217,7 +241,13 @@ public final class AddressGuard {
         }
         String why = refusal(address);
         if (why != null) {
-            throw blocked(url, "address " + address.getHostAddress() + " is not public: " + why);
+            throw blocked(
+                    url,
+                    "address "
+                            + address.getHostAddress()
+                            + " is not public: "
+                            + why
+                            + PRIVATE_TARGETS_HINT);
         }
     }
 

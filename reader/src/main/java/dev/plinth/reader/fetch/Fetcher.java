@@ -5,22 +5,26 @@ import dev.plinth.reader.Page;
 import dev.plinth.reader.PageSource;
 import dev.plinth.reader.ReaderException.Kind;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
+import java.net.ConnectException;
 import java.net.CookieManager;
 import java.net.CookiePolicy;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
 import java.net.ProxySelector;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -39,6 +43,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import org.brotli.dec.BrotliInputStream;
 
 /**
@@ -56,7 +62,15 @@ import org.brotli.dec.BrotliInputStream;
  * ever buffered. One content-coding layer (gzip, deflate, br) is undone; stacked codings are
  * refused, as no browser-facing server needs them and they multiply a bomb's ratio. HTTP error
  * statuses still return the page (the reader decides what a 404 page is worth); only failures
- * without a response body throw.
+ * without a response body throw, each saying what happened in words (refused, reset, timed out
+ * after N s, the TLS handshake's reason, a failed DNS lookup) rather than the exception's class.
+ *
+ * <p>A request that names a proxy ({@link ProxyUrl}: HTTP, HTTPS or SOCKS5, with credentials) is
+ * sent through a {@link ProxyBridge}, since the JDK client speaks neither SOCKS nor Basic
+ * credentials on CONNECT. The proxy's own address passes the guard like any target, and every
+ * target behind it is still vetted here and tunnelled to its vetted address. Each hop of a proxied
+ * fetch gets a client of its own, so that no kept-alive connection to the bridge carries one hop's
+ * request to another hop's target.
  */
 public final class Fetcher implements PageSource {
 
@@ -106,6 +120,7 @@ public final class Fetcher implements PageSource {
 
     private final Settings settings;
     private final AddressGuard guard;
+    private final SSLContext tls;
     private final HttpClient client;
 
     public Fetcher(Settings settings) {
@@ -114,8 +129,14 @@ public final class Fetcher implements PageSource {
 
     /** A fetcher behind a specific guard (tests use a strict guard with one loopback exception). */
     Fetcher(Settings settings, AddressGuard guard) {
+        this(settings, guard, defaultTls());
+    }
+
+    /** A fetcher that also trusts what {@code tls} trusts (tests: a loopback TLS server's CA). */
+    Fetcher(Settings settings, AddressGuard guard, SSLContext tls) {
         this.settings = settings;
         this.guard = guard;
+        this.tls = tls;
         this.client = newClient(null);
     }
 
@@ -147,21 +168,16 @@ public final class Fetcher implements PageSource {
         FetchOptions o = options == null ? FetchOptions.DEFAULTS : options;
         Duration timeout = o.timeout() != null ? o.timeout() : settings.timeout();
         long deadline = System.nanoTime() + timeout.toNanos();
-        Call call = new Call(url, o, deadline, timeout, cookieJar(url, o.cookies()));
-        HttpClient proxied =
+        CookieManager cookies = cookieJar(url, o.cookies());
+        try (Route route =
                 o.proxyUrl() == null || o.proxyUrl().isBlank()
-                        ? null
-                        : newClient(proxy(url, o.proxyUrl()));
-        try {
-            HttpClient http = proxied != null ? proxied : client;
+                        ? new Route(null)
+                        : new Route(bridge(url, o.proxyUrl(), deadline))) {
+            Call call = new Call(url, o, deadline, timeout, cookies, route);
             if (o.robotsTxt() != null && !o.robotsTxt().isBlank()) {
-                checkRobots(http, call);
+                checkRobots(call);
             }
-            return follow(http, call, url, settings.maxDecodedBytes());
-        } finally {
-            if (proxied != null) {
-                proxied.shutdownNow();
-            }
+            return follow(call, url, settings.maxDecodedBytes());
         }
     }
 
@@ -171,16 +187,65 @@ public final class Fetcher implements PageSource {
             FetchOptions options,
             long deadline,
             Duration timeout,
-            CookieManager cookies) {}
+            CookieManager cookies,
+            Route route) {}
+
+    /**
+     * How a fetch reaches its targets: with the fetcher's shared client, or through a proxy's
+     * bridge with a fresh client per hop (closed with the fetch).
+     */
+    private final class Route implements AutoCloseable {
+        private final ProxyBridge bridge;
+        private final List<HttpClient> clients = new ArrayList<>();
+
+        Route(ProxyBridge bridge) {
+            this.bridge = bridge;
+        }
+
+        boolean proxied() {
+            return bridge != null;
+        }
+
+        /** The client for one hop to {@code target}; through the bridge, told what to expect. */
+        HttpClient clientFor(AddressGuard.Target target) {
+            if (bridge == null) {
+                return client;
+            }
+            URI uri = target.uri();
+            int port =
+                    uri.getPort() >= 0
+                            ? uri.getPort()
+                            : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+            bridge.expect(target.host(), port, target.addresses());
+            HttpClient hop = newClient(ProxySelector.of(bridge.address()));
+            clients.add(hop);
+            return hop;
+        }
+
+        /** Why the proxy could not take the request to {@code uri}, or null. */
+        FetchException failure(URI uri, Throwable cause) {
+            String reason = bridge == null ? null : bridge.failure();
+            return reason == null
+                    ? null
+                    : new FetchException(Kind.UNREADABLE, uri, 0, reason, cause);
+        }
+
+        @Override
+        public void close() {
+            clients.forEach(HttpClient::shutdownNow);
+            if (bridge != null) {
+                bridge.close();
+            }
+        }
+    }
 
     /** A response whose headers arrived; its body not yet read. */
     private record Response(URI url, HttpResponse<InputStream> http) {}
 
-    private Page follow(HttpClient http, Call call, URI url, long maxDecoded)
-            throws FetchException {
+    private Page follow(Call call, URI url, long maxDecoded) throws FetchException {
         URI current = url;
         for (int hop = 0; ; hop++) {
-            Response response = exchange(http, call, current);
+            Response response = exchange(call, current);
             int status = response.http.statusCode();
             String location = response.http.headers().firstValue("location").orElse(null);
             if (REDIRECTS.contains(status) && location != null) {
@@ -199,20 +264,36 @@ public final class Fetcher implements PageSource {
         }
     }
 
-    private Response exchange(HttpClient http, Call call, URI url) throws FetchException {
+    private Response exchange(Call call, URI url) throws FetchException {
         AddressGuard.Target target = guard.vet(url);
         URI uri = target.uri();
+        HttpClient http = call.route.clientFor(target);
         HttpRequest request = request(call, uri);
-        GuardedResolver.Pinned pin = pinFor(url, target);
+        // Through a proxy the client never looks the target up: the bridge has its addresses.
+        GuardedResolver.Pinned pin = call.route.proxied() ? null : pinFor(url, target);
         try {
             HttpResponse<InputStream> response =
                     http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            FetchException viaProxy = call.route.failure(uri, null);
+            if (viaProxy == null && call.route.proxied()) {
+                viaProxy = proxyRefusal(call, uri, response);
+            }
+            if (viaProxy != null) {
+                closeQuietly(response.body());
+                throw viaProxy;
+            }
             rememberCookies(call, uri, response);
             return new Response(uri, response);
+        } catch (HttpConnectTimeoutException e) {
+            throw failed(call, uri, "connecting to " + hostPort(uri) + " timed out after 15 s", e);
         } catch (HttpTimeoutException e) {
-            throw deadlinePassed(call, uri, e);
+            throw deadlinePassed(call, uri, "waiting for the response", e);
         } catch (IOException | IllegalArgumentException e) {
-            throw new FetchException(Kind.UNREADABLE, uri, 0, "cannot fetch: " + describe(e), e);
+            FetchException viaProxy = call.route.failure(uri, e);
+            if (viaProxy != null) {
+                throw viaProxy;
+            }
+            throw failed(call, uri, whatHappened(uri, e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FetchException(Kind.UNREADABLE, uri, 0, "interrupted", e);
@@ -259,7 +340,7 @@ public final class Fetcher implements PageSource {
     private HttpRequest request(Call call, URI uri) throws FetchException {
         long remaining = call.deadline - System.nanoTime();
         if (remaining <= 0) {
-            throw deadlinePassed(call, uri, null);
+            throw deadlinePassed(call, uri, "following redirects", null);
         }
         FetchOptions o = call.options;
         HttpRequest.Builder builder =
@@ -269,7 +350,7 @@ public final class Fetcher implements PageSource {
                         // HTTP/2 only where ALPN negotiates it; on plain http the h2c upgrade dance
                         // confuses servers.
                         .version(
-                                uri.getScheme().equals("https")
+                                uri.getScheme().equalsIgnoreCase("https")
                                         ? HttpClient.Version.HTTP_2
                                         : HttpClient.Version.HTTP_1_1)
                         .header(
@@ -282,6 +363,9 @@ public final class Fetcher implements PageSource {
                         .header("Accept-Encoding", "gzip, deflate, br");
         if (o.referer() != null && !o.referer().isBlank()) {
             builder.header("Referer", o.referer());
+        }
+        if (call.route.proxied()) {
+            builder.header("Proxy-Authorization", call.route.bridge.authorization());
         }
         try {
             for (Map.Entry<String, List<String>> e : call.cookies.get(uri, Map.of()).entrySet()) {
@@ -333,17 +417,21 @@ public final class Fetcher implements PageSource {
                 throw tooLarge(uri, status, cap.getMessage());
             }
             if (expired.get()) {
-                throw deadlinePassed(call, uri, e);
+                throw deadlinePassed(call, uri, "reading the body", e);
             }
             throw new FetchException(
-                    Kind.UNREADABLE, uri, status, "cannot read the body: " + describe(e), e);
+                    Kind.UNREADABLE,
+                    uri,
+                    status,
+                    "the response from " + hostPort(uri) + " broke off: " + reason(e),
+                    e);
         } finally {
             watchdog.cancel(false);
             closeQuietly(raw);
         }
         if (expired.get()) {
             // The watchdog's close can look like a clean end of stream to the reader.
-            throw deadlinePassed(call, uri, null);
+            throw deadlinePassed(call, uri, "reading the body", null);
         }
         String contentType = http.headers().firstValue("content-type").orElse(null);
         String mediaType = Charsets.mediaType(contentType);
@@ -439,7 +527,7 @@ public final class Fetcher implements PageSource {
         return new InflaterInputStream(in, new Inflater(!zlib), 8192);
     }
 
-    private void checkRobots(HttpClient http, Call call) throws FetchException {
+    private void checkRobots(Call call) throws FetchException {
         URI robots;
         try {
             robots =
@@ -455,7 +543,7 @@ public final class Fetcher implements PageSource {
         }
         Page page;
         try {
-            page = follow(http, call, robots, ROBOTS_MAX_BYTES);
+            page = follow(call, robots, ROBOTS_MAX_BYTES);
         } catch (FetchException e) {
             if (e.kind() != Kind.TOO_LARGE) {
                 throw e;
@@ -547,55 +635,90 @@ public final class Fetcher implements PageSource {
         }
     }
 
-    /** An HTTP proxy to reach the target through; its own address passes the guard too. */
-    private InetSocketAddress proxy(URI url, String proxyUrl) throws FetchException {
-        URI proxy;
+    /**
+     * The bridge to the proxy {@code proxyUrl} names; the proxy's own address passes the guard
+     * first, as any target's does.
+     */
+    private ProxyBridge bridge(URI url, String proxyUrl, long deadline) throws FetchException {
+        ProxyUrl proxy;
         try {
-            proxy = new URI(proxyUrl.strip());
-        } catch (URISyntaxException e) {
-            throw new FetchException(Kind.BAD_OPTION, url, 0, "bad proxy URL: " + proxyUrl);
+            proxy = ProxyUrl.parse(proxyUrl);
+        } catch (IllegalArgumentException e) {
+            throw new FetchException(Kind.BAD_OPTION, url, 0, e.getMessage());
         }
-        if (!"http".equalsIgnoreCase(proxy.getScheme())
-                || proxy.getHost() == null
-                || proxy.getPort() < 0) {
-            throw new FetchException(
-                    Kind.BAD_OPTION,
-                    url,
-                    0,
-                    "the proxy URL must be http://host:port, not " + proxyUrl);
-        }
+        String host = proxy.host().indexOf(':') >= 0 ? "[" + proxy.host() + "]" : proxy.host();
         AddressGuard.Target vetted;
         try {
-            vetted = guard.vet(proxy);
+            vetted = guard.vet(URI.create("http://" + host + ":" + proxy.port() + "/"));
         } catch (FetchException e) {
             throw new FetchException(
-                    e.kind(),
-                    url,
-                    0,
-                    "the proxy " + proxyUrl + " is refused: " + e.getMessage(),
-                    e);
+                    e.kind(), url, 0, "the proxy " + proxy + " is refused: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new FetchException(Kind.BAD_OPTION, url, 0, "bad proxy host: " + proxy.host());
         }
+        InetAddress address;
         try {
-            InetAddress address =
+            address =
                     vetted.addresses().isEmpty()
                             ? InetAddress.getByName(vetted.host())
                             : vetted.addresses().getFirst();
-            return new InetSocketAddress(address, proxy.getPort());
         } catch (UnknownHostException e) {
             throw new FetchException(
-                    Kind.UNREADABLE, url, 0, "cannot resolve the proxy " + proxy.getHost(), e);
+                    Kind.UNREADABLE,
+                    url,
+                    0,
+                    "cannot resolve the proxy's host " + proxy.host() + " (DNS lookup failed)",
+                    e);
+        }
+        try {
+            return new ProxyBridge(proxy, address, tls, deadline);
+        } catch (IOException e) {
+            throw new FetchException(
+                    Kind.UNREADABLE, url, 0, "cannot open a loopback port for the proxy: " + e, e);
         }
     }
 
-    private static HttpClient newClient(InetSocketAddress proxy) {
+    /**
+     * A plain-http response that is the proxy's refusal rather than the target's page: 407 from an
+     * HTTP proxy that wants (other) credentials.
+     */
+    private static FetchException proxyRefusal(Call call, URI uri, HttpResponse<?> response) {
+        ProxyBridge bridge = call.route.bridge;
+        if (response.statusCode() != 407
+                || !uri.getScheme().equalsIgnoreCase("http")
+                || bridge.proxy().scheme() == ProxyUrl.Scheme.SOCKS5) {
+            return null;
+        }
+        return new FetchException(
+                Kind.UNREADABLE,
+                uri,
+                407,
+                bridge.proxy().hasCredentials()
+                        ? "the proxy " + bridge.proxy() + " refused the credentials (407)"
+                        : "the proxy "
+                                + bridge.proxy()
+                                + " wants credentials (407): give them in the proxy URL as"
+                                + " user:password@");
+    }
+
+    private HttpClient newClient(ProxySelector proxy) {
         HttpClient.Builder builder =
                 HttpClient.newBuilder()
                         .followRedirects(HttpClient.Redirect.NEVER)
-                        .connectTimeout(Duration.ofSeconds(15));
+                        .connectTimeout(Duration.ofSeconds(15))
+                        .sslContext(tls);
         if (proxy != null) {
-            builder.proxy(ProxySelector.of(proxy));
+            builder.proxy(proxy);
         }
         return builder.build();
+    }
+
+    private static SSLContext defaultTls() {
+        try {
+            return SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no default TLS context", e);
+        }
     }
 
     /** {@code de-DE} → {@code de-DE,de;q=0.9}; a full Accept-Language value is passed through. */
@@ -637,15 +760,126 @@ public final class Fetcher implements PageSource {
                 || host.chars().allMatch(c -> c == '.' || c >= '0' && c <= '9');
     }
 
-    private static FetchException deadlinePassed(Call call, URI uri, Throwable cause) {
+    private static FetchException deadlinePassed(
+            Call call, URI uri, String during, Throwable cause) {
         return new FetchException(
                 Kind.UNREADABLE,
                 uri,
                 0,
-                "the deadline of "
-                        + call.timeout.toMillis()
-                        + " ms passed before the page was loaded",
+                "timed out after "
+                        + seconds(call.timeout)
+                        + " s "
+                        + during
+                        + " from "
+                        + hostPort(uri)
+                        + " (the deadline for the whole fetch)",
                 cause);
+    }
+
+    private static FetchException failed(Call call, URI uri, String what, Throwable cause) {
+        return new FetchException(Kind.UNREADABLE, uri, 0, "cannot fetch: " + what, cause);
+    }
+
+    /**
+     * What went wrong on the way to {@code uri}, in words: refused, reset, closed, TLS with its
+     * reason, DNS. The JDK client's own exceptions often say nothing ({@code ConnectException} with
+     * a null message over a {@code ClosedChannelException}), so the cause chain is read.
+     */
+    static String whatHappened(URI uri, Throwable e) {
+        String where = hostPort(uri);
+        if (cause(e, UnresolvedAddressException.class) != null
+                || cause(e, UnknownHostException.class) != null) {
+            return "cannot resolve host " + uri.getHost() + " (the DNS lookup failed)";
+        }
+        if (cause(e, SSLException.class) != null) {
+            return "the TLS handshake with " + where + " failed: " + reason(e);
+        }
+        if (cause(e, NoRouteToHostException.class) != null) {
+            return "no route to " + where;
+        }
+        ConnectException connect = cause(e, ConnectException.class);
+        if (connect != null) {
+            String message = deepestMessage(connect);
+            return message == null || message.toLowerCase(Locale.ROOT).contains("refused")
+                    ? "the connection to " + where + " was refused (nothing listens there)"
+                    : "cannot connect to " + where + ": " + message;
+        }
+        return where + ": " + reason(e);
+    }
+
+    /**
+     * An I/O failure in words, for any stage: reset, closed early, TLS, or the deepest message the
+     * exception carries, never a bare class name when anything better is known. The whole cause
+     * chain is read first for the most telling fact: the client reports a reset as "header parser
+     * received no bytes" over a "Connection reset".
+     */
+    static String reason(Throwable e) {
+        SSLException tls = cause(e, SSLException.class);
+        if (tls != null) {
+            String deepest = deepestMessage(tls);
+            return deepest == null
+                    ? "TLS failure (" + tls.getClass().getSimpleName() + ")"
+                    : deepest;
+        }
+        if (anyMessage(e, "connection reset")) {
+            return "the connection was reset by the other side";
+        }
+        if (anyMessage(e, "broken pipe")) {
+            return "the other side closed the connection while it was written to";
+        }
+        if (cause(e, EOFException.class) != null
+                || anyMessage(e, "received no bytes")
+                || anyMessage(e, "connection closed")
+                || anyMessage(e, "eof reached")) {
+            return "the connection was closed before a complete response";
+        }
+        String deepest = deepestMessage(e);
+        return deepest != null ? deepest : describe(e);
+    }
+
+    /** The first exception of {@code type} in {@code e}'s cause chain, or null. */
+    private static <T extends Throwable> T cause(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+
+    /** Whether any message in {@code e}'s cause chain contains {@code part}, ignoring case. */
+    private static boolean anyMessage(Throwable e, String part) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().toLowerCase(Locale.ROOT).contains(part)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The message of the innermost cause that has one. */
+    private static String deepestMessage(Throwable e) {
+        String message = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage();
+            }
+        }
+        return message;
+    }
+
+    private static String hostPort(URI uri) {
+        String host = uri.getHost() != null ? uri.getHost() : uri.getRawAuthority();
+        int port =
+                uri.getPort() >= 0
+                        ? uri.getPort()
+                        : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+        return host + ":" + port;
+    }
+
+    /** A duration in seconds as people write it: 30, 0.8, 1.25. */
+    private static String seconds(Duration d) {
+        return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString();
     }
 
     private static FetchException tooLarge(URI uri, int status, String reason) {

@@ -74,7 +74,15 @@ public final class GuardedResolver extends InetAddressResolverProvider {
                     throw new UnknownHostException(
                             host + ": no vetted address of the requested family");
                 }
-                return answer.stream();
+                // Each answer carries the name asked for, as the system resolver's do: the HTTP
+                // client verifies the TLS certificate against the address's host name, so an
+                // address object that came with another name (a vetted answer built elsewhere)
+                // would have the certificate checked for the wrong host.
+                List<InetAddress> named = new java.util.ArrayList<>(answer.size());
+                for (InetAddress address : answer) {
+                    named.add(InetAddress.getByAddress(host, address.getAddress()));
+                }
+                return named.stream();
             }
 
             @Override

@@ -60,6 +60,22 @@ class DocumentsTest {
                 doc.markdown());
     }
 
+    /** Found by DocumentsFuzzTest: Jackson cannot make a BigDecimal of this and threw. */
+    @Test
+    void keepsJsonNumbersAsServedWhateverTheirSize() throws ReaderException {
+        String huge = "1e" + "9".repeat(60);
+        String long_ = "1" + "0".repeat(2000);
+        String markdown =
+                Documents.convert(
+                                page(
+                                        "application/json",
+                                        "{\"a\":[" + huge + ",-0.50E+3," + long_ + "]}"))
+                        .markdown();
+        assertTrue(markdown.contains(huge), markdown);
+        assertTrue(markdown.contains("-0.50E+3"), markdown);
+        assertTrue(markdown.startsWith("```json\n"), markdown);
+    }
+
     @Test
     void fencesSuffixJsonAndKeepsBrokenJsonAsServed() throws ReaderException {
         assertEquals(

@@ -184,6 +184,13 @@ class AddressGuardTest {
     }
 
     @Test
+    void dropsTheTrailingDotOfARootedName() throws FetchException {
+        AddressGuard.Target target = strict.vet(URI.create("https://Public.Example.:8443/a?b=c"));
+        assertEquals(URI.create("https://public.example:8443/a?b=c"), target.uri());
+        assertEquals("public.example", target.host());
+    }
+
+    @Test
     void allowingPrivateNetworksLiftsOnlyTheAddressCheck() throws FetchException {
         assertEquals("localhost", open.vet(URI.create("http://localhost:1234/")).host());
         assertEquals(

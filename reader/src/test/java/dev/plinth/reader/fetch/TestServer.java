@@ -3,6 +3,8 @@ package dev.plinth.reader.fetch;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -14,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
 
 /**
  * A real HTTP server on a loopback port for fetcher tests: one small handler per route, and a log
@@ -45,7 +48,18 @@ final class TestServer implements AutoCloseable {
     }
 
     TestServer(InetAddress bind) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(bind, 0), 0);
+        this(bind, null);
+    }
+
+    /** An HTTPS server when {@code tls} is given ({@link TestTls#server()}), else plain HTTP. */
+    TestServer(InetAddress bind, SSLContext tls) throws IOException {
+        if (tls == null) {
+            server = HttpServer.create(new InetSocketAddress(bind, 0), 0);
+        } else {
+            HttpsServer https = HttpsServer.create(new InetSocketAddress(bind, 0), 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         server.setExecutor(executor);
         server.createContext(
                 "/",
@@ -77,7 +91,11 @@ final class TestServer implements AutoCloseable {
     URI url(String path) {
         InetSocketAddress address = server.getAddress();
         return URI.create(
-                "http://" + address.getAddress().getHostAddress() + ":" + address.getPort() + path);
+                (server instanceof HttpsServer ? "https://" : "http://")
+                        + address.getAddress().getHostAddress()
+                        + ":"
+                        + address.getPort()
+                        + path);
     }
 
     int port() {
