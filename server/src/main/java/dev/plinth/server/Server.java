@@ -213,6 +213,13 @@ public final class Server implements AutoCloseable {
                         // A burst of clients waits in the kernel's queue instead
                         // of being reset.
                         connector.setAcceptQueueSize(1024);
+                        try {
+                            // Jetty serves the socket bound above: binding the port again
+                            // would find it taken (by that very socket).
+                            connector.open(listening);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
                         return connector;
                     });
                     c.jetty.multipartConfig.maxFileSize(config.maxBodyBytes, SizeUnit.BYTES);
