@@ -105,6 +105,7 @@ public final class ReplicasLoad {
                 };
         try {
             measure(
+                    true,
                     "1 sqlite",
                     List.of(base.andThen(c -> c.cacheDir = dir.resolve("sqlite"))),
                     http,
@@ -113,6 +114,7 @@ public final class ReplicasLoad {
                     clients,
                     seconds);
             measure(
+                    false,
                     "1 redis",
                     List.of(base.andThen(c -> c.redis = redis)),
                     http,
@@ -121,6 +123,7 @@ public final class ReplicasLoad {
                     clients,
                     seconds);
             measure(
+                    false,
                     "2 redis",
                     List.of(base.andThen(c -> c.redis = redis), base.andThen(c -> c.redis = redis)),
                     http,
@@ -142,6 +145,7 @@ public final class ReplicasLoad {
      * phases, requests alternating over the replicas.
      */
     private static void measure(
+            boolean first,
             String name,
             List<Consumer<Server.Config>> replicas,
             HttpClient http,
@@ -169,7 +173,14 @@ public final class ReplicasLoad {
                         HttpRequest.newBuilder(URI.create(t)).build(),
                         HttpResponse.BodyHandlers.discarding());
             }
-            ServerLoad.run(http, "", targets, clients, Math.min(seconds, 10), new String[0]);
+            // The first setup also warms the JVM (JIT, pools): it gets a phase-long warm-up.
+            ServerLoad.run(
+                    http,
+                    "",
+                    targets,
+                    clients,
+                    first ? seconds : Math.min(seconds, 10),
+                    new String[0]);
             double[] before = cacheCounts(servers);
             ServerLoad.report(
                     ServerLoad.run(http, "", targets, clients, seconds, new String[0]),
