@@ -56,7 +56,7 @@ import java.util.function.Consumer;
  */
 public final class ServerLoad {
 
-    private record Phase(
+    record Phase(
             Map<Integer, long[]> latenciesByStatus, long errors, double seconds, long peakHeap) {}
 
     public static void main(String[] args) throws Exception {
@@ -169,8 +169,11 @@ public final class ServerLoad {
         System.exit(0);
     }
 
-    /** {@code clients} loops, each sending requests back to back for {@code seconds}. */
-    private static Phase run(
+    /**
+     * {@code clients} loops, each sending requests back to back for {@code seconds}, to {@code
+     * plinth} followed by each of {@code targets} in turn.
+     */
+    static Phase run(
             HttpClient http,
             String plinth,
             List<String> targets,
@@ -240,7 +243,7 @@ public final class ServerLoad {
         return new Phase(sorted, errors.sum(), took, peak.get());
     }
 
-    private static void report(Phase p, String name) {
+    static void report(Phase p, String name) {
         long total = p.latenciesByStatus().values().stream().mapToLong(a -> a.length).sum();
         System.out.printf(
                 Locale.ROOT,
@@ -288,8 +291,7 @@ public final class ServerLoad {
                 .sum();
     }
 
-    private static void send(com.sun.net.httpserver.HttpExchange ex, byte[] body)
-            throws IOException {
+    static void send(com.sun.net.httpserver.HttpExchange ex, byte[] body) throws IOException {
         ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
         ex.sendResponseHeaders(200, body.length);
         try (OutputStream out = ex.getResponseBody()) {

@@ -8,6 +8,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +35,17 @@ public final class Metrics {
 
     private final PrometheusMeterRegistry registry =
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    /** Least time between two warnings of one kind. */
+    private static final Duration WARN_EVERY = Duration.ofSeconds(10);
+
     private final Counter cacheHits;
     private final Counter cacheMisses;
+    private final Counter rateLimitStoreErrors;
+    private final Counter shotStoreErrors;
+    private final Warnings pageStoreWarnings = new Warnings();
+    private final Warnings rateLimitWarnings = new Warnings();
+    private final Warnings shotWarnings = new Warnings();
 
     public Metrics() {
         cacheHits =
@@ -46,6 +57,17 @@ public final class Metrics {
                 Counter.builder("plinth.cache.requests")
                         .tag("result", "miss")
                         .description("Page-cache lookups")
+                        .register(registry);
+        rateLimitStoreErrors =
+                Counter.builder("plinth.ratelimit.store.errors")
+                        .description(
+                                "Rate-limit checks the shared store could not answer; the"
+                                        + " replica's own buckets decided")
+                        .register(registry);
+        shotStoreErrors =
+                Counter.builder("plinth.shots.store.errors")
+                        .description(
+                                "Shot writes and lookups the shared store failed; memory stood in")
                         .register(registry);
     }
 
@@ -87,9 +109,48 @@ public final class Metrics {
             @Override
             public void storeFailed(IOException e) {
                 failures.increment();
-                LOG.warn("page cache: {}", e.getMessage());
+                pageStoreWarnings.warn("page cache", e);
             }
         };
+    }
+
+    /**
+     * Counts a rate-limit check the shared store could not answer; the replica's own bucket decided
+     * instead.
+     */
+    void rateLimitStoreFailed(IOException e) {
+        rateLimitStoreErrors.increment();
+        rateLimitWarnings.warn("rate limit", e);
+    }
+
+    /** Counts a shot the shared store could not take or give; memory stood in. */
+    void shotStoreFailed(IOException e) {
+        shotStoreErrors.increment();
+        shotWarnings.warn("shot store", e);
+    }
+
+    /**
+     * Warnings at most once per {@link #WARN_EVERY} per kind, with how many were left out: a store
+     * that is down fails every request, and the counters already say how often.
+     */
+    private static final class Warnings {
+        private final AtomicLong last = new AtomicLong(System.nanoTime() - WARN_EVERY.toNanos());
+        private final LongAdder quiet = new LongAdder();
+
+        void warn(String what, IOException e) {
+            long now = System.nanoTime();
+            long then = last.get();
+            if (now - then < WARN_EVERY.toNanos() || !last.compareAndSet(then, now)) {
+                quiet.increment();
+                return;
+            }
+            long left = quiet.sumThenReset();
+            if (left == 0) {
+                LOG.warn("{}: {}", what, e.getMessage());
+            } else {
+                LOG.warn("{}: {} (and {} more since the last warning)", what, e.getMessage(), left);
+            }
+        }
     }
 
     /** Counts a failed fetch or read by its kind (blocked, unreadable, too_large…). */

@@ -1,85 +1,29 @@
 package dev.plinth.server;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
+import java.io.IOException;
+import java.util.function.Consumer;
 
 /**
- * Per-client rate limit: one token bucket per API key (or per IP address when no key is used).
- *
- * <p>Notes. The classic token bucket (as in RFC 2697's meters): a bucket holds up to {@code
- * perMinute} tokens, refills at {@code perMinute / 60} a second, and each request takes one. A
- * client may thus burst a minute's worth and then go on at the steady rate. An empty bucket says
- * how long until the next token, which becomes {@code Retry-After}. Buckets of idle clients are
- * full and carry no state worth keeping, so the map is swept of them when it grows large.
+ * Per-client rate limit: one token bucket per API key (or per IP address when no key is used), kept
+ * by this replica ({@link LocalRateLimiter}) or shared by every replica through Redis ({@link
+ * RedisRateLimiter}).
  */
-final class RateLimiter {
-
-    private static final int SWEEP_ABOVE = 50_000;
-
-    private final double capacity;
-    private final double perNano;
-    private final LongSupplier nanoTime;
-    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
-
-    /**
-     * A limiter allowing {@code perMinute} requests a minute per client; 0 or less means no limit.
-     */
-    RateLimiter(int perMinute) {
-        this(perMinute, System::nanoTime);
-    }
-
-    RateLimiter(int perMinute, LongSupplier nanoTime) {
-        this.capacity = perMinute;
-        this.perNano = perMinute / 60e9;
-        this.nanoTime = nanoTime;
-    }
-
-    /** Whether this limiter limits anything. */
-    boolean enabled() {
-        return capacity > 0;
-    }
+interface RateLimiter {
 
     /**
      * Takes a token for {@code client}; returns 0 when granted, else the seconds until one is
      * available.
      */
-    long acquire(String client) {
-        if (!enabled()) {
-            return 0;
-        }
-        long now = nanoTime.getAsLong();
-        if (buckets.size() > SWEEP_ABOVE) {
-            buckets.values().removeIf(b -> b.isFull(now));
-        }
-        return buckets.computeIfAbsent(client, k -> new Bucket(now)).take(now);
-    }
+    long acquire(String client);
 
-    private final class Bucket {
-        private double tokens = capacity;
-        private long updated;
-
-        Bucket(long now) {
-            updated = now;
-        }
-
-        synchronized long take(long now) {
-            refill(now);
-            if (tokens >= 1) {
-                tokens -= 1;
-                return 0;
-            }
-            return (long) Math.ceil((1 - tokens) / perNano / 1e9);
-        }
-
-        synchronized boolean isFull(long now) {
-            refill(now);
-            return tokens >= capacity;
-        }
-
-        private void refill(long now) {
-            tokens = Math.min(capacity, tokens + (now - updated) * perNano);
-            updated = now;
-        }
+    /**
+     * {@code perMinute} requests a minute per client (0 or less: no limit), in {@code redis} when
+     * there is one, named {@code name} there; Redis failures go to {@code failed} while this
+     * replica's own buckets decide.
+     */
+    static RateLimiter of(Redis redis, String name, int perMinute, Consumer<IOException> failed) {
+        return redis == null
+                ? new LocalRateLimiter(perMinute)
+                : new RedisRateLimiter(redis, name, perMinute, failed);
     }
 }

@@ -16,6 +16,7 @@ import java.net.URI;
 import java.net.URLConnection;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
@@ -36,6 +37,9 @@ final class ReaderRoutes implements RouteGroup {
 
     /** Where stored screenshots and pageshots are served. */
     static final String SHOTS = "/shots/";
+
+    /** How long a stored picture's URL works: as long as the hosted reader's (4 hours). */
+    private static final Duration SHOT_TTL = Duration.ofHours(4);
 
     private final ReadService service;
     private final int maxBodyBytes;
@@ -172,7 +176,8 @@ final class ReaderRoutes implements RouteGroup {
         if (r.screenshot() == null) {
             return null;
         }
-        String id = shots.put(r.screenshot(), owner(ctx));
+        String id =
+                shots.put(new ShotStore.Shot(r.screenshot(), "image/png"), owner(ctx), SHOT_TTL);
         return ctx.scheme() + "://" + ctx.host() + SHOTS + id + ".png";
     }
 
@@ -180,14 +185,16 @@ final class ReaderRoutes implements RouteGroup {
     private void shot(Context ctx) {
         String id = ctx.pathParam("id");
         id = id.endsWith(".png") ? id.substring(0, id.length() - 4) : id;
-        byte[] png = shots.get(id, owner(ctx));
+        ShotStore.Shot png = ShotStore.ID.matcher(id).matches() ? shots.get(id, owner(ctx)) : null;
         if (png == null) {
             throw new ApiException(
                     404,
                     "NotFoundError",
                     "no picture " + id + " for this key (pictures are kept for a few hours)");
         }
-        ctx.contentType("image/png").header("Cache-Control", "private, max-age=3600").result(png);
+        ctx.contentType(png.mediaType())
+                .header("Cache-Control", "private, max-age=3600")
+                .result(png.bytes());
     }
 
     /** Whose picture: the request's API key, or "" when the server asks for none. */

@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code plinth serve}: the HTTP API. Flags override the environment ({@code PLINTH_HOST}, {@code
  * PLINTH_PORT}, {@code PLINTH_API_KEYS}, {@code PLINTH_ALLOW_PRIVATE_NETWORK}, {@code
- * PLINTH_CACHE_DIR}), which overrides the defaults. Runs until SIGTERM or Ctrl-C, then stops
- * gracefully.
+ * PLINTH_CACHE_DIR}, {@code PLINTH_CACHE}), which overrides the defaults. Runs until SIGTERM or
+ * Ctrl-C, then stops gracefully.
  */
 @Command(
         name = "serve",
@@ -53,8 +53,31 @@ final class ServeCommand implements Callable<Integer> {
             description = "Page-cache folder (default: $PLINTH_CACHE_DIR or ~/.cache/plinth).")
     Path cacheDir;
 
-    @Option(names = "--no-cache", description = "Run without a page cache.")
+    @Option(names = "--no-cache", description = "Run without a page cache (and without Redis).")
     boolean noCache;
+
+    @Option(
+            names = "--cache",
+            paramLabel = "URL",
+            description =
+                    "Redis shared by replicas, redis://host:port[/db]: the page cache, rate limits"
+                            + " and stored screenshots; instead of --cache-dir (default:"
+                            + " $PLINTH_CACHE).")
+    String cache;
+
+    @Option(
+            names = "--cache-timeout-ms",
+            defaultValue = "50",
+            description =
+                    "Bound on one Redis call, past which the request goes on without Redis"
+                            + " (default: ${DEFAULT-VALUE}).")
+    int cacheTimeoutMs;
+
+    @Option(
+            names = "--cache-ttl-hours",
+            defaultValue = "24",
+            description = "Longest a page stays in Redis (default: ${DEFAULT-VALUE}).")
+    int cacheTtlHours;
 
     @Option(
             names = "--cache-max-mb",
@@ -223,7 +246,9 @@ final class ServeCommand implements Callable<Integer> {
                         ? clean(apiKeys)
                         : clean(Arrays.asList(env("PLINTH_API_KEYS", "").split(",")));
         boolean allowPrivate = allowPrivateNetwork();
-        Path cache = noCache ? null : cacheDir != null ? cacheDir : defaultCacheDir();
+        String redis = redis();
+        Path cache =
+                noCache || redis != null ? null : cacheDir != null ? cacheDir : defaultCacheDir();
         Map<String, String> proxyTable = new LinkedHashMap<>();
         for (String proxy : proxies) {
             int eq = proxy.indexOf('=');
@@ -245,12 +270,43 @@ final class ServeCommand implements Callable<Integer> {
             c.allowPrivateNetwork = allowPrivate;
             c.cacheDir = cache;
             c.cacheMaxBytes = cacheMaxMb << 20;
+            c.redis = redis;
+            c.redisTimeout = java.time.Duration.ofMillis(cacheTimeoutMs);
+            c.redisPageTtl = java.time.Duration.ofHours(cacheTtlHours);
             c.rateLimitPerMinute = rateLimit;
             c.maxReads = maxReads;
             c.maxQueue = maxQueue;
             c.maxBodyBytes = Math.toIntExact((long) maxBodyMb << 20);
             c.proxies = proxyTable;
         };
+    }
+
+    /**
+     * The Redis URL: {@code --cache}, else {@code PLINTH_CACHE} unless a flag chose another cache
+     * ({@code --cache-dir}) or none ({@code --no-cache}); two caches on the command line are an
+     * error.
+     */
+    private String redis() {
+        if (cache != null && (noCache || cacheDir != null)) {
+            throw new IllegalArgumentException(
+                    "--cache names Redis as the page cache; drop "
+                            + (noCache ? "--no-cache" : "--cache-dir"));
+        }
+        String url =
+                cache != null
+                        ? cache
+                        : noCache || cacheDir != null ? null : env("PLINTH_CACHE", null);
+        if (url != null) {
+            Redis.parse(url);
+            if (cacheTimeoutMs < 1 || cacheTtlHours < 1) {
+                throw new IllegalArgumentException(
+                        "--cache-timeout-ms and --cache-ttl-hours must be at least 1, not "
+                                + cacheTimeoutMs
+                                + " and "
+                                + cacheTtlHours);
+            }
+        }
+        return url;
     }
 
     /** Whether targets and images may be private addresses: the flag or the environment. */

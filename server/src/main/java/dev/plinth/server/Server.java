@@ -50,6 +50,9 @@ public final class Server implements AutoCloseable {
     /** Paths anyone may call without a key, and that no rate limit counts. */
     private static final Set<String> OPEN = Set.of("/", "/health", "/favicon.ico");
 
+    /** Bytes of screenshots an embedded shot store keeps. */
+    private static final long SHOTS_BYTES = 256L << 20;
+
     /** The request attribute holding the caller's API key (absent without auth). */
     static final String API_KEY = "plinth.key";
 
@@ -78,6 +81,19 @@ public final class Server implements AutoCloseable {
 
         /** Page-cache folder; null = no cache. */
         public Path cacheDir;
+
+        /**
+         * Redis shared by replicas ({@code redis://host:port[/db]}): the page cache, the rate
+         * limits and stored shots; null = none. It replaces {@link #cacheDir}, which must then be
+         * null.
+         */
+        public String redis;
+
+        /** Bound on one Redis call, past which a request goes on without it; <b>50 ms</b>. */
+        public Duration redisTimeout = Duration.ofMillis(50);
+
+        /** Longest a page stays in Redis; <b>24 h</b>. */
+        public Duration redisPageTtl = Duration.ofHours(24);
 
         /** Bound on cached page bodies; <b>1 GiB</b>. */
         public long cacheMaxBytes = 1L << 30;
@@ -109,7 +125,10 @@ public final class Server implements AutoCloseable {
          */
         public Map<String, String> proxies = Map.of();
 
-        /** Stored screenshots and pageshots; <b>in memory, 4 hours each, 256 MiB in all</b>. */
+        /**
+         * Stored screenshots and pageshots; null = <b>in memory, 256 MiB in all</b> (in Redis when
+         * {@link #redis} is set).
+         */
         public ShotStore shots;
     }
 
@@ -117,14 +136,16 @@ public final class Server implements AutoCloseable {
     private final Javalin app;
     private final Reader reader;
     private final Metrics metrics;
+    private final Redis redis;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private Server(Config config, Javalin app, Reader reader, Metrics metrics) {
+    private Server(Config config, Javalin app, Reader reader, Metrics metrics, Redis redis) {
         this.config = config;
         this.app = app;
         this.reader = reader;
         this.metrics = metrics;
+        this.redis = redis;
     }
 
     /**
@@ -149,23 +170,52 @@ public final class Server implements AutoCloseable {
                             + " exposes the server beyond this machine: "
                             + "set API keys (--api-keys or PLINTH_API_KEYS) or pass --no-auth");
         }
+        if (config.redis != null) {
+            if (config.cacheDir != null) {
+                throw new IllegalArgumentException(
+                        "two page caches named: a folder ("
+                                + config.cacheDir
+                                + ") and Redis ("
+                                + config.redis
+                                + "); pick one");
+            }
+            Redis.parse(config.redis);
+        }
         // Bound first, before anything else starts: a taken port is one plain error, and Jetty
         // never begins a start it would have to unwind.
         ServerSocketChannel listening = bind(config);
         Metrics metrics = new Metrics();
+        Redis redis = null;
         Reader reader;
         try {
-            reader = reader(config, metrics);
+            redis = shared(config, metrics);
+            reader = reader(config, metrics, redis);
         } catch (IOException | RuntimeException e) {
             listening.close();
+            if (redis != null) {
+                redis.close();
+            }
             throw e;
         }
         ReadSlots slots =
                 new ReadSlots(config.maxReads, config.maxQueue, config.maxQueueWait.toMillis());
-        ReadService service = new ReadService(reader, slots, metrics, config.cacheDir != null);
+        ReadService service =
+                new ReadService(reader, slots, metrics, config.cacheDir != null || redis != null);
         metrics.gauge("plinth.reads.active", "Reads running now", service::active);
         metrics.gauge("plinth.reads.queued", "Reads waiting for a slot", service::waiting);
-        Admission admission = new Admission(config);
+        Admission admission =
+                new Admission(
+                        config,
+                        RateLimiter.of(
+                                redis,
+                                "requests",
+                                config.rateLimitPerMinute,
+                                metrics::rateLimitStoreFailed),
+                        RateLimiter.of(
+                                redis,
+                                "auth-failures",
+                                AUTH_FAILURES_PER_MINUTE,
+                                metrics::rateLimitStoreFailed));
 
         Javalin app =
                 Javalin.create(c -> {
@@ -181,6 +231,13 @@ public final class Server implements AutoCloseable {
                         // A burst of clients waits in the kernel's queue instead
                         // of being reset.
                         connector.setAcceptQueueSize(1024);
+                        try {
+                            // Jetty serves the socket bound above: binding the port again
+                            // would find it taken (by that very socket).
+                            connector.open(listening);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
                         return connector;
                     });
                     c.jetty.multipartConfig.maxFileSize(config.maxBodyBytes, SizeUnit.BYTES);
@@ -208,7 +265,12 @@ public final class Server implements AutoCloseable {
         ShotStore shots =
                 config.shots != null
                         ? config.shots
-                        : new ShotStore.InMemory(Duration.ofHours(4), 256L << 20);
+                        : redis == null
+                                ? new MemoryShotStore(SHOTS_BYTES)
+                                : new RedisShotStore(
+                                        redis,
+                                        new MemoryShotStore(SHOTS_BYTES),
+                                        metrics::shotStoreFailed);
         groups.add(
                 new ReaderRoutes(
                         service,
@@ -223,20 +285,38 @@ public final class Server implements AutoCloseable {
         } catch (RuntimeException e) {
             reader.close();
             listening.close();
+            if (redis != null) {
+                redis.close();
+            }
             throw e;
         }
         LOG.info(
                 "plinth serving on http://{}:{} (cache: {}, auth: {}, private network: {})",
                 config.host,
                 app.port(),
-                config.cacheDir == null ? "off" : config.cacheDir,
+                redis != null
+                        ? "redis " + redis.where()
+                        : config.cacheDir == null ? "off" : config.cacheDir,
                 config.apiKeys.isEmpty() ? "off" : config.apiKeys.size() + " key(s)",
                 config.allowPrivateNetwork ? "allowed" : "refused");
-        return new Server(config, app, reader, metrics);
+        return new Server(config, app, reader, metrics, redis);
+    }
+
+    /** The Redis replicas share, when one is configured, with a gauge of its connection. */
+    private static Redis shared(Config config, Metrics metrics) {
+        if (config.redis == null) {
+            return null;
+        }
+        Redis redis = Redis.open(config.redis, config.redisTimeout);
+        metrics.gauge(
+                "plinth.redis.connected",
+                "1 while the shared Redis is connected, else 0",
+                () -> redis.connected() ? 1 : 0);
+        return redis;
     }
 
     /** The reader behind the routes: engines, then the cache in front of them. */
-    private static Reader reader(Config config, Metrics metrics) throws IOException {
+    private static Reader reader(Config config, Metrics metrics, Redis redis) throws IOException {
         Fetcher fetcher =
                 new Fetcher(
                         Fetcher.Settings.DEFAULTS.withAllowPrivateNetwork(
@@ -246,7 +326,13 @@ public final class Server implements AutoCloseable {
                         ? Browser.ifInstalled(new Browser.Settings(config.allowPrivateNetwork))
                         : null;
         PageSource source = new Engines(fetcher, browser, fetcher.settings().timeout());
-        if (config.cacheDir != null) {
+        if (redis != null) {
+            source =
+                    new CachingSource(
+                            source,
+                            new RedisPageStore(redis, config.redisPageTtl),
+                            metrics.cacheListener());
+        } else if (config.cacheDir != null) {
             SqlitePageStore store = SqlitePageStore.open(config.cacheDir, config.cacheMaxBytes);
             metrics.gauge("plinth.cache.bytes", "Bytes of cached page bodies", store::bytes);
             source = new CachingSource(source, store, metrics.cacheListener());
@@ -287,13 +373,14 @@ public final class Server implements AutoCloseable {
     private static final class Admission {
         private final List<byte[]> keys;
         private final RateLimiter limiter;
-        private final RateLimiter authFailures = new RateLimiter(AUTH_FAILURES_PER_MINUTE);
+        private final RateLimiter authFailures;
         private final int maxBody;
 
-        Admission(Config config) {
+        Admission(Config config, RateLimiter limiter, RateLimiter authFailures) {
             this.keys =
                     config.apiKeys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
-            this.limiter = new RateLimiter(config.rateLimitPerMinute);
+            this.limiter = limiter;
+            this.authFailures = authFailures;
             this.maxBody = config.maxBodyBytes;
         }
 
@@ -422,7 +509,7 @@ public final class Server implements AutoCloseable {
 
     /**
      * Stops gracefully: no new connections, in-flight requests finish (up to the stop timeout),
-     * then the reader (browser, cache) closes.
+     * then the reader (browser, cache) closes, then the connection to Redis.
      */
     @Override
     public void close() {
@@ -435,7 +522,13 @@ public final class Server implements AutoCloseable {
             try {
                 reader.close();
             } finally {
-                stopped.countDown();
+                try {
+                    if (redis != null) {
+                        redis.close();
+                    }
+                } finally {
+                    stopped.countDown();
+                }
             }
         }
     }

@@ -1,86 +1,71 @@
 package dev.plinth.server;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Base64;
+import java.util.regex.Pattern;
 
 /**
- * Screenshots and pageshots handed out by URL ({@code screenshotUrl}, {@code pageshotUrl}), as the
- * hosted reader hands out links to stored pictures rather than the bytes. A picture lives for a
- * while under an unguessable id and is served only to the API key that asked for it.
+ * Screenshots and pageshots kept for a short while so that a response can link to them ({@code
+ * screenshotUrl}, {@code pageshotUrl}): each under an id nobody can guess, readable only by the
+ * client that stored it, gone after its time to live. Kept by this replica ({@link
+ * MemoryShotStore}) or shared by every replica through Redis ({@link RedisShotStore}), so that a
+ * URL handed out by one replica works through any other.
+ *
+ * <p>Neither method fails: a store that cannot reach what it shares keeps the shot in memory.
  */
 interface ShotStore extends AutoCloseable {
 
-    /** Stores {@code png} for {@code owner} (an API key, or "" without auth); returns its id. */
-    String put(byte[] png, String owner);
-
-    /** The picture stored under {@code id} for {@code owner}, or null (unknown, expired, other). */
-    byte[] get(String id, String owner);
-
-    @Override
-    default void close() {}
-
-    /** A new id: 128 random bits, hex. */
-    static String newId(SecureRandom random) {
-        byte[] id = new byte[16];
-        random.nextBytes(id);
-        return HexFormat.of().formatHex(id);
-    }
+    /** A stored image: its bytes and media type (e.g. {@code image/png}). */
+    record Shot(byte[] bytes, String mediaType) {}
 
     /**
-     * The embedded store: pictures in memory, each for {@code ttl}, the oldest dropped first when
-     * they pass {@code maxBytes} together.
+     * Stores {@code shot} for {@code owner} (an API key, or "" when the server asks for none: then
+     * the unguessable id is the only key) for {@code ttl}; returns its id.
      */
-    final class InMemory implements ShotStore {
-        private record Shot(byte[] png, String owner, long expiresAt) {}
+    String put(Shot shot, String owner, Duration ttl);
 
-        private final Map<String, Shot> shots = new LinkedHashMap<>();
-        private final SecureRandom random = new SecureRandom();
-        private final Duration ttl;
-        private final long maxBytes;
-        private final Clock clock;
-        private long bytes;
+    /**
+     * The shot stored under {@code id} for {@code owner}; null when there is none, it expired, or
+     * it is another owner's (the caller cannot tell which, so ids cannot be probed).
+     */
+    Shot get(String id, String owner);
 
-        InMemory(Duration ttl, long maxBytes) {
-            this(ttl, maxBytes, Clock.systemUTC());
+    @Override
+    void close();
+
+    /** Where ids come from. */
+    SecureRandom RANDOM = new SecureRandom();
+
+    /** Ids: 256 random bits, base64url without padding. */
+    Pattern ID = Pattern.compile("[A-Za-z0-9_-]{43}");
+
+    /** A fresh id. */
+    static String newId() {
+        byte[] bits = new byte[32];
+        RANDOM.nextBytes(bits);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bits);
+    }
+
+    /** SHA-256 of {@code owner}: what stores keep, and compare in constant time. */
+    static byte[] ownerHash(String owner) {
+        try {
+            return MessageDigest.getInstance("SHA-256")
+                    .digest(owner.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
+    }
 
-        InMemory(Duration ttl, long maxBytes, Clock clock) {
-            this.ttl = ttl;
-            this.maxBytes = maxBytes;
-            this.clock = clock;
+    /** A time to live a store accepts: positive. */
+    static Duration checkTtl(Duration ttl) {
+        if (ttl == null || !ttl.isPositive()) {
+            throw new IllegalArgumentException(
+                    "a shot's time to live must be positive, not " + ttl);
         }
-
-        @Override
-        public synchronized String put(byte[] png, String owner) {
-            String id = newId(random);
-            long now = clock.millis();
-            shots.put(id, new Shot(png, owner, now + ttl.toMillis()));
-            bytes += png.length;
-            // Insertion order is age order: expired and, past the cap, oldest pictures go first.
-            for (Iterator<Shot> it = shots.values().iterator();
-                    it.hasNext() && shots.size() > 1; ) {
-                Shot oldest = it.next();
-                if (oldest.expiresAt > now && bytes <= maxBytes) {
-                    break;
-                }
-                it.remove();
-                bytes -= oldest.png.length;
-            }
-            return id;
-        }
-
-        @Override
-        public synchronized byte[] get(String id, String owner) {
-            Shot shot = shots.get(id);
-            if (shot == null || shot.expiresAt <= clock.millis() || !shot.owner.equals(owner)) {
-                return null;
-            }
-            return shot.png;
-        }
+        return ttl;
     }
 }

@@ -100,7 +100,7 @@ class UnitsTest {
     @Test
     void tokenBucketRefillsAtItsRate() {
         AtomicLong now = new AtomicLong();
-        RateLimiter limiter = new RateLimiter(60, now::get);
+        RateLimiter limiter = new LocalRateLimiter(60, now::get);
         for (int i = 0; i < 60; i++) {
             assertEquals(0, limiter.acquire("a"));
         }
@@ -109,6 +109,6 @@ class UnitsTest {
         now.addAndGet(1_000_000_000L);
         assertEquals(0, limiter.acquire("a"));
         assertEquals(1, limiter.acquire("a"));
-        assertEquals(0, new RateLimiter(0).acquire("x"), "0 disables the limit");
+        assertEquals(0, new LocalRateLimiter(0).acquire("x"), "0 disables the limit");
     }
 }
