@@ -1,5 +1,8 @@
 package dev.plinth.server;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,15 +11,23 @@ import picocli.CommandLine.Command;
         name = "plinth",
         mixinStandardHelpOptions = true,
         version = "plinth 0.1.0",
-        description = "A self-hosted search foundation: reader, embeddings, reranker.",
-        subcommands = {
-            ServeCommand.class,
-            ReadCommand.class,
-            EmbedCommand.class,
-            ModelsCommand.class,
-            RerankCommand.class
-        })
+        description = "A self-hosted search foundation: reader, embeddings, reranker.")
 public final class Main {
+
+    /**
+     * The subcommands by name. Only the one a command line names is built: picocli reads each
+     * command's annotations by reflection, a tenth of a second of a one-page read's start-up when
+     * done for all of them.
+     */
+    private static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("serve", ServeCommand::new);
+        COMMANDS.put("read", ReadCommand::new);
+        COMMANDS.put("embed", EmbedCommand::new);
+        COMMANDS.put("models", ModelsCommand::new);
+        COMMANDS.put("rerank", RerankCommand::new);
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -26,6 +37,14 @@ public final class Main {
      * Runs the command line and returns its exit code (tests call this instead of {@link #main}).
      */
     public static int run(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        CommandLine cli = new CommandLine(new Main());
+        Supplier<Object> named = args.length > 0 ? COMMANDS.get(args[0]) : null;
+        if (named != null) {
+            cli.addSubcommand(args[0], new CommandLine(named.get()));
+        } else {
+            COMMANDS.forEach(
+                    (name, command) -> cli.addSubcommand(name, new CommandLine(command.get())));
+        }
+        return cli.execute(args);
     }
 }

@@ -121,7 +121,9 @@ public final class Fetcher implements PageSource {
     private final Settings settings;
     private final AddressGuard guard;
     private final SSLContext tls;
-    private final HttpClient client;
+
+    /** Made on first use: a reader of local files never pays for TLS and a selector thread. */
+    private volatile HttpClient client;
 
     public Fetcher(Settings settings) {
         this(settings, new AddressGuard(settings.allowPrivateNetwork()));
@@ -137,7 +139,6 @@ public final class Fetcher implements PageSource {
         this.settings = settings;
         this.guard = guard;
         this.tls = tls;
-        this.client = newClient(null);
     }
 
     /** The settings this fetcher enforces. */
@@ -209,7 +210,7 @@ public final class Fetcher implements PageSource {
         /** The client for one hop to {@code target}; through the bridge, told what to expect. */
         HttpClient clientFor(AddressGuard.Target target) {
             if (bridge == null) {
-                return client;
+                return client();
             }
             URI uri = target.uri();
             int port =
@@ -699,6 +700,19 @@ public final class Fetcher implements PageSource {
                                 + bridge.proxy()
                                 + " wants credentials (407): give them in the proxy URL as"
                                 + " user:password@");
+    }
+
+    private HttpClient client() {
+        HttpClient c = client;
+        if (c == null) {
+            synchronized (this) {
+                c = client;
+                if (c == null) {
+                    client = c = newClient(null);
+                }
+            }
+        }
+        return c;
     }
 
     private HttpClient newClient(ProxySelector proxy) {
