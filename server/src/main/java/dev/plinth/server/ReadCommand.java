@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.plinth.browser.Browser;
 import dev.plinth.reader.Engines;
 import dev.plinth.reader.Options;
-import dev.plinth.reader.Page;
 import dev.plinth.reader.Reader;
 import dev.plinth.reader.ReaderException;
 import dev.plinth.reader.Request;
@@ -315,11 +314,10 @@ final class ReadCommand implements Callable<Integer> {
         }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         byte[] bytes = name.endsWith(".gz") ? gunzip(file) : Files.readAllBytes(file);
-        if (name.endsWith(".pdf") || startsWith(bytes, "%PDF-")) {
-            return reader.read(Request.ofPdf(bytes, base, options));
-        }
-        Page page = Charsets.page(base, bytes, null);
-        return reader.convert(page, options);
+        // A PDF announces itself in its first bytes; anything else is read as HTML.
+        return reader.convert(
+                Charsets.page(base, bytes, name.endsWith(".pdf") ? "application/pdf" : null),
+                options);
     }
 
     private static byte[] gunzip(Path file) throws IOException {
@@ -402,18 +400,6 @@ final class ReadCommand implements Callable<Integer> {
     /** Anything with a scheme is a URL (the guard refuses the ones that are not http/https). */
     private static boolean isUrl(String input) {
         return input.strip().matches("(?i)[a-z][a-z0-9+.-]*://.*");
-    }
-
-    private static boolean startsWith(byte[] bytes, String prefix) {
-        if (bytes.length < prefix.length()) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length(); i++) {
-            if (bytes[i] != prefix.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean isTrue(String value) {
