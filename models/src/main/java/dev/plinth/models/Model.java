@@ -72,6 +72,8 @@ public final class Model implements AutoCloseable {
             Path folder,
             OnnxEncoder.Options session,
             Batcher.Options batching) {
+        // Each of the batcher's workers runs on its own share of the cores (see Batcher).
+        session = session.withThreads(Math.max(1, session.threads() / batching.workers()));
         Path onnx = folder.resolve(config.onnxFile());
         Path json = folder.resolve("tokenizer.json");
         for (Path p : new Path[] {onnx, json}) {

@@ -42,28 +42,33 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class OnnxEncoder implements AutoCloseable {
 
     /**
-     * Session settings. {@code threads} is ORT's intra-op pool (default: the machine's cores);
-     * {@code spinning} lets idle ORT threads busy-wait for the next op; {@code optimization} is
+     * Session settings. {@code threads} is ORT's intra-op pool (default: the machine's cores; a
+     * model's {@link Batcher} divides them among its workers, so by default each run has one);
+     * {@code spinning} lets idle pool threads busy-wait for the next op; {@code optimization} is
      * ORT's graph optimisation level.
      *
-     * <p>Spinning is on by default, as in ORT itself: a small encoder's ops last microseconds, and
-     * waking sleeping threads for each one costs more than the op (on an idle 2-core machine it
-     * takes the int8 bge model from 1.95× to 4.5× LangChain4j's throughput and one query from 3.6
-     * ms to 2.3 ms; EmbeddingsSpeed in bench). On a host whose cores are shared with other busy
-     * processes the spinning threads steal from them instead: turn it off there with {@code
-     * -Dplinth.ort.spinning=false}.
+     * <p>Spinning only matters when a run has more than one thread ({@code
+     * -Dplinth.model.workers=1}): then it is off unless {@code -Dplinth.ort.spinning=true}. On an
+     * idle machine it shortens one short query (waking a sleeping thread for each microsecond-long
+     * op costs more than the op), but on a shared machine spinning threads steal the cores from the
+     * server's own work and from neighbours; the default one-thread runs need neither.
      */
     public record Options(
             int threads, boolean spinning, OrtSession.SessionOptions.OptLevel optimization) {
         /**
-         * The defaults: all cores, spinning unless {@code plinth.ort.spinning=false}, every graph
+         * The defaults: all cores, no spinning unless {@code plinth.ort.spinning=true}, every graph
          * optimisation.
          */
         public static Options defaults() {
             return new Options(
                     Runtime.getRuntime().availableProcessors(),
-                    Boolean.parseBoolean(System.getProperty("plinth.ort.spinning", "true")),
+                    Boolean.parseBoolean(System.getProperty("plinth.ort.spinning", "false")),
                     OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        }
+
+        /** These options with another intra-op thread count. */
+        public Options withThreads(int n) {
+            return new Options(n, spinning, optimization);
         }
     }
 
