@@ -19,14 +19,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * worker's thread alone (the session gets one intra-op thread per worker's share of the cores).
  *
  * <p>Why this shape. An encoder's cost is (batch × padded length) tokens, so batching pays only
- * when sequences of like length share a batch. Cores are kept busy by running different batches on
- * them, not by splitting each operator of one run across them: a small encoder's operators last
- * microseconds, and ORT's per-operator hand-off between threads then costs more than it saves (idle
- * threads sleep, or spin and steal the CPU from the server's own work); worse, beside a busy
- * neighbour every operator waits for the thread on the shared core. Independent runs have no
- * hand-off, and a worker slowed by a neighbour simply takes fewer batches. LangChain4j's
- * one-text-per-call, many-callers model oversubscribes instead: each call spreads over every core.
- * So:
+ * when sequences of like length share a batch. Under load, cores are kept busy by running different
+ * batches on them, not by splitting each operator of one run across them: a small encoder's
+ * operators last microseconds, and ORT's per-operator hand-off between threads then costs more than
+ * it saves (idle threads sleep, or spin and steal the CPU from the server's own work); worse,
+ * beside a busy neighbour every operator waits for the thread on the shared core. Independent runs
+ * have no hand-off, and a worker slowed by a neighbour simply takes fewer batches. Only a batch
+ * that finds nothing else running or queued (a lone query on a quiet server) runs on every core,
+ * through the session's second, multi-threaded ORT session: there latency is all that counts.
+ * LangChain4j's one-text-per-call, many-callers model oversubscribes instead: each call spreads
+ * over every core. So:
  *
  * <ol>
  *   <li>Callers {@link #submit} a request's sequences and get a future. The queue is bounded twice,
@@ -144,6 +146,8 @@ public final class Batcher implements AutoCloseable {
     private volatile boolean closed;
     // Tokens submitted and not yet read out or failed: the queue plus the round being run.
     private long pendingTokens;
+    // Batches being run now.
+    private int running;
 
     // Throughput estimate for admission and Retry-After: tokens per second of recent runs.
     private volatile double tokensPerSecond = 5_000;
@@ -289,6 +293,7 @@ public final class Batcher implements AutoCloseable {
     private void loop() {
         while (true) {
             List<Item> batch;
+            boolean alone;
             lock.lock();
             try {
                 while (ready.isEmpty() && queue.isEmpty() && !closed)
@@ -306,10 +311,21 @@ public final class Batcher implements AutoCloseable {
                 }
                 batch = ready.poll();
                 if (!ready.isEmpty()) nonEmpty.signal(); // another worker may take the next
+                alone = running == 0 && ready.isEmpty() && queue.isEmpty();
+                running++;
             } finally {
                 lock.unlock();
             }
-            runBatch(batch);
+            try {
+                runBatch(batch, alone);
+            } finally {
+                lock.lock();
+                try {
+                    running--;
+                } finally {
+                    lock.unlock();
+                }
+            }
         }
     }
 
@@ -346,7 +362,7 @@ public final class Batcher implements AutoCloseable {
         return batches;
     }
 
-    private void runBatch(List<Item> batch) {
+    private void runBatch(List<Item> batch, boolean alone) {
         List<Item> live = new ArrayList<>(batch.size());
         long now = System.nanoTime();
         long late = 2 * options.maxWait().toNanos();
@@ -386,7 +402,7 @@ public final class Batcher implements AutoCloseable {
         long start = System.nanoTime();
         OnnxEncoder.Output output;
         try {
-            output = encoder.run(ids, types, attended, live.getFirst().task);
+            output = encoder.run(ids, types, attended, live.getFirst().task, alone);
         } catch (RuntimeException e) {
             fail(live, e);
             return;
