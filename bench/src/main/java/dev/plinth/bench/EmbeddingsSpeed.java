@@ -37,14 +37,19 @@ import java.util.function.Supplier;
  * <p>The corpus mixes lengths: unique STS-B test sentences plus paragraphs of the Scrapinghub
  * ground truth, keeping texts of at most 254 tokens so neither side truncates (LangChain4j splits
  * long texts, plinth cuts them; the work would differ). Rows, per model (all-MiniLM-L6-v2 and
- * bge-small-en-v1.5):
+ * bge-small-en-v1.5), each embedding the corpus in requests of 512 texts:
  *
  * <ul>
- *   <li>LangChain4j fp32 {@code embedAll} — one text per ORT call, a task per text on its executor;
- *   <li>plinth fp32 — the batch path ({@link Embedder}, length-sorted padded batches);
- *   <li>plinth int8 — the default serving configuration (one text per run, see {@link Batcher});
- *   <li>int8 with equal-length and with padded batches, and how far their vectors move from the
- *       one-text runs (the padding/neighbour dependence of dynamic quantization).
+ *   <li>LangChain4j fp32 {@code embedAll}: one text per ORT call, a task per text on its executor;
+ *   <li>plinth fp32: the batch path ({@link Embedder}, length-sorted padded batches);
+ *   <li>plinth int8, the default: the int8 model derived from the fp32 export ({@code
+ *       dev.plinth.models.Quantizer}), padded batches, one single-threaded run per core;
+ *   <li>the same model one text per run (what batching buys; the largest 1−cos against the batched
+ *       vectors shows that batches do not move results);
+ *   <li>the same model with one worker whose runs use every core, ORT spinning off and on (the
+ *       threading the default replaced);
+ *   <li>the published int8 file, one text per run (the previous default), and its distance to fp32
+ *       next to the derived model's.
  * </ul>
  *
  * Then where plinth's fp32 time goes (tokenize, feed = pad + tensors, ORT run, read, pool) and the
@@ -59,8 +64,10 @@ import java.util.function.Supplier;
  *     [-Dexec.args="SENTENCES PARAGRAPHS"]
  * }</pre>
  *
- * (default 1000 sentences, 300 paragraphs). Add {@code -Dplinth.ort.spinning=false} to compare ORT
- * thread spinning, {@code -Dplinth.bench.only=http} or {@code =models} to run one half.
+ * (default 1000 sentences, 300 paragraphs). {@code -Dplinth.bench.only=http} or {@code =models}
+ * runs one half; {@code -Dplinth.bench.neighbour=true} runs the whole bench beside a busy
+ * neighbour: a CPU-bound process pinned to core 0 ({@code taskset -c 0 sh -c 'while :; do :;
+ * done'}), killed at the end.
  */
 public final class EmbeddingsSpeed {
 
@@ -71,64 +78,39 @@ public final class EmbeddingsSpeed {
         int paragraphs = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         String only = System.getProperty("plinth.bench.only", "all"); // all | models | http
         System.out.printf(
-                "cores %d, ORT spinning %s%n",
+                "cores %d, workers %d, load average %.2f%n",
                 Runtime.getRuntime().availableProcessors(),
-                System.getProperty("plinth.ort.spinning", "true"));
+                Batcher.Options.defaults().workers(),
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                        .getSystemLoadAverage());
+        if (Boolean.getBoolean("plinth.bench.neighbour")) neighbour();
 
         if (only.equals("http")) {
             http(corpus(null, sentences, paragraphs));
             System.exit(0);
         }
-        try (ModelRegistry registry = EmbeddingsModels.registry(ModelRegistry.Options.defaults());
-                ModelRegistry equal =
-                        EmbeddingsModels.registry(
-                                ModelRegistry.Options.defaults()
-                                        .withBatching(
-                                                Batcher.Options.defaults()
-                                                        .withGrouping(
-                                                                Batcher.Grouping.EQUAL_LENGTH)));
-                ModelRegistry padded =
-                        EmbeddingsModels.registry(
-                                ModelRegistry.Options.defaults()
-                                        .withBatching(
-                                                Batcher.Options.defaults()
-                                                        .withGrouping(Batcher.Grouping.PADDED)))) {
-            Tokenizer counter = registry.get("bge-small-en-v1.5-int8").tokenizer();
+        try (Registries r = new Registries()) {
+            Tokenizer counter = r.main.get("bge-small-en-v1.5-int8").tokenizer();
             List<String> corpus = corpus(counter, sentences, paragraphs);
             long corpusTokens = 0;
             for (String t : corpus) corpusTokens += counter.encode(t, 100_000).length();
             System.out.printf(
                     "corpus: %d texts, %d tokens (bge/MiniLM vocabulary; mean %.1f)%n%n",
                     corpus.size(), corpusTokens, (double) corpusTokens / corpus.size());
-
-            compare(
-                    registry,
-                    equal,
-                    padded,
-                    corpus,
-                    "all-MiniLM-L6-v2",
-                    AllMiniLmL6V2EmbeddingModel::new);
-            compare(
-                    registry,
-                    equal,
-                    padded,
-                    corpus,
-                    "bge-small-en-v1.5",
-                    BgeSmallEnV15EmbeddingModel::new);
+            compare(r, corpus, "all-MiniLM-L6-v2", AllMiniLmL6V2EmbeddingModel::new);
+            compare(r, corpus, "bge-small-en-v1.5", BgeSmallEnV15EmbeddingModel::new);
         }
         if (only.equals("all")) http(corpus(null, sentences, paragraphs));
         System.exit(0);
     }
 
+    /** Rounds of every row, interleaved, so load that comes and goes hits them all alike. */
+    static final int ROUNDS = Integer.getInteger("plinth.bench.rounds", 3);
+
     static void compare(
-            ModelRegistry registry,
-            ModelRegistry equal,
-            ModelRegistry padded,
-            List<String> corpus,
-            String name,
-            Supplier<EmbeddingModel> baseline) {
-        System.out.println("== " + name);
-        Embedder plinth = new Embedder(registry);
+            Registries r, List<String> corpus, String name, Supplier<EmbeddingModel> baseline) {
+        System.out.println("== " + name + " (median of " + ROUNDS + " interleaved rounds)");
+        Embedder plinth = new Embedder(r.main);
         int tokens = plinth.embed(first(corpus, 1).withModel(name)).tokens(); // load
         tokens = 0;
         for (int i = 0; i < corpus.size(); i += Embedder.MAX_INPUTS)
@@ -137,40 +119,49 @@ public final class EmbeddingsSpeed {
         EmbeddingModel lc4j = baseline.get();
         List<TextSegment> segments = corpus.stream().map(TextSegment::from).toList();
         lc4j.embedAll(segments.subList(0, 64));
-        double lcSeconds = time(() -> lc4j.embedAll(segments));
-        row("LangChain4j fp32 embedAll", tokens, lcSeconds, lcSeconds);
-
-        Model fp32 = registry.get(name);
-        OnnxEncoder.Timings before = fp32.encoder().timings();
-        double fpSeconds = time(() -> embedAll(plinth, corpus, name));
-        OnnxEncoder.Timings after = fp32.encoder().timings();
-        row("plinth fp32 batched", tokens, fpSeconds, lcSeconds);
-
         String int8 = name + "-int8";
-        plinth.embed(first(corpus, 8).withModel(int8));
-        List<float[]> single = new ArrayList<>();
-        double int8Seconds = time(() -> single.addAll(embedAll(plinth, corpus, int8)));
-        row("plinth int8 one-per-run (default)", tokens, int8Seconds, lcSeconds);
-
-        for (var variant :
+        List<Variant> variants =
                 List.of(
-                        new Object[] {"plinth int8 equal-length batches", equal},
-                        new Object[] {"plinth int8 padded batches", padded})) {
-            Embedder e = new Embedder((ModelRegistry) variant[1]);
-            e.embed(first(corpus, 8).withModel(int8));
-            List<float[]> got = new ArrayList<>();
-            double s = time(() -> got.addAll(embedAll(e, corpus, int8)));
-            double worst = 0, sum = 0;
-            for (int i = 0; i < got.size(); i++) {
-                double cos = dot(got.get(i), single.get(i));
-                worst = Math.max(worst, 1 - cos);
-                sum += 1 - cos;
-            }
-            row((String) variant[0], tokens, s, lcSeconds);
-            System.out.printf(
-                    "      vs one-per-run: mean 1-cos %.2e, worst 1-cos %.2e%n",
-                    sum / got.size(), worst);
+                        new Variant("plinth fp32 batched", r.main, name),
+                        new Variant("plinth int8 (default)", r.main, int8),
+                        new Variant("  int8 one text per run", r.single, int8),
+                        new Variant("  int8 one worker, all cores, no spin", r.wide, int8),
+                        new Variant("  int8 one worker, all cores, spinning", r.spinning, int8),
+                        new Variant(
+                                "published int8, one per run (before)",
+                                r.main,
+                                int8 + "-published"));
+        List<List<float[]>> vectors = new ArrayList<>();
+        for (Variant v : variants) {
+            Embedder e = new Embedder(v.registry());
+            vectors.add(embedAll(e, corpus, v.model())); // warm-up, and the vectors compared
         }
+        double[] lcSeconds = new double[ROUNDS];
+        double[][] seconds = new double[variants.size()][ROUNDS];
+        OnnxEncoder.Timings before = r.main.get(name).encoder().timings();
+        for (int round = 0; round < ROUNDS; round++) {
+            lcSeconds[round] = time(() -> lc4j.embedAll(segments));
+            for (int k = 0; k < variants.size(); k++) {
+                Variant v = variants.get(k);
+                Embedder e = new Embedder(v.registry());
+                seconds[k][round] = time(() -> embedAll(e, corpus, v.model()));
+            }
+        }
+        OnnxEncoder.Timings after = r.main.get(name).encoder().timings();
+        double lc = median(lcSeconds);
+        row("LangChain4j fp32 embedAll", tokens, lc, lc);
+        for (int k = 0; k < variants.size(); k++) {
+            row(variants.get(k).label(), tokens, median(seconds[k]), lc);
+            if (k == 0) continue;
+            System.out.printf(
+                    "      1-cos to plinth fp32: mean %.2e, worst %.2e; to the default's: worst"
+                            + " %.2e%n",
+                    meanDistance(vectors.get(k), vectors.get(0)),
+                    worstDistance(vectors.get(k), vectors.get(0)),
+                    worstDistance(vectors.get(k), vectors.get(1)));
+        }
+        double fpSeconds = median(seconds[0]) * ROUNDS;
+        Model fp32 = r.main.get(name);
 
         // Where the fp32 batch path's time goes.
         Tokenizer tok = fp32.tokenizer();
@@ -189,13 +180,14 @@ public final class EmbeddingsSpeed {
                 });
         // feed/run/read are counted inside the timed path; tokenize and pool are re-timed alone.
         System.out.printf(
-                "    fp32 %.2f s = feed (pad + tensors) %.2f s + ORT run %.2f s + read %.2f s + rest %.2f s;"
-                        + " alone: tokenize %.2f s, pool %.3f s; %d runs, padding %.1f%% of %d tokens%n",
+                "    fp32, %d rounds: %.2f s of wall clock; summed over the workers: feed (pad +"
+                        + " tensors) %.2f s, ORT run %.2f s, read %.2f s; alone: tokenize %.2f s,"
+                        + " pool %.3f s; %d runs, padding %.1f%% of %d tokens%n",
+                ROUNDS,
                 fpSeconds,
                 feed,
                 run,
                 read,
-                fpSeconds - feed - run - read,
                 tokenize,
                 pool,
                 after.runs() - before.runs(),
@@ -206,44 +198,81 @@ public final class EmbeddingsSpeed {
         int layers = name.startsWith("all-MiniLM") ? 6 : 12;
         double flopPerToken = 2.0 * layers * 12 * 384 * 384;
         System.out.printf(
-                "    %.1f MFLOP/token → ORT run at %.1f GFLOP/s (fp32), whole path %.1f GFLOP/s%n%n",
+                "    %.1f MFLOP/token → ORT run at %.1f GFLOP/s per worker (fp32), whole path %.1f"
+                        + " GFLOP/s%n%n",
                 flopPerToken / 1e6,
                 flopPerToken * pad / run / 1e9,
-                flopPerToken * tokens / fpSeconds / 1e9);
+                flopPerToken * tokens * ROUNDS / fpSeconds / 1e9);
+    }
+
+    /** The registries of the variants, each with every model folder. */
+    static final class Registries implements AutoCloseable {
+        final ModelRegistry main, single, wide, spinning;
+
+        Registries() throws IOException {
+            ModelRegistry.Options d = ModelRegistry.Options.defaults();
+            int cores = Runtime.getRuntime().availableProcessors();
+            OnnxEncoder.Options wideSession = d.session().withThreads(cores);
+            main = EmbeddingsModels.registry(d);
+            single =
+                    EmbeddingsModels.registry(
+                            d.withBatching(d.batching().withGrouping(Batcher.Grouping.SINGLE)));
+            wide =
+                    EmbeddingsModels.registry(
+                            d.withBatching(d.batching().withWorkers(1))
+                                    .withSession(
+                                            new OnnxEncoder.Options(
+                                                    cores, false, wideSession.optimization())));
+            spinning =
+                    EmbeddingsModels.registry(
+                            d.withBatching(d.batching().withWorkers(1))
+                                    .withSession(
+                                            new OnnxEncoder.Options(
+                                                    cores, true, wideSession.optimization())));
+        }
+
+        @Override
+        public void close() {
+            for (ModelRegistry m : List.of(main, single, wide, spinning)) m.close();
+        }
+    }
+
+    record Variant(String label, ModelRegistry registry, String model) {}
+
+    /** A CPU-bound process on core 0 until this JVM exits. */
+    static void neighbour() throws IOException {
+        String loop = "while :; do :; done";
+        ProcessBuilder pb =
+                Files.isExecutable(java.nio.file.Path.of("/usr/bin/taskset"))
+                        ? new ProcessBuilder("taskset", "-c", "0", "sh", "-c", loop)
+                        : new ProcessBuilder("sh", "-c", loop);
+        Process p = pb.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
+        System.out.println(
+                "busy neighbour: pid " + p.pid() + " (" + String.join(" ", pb.command()) + ")");
+    }
+
+    static double meanDistance(List<float[]> a, List<float[]> b) {
+        double sum = 0;
+        for (int i = 0; i < a.size(); i++) sum += 1 - dot(a.get(i), b.get(i));
+        return sum / a.size();
+    }
+
+    static double worstDistance(List<float[]> a, List<float[]> b) {
+        double worst = 0;
+        for (int i = 0; i < a.size(); i++) worst = Math.max(worst, 1 - dot(a.get(i), b.get(i)));
+        return worst;
     }
 
     static final String QUERY =
             "how many people lived in the capital city of france during the year 1900";
 
-    /** One 16-token query in-process (no HTTP): the floor under the HTTP latency. */
-    static void inProcessLatency() {
-        try (ModelRegistry registry =
-                ModelRegistry.create(ModelRegistry.Options.defaults().withFolders(List.of()))) {
-            Embedder plinth = new Embedder(registry);
-            Embedder.Request query = Embedder.Request.of(List.of(QUERY));
-            long[] nanos = new long[1000];
-            for (int i = 0; i < 200; i++) plinth.embed(query);
-            for (int i = 0; i < nanos.length; i++) {
-                long t = System.nanoTime();
-                plinth.embed(query);
-                nanos[i] = System.nanoTime() - t;
-            }
-            Arrays.sort(nanos);
-            Model model = registry.get(registry.defaultModel(ModelRegistry.EMBEDDINGS));
-            OnnxEncoder.Timings t = model.encoder().timings();
-            System.out.printf(
-                    "    one %d-token query in-process (%s): p50 %.2f ms, p99 %.2f ms; of which ORT run %.2f ms on average%n",
-                    plinth.embed(query).tokens(),
-                    model.name(),
-                    nanos[nanos.length / 2] / 1e6,
-                    nanos[nanos.length * 99 / 100] / 1e6,
-                    t.runNanos() / 1e6 / t.runs());
-        }
-    }
-
     static void http(List<String> corpus) throws Exception {
-        inProcessLatency();
-        int port = 18000 + (int) (ProcessHandle.current().pid() % 1000);
+        double offline = inProcess(corpus);
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
         Thread server =
                 new Thread(
                         () ->
@@ -279,19 +308,15 @@ public final class EmbeddingsSpeed {
                         + ", query of "
                         + first.at("/usage/total_tokens").asInt()
                         + " tokens");
-        for (int i = 0; i < 300; i++) post(client, uri, query);
-        long[] nanos = new long[2000];
-        for (int i = 0; i < nanos.length; i++) {
-            long t = System.nanoTime();
-            post(client, uri, query);
-            nanos[i] = System.nanoTime() - t;
+        try (LoopbackClient plain = new LoopbackClient(port)) {
+            for (int i = 0; i < 300; i++) plain.post("/v1/embeddings", query);
+            latency("plain keep-alive socket", () -> plain.post("/v1/embeddings", query));
         }
-        Arrays.sort(nanos);
-        System.out.printf(
-                "    one query, sequential: p50 %.2f ms, p99 %.2f ms%n",
-                nanos[nanos.length / 2] / 1e6, nanos[nanos.length * 99 / 100] / 1e6);
+        for (int i = 0; i < 300; i++) post(client, uri, query);
+        latency("JDK HttpClient", () -> post(client, uri, query));
 
-        // 32 clients, each sending requests of 8 texts until the corpus is done.
+        // 32 clients, each on its own connection, sending requests of 8 texts until the corpus is
+        // done.
         ExecutorService pool = Executors.newFixedThreadPool(32);
         AtomicInteger next = new AtomicInteger();
         AtomicLong tokens = new AtomicLong();
@@ -300,25 +325,86 @@ public final class EmbeddingsSpeed {
         for (int c = 0; c < 32; c++) {
             clients.add(
                     pool.submit(() -> {
-                        while (true) {
-                            int from = next.getAndAdd(8);
-                            if (from >= corpus.size()) return null;
-                            List<String> texts =
-                                    corpus.subList(from, Math.min(corpus.size(), from + 8));
-                            String body =
-                                    JSON.writeValueAsString(
-                                            java.util.Map.of("input", texts, "truncate", true));
-                            JsonNode r = JSON.readTree(post(client, uri, body));
-                            tokens.addAndGet(r.at("/usage/total_tokens").asLong());
+                        try (LoopbackClient own = new LoopbackClient(port)) {
+                            while (true) {
+                                int from = next.getAndAdd(8);
+                                if (from >= corpus.size()) return null;
+                                List<String> texts =
+                                        corpus.subList(from, Math.min(corpus.size(), from + 8));
+                                String body =
+                                        JSON.writeValueAsString(
+                                                java.util.Map.of("input", texts, "truncate", true));
+                                JsonNode r = JSON.readTree(own.post("/v1/embeddings", body));
+                                tokens.addAndGet(r.at("/usage/total_tokens").asLong());
+                            }
                         }
                     }));
         }
         for (Future<?> f : clients) f.get();
         double s = (System.nanoTime() - start) / 1e9;
         System.out.printf(
-                "    32 clients × 8 texts/request: %d tokens in %.2f s = %.0f tokens/s%n",
-                tokens.get(), s, tokens.get() / s);
+                "    32 clients × 8 texts/request: %d tokens in %.2f s = %.0f tokens/s, %.0f%% of"
+                        + " in-process%n",
+                tokens.get(), s, tokens.get() / s, 100 * tokens.get() / s / offline);
         pool.shutdownNow();
+    }
+
+    interface Call {
+        void run() throws Exception;
+    }
+
+    static void latency(String what, Call call) throws Exception {
+        long[] nanos = new long[2000];
+        for (int i = 0; i < nanos.length; i++) {
+            long t = System.nanoTime();
+            call.run();
+            nanos[i] = System.nanoTime() - t;
+        }
+        Arrays.sort(nanos);
+        System.out.printf(
+                "    one query, sequential, %s: p50 %.2f ms, p99 %.2f ms%n",
+                what, nanos[nanos.length / 2] / 1e6, nanos[nanos.length * 99 / 100] / 1e6);
+    }
+
+    /**
+     * In process, the default model: one 16-token query's latency (the floor under HTTP's), and the
+     * corpus's tokens/s in requests of 512 (what 32 HTTP clients are held to).
+     */
+    static double inProcess(List<String> corpus) {
+        try (ModelRegistry registry =
+                ModelRegistry.create(ModelRegistry.Options.defaults().withFolders(List.of()))) {
+            Embedder plinth = new Embedder(registry);
+            Embedder.Request query = Embedder.Request.of(List.of(QUERY));
+            long[] nanos = new long[1000];
+            for (int i = 0; i < 200; i++) plinth.embed(query);
+            for (int i = 0; i < nanos.length; i++) {
+                long t = System.nanoTime();
+                plinth.embed(query);
+                nanos[i] = System.nanoTime() - t;
+            }
+            Arrays.sort(nanos);
+            Model model = registry.get(registry.defaultModel(ModelRegistry.EMBEDDINGS));
+            OnnxEncoder.Timings t = model.encoder().timings();
+            System.out.printf(
+                    "== in process, %s: one %d-token query p50 %.2f ms, p99 %.2f ms (ORT run %.2f ms"
+                            + " on average)%n",
+                    model.name(),
+                    plinth.embed(query).tokens(),
+                    nanos[nanos.length / 2] / 1e6,
+                    nanos[nanos.length * 99 / 100] / 1e6,
+                    t.runNanos() / 1e6 / t.runs());
+            embedAll(plinth, corpus.subList(0, 64), model.name());
+            int[] tokens = new int[1];
+            double s =
+                    time(() -> {
+                        for (int i = 0; i < corpus.size(); i += Embedder.MAX_INPUTS)
+                            tokens[0] += plinth.embed(chunk(corpus, i)).tokens();
+                    });
+            System.out.printf(
+                    "    corpus in requests of %d: %.0f tokens/s%n",
+                    Embedder.MAX_INPUTS, tokens[0] / s);
+            return tokens[0] / s;
+        }
     }
 
     static String post(HttpClient client, URI uri, String body)
@@ -354,6 +440,12 @@ public final class EmbeddingsSpeed {
         System.out.printf(
                 "    %-36s %7.2f s %8.0f tokens/s  %5.2f× LangChain4j%n",
                 what, seconds, tokens / seconds, baseline / seconds);
+    }
+
+    static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v[v.length / 2];
     }
 
     static double time(Runnable r) {

@@ -1,6 +1,7 @@
 package dev.plinth.models;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -14,12 +15,20 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The one queue in front of a model's ONNX session: every request's sequences go in, batches of
- * similar length come out, one batch at a time, on one worker thread.
+ * similar length come out, run by a fixed set of workers, by default one per core, each run on its
+ * worker's thread alone (the session gets one intra-op thread per worker's share of the cores).
  *
  * <p>Why this shape. An encoder's cost is (batch × padded length) tokens, so batching pays only
- * when sequences of like length share a batch; and ORT already spreads one run over every core, so
- * two concurrent runs would just fight over them (LangChain4j's one-text-per-call, many-callers
- * model oversubscribes exactly this way). So:
+ * when sequences of like length share a batch. Under load, cores are kept busy by running different
+ * batches on them, not by splitting each operator of one run across them: a small encoder's
+ * operators last microseconds, and ORT's per-operator hand-off between threads then costs more than
+ * it saves (idle threads sleep, or spin and steal the CPU from the server's own work); worse,
+ * beside a busy neighbour every operator waits for the thread on the shared core. Independent runs
+ * have no hand-off, and a worker slowed by a neighbour simply takes fewer batches. Only a batch
+ * that finds nothing else running or queued (a lone query on a quiet server) runs on every core,
+ * through the session's second, multi-threaded ORT session: there latency is all that counts.
+ * LangChain4j's one-text-per-call, many-callers model oversubscribes instead: each call spreads
+ * over every core. So:
  *
  * <ol>
  *   <li>Callers {@link #submit} a request's sequences and get a future. The queue is bounded twice,
@@ -29,16 +38,19 @@ import java.util.concurrent.locks.ReentrantLock;
  *       buffered; only an idle model takes any request whatever its size (the caller's own limits
  *       bound that). A request none of whose sequences has started after twice the wait bound (the
  *       throughput estimate was wrong, a slower model) is refused then rather than run late.
- *   <li>The worker drains <em>everything</em> queued (requests from different clients merge here;
- *       whatever arrives while a round runs forms the next round, so a lone query never waits for a
- *       timer), sorts it by task and token length, and cuts it into batches whose padded size
- *       (count × longest) stays under the token budget and whose padding stays under {@value
- *       #MAX_PADDING_SHARE} of it — sorted neighbours differ little, so batches stay big.
- *   <li>Dynamically quantized models compute their activation scales over the whole input tensor,
- *       so their output for one text moves with what else is in the batch (padding and neighbours
- *       alike). For them the grouping is {@link Grouping#SINGLE} by default: one text per run, the
- *       same result whoever else is asking. {@link Grouping#EQUAL_LENGTH} removes padding but not
- *       the neighbour effect; EmbeddingsSpeed in bench measures both.
+ *   <li>A free worker drains <em>everything</em> queued once the batches cut before are taken
+ *       (requests from different clients merge here; whatever arrives while a round runs forms the
+ *       next round, so a lone query never waits for a timer), sorts it by task and token length,
+ *       and cuts it into batches whose padded size (count × longest) stays under the token budget
+ *       and whose padding stays under {@value #MAX_PADDING_SHARE} of it — sorted neighbours differ
+ *       little, so batches stay big.
+ *   <li>Dynamically quantized models (the published int8 files, {@code quantized} in their config)
+ *       compute their activation scales over the whole input tensor, so their output for one text
+ *       moves with what else is in the batch (padding and neighbours alike). For them the grouping
+ *       is {@link Grouping#SINGLE} by default: one text per run, the same result whoever else is
+ *       asking. plinth's own int8 models ({@link Quantizer}) scale each token row by itself, so
+ *       they batch like fp32: a text's vector is the same, to float rounding (about 1e-6), in any
+ *       batch, from any worker.
  *   <li>Each batch's output is read per sequence by the caller's {@link Readout} (pooled vector,
  *       token states, logits) on the worker thread, and a request's future completes when its last
  *       sequence is read.
@@ -62,30 +74,58 @@ public final class Batcher implements AutoCloseable {
     /**
      * Batching settings.
      *
-     * @param tokenBudget most padded tokens (count × longest) per run; default <b>8192</b>
+     * @param tokenBudget most padded tokens (count × longest) per run; default <b>256</b>: on CPU a
+     *     batch pays only by sharing each run's fixed cost among short texts (bge-small-en int8,
+     *     one thread, 21-token texts: 3,300 tokens/s alone, 4,900 in batches of 8 to 24, 4,700 of
+     *     96); big batches of long texts lose (203 tokens: 4,100 alone, 3,800 by 4, 3,000 by 40),
+     *     as every sequence's attention scores no longer fit the core's cache. A longer sequence
+     *     runs alone.
      * @param maxBatch most sequences per run; default <b>128</b>
      * @param queueTokens most tokens waiting (queued or in the round being run); default
-     *     <b>131072</b> (16 full runs)
+     *     <b>131072</b>
      * @param maxWait longest wait a new request may face at the measured throughput; default <b>10
      *     s</b>
      * @param grouping how sequences may share a run; null picks by the model ({@link
      *     Grouping#SINGLE} for quantized models, else {@link Grouping#PADDED})
+     * @param workers runs at once, each on its own share of the cores; default <b>the number of
+     *     cores</b> ({@code -Dplinth.model.workers=N} sets it)
      */
     public record Options(
-            int tokenBudget, int maxBatch, long queueTokens, Duration maxWait, Grouping grouping) {
+            int tokenBudget,
+            int maxBatch,
+            long queueTokens,
+            Duration maxWait,
+            Grouping grouping,
+            int workers) {
+        public Options {
+            if (workers < 1) throw new IllegalArgumentException("workers must be ≥ 1: " + workers);
+        }
+
         /** The defaults. */
         public static Options defaults() {
-            return new Options(8192, 128, 131072, Duration.ofSeconds(10), null);
+            return new Options(
+                    256,
+                    128,
+                    131072,
+                    Duration.ofSeconds(10),
+                    null,
+                    Integer.getInteger(
+                            "plinth.model.workers", Runtime.getRuntime().availableProcessors()));
         }
 
         /** These options with another grouping. */
         public Options withGrouping(Grouping g) {
-            return new Options(tokenBudget, maxBatch, queueTokens, maxWait, g);
+            return new Options(tokenBudget, maxBatch, queueTokens, maxWait, g, workers);
         }
 
         /** These options with other queue bounds. */
         public Options withQueue(long tokens, Duration wait) {
-            return new Options(tokenBudget, maxBatch, tokens, wait, grouping);
+            return new Options(tokenBudget, maxBatch, tokens, wait, grouping, workers);
+        }
+
+        /** These options with another number of workers. */
+        public Options withWorkers(int n) {
+            return new Options(tokenBudget, maxBatch, queueTokens, maxWait, grouping, n);
         }
     }
 
@@ -105,10 +145,14 @@ public final class Batcher implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition nonEmpty = lock.newCondition();
     private final ArrayList<Item> queue = new ArrayList<>();
-    private final Thread worker;
+    // Batches cut from the last round and not yet taken by a worker.
+    private final ArrayDeque<List<Item>> ready = new ArrayDeque<>();
+    private final List<Thread> workers = new ArrayList<>();
     private volatile boolean closed;
     // Tokens submitted and not yet read out or failed: the queue plus the round being run.
     private long pendingTokens;
+    // Batches being run now.
+    private int running;
 
     // Throughput estimate for admission and Retry-After: tokens per second of recent runs.
     private volatile double tokensPerSecond = 5_000;
@@ -123,12 +167,15 @@ public final class Batcher implements AutoCloseable {
         // Without an attention mask a model would read padding as text: never pad it.
         this.grouping =
                 chosen == Grouping.PADDED && !encoder.feedsMask() ? Grouping.EQUAL_LENGTH : chosen;
-        this.worker =
-                Thread.ofPlatform()
-                        .daemon()
-                        .name("plinth-batcher-" + encoder.config().name())
-                        .unstarted(this::loop);
-        worker.start();
+        for (int w = 0; w < options.workers(); w++) {
+            Thread t =
+                    Thread.ofPlatform()
+                            .daemon()
+                            .name("plinth-batcher-" + encoder.config().name() + "-" + w)
+                            .unstarted(this::loop);
+            workers.add(t);
+            t.start();
+        }
     }
 
     /**
@@ -224,11 +271,13 @@ public final class Batcher implements AutoCloseable {
         return grouping;
     }
 
-    /** Sequences waiting now. */
+    /** Sequences waiting now (queued, or cut into batches no worker has taken yet). */
     public int queued() {
         lock.lock();
         try {
-            return queue.size();
+            int n = queue.size();
+            for (List<Item> b : ready) n += b.size();
+            return n;
         } finally {
             lock.unlock();
         }
@@ -248,26 +297,39 @@ public final class Batcher implements AutoCloseable {
 
     private void loop() {
         while (true) {
-            List<Item> round;
+            List<Item> batch;
+            boolean alone;
             lock.lock();
             try {
-                while (queue.isEmpty() && !closed) nonEmpty.awaitUninterruptibly();
+                while (ready.isEmpty() && queue.isEmpty() && !closed)
+                    nonEmpty.awaitUninterruptibly();
                 if (closed) return;
-                round = new ArrayList<>(queue);
-                queue.clear();
+                if (ready.isEmpty()) {
+                    List<Item> round = new ArrayList<>(queue);
+                    queue.clear();
+                    round.sort(
+                            Comparator.<Item, Long>comparing(
+                                            i -> i.task,
+                                            Comparator.nullsFirst(Comparator.naturalOrder()))
+                                    .thenComparingInt(i -> i.ids.length));
+                    ready.addAll(cut(round));
+                }
+                batch = ready.poll();
+                if (!ready.isEmpty()) nonEmpty.signal(); // another worker may take the next
+                alone = running == 0 && ready.isEmpty() && queue.isEmpty();
+                running++;
             } finally {
                 lock.unlock();
             }
-            round.sort(
-                    Comparator.<Item, Long>comparing(
-                                    i -> i.task, Comparator.nullsFirst(Comparator.naturalOrder()))
-                            .thenComparingInt(i -> i.ids.length));
-            for (List<Item> batch : cut(round)) {
-                if (closed) {
-                    fail(batch, closedError());
-                    continue;
+            try {
+                runBatch(batch, alone);
+            } finally {
+                lock.lock();
+                try {
+                    running--;
+                } finally {
+                    lock.unlock();
                 }
-                runBatch(batch);
             }
         }
     }
@@ -305,7 +367,7 @@ public final class Batcher implements AutoCloseable {
         return batches;
     }
 
-    private void runBatch(List<Item> batch) {
+    private void runBatch(List<Item> batch, boolean alone) {
         List<Item> live = new ArrayList<>(batch.size());
         long now = System.nanoTime();
         long late = 2 * options.maxWait().toNanos();
@@ -345,13 +407,15 @@ public final class Batcher implements AutoCloseable {
         long start = System.nanoTime();
         OnnxEncoder.Output output;
         try {
-            output = encoder.run(ids, types, attended, live.getFirst().task);
+            output = encoder.run(ids, types, attended, live.getFirst().task, alone);
         } catch (RuntimeException e) {
             fail(live, e);
             return;
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        if (seconds > 0) tokensPerSecond = 0.8 * tokensPerSecond + 0.2 * (tokens / seconds);
+        // Workers run side by side: the batcher's throughput is about theirs added up.
+        if (seconds > 0)
+            tokensPerSecond = 0.8 * tokensPerSecond + 0.2 * (tokens / seconds) * options.workers();
         for (int i = 0; i < live.size(); i++) {
             Item item = live.get(i);
             release(item); // before the result: a caller that sees it done sees the queue without
@@ -393,17 +457,21 @@ public final class Batcher implements AutoCloseable {
         lock.lock();
         try {
             closed = true;
-            for (Item item : queue) {
+            List<Item> waiting = new ArrayList<>(queue);
+            for (List<Item> b : ready) waiting.addAll(b);
+            for (Item item : waiting) {
                 item.ticket.future.completeExceptionally(closedError());
                 pendingTokens -= item.ids.length;
             }
             queue.clear();
+            ready.clear();
             nonEmpty.signalAll();
         } finally {
             lock.unlock();
         }
-        if (Thread.currentThread() != worker) {
-            boolean interrupted = false;
+        boolean interrupted = false;
+        for (Thread worker : workers) {
+            if (worker == Thread.currentThread()) continue;
             while (worker.isAlive()) {
                 try {
                     worker.join();
@@ -411,8 +479,8 @@ public final class Batcher implements AutoCloseable {
                     interrupted = true;
                 }
             }
-            if (interrupted) Thread.currentThread().interrupt();
         }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     // ---- helpers ----

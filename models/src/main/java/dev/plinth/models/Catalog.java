@@ -16,6 +16,12 @@ import java.util.zip.ZipFile;
  * and a {@code <name>-tokenizer.json}, plus the {@code plinth-model.json} plinth writes beside
  * them. Only the artifacts' files are used, never LangChain4j's classes. Two of these ship inside
  * the default build ({@link #BUNDLED}); the rest are one {@code plinth models add <name>} away.
+ *
+ * <p>The English {@code -int8} models are not the artifacts' own int8 files: they are derived from
+ * the fp32 export at install (and, for the bundled one, at build) by {@link Quantizer}, whose
+ * per-token scales make a text's vector independent of its batch, so the batcher may merge any
+ * requests. bge-small-zh's int8 is still the published dynamically quantized file (one text per
+ * run).
  */
 public final class Catalog {
 
@@ -26,8 +32,11 @@ public final class Catalog {
      * @param artifact Maven coordinates {@code group:artifact:version}
      * @param onnx the ONNX file's name inside the jar
      * @param tokenizer the tokenizer file's name inside the jar
+     * @param derive whether {@code onnx} is an fp32 export that {@link Quantizer} turns into the
+     *     model's int8 file
      */
-    public record Entry(ModelConfig config, String artifact, String onnx, String tokenizer) {
+    public record Entry(
+            ModelConfig config, String artifact, String onnx, String tokenizer, boolean derive) {
         /** The model's name. */
         public String name() {
             return config.name();
@@ -43,7 +52,17 @@ public final class Catalog {
             Files.createDirectories(folder);
             try (ZipFile zip = new ZipFile(jar.toFile())) {
                 copy(zip, tokenizer, folder.resolve("tokenizer.json"));
-                copy(zip, onnx, folder.resolve("model.onnx"));
+                if (derive) {
+                    Path fp32 = folder.resolve("fp32.onnx");
+                    copy(zip, onnx, fp32);
+                    try {
+                        Quantizer.derive(fp32, folder.resolve("model.onnx"));
+                    } finally {
+                        Files.deleteIfExists(fp32);
+                    }
+                } else {
+                    copy(zip, onnx, folder.resolve("model.onnx"));
+                }
             }
             Path tmp = folder.resolve(ModelRegistry.CONFIG_FILE + ".part");
             Files.writeString(tmp, config.toJson());
@@ -86,15 +105,16 @@ public final class Catalog {
                             BGE_EN_QUERY,
                             false,
                             false),
-                    bge(
-                            "bge-small-en-v1.5-int8",
-                            "bge-small-en-v15-q",
-                            OLD,
-                            "bge-small-en-v1.5-q",
-                            384,
-                            BGE_EN_QUERY,
-                            false,
-                            true),
+                    derived(
+                            bge(
+                                    "bge-small-en-v1.5-int8",
+                                    "bge-small-en-v15",
+                                    OLD,
+                                    "bge-small-en-v1.5",
+                                    384,
+                                    BGE_EN_QUERY,
+                                    false,
+                                    false)),
                     bge(
                             "bge-small-zh-v1.5",
                             "bge-small-zh-v15",
@@ -114,17 +134,30 @@ public final class Catalog {
                             true,
                             true),
                     meanPooled("all-MiniLM-L6-v2", "all-minilm-l6-v2", NEW, 256, Map.of(), false),
-                    meanPooled(
-                            "all-MiniLM-L6-v2-int8",
-                            "all-minilm-l6-v2-q",
-                            NEW,
-                            256,
-                            Map.of(),
-                            true),
+                    derived(
+                            meanPooled(
+                                    "all-MiniLM-L6-v2-int8",
+                                    "all-minilm-l6-v2",
+                                    NEW,
+                                    256,
+                                    Map.of(),
+                                    false)),
                     meanPooled("e5-small-v2", "e5-small-v2", OLD, 512, e5Tasks(), false),
-                    meanPooled("e5-small-v2-int8", "e5-small-v2-q", OLD, 512, e5Tasks(), true));
+                    derived(
+                            meanPooled(
+                                    "e5-small-v2-int8",
+                                    "e5-small-v2",
+                                    OLD,
+                                    512,
+                                    e5Tasks(),
+                                    false)));
 
     private Catalog() {}
+
+    /** The entry with its int8 file derived from its fp32 export. */
+    private static Entry derived(Entry fp32) {
+        return new Entry(fp32.config(), fp32.artifact(), fp32.onnx(), fp32.tokenizer(), true);
+    }
 
     /** Every installable model, bundled ones included. */
     public static List<Entry> entries() {
@@ -171,7 +204,8 @@ public final class Catalog {
                 config,
                 "dev.langchain4j:langchain4j-embeddings-" + artifact + ":" + version,
                 file + ".onnx",
-                file + "-tokenizer.json");
+                file + "-tokenizer.json",
+                false);
     }
 
     private static Entry meanPooled(
@@ -216,7 +250,8 @@ public final class Catalog {
                 config,
                 "dev.langchain4j:langchain4j-embeddings-" + artifact + ":" + version,
                 artifact + ".onnx",
-                artifact + "-tokenizer.json");
+                artifact + "-tokenizer.json",
+                false);
     }
 
     /** E5 is trained with "query: " / "passage: "; symmetric tasks use "query: " on both sides. */

@@ -72,6 +72,10 @@ public final class Model implements AutoCloseable {
             Path folder,
             OnnxEncoder.Options session,
             Batcher.Options batching) {
+        // Each of the batcher's workers runs on its own share of the cores; a run that has the
+        // model to itself takes them all (see Batcher).
+        int allThreads = session.threads();
+        session = session.withThreads(Math.max(1, allThreads / batching.workers()));
         Path onnx = folder.resolve(config.onnxFile());
         Path json = folder.resolve("tokenizer.json");
         for (Path p : new Path[] {onnx, json}) {
@@ -106,7 +110,7 @@ public final class Model implements AutoCloseable {
                                     config.vision().input(),
                                     new long[] {1, 3, images.height(), images.width()});
             }
-            OnnxEncoder encoder = OnnxEncoder.load(config, onnx, session, textFillers);
+            OnnxEncoder encoder = OnnxEncoder.load(config, onnx, session, textFillers, allThreads);
             opened.add(encoder);
             OnnxEncoder vision = null;
             if (visionFile != null) {

@@ -42,16 +42,18 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class OnnxEncoder implements AutoCloseable {
 
     /**
-     * Session settings. {@code threads} is ORT's intra-op pool (default: the machine's cores);
-     * {@code spinning} lets idle ORT threads busy-wait for the next op; {@code optimization} is
-     * ORT's graph optimisation level.
+     * Session settings. {@code threads} is ORT's intra-op pool (default: the machine's cores; a
+     * model's {@link Batcher} divides them among its workers, so by default each run has one, and a
+     * second session with every core serves runs that have the model to themselves, see {@link
+     * #run(List, List, int[], Long, boolean)}); {@code spinning} lets idle pool threads busy-wait
+     * for the next op; {@code optimization} is ORT's graph optimisation level.
      *
-     * <p>Spinning is on by default, as in ORT itself: a small encoder's ops last microseconds, and
-     * waking sleeping threads for each one costs more than the op (on an idle 2-core machine it
-     * takes the int8 bge model from 1.95× to 4.5× LangChain4j's throughput and one query from 3.6
-     * ms to 2.3 ms; EmbeddingsSpeed in bench). On a host whose cores are shared with other busy
-     * processes the spinning threads steal from them instead: turn it off there with {@code
-     * -Dplinth.ort.spinning=false}.
+     * <p>Spinning is on by default, as in ORT, but it only happens in runs with more than one
+     * thread, which the batcher starts only when nothing else is queued or running for the model: a
+     * lone short query, where waking a sleeping thread for each microsecond-long op costs more than
+     * the op. Under load every run is single-threaded and nothing spins, so spinning threads never
+     * steal the cores from the server's own work or a neighbour's. {@code
+     * -Dplinth.ort.spinning=false} turns it off anyway.
      */
     public record Options(
             int threads, boolean spinning, OrtSession.SessionOptions.OptLevel optimization) {
@@ -64,6 +66,11 @@ public final class OnnxEncoder implements AutoCloseable {
                     Runtime.getRuntime().availableProcessors(),
                     Boolean.parseBoolean(System.getProperty("plinth.ort.spinning", "true")),
                     OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        }
+
+        /** These options with another intra-op thread count. */
+        public Options withThreads(int n) {
+            return new Options(n, spinning, optimization);
         }
     }
 
@@ -132,6 +139,9 @@ public final class OnnxEncoder implements AutoCloseable {
     private final ModelConfig config;
     private final OrtEnvironment env;
     private final OrtSession session;
+    // The same file with more intra-op threads, for runs that have the model to themselves; or
+    // null.
+    private OrtSession lone;
     private final Tower tower;
     private final boolean ownsSession;
     private final boolean feedsMask;
@@ -284,14 +294,38 @@ public final class OnnxEncoder implements AutoCloseable {
     /** As {@link #load(ModelConfig, Path, Options)}, feeding zeros to {@code fillers}. */
     static OnnxEncoder load(
             ModelConfig config, Path onnx, Options options, Map<String, long[]> fillers) {
+        return load(config, onnx, options, fillers, 0);
+    }
+
+    /**
+     * As {@link #load(ModelConfig, Path, Options, Map)}, plus a second session with {@code
+     * loneThreads} intra-op threads when that is more than {@code options.threads()}.
+     */
+    static OnnxEncoder load(
+            ModelConfig config,
+            Path onnx,
+            Options options,
+            Map<String, long[]> fillers,
+            int loneThreads) {
         OrtSession session = openSession(config, onnx, options);
+        OnnxEncoder encoder;
         try {
-            return new OnnxEncoder(
-                    config, Natives.onnxRuntime(), session, Tower.TEXT, true, fillers);
+            encoder =
+                    new OnnxEncoder(
+                            config, Natives.onnxRuntime(), session, Tower.TEXT, true, fillers);
         } catch (RuntimeException | OrtException e) {
             closeQuietly(session);
             throw wrap(config, onnx, e);
         }
+        if (loneThreads > options.threads()) {
+            try {
+                encoder.lone = openSession(config, onnx, options.withThreads(loneThreads));
+            } catch (RuntimeException e) {
+                encoder.close();
+                throw e;
+            }
+        }
+        return encoder;
     }
 
     /**
@@ -375,16 +409,30 @@ public final class OnnxEncoder implements AutoCloseable {
      * {@code i} under the attention mask (null: all of them).
      */
     public Output run(List<long[]> ids, List<long[]> typeIds, int[] attended, Long taskId) {
+        return run(ids, typeIds, attended, taskId, false);
+    }
+
+    /**
+     * As {@link #run(List, List, int[], Long)}; {@code alone} says nothing else is running or
+     * queued for the model, so the run may take every core (the second session, when loaded).
+     */
+    public Output run(
+            List<long[]> ids, List<long[]> typeIds, int[] attended, Long taskId, boolean alone) {
         use.readLock().lock();
         try {
             if (closed) throw ModelException.unavailable("model " + config.name() + " is closed");
-            return runOpen(ids, typeIds, attended, taskId);
+            return runOpen(ids, typeIds, attended, taskId, alone && lone != null ? lone : session);
         } finally {
             use.readLock().unlock();
         }
     }
 
-    private Output runOpen(List<long[]> ids, List<long[]> typeIds, int[] attended, Long taskId) {
+    private Output runOpen(
+            List<long[]> ids,
+            List<long[]> typeIds,
+            int[] attended,
+            Long taskId,
+            OrtSession session) {
         long t0 = System.nanoTime();
         int batch = ids.size();
         int seq = 0;
@@ -431,7 +479,7 @@ public final class OnnxEncoder implements AutoCloseable {
                                 ? OnnxTensor.createTensor(env, (Object) taskId)
                                 : OnnxTensor.createTensor(env, new long[] {taskId}));
             }
-            Output out = runFeed(feed, batch, lengths, t0);
+            Output out = runFeed(session, feed, batch, lengths, t0);
             for (int n : lengths) tokens.add(n);
             paddedTokens.add((long) batch * seq);
             return out;
@@ -464,7 +512,7 @@ public final class OnnxEncoder implements AutoCloseable {
             int batch = (int) shape[0];
             int[] lengths = new int[batch];
             Arrays.fill(lengths, 1);
-            return runFeed(feed, batch, lengths, t0);
+            return runFeed(session, feed, batch, lengths, t0);
         } catch (OrtException e) {
             throw new ModelException(
                     ModelException.Reason.RUNTIME,
@@ -498,7 +546,8 @@ public final class OnnxEncoder implements AutoCloseable {
         }
     }
 
-    private Output runFeed(Map<String, OnnxTensor> feed, int batch, int[] lengths, long t0)
+    private Output runFeed(
+            OrtSession session, Map<String, OnnxTensor> feed, int batch, int[] lengths, long t0)
             throws OrtException {
         long t1 = System.nanoTime();
         try (OrtSession.Result result = session.run(feed, Set.of(output))) {
@@ -588,6 +637,7 @@ public final class OnnxEncoder implements AutoCloseable {
             if (closed) return;
             closed = true;
             if (ownsSession) session.close();
+            if (lone != null) lone.close();
         } catch (OrtException e) {
             throw new ModelException(ModelException.Reason.RUNTIME, e.getMessage(), e);
         } finally {
