@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * One page rendered in one tab: open, guard, navigate, wait until the page is done, read the DOM,
@@ -41,14 +42,29 @@ import java.util.concurrent.Executors;
  * judged from {@code Network.webSocketCreated} (warning or registration) and the proxy does the
  * rest.
  *
- * <p><b>When is a page done?</b> Like Puppeteer's {@code networkidle0}: the document has been
- * parsed, no request has been in flight for {@value #NETWORK_QUIET_MS} ms, and the DOM's content
- * (nodes and text, not attributes) has not changed for {@value #DOM_QUIET_MS} ms. With
- * wait-for-selector, it is done when every selector matches and the DOM is quiet. Otherwise the
- * deadline ends the wait and the page is read as it stands, with a warning. Requests in flight are
- * counted from {@code Network} events; DOM changes by a {@code MutationObserver} that {@code
- * page.js} installs in an isolated world before any script of the page runs, so the page can
+ * <p><b>When is a page done?</b> By default like Puppeteer's {@code networkidle0}: the document has
+ * been parsed, no request has been in flight for {@value #NETWORK_QUIET_MS} ms, and the DOM's
+ * content (nodes and text, not attributes) has not changed for {@value #DOM_QUIET_MS} ms. A respond
+ * timing (Jina's {@code X-Respond-Timing}, after its {@code isSnapshotAcceptableForEarlyResponse})
+ * reads earlier, each later one a stricter condition than the one before: {@code html} once the
+ * document is parsed (DOMContentLoaded); {@code visible-content} once the body shows {@value
+ * #VISIBLE_TEXT_CHARS} characters of text, or the DOM is quiet; {@code mutation-idle} once the DOM
+ * is quiet; {@code resource-idle} once, besides, no request for a document, script, stylesheet,
+ * XHR, fetch or event stream has been in flight for {@value #NETWORK_QUIET_MS} ms; {@code
+ * media-idle} the same with images, media and fonts counted too; {@code network-idle} every request
+ * (beacons and the rest) counted, which is the default. With wait-for-selector, it is done when
+ * every selector matches and the DOM is quiet, whatever the timing. Otherwise the deadline ends the
+ * wait and the page is read as it stands, with a warning. Requests in flight are counted from
+ * {@code Network} events, by {@link Traffic class}; DOM changes by a {@code MutationObserver} that
+ * {@code page.js} installs in an isolated world before any script of the page runs, so the page can
  * neither see nor disturb it.
+ *
+ * <p><b>Page scripts</b> (Jina's {@code injectPageScript}) run once the page is done, in the page's
+ * main world so they see its state, one after the other, each awaited when it returns a promise and
+ * stopped after {@value #SCRIPT_LIMIT_MS} ms or at the end of the wait, whichever comes first; then
+ * the tab waits again by the same rule, so that what a script started (a click that loads more) is
+ * read. A script that throws or overruns is a warning, never a failed read. Its requests are the
+ * page's requests: paused and vetted by the guard like any other.
  *
  * <p><b>Deadline.</b> Every protocol call waits at most until the deadline; the wait ends early
  * enough to leave a fifth of the time (at most 2 s) for reading the DOM, and the tab is closed in
@@ -58,6 +74,15 @@ final class Tab {
 
     static final int NETWORK_QUIET_MS = 500;
     static final int DOM_QUIET_MS = 200;
+    static final int VISIBLE_TEXT_CHARS = 100;
+    static final int SCRIPT_LIMIT_MS = 10_000;
+
+    /**
+     * Text below which a page that hid iframes or shadow roots is told so, as Jina's reader tells
+     * it under 200 tokens: about 800 characters of English.
+     */
+    static final int LOW_TEXT_CHARS = 800;
+
     private static final int POLL_MS = 50;
     private static final int MAX_HTML_CHARS = 10 << 20;
     private static final int MAX_PAGESHOT_HEIGHT = 16_384;
@@ -77,7 +102,8 @@ final class Tab {
     private final Instant deadline;
 
     // Written by the socket thread (events), read by the rendering thread.
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final Map<String, Traffic> inFlight = new ConcurrentHashMap<>();
+    private final AtomicLongArray lastActivity = new AtomicLongArray(Traffic.values().length);
     private final Set<String> warnings =
             java.util.Collections.synchronizedSet(new LinkedHashSet<>());
     private final Set<String> origins = ConcurrentHashMap.newKeySet();
@@ -85,7 +111,6 @@ final class Tab {
     private final Set<String> expected = new java.util.HashSet<>();
     private boolean closed;
     private volatile boolean closedCleanly = true;
-    private volatile long lastNetworkNanos = System.nanoTime();
     private volatile int worldContext;
     private volatile JsonNode mainResponse;
     private volatile String crashed;
@@ -111,6 +136,10 @@ final class Tab {
         this.options = options;
         this.timeout = timeout;
         this.deadline = deadline;
+        long now = System.nanoTime();
+        for (int i = 0; i < lastActivity.length(); i++) {
+            lastActivity.set(i, now);
+        }
     }
 
     /** Renders the page in a new tab of {@code contextId}; the tab is gone when this returns. */
@@ -120,6 +149,7 @@ final class Tab {
         if (refusal != null) {
             throw new ReaderException(Kind.BLOCKED, refusal);
         }
+        checkOptions(options);
         String targetId = null;
         try {
             targetId =
@@ -147,12 +177,20 @@ final class Tab {
             prepare();
             navigate();
             boolean done = awaitDone();
+            if (!options.pageScripts().isEmpty()) {
+                runPageScripts();
+                done = awaitDone() && done;
+            }
             Page page = snapshot();
             if (!done) {
                 warn(
                         "The page was still loading at the deadline ("
                                 + timeout.toMillis() / 1000.0
-                                + " s): the content may be partial");
+                                + " s"
+                                + (options.respondTiming() == null
+                                        ? ""
+                                        : ", waiting for " + wire(options.respondTiming()))
+                                + "): the content may be partial");
             }
             return new Page(
                     page.url(),
@@ -187,13 +225,6 @@ final class Tab {
      * and awaited together: the browser answers them in order, one round trip instead of ten.
      */
     private void prepare() throws Cdp.CdpException, ReaderException {
-        int width = options.viewportOrDefault().width();
-        int height = options.viewportOrDefault().height();
-        if (width < 1 || width > 8192 || height < 1 || height > 8192) {
-            throw new ReaderException(
-                    Kind.BAD_OPTION,
-                    "the viewport must be 1 to 8192 pixels each way, not " + width + "x" + height);
-        }
         List<Map<String, Object>> cookies = new ArrayList<>();
         for (String cookie : options.cookies()) {
             cookies.add(Cookies.parse(cookie, url));
@@ -225,19 +256,14 @@ final class Tab {
                         Map.of("source", PAGE_JS, "worldName", WORLD)));
         calls.add(cdp.send(sessionId, "Runtime.enable", Map.of()));
         calls.add(cdp.send(sessionId, "Inspector.enable", Map.of()));
-        calls.add(
-                cdp.send(
-                        sessionId,
-                        "Emulation.setDeviceMetricsOverride",
-                        Map.of(
-                                "width",
-                                width,
-                                "height",
-                                height,
-                                "deviceScaleFactor",
-                                1,
-                                "mobile",
-                                false)));
+        calls.add(cdp.send(sessionId, "Emulation.setDeviceMetricsOverride", deviceMetrics()));
+        if (options.viewport() != null && options.viewport().touch()) {
+            calls.add(
+                    cdp.send(
+                            sessionId,
+                            "Emulation.setTouchEmulationEnabled",
+                            Map.of("enabled", true, "maxTouchPoints", 5)));
+        }
         calls.add(cdp.send(sessionId, "Emulation.setUserAgentOverride", agent));
         CompletableFuture<JsonNode> localeCall =
                 locale == null
@@ -276,6 +302,29 @@ final class Tab {
         if (options.proxyUrl() != null) {
             warn("The browser engine does not use the proxy URL; the page was loaded without it");
         }
+    }
+
+    /**
+     * The viewport as Puppeteer's {@code setViewport} gives it: size, scale (0 keeps the browser's
+     * own), mobile emulation (meta viewport, overlay scrollbars) and, for a landscape or mobile
+     * viewport, the screen orientation pages read from {@code screen.orientation}. A desktop
+     * viewport keeps the orientation the browser derives from its size.
+     */
+    private Map<String, Object> deviceMetrics() {
+        FetchOptions.Viewport viewport = options.viewportOrDefault();
+        Map<String, Object> metrics = new HashMap<>();
+        metrics.put("width", viewport.width());
+        metrics.put("height", viewport.height());
+        metrics.put("deviceScaleFactor", viewport.deviceScaleFactor());
+        metrics.put("mobile", viewport.mobile());
+        if (viewport.landscape() || viewport.mobile()) {
+            metrics.put(
+                    "screenOrientation",
+                    viewport.landscape()
+                            ? Map.of("type", "landscapePrimary", "angle", 90)
+                            : Map.of("type", "portraitPrimary", "angle", 0));
+        }
+        return metrics;
     }
 
     private void navigate() throws Cdp.CdpException, ReaderException {
@@ -328,29 +377,18 @@ final class Tab {
     /** Waits until the page is done (true) or the wait's deadline passed (false). */
     private boolean awaitDone() throws Cdp.CdpException, ReaderException {
         List<String> selectors = options.waitForSelector();
-        String expression = "__plinth.probe(" + Cdp.JSON.valueToTree(selectors) + ")";
+        FetchOptions.RespondTiming timing = options.respondTiming();
+        boolean withText =
+                selectors.isEmpty() && timing == FetchOptions.RespondTiming.VISIBLE_CONTENT;
+        String expression =
+                "__plinth.probe(" + Cdp.JSON.valueToTree(selectors) + ", " + withText + ")";
         while (Instant.now().isBefore(softDeadline())) {
             if (crashed != null) {
                 throw new Cdp.CdpException(crashed);
             }
             JsonNode probe = worldContext == 0 ? null : evaluate(expression, false);
-            if (probe != null) {
-                double sinceChange = probe.path("sinceChange").asDouble();
-                boolean quietDom = sinceChange >= DOM_QUIET_MS;
-                if (!selectors.isEmpty()) {
-                    if (probe.path("matched").asBoolean() && quietDom) {
-                        return true;
-                    }
-                } else {
-                    long quietNetwork =
-                            inFlight.isEmpty()
-                                    ? (System.nanoTime() - lastNetworkNanos) / 1_000_000
-                                    : 0;
-                    boolean parsed = !"loading".equals(probe.path("readyState").asText());
-                    if (parsed && quietDom && quietNetwork >= NETWORK_QUIET_MS) {
-                        return true;
-                    }
-                }
+            if (probe != null && isDone(probe, selectors, timing)) {
+                return true;
             }
             sleep(POLL_MS);
         }
@@ -361,6 +399,148 @@ final class Tab {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether the page is done by the rule its options choose (the class notes give them all). Each
+     * timing after {@code html} asks what the one before asks and more, so a later timing never
+     * reads earlier than an earlier one.
+     */
+    private boolean isDone(
+            JsonNode probe, List<String> selectors, FetchOptions.RespondTiming timing) {
+        boolean quietDom = probe.path("sinceChange").asDouble() >= DOM_QUIET_MS;
+        if (!selectors.isEmpty()) {
+            return probe.path("matched").asBoolean() && quietDom;
+        }
+        if ("loading".equals(probe.path("readyState").asText())) {
+            return false;
+        }
+        if (timing == null) {
+            return quietDom && quietFor(Traffic.OTHER) >= NETWORK_QUIET_MS;
+        }
+        return switch (timing) {
+            case HTML -> true;
+            case VISIBLE_CONTENT ->
+                    quietDom || probe.path("visibleChars").asInt() >= VISIBLE_TEXT_CHARS;
+            case MUTATION_IDLE -> quietDom;
+            case RESOURCE_IDLE -> quietDom && quietFor(Traffic.CONTENT) >= NETWORK_QUIET_MS;
+            case MEDIA_IDLE -> quietDom && quietFor(Traffic.MEDIA) >= NETWORK_QUIET_MS;
+            case NETWORK_IDLE -> quietDom && quietFor(Traffic.OTHER) >= NETWORK_QUIET_MS;
+        };
+    }
+
+    /**
+     * Milliseconds since the last request of class {@code upTo} or an earlier one started or ended;
+     * 0 while one is in flight.
+     */
+    private long quietFor(Traffic upTo) {
+        for (Traffic traffic : inFlight.values()) {
+            if (traffic.compareTo(upTo) <= 0) {
+                return 0;
+            }
+        }
+        long last = 0;
+        for (int i = 0; i <= upTo.ordinal(); i++) {
+            last = Math.max(last, lastActivity.get(i));
+        }
+        return (System.nanoTime() - last) / 1_000_000;
+    }
+
+    /**
+     * What a request is, for the respond timings: what makes the page's content (its documents,
+     * scripts, styles and data), what decorates it (images, media, fonts), and the rest (beacons,
+     * manifests, reports). Jina's reader counts styles with media; they are content here, because a
+     * style can hide or show text.
+     */
+    enum Traffic {
+        CONTENT,
+        MEDIA,
+        OTHER;
+
+        /** The class of a CDP {@code Network.ResourceType}. */
+        static Traffic of(String resourceType) {
+            return switch (resourceType) {
+                case "Document",
+                        "Script",
+                        "Stylesheet",
+                        "XHR",
+                        "Fetch",
+                        "EventSource",
+                        "Prefetch",
+                        "Preflight",
+                        "SignedExchange" ->
+                        CONTENT;
+                case "Image", "Media", "Font", "TextTrack" -> MEDIA;
+                default -> OTHER;
+            };
+        }
+    }
+
+    // ---- page scripts ---------------------------------------------------------------------------
+
+    /**
+     * Runs the request's scripts in the page's main world, in order, each bounded by {@value
+     * #SCRIPT_LIMIT_MS} ms and the end of the wait. {@code timeout} stops a script that never
+     * yields (a loop); a promise that never settles is left behind when its time is up.
+     */
+    private void runPageScripts() throws Cdp.CdpException {
+        List<String> scripts = options.pageScripts();
+        for (int i = 0; i < scripts.size(); i++) {
+            String name = "Page script " + (i + 1) + " of " + scripts.size();
+            Instant now = Instant.now();
+            Instant limit = now.plusMillis(SCRIPT_LIMIT_MS);
+            if (limit.isAfter(softDeadline())) {
+                limit = softDeadline();
+            }
+            long millis = Duration.between(now, limit).toMillis();
+            if (millis < POLL_MS) {
+                warn(
+                        (i + 1 == scripts.size()
+                                        ? name
+                                        : "Page scripts " + (i + 1) + " to " + scripts.size())
+                                + " did not run: the deadline was reached first");
+                return;
+            }
+            Map<String, Object> params = new HashMap<>();
+            params.put("expression", scripts.get(i));
+            params.put("awaitPromise", true);
+            params.put("userGesture", true);
+            params.put("timeout", millis);
+            params.put("objectGroup", "plinth-page-scripts");
+            JsonNode result;
+            try {
+                result = cdp.call(sessionId, "Runtime.evaluate", params, limit);
+            } catch (Cdp.CdpException e) {
+                if (crashed != null || !cdp.isOpen()) {
+                    throw e;
+                }
+                if (Instant.now().isBefore(limit)) {
+                    // Not the time limit: the script navigated away, or the protocol refused it.
+                    warn(name + " failed: " + e.getMessage());
+                    continue;
+                }
+                warn(
+                        name
+                                + " did not finish within "
+                                + millis / 1000.0
+                                + " s; the page was read without waiting longer");
+                continue;
+            }
+            JsonNode exception = result.get("exceptionDetails");
+            if (exception != null) {
+                String text =
+                        exception
+                                .path("exception")
+                                .path("description")
+                                .asText(exception.path("text").asText());
+                warn(name + " failed: " + text.lines().findFirst().orElse(text));
+            }
+        }
+    }
+
+    /** Jina's name of a respond timing. */
+    private static String wire(FetchOptions.RespondTiming timing) {
+        return timing.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     // ---- reading the page -----------------------------------------------------------------------
@@ -375,9 +555,11 @@ final class Tab {
                         "shadow",
                         options.withShadowDom(),
                         "iframes",
-                        options.iframes() != FetchOptions.Iframes.NONE,
+                        options.iframes().name().toLowerCase(Locale.ROOT),
                         "maxChars",
-                        MAX_HTML_CHARS);
+                        MAX_HTML_CHARS,
+                        "lowText",
+                        LOW_TEXT_CHARS);
         JsonNode dom = evaluate("__plinth.serialize(" + Cdp.JSON.valueToTree(flags) + ")", true);
         if (dom == null) {
             throw new ReaderException(
@@ -388,6 +570,9 @@ final class Tab {
                     "The rendered page is over "
                             + (MAX_HTML_CHARS >> 20)
                             + " MiB of HTML; the rest was cut");
+        }
+        if (dom.path("textChars").asInt() < LOW_TEXT_CHARS) {
+            warnWhatWasLeftOut(dom);
         }
         byte[] screenshot =
                 switch (options.capture()) {
@@ -423,6 +608,28 @@ final class Tab {
                 false);
     }
 
+    /**
+     * Jina's hints for a page that read short: its content may be in the iframes or shadow roots
+     * the read left out. Counted while serializing, so a page of normal length costs nothing.
+     */
+    private void warnWhatWasLeftOut(JsonNode dom) {
+        if (dom.path("hiddenFrames").asInt() > 0) {
+            warn(
+                    "This page contains iframes that are currently hidden, consider enabling iframe"
+                            + " processing (X-With-Iframe: true or quoted)");
+        }
+        if (dom.path("foreignFrames").asInt() > 0) {
+            warn(
+                    "This page contains iframes from other origins, which are not read: only"
+                            + " same-origin iframes are");
+        }
+        if (dom.path("hiddenShadowRoots").asInt() > 0) {
+            warn(
+                    "This page contains shadow DOM that is currently hidden, consider enabling"
+                            + " shadow DOM processing (X-With-Shadow-Dom: true)");
+        }
+    }
+
     private byte[] screenshot(boolean fullPage) throws Cdp.CdpException {
         Map<String, Object> params = new HashMap<>();
         params.put("format", "png");
@@ -439,14 +646,17 @@ final class Tab {
                             Math.ceil(
                                     size.path("height")
                                             .asDouble(options.viewportOrDefault().height()));
-            if (height > MAX_PAGESHOT_HEIGHT) {
+            // The cap is on the picture's pixels: a scaled viewport gets fewer CSS pixels of page.
+            double scale = Math.max(1, options.viewportOrDefault().deviceScaleFactor());
+            int maxHeight = (int) (MAX_PAGESHOT_HEIGHT / scale);
+            if (height > maxHeight) {
                 warn(
                         "The page is "
                                 + height
                                 + " px tall; the page shot stops at "
-                                + MAX_PAGESHOT_HEIGHT
+                                + maxHeight
                                 + " px");
-                height = MAX_PAGESHOT_HEIGHT;
+                height = maxHeight;
             }
             params.put("captureBeyondViewport", true);
             params.put(
@@ -530,19 +740,22 @@ final class Tab {
         switch (method) {
             case "Fetch.requestPaused" -> GUARD_THREADS.execute(() -> vet(params));
             case "Network.requestWillBeSent" -> {
-                inFlight.add(params.path("requestId").asText());
-                lastNetworkNanos = System.nanoTime();
+                Traffic traffic = Traffic.of(params.path("type").asText());
+                inFlight.put(params.path("requestId").asText(), traffic);
+                lastActivity.set(traffic.ordinal(), System.nanoTime());
                 String origin = origin(params.path("request").path("url").asText());
                 if (origin != null) {
                     origins.add(origin);
                 }
             }
             case "Network.loadingFinished", "Network.loadingFailed" -> {
-                inFlight.remove(params.path("requestId").asText());
-                lastNetworkNanos = System.nanoTime();
+                Traffic traffic = inFlight.remove(params.path("requestId").asText());
+                lastActivity.set(
+                        (traffic == null ? Traffic.OTHER : traffic).ordinal(), System.nanoTime());
             }
             case "Network.responseReceived" -> {
-                lastNetworkNanos = System.nanoTime();
+                lastActivity.set(
+                        Traffic.of(params.path("type").asText()).ordinal(), System.nanoTime());
                 if ("Document".equals(params.path("type").asText())
                         && mainFrame.equals(params.path("frameId").asText())) {
                     mainResponse = params.path("response");
@@ -699,6 +912,44 @@ final class Tab {
     }
 
     // ---- helpers --------------------------------------------------------------------------------
+
+    /**
+     * Refuses what the browser cannot honour within its bounds, before a tab is opened. The HTTP
+     * API refuses these earlier with its own message; this holds for every other caller.
+     */
+    static void checkOptions(FetchOptions options) throws ReaderException {
+        FetchOptions.Viewport viewport = options.viewportOrDefault();
+        if (viewport.width() < 1
+                || viewport.width() > 8192
+                || viewport.height() < 1
+                || viewport.height() > 8192
+                || !(viewport.deviceScaleFactor() >= 0 && viewport.deviceScaleFactor() <= 4)) {
+            throw new ReaderException(
+                    Kind.BAD_OPTION,
+                    "the viewport must be 1 to 8192 pixels each way with a scale factor from 0 to"
+                            + " 4, not "
+                            + viewport.width()
+                            + "x"
+                            + viewport.height()
+                            + " at "
+                            + viewport.deviceScaleFactor());
+        }
+        List<String> scripts = options.pageScripts();
+        long chars = scripts.stream().mapToLong(String::length).sum();
+        if (scripts.size() > FetchOptions.MAX_PAGE_SCRIPTS
+                || chars > FetchOptions.MAX_PAGE_SCRIPT_CHARS) {
+            throw new ReaderException(
+                    Kind.BAD_OPTION,
+                    "page scripts are limited to "
+                            + FetchOptions.MAX_PAGE_SCRIPTS
+                            + " scripts and "
+                            + FetchOptions.MAX_PAGE_SCRIPT_CHARS
+                            + " characters in all, not "
+                            + scripts.size()
+                            + " of "
+                            + chars);
+        }
+    }
 
     private JsonNode call(String session, String method, Map<String, ?> params)
             throws Cdp.CdpException {

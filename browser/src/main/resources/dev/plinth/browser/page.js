@@ -13,11 +13,26 @@
     state.changes++;
   }).observe(document, { subtree: true, childList: true, characterData: true });
 
-  /** How far the page is: ready state, ms since the last content change, and whether the selectors match. */
-  const probe = (selectors) => ({
+  // The visible text's length is measured again only after the DOM changed: innerText lays the page
+  // out, which is worth paying once per change, not once per probe.
+  let measured = { changes: -1, chars: 0 };
+  const visibleChars = () => {
+    if (measured.changes !== state.changes) {
+      const body = document.body;
+      measured = { changes: state.changes, chars: body ? body.innerText.trim().length : 0 };
+    }
+    return measured.chars;
+  };
+
+  /**
+   * How far the page is: ready state, ms since the last content change, whether the selectors
+   * match, and (when asked) how many characters of text the body shows.
+   */
+  const probe = (selectors, withText) => ({
     readyState: document.readyState,
     sinceChange: performance.now() - state.lastChange,
     matched: selectors.every((s) => document.querySelector(s) !== null),
+    visibleChars: withText ? visibleChars() : 0,
   });
 
   const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'keygen', 'link', 'meta',
@@ -29,13 +44,22 @@
   /**
    * The document as HTML, optionally flattened: open shadow roots replace their host's children
    * with slots filled by what is assigned to them (the composed tree a reader sees), and
-   * same-origin iframes are replaced by a div holding their body. Scripts other than JSON-LD
-   * metadata are dropped, as is noscript (scripts did run). Stops at maxChars.
+   * same-origin iframes are replaced by a div holding their body (iframes 'inline') or by a quote
+   * of their text (iframes 'quoted'). Scripts other than JSON-LD metadata are dropped, as is
+   * noscript (scripts did run). Stops at maxChars.
+   *
+   * On the way it counts what the read left out (iframes, open shadow roots) and the text it kept,
+   * up to lowText characters: enough to tell a short page that may be hiding its content, at no
+   * cost beyond the walk the serialization makes anyway.
    */
   const serialize = (options) => {
     const out = [];
     let size = 0;
     let truncated = false;
+    let textChars = 0;
+    let hiddenFrames = 0;
+    let foreignFrames = 0;
+    let hiddenShadowRoots = 0;
     const emit = (s) => {
       if (size + s.length > options.maxChars) {
         truncated = true;
@@ -64,11 +88,19 @@
         doc = null;
       }
       if (!doc || !doc.body) {
+        foreignFrames++;
         return false;
       }
-      emit('<div data-plinth-iframe="' + escapeAttr(el.src || '') + '">');
-      children(doc.body);
-      emit('</div>');
+      if (options.iframes === 'quoted') {
+        // As Jina's reader quotes a frame: its text, kept apart from the page's own.
+        emit('<blockquote data-plinth-iframe="' + escapeAttr(el.src || '') + '"><pre>');
+        emit(escapeText(doc.body.innerText));
+        emit('</pre></blockquote>');
+      } else {
+        emit('<div data-plinth-iframe="' + escapeAttr(el.src || '') + '">');
+        children(doc.body);
+        emit('</div>');
+      }
       return true;
     };
     const element = (el) => {
@@ -93,8 +125,15 @@
         }
         return;
       }
-      if (options.iframes && (name === 'iframe' || name === 'frame') && frame(el)) {
-        return;
+      if (name === 'iframe' || name === 'frame') {
+        if (options.iframes === 'none') {
+          hiddenFrames++;
+        } else if (frame(el)) {
+          return;
+        }
+      }
+      if (!options.shadow && el.shadowRoot) {
+        hiddenShadowRoots++;
       }
       open(el, name);
       if (VOID.has(name)) {
@@ -115,6 +154,9 @@
           element(node);
           break;
         case Node.TEXT_NODE:
+          if (textChars < options.lowText) {
+            textChars += node.data.trim().length;
+          }
           emit(escapeText(node.data));
           break;
         case Node.DOCUMENT_FRAGMENT_NODE:
@@ -134,7 +176,16 @@
         throw e;
       }
     }
-    return { html: out.join(''), truncated, url: location.href, contentType: document.contentType };
+    return {
+      html: out.join(''),
+      truncated,
+      url: location.href,
+      contentType: document.contentType,
+      textChars,
+      hiddenFrames,
+      foreignFrames,
+      hiddenShadowRoots,
+    };
   };
 
   Object.defineProperty(globalThis, '__plinth', { value: Object.freeze({ probe, serialize }) });

@@ -147,9 +147,16 @@ class BrowserTest {
         assertTrue(flat.contains("Fallback of an empty slot."), flat);
         assertFalse(flat.contains("unassigned light text"), flat); // not rendered: no default slot
 
-        String plain = html(render("/shadow", FetchOptions.DEFAULTS));
+        Page plainPage = render("/shadow", FetchOptions.DEFAULTS);
+        String plain = html(plainPage);
         assertFalse(plain.contains("Text inside the shadow root."), plain);
         assertTrue(plain.contains("Slotted product name"), plain);
+        // A short page that hid a shadow root says so, as Jina's reader does.
+        assertEquals(
+                List.of(
+                        "This page contains shadow DOM that is currently hidden, consider enabling"
+                                + " shadow DOM processing (X-With-Shadow-Dom: true)"),
+                plainPage.warnings());
     }
 
     @Test
@@ -169,8 +176,12 @@ class BrowserTest {
         assertEquals(
                 1, other.hits("/frame"), "the cross-origin frame was loaded, only not inlined");
 
-        String plain = html(render("/framed", FetchOptions.DEFAULTS));
-        assertFalse(plain.contains("Text that lives in the frame."), plain);
+        Page plainPage = render("/framed", FetchOptions.DEFAULTS);
+        assertFalse(html(plainPage).contains("Text that lives in the frame."), html(plainPage));
+        assertTrue(
+                String.join("\n", plainPage.warnings())
+                        .contains("This page contains iframes that are currently hidden"),
+                plainPage.warnings().toString());
     }
 
     @Test

@@ -136,6 +136,18 @@ public record FetchOptions(
     /** The defaults. */
     public static final FetchOptions DEFAULTS = builder().build();
 
+    /**
+     * Most page scripts one read runs: each gets its own time limit, and the deadline must leave
+     * room for all of them and the read.
+     */
+    public static final int MAX_PAGE_SCRIPTS = 16;
+
+    /**
+     * Most characters of page script one read sends: room for a small library, far below the
+     * browser connection's message limit (a request body may be 32 MiB).
+     */
+    public static final int MAX_PAGE_SCRIPT_CHARS = 256 << 10;
+
     public FetchOptions {
         cookies = List.copyOf(cookies);
         waitForSelector = List.copyOf(waitForSelector);

@@ -394,7 +394,7 @@ final class ReaderOptions {
                             "JavaScript (body field injectPageScript: a string or an array)",
                             "Scripts the browser runs in the page before reading it, sandboxed"
                                     + " behind the same network guard.",
-                            (v, t) -> t.fetch.pageScripts(v.list())),
+                            (v, t) -> t.fetch.pageScripts(pageScripts(v))),
                     option(
                             "X-Viewport",
                             null,
@@ -753,6 +753,37 @@ final class ReaderOptions {
                         v.name() + " has an invalid CSS selector \"" + s + "\": " + e.getMessage());
             }
             out.add(s);
+        }
+        return out;
+    }
+
+    /**
+     * Page scripts, blank ones dropped, within the browser's bounds: a 400 here rather than a
+     * failed read.
+     */
+    private static List<String> pageScripts(Value v) {
+        List<String> out = new ArrayList<>();
+        long chars = 0;
+        for (String script : v.list()) {
+            if (script.isBlank()) {
+                continue;
+            }
+            out.add(script);
+            chars += script.length();
+        }
+        if (out.size() > FetchOptions.MAX_PAGE_SCRIPTS
+                || chars > FetchOptions.MAX_PAGE_SCRIPT_CHARS) {
+            throw ApiException.badParameter(
+                    v.name()
+                            + " is over the limit of "
+                            + FetchOptions.MAX_PAGE_SCRIPTS
+                            + " scripts and "
+                            + FetchOptions.MAX_PAGE_SCRIPT_CHARS
+                            + " characters in all: "
+                            + out.size()
+                            + " scripts of "
+                            + chars
+                            + " characters");
         }
         return out;
     }
