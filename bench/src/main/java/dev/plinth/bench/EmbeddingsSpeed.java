@@ -6,12 +6,11 @@ import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.bgesmallenv15.BgeSmallEnV15EmbeddingModel;
-import dev.plinth.models.Batcher;
+import dev.plinth.models.BatchOptions;
 import dev.plinth.models.Embedder;
 import dev.plinth.models.Model;
 import dev.plinth.models.ModelRegistry;
-import dev.plinth.models.OnnxEncoder;
-import dev.plinth.models.Tokenizer;
+import dev.plinth.models.SessionOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -52,9 +51,9 @@ import java.util.function.Supplier;
  *       next to the derived model's.
  * </ul>
  *
- * Then where plinth's fp32 time goes (tokenize, feed = pad + tensors, ORT run, read, pool) and the
- * share of the CPU's FLOP ceiling it reaches, and, through HTTP on a server started in-process,
- * p50/p99 of one 16-token query and tokens/s with 32 concurrent clients.
+ * Then where plinth's fp32 time goes (feed = pad + tensors, ORT run, read) and the share of the
+ * CPU's FLOP ceiling it reaches, and, through HTTP on a server started in-process, p50/p99 of one
+ * 16-token query and tokens/s with 32 concurrent clients.
  *
  * <p>Run from the project root (after {@code source scripts/jdk.sh}):
  *
@@ -80,7 +79,7 @@ public final class EmbeddingsSpeed {
         System.out.printf(
                 "cores %d, workers %d, load average %.2f%n",
                 Runtime.getRuntime().availableProcessors(),
-                Batcher.Options.defaults().workers(),
+                BatchOptions.defaults().workers(),
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                         .getSystemLoadAverage());
         if (Boolean.getBoolean("plinth.bench.neighbour")) neighbour();
@@ -90,10 +89,10 @@ public final class EmbeddingsSpeed {
             System.exit(0);
         }
         try (Registries r = new Registries()) {
-            Tokenizer counter = r.main.get("bge-small-en-v1.5-int8").tokenizer();
+            Model counter = r.main.get("bge-small-en-v1.5-int8");
             List<String> corpus = corpus(counter, sentences, paragraphs);
             long corpusTokens = 0;
-            for (String t : corpus) corpusTokens += counter.encode(t, 100_000).length();
+            for (String t : corpus) corpusTokens += counter.countTokens(t);
             System.out.printf(
                     "corpus: %d texts, %d tokens (bge/MiniLM vocabulary; mean %.1f)%n%n",
                     corpus.size(), corpusTokens, (double) corpusTokens / corpus.size());
@@ -138,7 +137,7 @@ public final class EmbeddingsSpeed {
         }
         double[] lcSeconds = new double[ROUNDS];
         double[][] seconds = new double[variants.size()][ROUNDS];
-        OnnxEncoder.Timings before = r.main.get(name).encoder().timings();
+        Model.Timings before = r.main.get(name).timings();
         for (int round = 0; round < ROUNDS; round++) {
             lcSeconds[round] = time(() -> lc4j.embedAll(segments));
             for (int k = 0; k < variants.size(); k++) {
@@ -147,7 +146,7 @@ public final class EmbeddingsSpeed {
                 seconds[k][round] = time(() -> embedAll(e, corpus, v.model()));
             }
         }
-        OnnxEncoder.Timings after = r.main.get(name).encoder().timings();
+        Model.Timings after = r.main.get(name).timings();
         double lc = median(lcSeconds);
         row("LangChain4j fp32 embedAll", tokens, lc, lc);
         for (int k = 0; k < variants.size(); k++) {
@@ -161,35 +160,22 @@ public final class EmbeddingsSpeed {
                     worstDistance(vectors.get(k), vectors.get(1)));
         }
         double fpSeconds = median(seconds[0]) * ROUNDS;
-        Model fp32 = r.main.get(name);
-
-        // Where the fp32 batch path's time goes.
-        Tokenizer tok = fp32.tokenizer();
-        double tokenize = time(() -> corpus.forEach(t -> tok.encode(t, fp32.config().maxTokens())));
+        // Where the fp32 batch path's time went (tokenizing and pooling are timed alone by
+        // the models module's JMH benchmarks).
         double feed = (after.feedNanos() - before.feedNanos()) / 1e9;
         double run = (after.runNanos() - before.runNanos()) / 1e9;
         double read = (after.readNanos() - before.readNanos()) / 1e9;
         long real = after.tokens() - before.tokens();
         long pad = after.paddedTokens() - before.paddedTokens();
-        OnnxEncoder.Output sample =
-                fp32.encoder().run(List.of(tok.encode(corpus.get(0), 512).ids()), null);
-        double pool =
-                time(() -> {
-                    for (int i = 0; i < corpus.size(); i++)
-                        sample.pooled(0, fp32.config().pooling());
-                });
-        // feed/run/read are counted inside the timed path; tokenize and pool are re-timed alone.
         System.out.printf(
                 "    fp32, %d rounds: %.2f s of wall clock; summed over the workers: feed (pad +"
-                        + " tensors) %.2f s, ORT run %.2f s, read %.2f s; alone: tokenize %.2f s,"
-                        + " pool %.3f s; %d runs, padding %.1f%% of %d tokens%n",
+                        + " tensors) %.2f s, ORT run %.2f s, read %.2f s; %d runs, padding %.1f%%"
+                        + " of %d tokens%n",
                 ROUNDS,
                 fpSeconds,
                 feed,
                 run,
                 read,
-                tokenize,
-                pool,
                 after.runs() - before.runs(),
                 100.0 * (pad - real) / pad,
                 pad);
@@ -212,22 +198,23 @@ public final class EmbeddingsSpeed {
         Registries() throws IOException {
             ModelRegistry.Options d = ModelRegistry.Options.defaults();
             int cores = Runtime.getRuntime().availableProcessors();
-            OnnxEncoder.Options wideSession = d.session().withThreads(cores);
+            SessionOptions wideSession = d.session().withThreads(cores);
             main = EmbeddingsModels.registry(d);
             single =
                     EmbeddingsModels.registry(
-                            d.withBatching(d.batching().withGrouping(Batcher.Grouping.SINGLE)));
+                            d.withBatching(
+                                    d.batching().withGrouping(BatchOptions.Grouping.SINGLE)));
             wide =
                     EmbeddingsModels.registry(
                             d.withBatching(d.batching().withWorkers(1))
                                     .withSession(
-                                            new OnnxEncoder.Options(
+                                            new SessionOptions(
                                                     cores, false, wideSession.optimization())));
             spinning =
                     EmbeddingsModels.registry(
                             d.withBatching(d.batching().withWorkers(1))
                                     .withSession(
-                                            new OnnxEncoder.Options(
+                                            new SessionOptions(
                                                     cores, true, wideSession.optimization())));
         }
 
@@ -384,7 +371,7 @@ public final class EmbeddingsSpeed {
             }
             Arrays.sort(nanos);
             Model model = registry.get(registry.defaultModel(ModelRegistry.EMBEDDINGS));
-            OnnxEncoder.Timings t = model.encoder().timings();
+            Model.Timings t = model.timings();
             System.out.printf(
                     "== in process, %s: one %d-token query p50 %.2f ms, p99 %.2f ms (ORT run %.2f ms"
                             + " on average)%n",
@@ -461,7 +448,7 @@ public final class EmbeddingsSpeed {
     }
 
     /** Unique STS sentences, then extraction paragraphs; texts over 254 tokens left out. */
-    static List<String> corpus(Tokenizer counter, int sentences, int paragraphs) throws Exception {
+    static List<String> corpus(Model counter, int sentences, int paragraphs) throws Exception {
         Set<String> sts = new LinkedHashSet<>();
         for (EmbeddingsEval.Pair p :
                 EmbeddingsEval.readStsb(
@@ -479,7 +466,7 @@ public final class EmbeddingsSpeed {
             for (String p : page.get("articleBody").asText().split("\n")) {
                 p = p.strip();
                 if (p.length() < 40) continue;
-                if (counter != null && counter.encode(p, 100_000).length() > 254) continue;
+                if (counter != null && counter.countTokens(p) > 254) continue;
                 if (counter == null && p.length() > 1000) continue;
                 paras.add(p);
             }

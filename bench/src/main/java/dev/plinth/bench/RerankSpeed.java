@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.plinth.models.Model;
 import dev.plinth.models.ModelRegistry;
 import dev.plinth.models.Reranker;
-import dev.plinth.models.Tokenizer;
 import dev.plinth.server.Main;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -59,12 +59,9 @@ public final class RerankSpeed {
             Reranker reranker = new Reranker(registry);
             model = args.length > 0 ? args[0] : reranker.defaultModel();
             String encoder = model.replaceAll("-(fused|maxsim|cosine)$", "");
-            Tokenizer tokenizer = registry.get(encoder).tokenizer();
+            Model counter = registry.get(encoder);
             double meanTokens =
-                    documents.stream()
-                            .mapToInt(d -> tokenizer.pieces(d).length)
-                            .average()
-                            .orElse(0);
+                    documents.stream().mapToInt(counter::countTokens).average().orElse(0);
             System.out.printf(
                     "%d documents, %.0f tokens each on average (%s), %d cores%n",
                     documents.size(),

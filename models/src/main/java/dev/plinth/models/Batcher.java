@@ -1,6 +1,5 @@
 package dev.plinth.models;
 
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,10 +46,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>Dynamically quantized models (the published int8 files, {@code quantized} in their config)
  *       compute their activation scales over the whole input tensor, so their output for one text
  *       moves with what else is in the batch (padding and neighbours alike). For them the grouping
- *       is {@link Grouping#SINGLE} by default: one text per run, the same result whoever else is
- *       asking. plinth's own int8 models ({@link Quantizer}) scale each token row by itself, so
- *       they batch like fp32: a text's vector is the same, to float rounding (about 1e-6), in any
- *       batch, from any worker.
+ *       is {@link BatchOptions.Grouping#SINGLE} by default: one text per run, the same result
+ *       whoever else is asking. plinth's own int8 models ({@link Quantizer}) scale each token row
+ *       by itself, so they batch like fp32: a text's vector is the same, to float rounding (about
+ *       1e-6), in any batch, from any worker.
  *   <li>Each batch's output is read per sequence by the caller's {@link Readout} (pooled vector,
  *       token states, logits) on the worker thread, and a request's future completes when its last
  *       sequence is read.
@@ -59,75 +58,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Round-based draining keeps it fair: a long sequence queued now runs in the next round whatever
  * keeps arriving after it.
  */
-public final class Batcher implements AutoCloseable {
-
-    /** How sequences may share a run. */
-    public enum Grouping {
-        /** Any lengths, padded to the longest, under the token budget. */
-        PADDED,
-        /** Only sequences of exactly the same length (no padding; neighbours still share a run). */
-        EQUAL_LENGTH,
-        /** One sequence per run. */
-        SINGLE
-    }
-
-    /**
-     * Batching settings.
-     *
-     * @param tokenBudget most padded tokens (count × longest) per run; default <b>256</b>: on CPU a
-     *     batch pays only by sharing each run's fixed cost among short texts (bge-small-en int8,
-     *     one thread, 21-token texts: 3,300 tokens/s alone, 4,900 in batches of 8 to 24, 4,700 of
-     *     96); big batches of long texts lose (203 tokens: 4,100 alone, 3,800 by 4, 3,000 by 40),
-     *     as every sequence's attention scores no longer fit the core's cache. A longer sequence
-     *     runs alone.
-     * @param maxBatch most sequences per run; default <b>128</b>
-     * @param queueTokens most tokens waiting (queued or in the round being run); default
-     *     <b>131072</b>
-     * @param maxWait longest wait a new request may face at the measured throughput; default <b>10
-     *     s</b>
-     * @param grouping how sequences may share a run; null picks by the model ({@link
-     *     Grouping#SINGLE} for quantized models, else {@link Grouping#PADDED})
-     * @param workers runs at once, each on its own share of the cores; default <b>the number of
-     *     cores</b> ({@code -Dplinth.model.workers=N} sets it)
-     */
-    public record Options(
-            int tokenBudget,
-            int maxBatch,
-            long queueTokens,
-            Duration maxWait,
-            Grouping grouping,
-            int workers) {
-        public Options {
-            if (workers < 1) throw new IllegalArgumentException("workers must be ≥ 1: " + workers);
-        }
-
-        /** The defaults. */
-        public static Options defaults() {
-            return new Options(
-                    256,
-                    128,
-                    131072,
-                    Duration.ofSeconds(10),
-                    null,
-                    Integer.getInteger(
-                            "plinth.model.workers", Runtime.getRuntime().availableProcessors()));
-        }
-
-        /** These options with another grouping. */
-        public Options withGrouping(Grouping g) {
-            return new Options(tokenBudget, maxBatch, queueTokens, maxWait, g, workers);
-        }
-
-        /** These options with other queue bounds. */
-        public Options withQueue(long tokens, Duration wait) {
-            return new Options(tokenBudget, maxBatch, tokens, wait, grouping, workers);
-        }
-
-        /** These options with another number of workers. */
-        public Options withWorkers(int n) {
-            return new Options(tokenBudget, maxBatch, queueTokens, maxWait, grouping, n);
-        }
-    }
+final class Batcher implements AutoCloseable {
 
     /** Reads sequence {@code index}'s result out of a run's output (on the worker thread). */
     @FunctionalInterface
@@ -140,8 +71,8 @@ public final class Batcher implements AutoCloseable {
     static final double MAX_PADDING_SHARE = 0.2;
 
     private final OnnxEncoder encoder;
-    private final Options options;
-    private final Grouping grouping;
+    private final BatchOptions options;
+    private final BatchOptions.Grouping grouping;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition nonEmpty = lock.newCondition();
     private final ArrayList<Item> queue = new ArrayList<>();
@@ -157,16 +88,20 @@ public final class Batcher implements AutoCloseable {
     // Throughput estimate for admission and Retry-After: tokens per second of recent runs.
     private volatile double tokensPerSecond = 5_000;
 
-    Batcher(OnnxEncoder encoder, Options options) {
+    Batcher(OnnxEncoder encoder, BatchOptions options) {
         this.encoder = encoder;
         this.options = options;
-        Grouping chosen =
+        BatchOptions.Grouping chosen =
                 options.grouping() != null
                         ? options.grouping()
-                        : encoder.config().quantized() ? Grouping.SINGLE : Grouping.PADDED;
+                        : encoder.config().quantized()
+                                ? BatchOptions.Grouping.SINGLE
+                                : BatchOptions.Grouping.PADDED;
         // Without an attention mask a model would read padding as text: never pad it.
         this.grouping =
-                chosen == Grouping.PADDED && !encoder.feedsMask() ? Grouping.EQUAL_LENGTH : chosen;
+                chosen == BatchOptions.Grouping.PADDED && !encoder.feedsMask()
+                        ? BatchOptions.Grouping.EQUAL_LENGTH
+                        : chosen;
         for (int w = 0; w < options.workers(); w++) {
             Thread t =
                     Thread.ofPlatform()
@@ -267,7 +202,7 @@ public final class Batcher implements AutoCloseable {
     }
 
     /** How sequences share a run in this batcher. */
-    public Grouping grouping() {
+    public BatchOptions.Grouping grouping() {
         return grouping;
     }
 

@@ -189,7 +189,7 @@ public final class Catalog {
                 new ModelConfig(
                         name,
                         ModelConfig.Kind.ENCODER,
-                        Pooling.Mode.CLS,
+                        PoolingMode.CLS,
                         true,
                         512,
                         dimensions,
@@ -235,7 +235,7 @@ public final class Catalog {
                 new ModelConfig(
                         name,
                         ModelConfig.Kind.ENCODER,
-                        Pooling.Mode.MEAN,
+                        PoolingMode.MEAN,
                         true,
                         maxTokens,
                         384,

@@ -263,7 +263,7 @@ public final class Embedder {
                 }
             }
             float[][] out = new float[inputs.size()][];
-            Pooling.Mode mode = config.pooling();
+            PoolingMode mode = config.pooling();
             List<float[]> texts = model.batcher().run(ids, taskId, (o, i) -> o.pooled(i, mode));
             for (int k = 0; k < texts.size(); k++) out[textAt.get(k)] = texts.get(k);
             List<float[]> images = pixels.isEmpty() ? List.of() : model.runImages(pixels);

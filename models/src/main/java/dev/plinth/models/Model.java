@@ -51,7 +51,7 @@ public final class Model implements AutoCloseable {
             Path folder,
             Tokenizer tokenizer,
             OnnxEncoder encoder,
-            Batcher.Options batching,
+            BatchOptions batching,
             OnnxEncoder vision,
             ImagePreprocessor images,
             ColBertIds colbert) {
@@ -68,10 +68,7 @@ public final class Model implements AutoCloseable {
 
     /** Loads a folder holding the config's ONNX file(s), {@code tokenizer.json} and the config. */
     static Model load(
-            ModelConfig config,
-            Path folder,
-            OnnxEncoder.Options session,
-            Batcher.Options batching) {
+            ModelConfig config, Path folder, SessionOptions session, BatchOptions batching) {
         // Each of the batcher's workers runs on its own share of the cores; a run that has the
         // model to itself takes them all (see Batcher).
         int allThreads = session.threads();
@@ -225,7 +222,7 @@ public final class Model implements AutoCloseable {
     }
 
     /** The image tower, or null when the model takes no images. */
-    public OnnxEncoder vision() {
+    OnnxEncoder vision() {
         return vision;
     }
 
@@ -244,8 +241,8 @@ public final class Model implements AutoCloseable {
             throw ModelException.invalid("model " + config.name() + " takes no images");
         int h = images.height(), w = images.width();
         List<float[]> out = new ArrayList<>(pixels.size());
-        Pooling.Mode pooling =
-                config.vision().pooling() == null ? Pooling.Mode.NONE : config.vision().pooling();
+        PoolingMode pooling =
+                config.vision().pooling() == null ? PoolingMode.NONE : config.vision().pooling();
         for (int from = 0; from < pixels.size(); from += IMAGE_BATCH) {
             int n = Math.min(IMAGE_BATCH, pixels.size() - from);
             float[] batch = new float[n * 3 * h * w];
@@ -305,19 +302,41 @@ public final class Model implements AutoCloseable {
     }
 
     /** The model's tokenizer. */
-    public Tokenizer tokenizer() {
+    Tokenizer tokenizer() {
         return tokenizer;
     }
 
     /** The model's ONNX session; run it through {@link #batcher()} when serving. */
-    public OnnxEncoder encoder() {
+    OnnxEncoder encoder() {
         return encoder;
     }
 
     /** The model's one batcher, shared by all requests. */
-    public Batcher batcher() {
+    Batcher batcher() {
         return batcher;
     }
+
+    /** How many tokens the model's tokenizer makes of {@code text}, special tokens included. */
+    public int countTokens(String text) {
+        return tokenizer.encode(text, Integer.MAX_VALUE).length();
+    }
+
+    /** Where the model's text session spent its time since it was loaded. */
+    public Timings timings() {
+        return encoder.timings();
+    }
+
+    /**
+     * Where a session's time went since it was loaded, in nanoseconds: building the padded input
+     * tensors, ORT's run, copying the output out; and the real and padded token counts.
+     */
+    public record Timings(
+            long feedNanos,
+            long runNanos,
+            long readNanos,
+            long runs,
+            long tokens,
+            long paddedTokens) {}
 
     /**
      * Closes the batcher (waiting for its run in progress), the image tower, the session and the

@@ -61,7 +61,7 @@ import java.util.Objects;
 public record ModelConfig(
         String name,
         Kind kind,
-        Pooling.Mode pooling,
+        PoolingMode pooling,
         boolean normalize,
         @JsonProperty("max_tokens") int maxTokens,
         int dimensions,
@@ -127,7 +127,7 @@ public record ModelConfig(
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Vision(
-            String file, String input, String output, Pooling.Mode pooling, String preprocessor) {
+            String file, String input, String output, PoolingMode pooling, String preprocessor) {
         public Vision {
             input = input == null ? "pixel_values" : input;
             preprocessor = preprocessor == null ? "preprocessor_config.json" : preprocessor;
@@ -189,7 +189,7 @@ public record ModelConfig(
     public ModelConfig {
         Objects.requireNonNull(name, "name");
         kind = kind == null ? Kind.ENCODER : kind;
-        if (kind.embeds() && pooling == null) pooling = Pooling.Mode.MEAN;
+        if (kind.embeds() && pooling == null) pooling = PoolingMode.MEAN;
         if (maxTokens <= 0)
             throw new IllegalArgumentException(
                     name + ": max_tokens must be positive, not " + maxTokens);
@@ -232,7 +232,7 @@ public record ModelConfig(
     public ModelConfig(
             String name,
             Kind kind,
-            Pooling.Mode pooling,
+            PoolingMode pooling,
             boolean normalize,
             int maxTokens,
             int dimensions,

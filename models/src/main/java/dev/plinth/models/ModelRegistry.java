@@ -118,8 +118,8 @@ public final class ModelRegistry implements AutoCloseable {
     public record Options(
             List<Path> folders,
             boolean bundled,
-            OnnxEncoder.Options session,
-            Batcher.Options batching,
+            SessionOptions session,
+            BatchOptions batching,
             Map<String, String> defaultModels,
             Map<String, String> aliases) {
         public Options {
@@ -133,8 +133,8 @@ public final class ModelRegistry implements AutoCloseable {
             return new Options(
                     List.of(defaultModelsDir()),
                     true,
-                    OnnxEncoder.Options.defaults(),
-                    Batcher.Options.defaults(),
+                    SessionOptions.defaults(),
+                    BatchOptions.defaults(),
                     Map.of(),
                     Map.of());
         }
@@ -145,12 +145,12 @@ public final class ModelRegistry implements AutoCloseable {
         }
 
         /** These options with another batching. */
-        public Options withBatching(Batcher.Options batching) {
+        public Options withBatching(BatchOptions batching) {
             return new Options(folders, bundled, session, batching, defaultModels, aliases);
         }
 
         /** These options with other session settings. */
-        public Options withSession(OnnxEncoder.Options session) {
+        public Options withSession(SessionOptions session) {
             return new Options(folders, bundled, session, batching, defaultModels, aliases);
         }
 
@@ -399,9 +399,9 @@ public final class ModelRegistry implements AutoCloseable {
                     file + ": " + why.lines().findFirst().orElse(why),
                     e);
         }
-        OnnxEncoder.Options session =
-                new OnnxEncoder.Options(1, false, OnnxEncoder.Options.defaults().optimization());
-        Model.load(config, folder, session, Batcher.Options.defaults()).close();
+        SessionOptions session =
+                new SessionOptions(1, false, SessionOptions.defaults().optimization());
+        Model.load(config, folder, session, BatchOptions.defaults()).close();
         return config;
     }
 

@@ -147,7 +147,7 @@ public final class MultiVector {
         }
         checkValues(values, maxValues);
 
-        Pooling.Mode pooling = config.pooling();
+        PoolingMode pooling = config.pooling();
         List<Raw> raw =
                 model.batcher()
                         .run(

@@ -39,40 +39,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * per-token states {@code [batch, seq, width]} for encoders (pool them with {@link Output#pooled}
  * or read them with {@link Output#tokens}), logits {@code [batch, labels]} for cross-encoders.
  */
-public final class OnnxEncoder implements AutoCloseable {
-
-    /**
-     * Session settings. {@code threads} is ORT's intra-op pool (default: the machine's cores; a
-     * model's {@link Batcher} divides them among its workers, so by default each run has one, and a
-     * second session with every core serves runs that have the model to themselves, see {@link
-     * #run(List, List, int[], Long, boolean)}); {@code spinning} lets idle pool threads busy-wait
-     * for the next op; {@code optimization} is ORT's graph optimisation level.
-     *
-     * <p>Spinning is on by default, as in ORT, but it only happens in runs with more than one
-     * thread, which the batcher starts only when nothing else is queued or running for the model: a
-     * lone short query, where waking a sleeping thread for each microsecond-long op costs more than
-     * the op. Under load every run is single-threaded and nothing spins, so spinning threads never
-     * steal the cores from the server's own work or a neighbour's. {@code
-     * -Dplinth.ort.spinning=false} turns it off anyway.
-     */
-    public record Options(
-            int threads, boolean spinning, OrtSession.SessionOptions.OptLevel optimization) {
-        /**
-         * The defaults: all cores, spinning unless {@code plinth.ort.spinning=false}, every graph
-         * optimisation.
-         */
-        public static Options defaults() {
-            return new Options(
-                    Runtime.getRuntime().availableProcessors(),
-                    Boolean.parseBoolean(System.getProperty("plinth.ort.spinning", "true")),
-                    OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        }
-
-        /** These options with another intra-op thread count. */
-        public Options withThreads(int n) {
-            return new Options(n, spinning, optimization);
-        }
-    }
+final class OnnxEncoder implements AutoCloseable {
 
     /**
      * A run's output, flat: item {@code i}'s token {@code t} starts at {@code (i*seq + t)*width}.
@@ -95,7 +62,7 @@ public final class OnnxEncoder implements AutoCloseable {
         }
 
         /** Item {@code i} pooled over its real tokens (not cut, not normalized). */
-        public float[] pooled(int i, Pooling.Mode mode) {
+        public float[] pooled(int i, PoolingMode mode) {
             return Pooling.pool(mode, data, i * seq * width, width, lengths[i]);
         }
 
@@ -104,18 +71,6 @@ public final class OnnxEncoder implements AutoCloseable {
             return Arrays.copyOfRange(data, i * seq * width, (i * seq + 1) * width);
         }
     }
-
-    /**
-     * Where this session's time went since it was loaded, in nanoseconds: building the padded input
-     * tensors, ORT's run, copying the output out; and the real and padded token counts.
-     */
-    public record Timings(
-            long feedNanos,
-            long runNanos,
-            long readNanos,
-            long runs,
-            long tokens,
-            long paddedTokens) {}
 
     private final LongAdder feedNanos = new LongAdder();
     private final LongAdder runNanos = new LongAdder();
@@ -231,15 +186,15 @@ public final class OnnxEncoder implements AutoCloseable {
         this.output = wanted;
         long[] shape = ((TensorInfo) info.getInfo()).getShape();
         this.outputRank = shape.length;
-        Pooling.Mode pooling =
+        PoolingMode pooling =
                 tower == Tower.TEXT
                         ? config.pooling()
                         : config.vision().pooling() == null
-                                ? Pooling.Mode.NONE
+                                ? PoolingMode.NONE
                                 : config.vision().pooling();
         String needs = needs(config.kind(), tower, pooling);
         int expected =
-                config.kind() == ModelConfig.Kind.CROSS_ENCODER || pooling == Pooling.Mode.NONE
+                config.kind() == ModelConfig.Kind.CROSS_ENCODER || pooling == PoolingMode.NONE
                         ? 2
                         : 3;
         if (outputRank != expected) {
@@ -274,11 +229,11 @@ public final class OnnxEncoder implements AutoCloseable {
         }
     }
 
-    private static String needs(ModelConfig.Kind kind, Tower tower, Pooling.Mode pooling) {
+    private static String needs(ModelConfig.Kind kind, Tower tower, PoolingMode pooling) {
         if (kind == ModelConfig.Kind.CROSS_ENCODER) return "a cross-encoder (logits [batch, n])";
         if (kind == ModelConfig.Kind.COLBERT) return "a colbert model (token vectors)";
         String side = tower == Tower.VISION ? "the image tower" : "the text tower";
-        return pooling == Pooling.Mode.NONE
+        return pooling == PoolingMode.NONE
                 ? side + " with \"pooling\": \"none\""
                 : side + " with pooling " + pooling.name().toLowerCase(java.util.Locale.ROOT);
     }
@@ -287,24 +242,24 @@ public final class OnnxEncoder implements AutoCloseable {
      * Opens the model's ONNX file for its text tower (a file, memory-mapped by ORT, or a path
      * inside a jar).
      */
-    public static OnnxEncoder load(ModelConfig config, Path onnx, Options options) {
+    public static OnnxEncoder load(ModelConfig config, Path onnx, SessionOptions options) {
         return load(config, onnx, options, Map.of());
     }
 
-    /** As {@link #load(ModelConfig, Path, Options)}, feeding zeros to {@code fillers}. */
+    /** As {@link #load(ModelConfig, Path, SessionOptions)}, feeding zeros to {@code fillers}. */
     static OnnxEncoder load(
-            ModelConfig config, Path onnx, Options options, Map<String, long[]> fillers) {
+            ModelConfig config, Path onnx, SessionOptions options, Map<String, long[]> fillers) {
         return load(config, onnx, options, fillers, 0);
     }
 
     /**
-     * As {@link #load(ModelConfig, Path, Options, Map)}, plus a second session with {@code
+     * As {@link #load(ModelConfig, Path, SessionOptions, Map)}, plus a second session with {@code
      * loneThreads} intra-op threads when that is more than {@code options.threads()}.
      */
     static OnnxEncoder load(
             ModelConfig config,
             Path onnx,
-            Options options,
+            SessionOptions options,
             Map<String, long[]> fillers,
             int loneThreads) {
         OrtSession session = openSession(config, onnx, options);
@@ -335,7 +290,7 @@ public final class OnnxEncoder implements AutoCloseable {
     static OnnxEncoder loadVision(
             ModelConfig config,
             Path onnx,
-            Options options,
+            SessionOptions options,
             OnnxEncoder text,
             Map<String, long[]> fillers) {
         boolean shared = text != null;
@@ -358,7 +313,7 @@ public final class OnnxEncoder implements AutoCloseable {
         }
     }
 
-    private static OrtSession openSession(ModelConfig config, Path onnx, Options options) {
+    private static OrtSession openSession(ModelConfig config, Path onnx, SessionOptions options) {
         OrtEnvironment env = Natives.onnxRuntime();
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setIntraOpNumThreads(Math.max(1, options.threads()));
@@ -593,8 +548,8 @@ public final class OnnxEncoder implements AutoCloseable {
     }
 
     /** Where this session's time went so far. */
-    public Timings timings() {
-        return new Timings(
+    public Model.Timings timings() {
+        return new Model.Timings(
                 feedNanos.sum(),
                 runNanos.sum(),
                 readNanos.sum(),

@@ -1,6 +1,5 @@
 package dev.plinth.models;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Arrays;
 
 /**
@@ -22,23 +21,7 @@ import java.util.Arrays;
  *
  * Sums run in float like the models themselves; a zero vector stays zero rather than becoming NaN.
  */
-public final class Pooling {
-
-    /** How a sequence's token states become one vector. */
-    public enum Mode {
-        /** The first token's state ({@code [CLS]}). */
-        @JsonProperty("cls")
-        CLS,
-        /** The mean over all real tokens. */
-        @JsonProperty("mean")
-        MEAN,
-        /** The last real token's state. */
-        @JsonProperty("last")
-        LAST,
-        /** None: the model's output is one vector per input already (rank 2). */
-        @JsonProperty("none")
-        NONE
-    }
+final class Pooling {
 
     private Pooling() {}
 
@@ -53,7 +36,7 @@ public final class Pooling {
      * Pools one sequence stored flat in {@code states} from {@code base}: {@code length} real
      * tokens of {@code width} values each.
      */
-    public static float[] pool(Mode mode, float[] states, int base, int width, int length) {
+    public static float[] pool(PoolingMode mode, float[] states, int base, int width, int length) {
         if (length <= 0) return new float[width];
         return switch (mode) {
             case CLS -> copy(states, base, width);

@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  * runs at about 4 to 5, CJK at 1 to 2), so the cut never changes which tokens are kept unless a
  * text is mostly whitespace or one endless word, and then it keeps fewer, never wrong ones.
  */
-public final class Tokenizer implements AutoCloseable {
+final class Tokenizer implements AutoCloseable {
 
     /** Characters read per token kept, at most: the bound applied before tokenizing. */
     public static final int MAX_CHARS_PER_TOKEN = 16;

@@ -26,7 +26,7 @@ class BatcherTest {
     @Test
     void derivedInt8_batchesFreely_andEachTextGetsWhatItGetsAlone() {
         Model model = Shared.REGISTRY.get(Shared.EN);
-        assertEquals(Batcher.Grouping.PADDED, model.batcher().grouping());
+        assertEquals(BatchOptions.Grouping.PADDED, model.batcher().grouping());
         List<float[]> together =
                 Shared.EMBEDDER.embed(Embedder.Request.of(TEXTS).withModel(Shared.EN)).embeddings();
         for (int i = 0; i < TEXTS.size(); i++) {
@@ -44,17 +44,18 @@ class BatcherTest {
     void paddedRuns_leaveDerivedInt8Alone_butShiftDynamicInt8() {
         // The derived model scales each token row by itself: padding and neighbours change nothing
         // beyond float rounding.
-        assertTrue(paddingShift(Shared.EN, Pooling.Mode.CLS) < 1e-5);
+        assertTrue(paddingShift(Shared.EN, PoolingMode.CLS) < 1e-5);
         // The published dynamic int8 file (bge-small-zh) scales by the whole tensor: they move it,
         // slightly, which is why it runs one text at a time.
-        assertEquals(Batcher.Grouping.SINGLE, Shared.REGISTRY.get(Shared.ZH).batcher().grouping());
-        float zh = paddingShift(Shared.ZH, Pooling.Mode.CLS);
+        assertEquals(
+                BatchOptions.Grouping.SINGLE, Shared.REGISTRY.get(Shared.ZH).batcher().grouping());
+        float zh = paddingShift(Shared.ZH, PoolingMode.CLS);
         assertTrue(zh > 1e-6, "dynamic int8 quantization sees the padding: " + zh);
         assertTrue(zh < 0.05, "but only slightly: " + zh);
     }
 
     /** How far padding and neighbours move the first text's vector. */
-    private static float paddingShift(String name, Pooling.Mode mode) {
+    private static float paddingShift(String name, PoolingMode mode) {
         Model model = Shared.REGISTRY.get(name);
         List<long[]> ids = new ArrayList<>();
         for (String t : TEXTS) ids.add(model.tokenizer().encode(t, 512).ids());
@@ -114,7 +115,7 @@ class BatcherTest {
                         ModelRegistry.Options.defaults()
                                 .withFolders(List.of())
                                 .withBatching(
-                                        Batcher.Options.defaults()
+                                        BatchOptions.defaults()
                                                 .withQueue(
                                                         8 * 402,
                                                         java.time.Duration.ofSeconds(10))));
@@ -123,7 +124,7 @@ class BatcherTest {
             long[] ids = model.tokenizer().encode("word ".repeat(400), 512).ids();
             List<long[]> six = java.util.Collections.nCopies(6, ids);
             CompletableFuture<List<float[]>> first =
-                    model.batcher().submit(six, null, (o, i) -> o.pooled(i, Pooling.Mode.CLS));
+                    model.batcher().submit(six, null, (o, i) -> o.pooled(i, PoolingMode.CLS));
             CompletableFuture<List<float[]>> second = null;
             ModelException e = null;
             // The worker may already have drained the first request; keep adding until the bound
@@ -132,7 +133,7 @@ class BatcherTest {
                 try {
                     second =
                             model.batcher()
-                                    .submit(six, null, (o, i) -> o.pooled(i, Pooling.Mode.CLS));
+                                    .submit(six, null, (o, i) -> o.pooled(i, PoolingMode.CLS));
                 } catch (ModelException refused) {
                     e = refused;
                 }
@@ -154,7 +155,7 @@ class BatcherTest {
                         ModelRegistry.Options.defaults()
                                 .withFolders(List.of())
                                 .withBatching(
-                                        Batcher.Options.defaults()
+                                        BatchOptions.defaults()
                                                 .withQueue(
                                                         1 << 20, java.time.Duration.ofMillis(50))));
         try (small) {
@@ -167,7 +168,7 @@ class BatcherTest {
                 try {
                     admitted.add(
                             model.batcher()
-                                    .submit(many, null, (o, i) -> o.pooled(i, Pooling.Mode.CLS)));
+                                    .submit(many, null, (o, i) -> o.pooled(i, PoolingMode.CLS)));
                 } catch (ModelException refused) {
                     e = refused;
                 }
@@ -188,8 +189,8 @@ class BatcherTest {
                         ModelRegistry.Options.defaults()
                                 .withFolders(List.of())
                                 .withBatching(
-                                        Batcher.Options.defaults()
-                                                .withGrouping(Batcher.Grouping.PADDED)));
+                                        BatchOptions.defaults()
+                                                .withGrouping(BatchOptions.Grouping.PADDED)));
         try (padded) {
             Model model = padded.get(Shared.EN);
             List<String> texts =

@@ -93,7 +93,7 @@ class ModelRegistryTest {
                 new ModelConfig(
                         "needs-task",
                         ModelConfig.Kind.ENCODER,
-                        Pooling.Mode.MEAN,
+                        PoolingMode.MEAN,
                         true,
                         512,
                         384,
@@ -110,8 +110,8 @@ class ModelRegistryTest {
                         new ModelRegistry.Options(
                                 List.of(broken),
                                 false,
-                                OnnxEncoder.Options.defaults(),
-                                Batcher.Options.defaults(),
+                                SessionOptions.defaults(),
+                                BatchOptions.defaults(),
                                 Map.of(),
                                 Map.of()))) {
             ModelException e = assertThrows(ModelException.class, () -> r.get("needs-task"));
@@ -135,7 +135,7 @@ class ModelRegistryTest {
                 new ModelConfig(
                         "wide",
                         null,
-                        Pooling.Mode.CLS,
+                        PoolingMode.CLS,
                         true,
                         512,
                         768,
@@ -152,8 +152,8 @@ class ModelRegistryTest {
                         new ModelRegistry.Options(
                                 List.of(broken),
                                 false,
-                                OnnxEncoder.Options.defaults(),
-                                Batcher.Options.defaults(),
+                                SessionOptions.defaults(),
+                                BatchOptions.defaults(),
                                 Map.of(),
                                 Map.of()))) {
             ModelException e = assertThrows(ModelException.class, () -> r.get("wide"));

@@ -15,18 +15,18 @@ class PoolingTest {
 
     @Test
     void cls_takesTheFirstToken() {
-        assertArrayEquals(new float[] {7, 8}, Pooling.pool(Pooling.Mode.CLS, STATES, 6, 2, 2));
+        assertArrayEquals(new float[] {7, 8}, Pooling.pool(PoolingMode.CLS, STATES, 6, 2, 2));
     }
 
     @Test
     void mean_averagesOnlyRealTokens() {
-        assertArrayEquals(new float[] {3, 4}, Pooling.pool(Pooling.Mode.MEAN, STATES, 0, 2, 3));
-        assertArrayEquals(new float[] {8, 9}, Pooling.pool(Pooling.Mode.MEAN, STATES, 6, 2, 2));
+        assertArrayEquals(new float[] {3, 4}, Pooling.pool(PoolingMode.MEAN, STATES, 0, 2, 3));
+        assertArrayEquals(new float[] {8, 9}, Pooling.pool(PoolingMode.MEAN, STATES, 6, 2, 2));
     }
 
     @Test
     void last_takesTheLastRealTokenNotPadding() {
-        assertArrayEquals(new float[] {9, 10}, Pooling.pool(Pooling.Mode.LAST, STATES, 6, 2, 2));
+        assertArrayEquals(new float[] {9, 10}, Pooling.pool(PoolingMode.LAST, STATES, 6, 2, 2));
     }
 
     @Test

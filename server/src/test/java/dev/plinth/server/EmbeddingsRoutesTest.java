@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.plinth.models.Batcher;
+import dev.plinth.models.BatchOptions;
 import dev.plinth.models.Embedder;
 import dev.plinth.models.EmbeddingType;
 import dev.plinth.models.ModelRegistry;
@@ -254,7 +254,7 @@ class EmbeddingsRoutesTest {
                         ModelRegistry.Options.defaults()
                                 .withFolders(List.of())
                                 .withBatching(
-                                        Batcher.Options.defaults()
+                                        BatchOptions.defaults()
                                                 .withQueue(
                                                         4 * 302,
                                                         java.time.Duration.ofSeconds(10))));

@@ -3,7 +3,7 @@ package dev.plinth.spark;
 import ai.onnxruntime.OrtSession;
 import dev.plinth.models.Embedder;
 import dev.plinth.models.ModelRegistry;
-import dev.plinth.models.OnnxEncoder;
+import dev.plinth.models.SessionOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,8 +66,8 @@ final class PerJvm {
 
     private static ModelRegistry openRegistry(String folder) {
         Path dir = folder == null ? ModelRegistry.defaultModelsDir() : Path.of(folder);
-        OnnxEncoder.Options session =
-                new OnnxEncoder.Options(
+        SessionOptions session =
+                new SessionOptions(
                         executorCores(), false, OrtSession.SessionOptions.OptLevel.ALL_OPT);
         return ModelRegistry.create(
                 ModelRegistry.Options.defaults().withFolders(List.of(dir)).withSession(session));
