@@ -32,8 +32,10 @@ class JinaBrowserOptionsTest {
      * timing reads a different page (times from DOMContentLoaded): "Loading" and a spinner that
      * ticks every 100 ms (html); the article at 0.3 s (visible-content); the spinner stops at 0.7 s
      * and a request starts that the server answers at 1.5 s (mutation-idle); its data, then an
-     * image the server answers at 1.5 s (resource-idle); "Image arrived", a beacon answered at 2.5
-     * s and a timer at 1.2 s (media-idle); the timer's paragraph (network-idle).
+     * image the server answers at 1.5 s (resource-idle); "Image arrived" and a timer at 1.2 s
+     * (media-idle); the timer's paragraph (network-idle). A beacon sent at 0.7 s and answered 5 s
+     * later keeps the network busy from before the first request to after the timer, so that
+     * network-idle never depends on how soon a starved renderer dispatches what it sends next.
      */
     static final String TIMING_PAGE =
             """
@@ -48,12 +50,12 @@ class JinaBrowserOptionsTest {
               setTimeout(() => {
                 clearInterval(spinner);
                 add('<p>Spinner stopped.</p>');
+                navigator.sendBeacon('/slow?ms=5000', 'seen');
                 fetch('/slow?ms=1500').then((r) => r.text()).then(() => {
                   add('<p>Data from the slow request.</p>');
                   const img = new Image();
                   img.onload = img.onerror = () => {
                     add('<p>Image arrived.</p>');
-                    navigator.sendBeacon('/slow?ms=2500', 'seen');
                     setTimeout(() => add('<p>Late timer fired.</p>'), 1200);
                   };
                   img.src = '/slow?ms=1500&image';
