@@ -37,7 +37,7 @@ import org.jsoup.Jsoup;
  * the same, precision and recall as means over pages, F1 of the two means, and accuracy as the
  * share of pages whose token lists are identical. "Empty" counts pages whose output has no token
  * while the gold has some. Each page goes through the real product path: {@link Reader#convert}
- * with {@code respondWith=TEXT}.
+ * with {@code respondWith=CONTENT_TEXT}.
  *
  * <p>Run from the project root:
  *
@@ -146,7 +146,7 @@ public final class ExtractionEval {
             }
         }
 
-        System.out.println("Main-content extraction, plinth (respondWith=text)");
+        System.out.println("Main-content extraction, plinth (respondWith=content-text)");
         System.out.println("| set | pages | F1 | precision | recall | accuracy | empty | s |");
         System.out.println("|---|---|---|---|---|---|---|---|");
         results.forEach((set, scores) ->
@@ -197,7 +197,7 @@ public final class ExtractionEval {
 
     private static List<Score> run(Reader reader, String set, List<Case> cases, Path dump)
             throws Exception {
-        Options options = Options.builder().respondWith(Options.Format.TEXT).build();
+        Options options = Options.builder().respondWith(Options.Format.CONTENT_TEXT).build();
         Path out = dump == null ? null : Files.createDirectories(dump.resolve(set));
         List<Score> scores = new ArrayList<>();
         for (Case c : cases) {
