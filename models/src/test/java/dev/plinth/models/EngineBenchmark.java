@@ -22,9 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * mean pooling. The end-to-end comparison with LangChain4j is {@code bench}'s EmbeddingsSpeed.
  *
  * <pre>
- * mvn -q -B -pl models -am test-compile
- * mvn -q -B -pl models exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
- *     -Dexec.args="--enable-native-access=ALL-UNNAMED -cp %classpath org.openjdk.jmh.Main EngineBenchmark"
+ * mvn -B -pl models -am test-compile
+ * mvn -B -pl models exec:exec@jmh [-Djmh.args="EngineBenchmark.tokenize -f 1"]
  * </pre>
  */
 @State(Scope.Benchmark)
