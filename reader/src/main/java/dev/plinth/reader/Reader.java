@@ -84,6 +84,12 @@ public final class Reader implements AutoCloseable {
      */
     static final int UNSURE_CONTENT_TEXT = 250;
 
+    /**
+     * Below this extractor confidence, on such a page, it is unsure too: the content is a fallback
+     * step's guess, mostly links, or nearly the whole page.
+     */
+    static final double UNSURE_SCORE = 0.15;
+
     /** Characters of text a page needs before a short extraction counts as a miss. */
     static final int UNSURE_PAGE_TEXT = 1000;
 
@@ -207,11 +213,13 @@ public final class Reader implements AutoCloseable {
                                 page,
                                 requested,
                                 options,
-                                "The heuristic extractor found little main content ("
+                                "The heuristic extractor was unsure of the main content ("
                                         + converted.confidence().textLength()
                                         + " of "
                                         + converted.confidence().pageTextLength()
-                                        + " characters of text); "
+                                        + " characters of text, confidence "
+                                        + converted.confidence().score()
+                                        + "); "
                                         + ReaderLm.ENGINE
                                         + " read the page");
             } catch (ReaderException e) {
@@ -254,7 +262,8 @@ public final class Reader implements AutoCloseable {
 
     /**
      * Whether {@code lmFallback} should take this page: the default format from the {@code auto}
-     * engine, and an extraction that kept almost nothing of a page with plenty of text.
+     * engine, and an extraction that kept almost nothing of a page with plenty of text, or whose
+     * confidence is very low.
      */
     private static boolean unsure(Converted converted, Options options) {
         Extractor.Confidence c = converted.confidence();
@@ -262,8 +271,8 @@ public final class Reader implements AutoCloseable {
                 && options.fetch().engine() == FetchOptions.Engine.AUTO
                 && options.formats().equals(Set.of(Options.Format.CONTENT))
                 && options.targetSelector().isEmpty()
-                && c.textLength() < UNSURE_CONTENT_TEXT
-                && c.pageTextLength() >= UNSURE_PAGE_TEXT;
+                && c.pageTextLength() >= UNSURE_PAGE_TEXT
+                && (c.textLength() < UNSURE_CONTENT_TEXT || c.score() < UNSURE_SCORE);
     }
 
     /** {@code result} with ReaderLM-v2's answer as its content (and JSON). */
