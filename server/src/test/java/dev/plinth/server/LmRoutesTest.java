@@ -544,6 +544,43 @@ class LmRoutesTest {
     }
 
     @Test
+    void vlmReadsThePagesPictureTakenByTheBrowser() throws Exception {
+        try (LmBackend lm = new LmBackend();
+                LmBackend vlm = new LmBackend();
+                Plinth plinth =
+                        Plinth.start(
+                                withLm(
+                                        lm,
+                                        c -> {
+                                            c.browser = true;
+                                            c.vlm =
+                                                    ReaderLm.Backend.of(
+                                                            vlm.url().toString(), "vision", null);
+                                        }))) {
+            vlm.otherwise(call -> LmBackend.text("# Reading the Web\n\nFrom the picture."));
+            HttpResponse<String> r =
+                    plinth.get(page("/article"), "X-Respond-With", "vlm", JSON[0], JSON[1]);
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode data = Plinth.json(r).get("data");
+            assertEquals("vlm", data.get("engine").asText());
+            assertEquals("vlm", r.headers().firstValue("X-Content-Engine").orElseThrow());
+            assertEquals("# Reading the Web\n\nFrom the picture.", data.get("content").asText());
+            assertEquals(1, vlm.calls().size());
+            String image =
+                    vlm.calls()
+                            .get(0)
+                            .messages()
+                            .get(0)
+                            .get("content")
+                            .get(1)
+                            .at("/image_url/url")
+                            .asText();
+            assertTrue(image.startsWith("data:image/png;base64,iVBORw0KGgo"), image);
+            assertEquals(0, lm.calls().size());
+        }
+    }
+
+    @Test
     void vlmWithoutAPictureIs400() throws Exception {
         try (LmBackend lm = new LmBackend();
                 LmBackend vlm = new LmBackend();
