@@ -230,7 +230,8 @@ public final class Reader implements AutoCloseable {
                                 result.content(),
                                 result.json(),
                                 List.of(
-                                        "The heuristic extractor found little main content and "
+                                        "The heuristic extractor was unsure of the main content,"
+                                                + " and "
                                                 + ReaderLm.ENGINE
                                                 + " could not read the page: "
                                                 + e.getMessage()),
