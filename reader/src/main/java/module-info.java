@@ -3,7 +3,8 @@
  *
  * <p>Only the entry points are exported: {@code Reader} and its records, the fetch seam ({@code
  * PageSource}, {@code Fetcher}, the network policy) and the Markdown writer's options. Extraction,
- * PDF layout and the LM client are internals reached through {@code Reader}.
+ * PDF layout and the LM wire client are internals; the LM engine ({@code ReaderLm}) is exported so
+ * a server can configure one and hand it to {@code Reader}.
  */
 module dev.plinth.reader {
     requires transitive java.net.http;
@@ -20,6 +21,7 @@ module dev.plinth.reader {
     exports dev.plinth.reader;
     exports dev.plinth.reader.fetch;
     exports dev.plinth.reader.markdown;
+    exports dev.plinth.reader.lm;
 
     // Every name lookup in the process goes through the SSRF guard's resolver.
     provides java.net.spi.InetAddressResolverProvider with

@@ -161,8 +161,8 @@ public final class ReaderLmEval {
                 dir,
                 settings.lm().model(),
                 settings.lm().url());
-        System.out.println("| system | F1 | precision | recall | accuracy |");
-        System.out.println("|---|---|---|---|---|");
+        System.out.println("| system | pages | F1 | precision | recall | accuracy | empty |");
+        System.out.println("|---|---|---|---|---|---|---|");
         System.out.println(ExtractionEval.row("plinth + " + settings.lm().model(), scores));
         System.out.printf(
                 Locale.ROOT,
@@ -313,8 +313,9 @@ public final class ReaderLmEval {
                     own[own.length - 1] / 1e6,
                     cpu / 1e6 / own.length);
             System.out.println(
-                    "| scoring-path check (fake answers with the page's whole text) | F1 | precision | recall | accuracy |");
-            System.out.println("|---|---|---|---|---|");
+                    "| scoring-path check (the fake answers with the page's whole text) | pages |"
+                            + " F1 | precision | recall | accuracy | empty |");
+            System.out.println("|---|---|---|---|---|---|---|");
             System.out.println(ExtractionEval.row("whole text of what was sent", scores));
         } finally {
             fake.stop(0);

@@ -4,18 +4,22 @@ import dev.plinth.reader.document.Documents;
 import dev.plinth.reader.extract.Extractor;
 import dev.plinth.reader.extract.Metadata;
 import dev.plinth.reader.extract.PlainText;
+import dev.plinth.reader.lm.LmException;
 import dev.plinth.reader.lm.ReaderLm;
 import dev.plinth.reader.markdown.MarkdownOptions;
 import dev.plinth.reader.markdown.MarkdownWriter;
 import dev.plinth.reader.pdf.PdfReader;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
 import org.jsoup.select.Evaluator;
@@ -44,17 +48,50 @@ public final class Reader implements AutoCloseable {
      * @param pool where conversions run; <b>{@link CpuPool#shared()}</b>, one thread per core
      * @param lm the language-model backend for {@code readerlm-v2}, {@code vlm}, JSON schemas and
      *     generated alt text; null = none configured, and those options are refused
+     * @param lmTimeout longest one read may wait for the language models; <b>120 s</b>
+     * @param lmFallback let the {@code auto} engine hand a page to the language model when the
+     *     heuristic extractor found almost nothing on a page with plenty of text; <b>off</b>
+     * @param images loads images to caption for generated alt text (behind the caller's network
+     *     guard); null = alt text only for {@code data:} images
      */
-    public record Settings(Duration deadline, CpuPool pool, ReaderLm lm) {
+    public record Settings(
+            Duration deadline,
+            CpuPool pool,
+            ReaderLm lm,
+            Duration lmTimeout,
+            boolean lmFallback,
+            ReaderLm.ImageLoader images) {
         /** The defaults. */
         public static final Settings DEFAULTS =
-                new Settings(Duration.ofSeconds(30), CpuPool.shared(), null);
+                new Settings(Duration.ofSeconds(30), CpuPool.shared());
 
         /** Deadline and pool, no language model. */
         public Settings(Duration deadline, CpuPool pool) {
-            this(deadline, pool, null);
+            this(deadline, pool, null, Duration.ofSeconds(120), false, null);
+        }
+
+        /** These settings with a language model, its deadline, the fallback and image loader. */
+        public Settings withLm(
+                ReaderLm lm, Duration lmTimeout, boolean lmFallback, ReaderLm.ImageLoader images) {
+            return new Settings(deadline, pool, lm, lmTimeout, lmFallback, images);
         }
     }
+
+    /**
+     * Below this many characters of main content, on a page with at least {@link #UNSURE_PAGE_TEXT}
+     * of text, the heuristic extraction is "unsure" and {@code lmFallback} hands the page to the
+     * language model.
+     */
+    static final int UNSURE_CONTENT_TEXT = 250;
+
+    /**
+     * Below this extractor confidence, on such a page, it is unsure too: the content is a fallback
+     * step's guess, mostly links, or nearly the whole page.
+     */
+    static final double UNSURE_SCORE = 0.15;
+
+    /** Characters of text a page needs before a short extraction counts as a miss. */
+    static final int UNSURE_PAGE_TEXT = 1000;
 
     private final PageSource source;
     private final Settings settings;
@@ -120,8 +157,103 @@ public final class Reader implements AutoCloseable {
         }
     }
 
-    /** Converts on the pool, within the deadline, stopping the work when the caller gives up. */
+    /**
+     * Converts a page: the language-model steps run here, on the caller's thread, since they wait
+     * on a backend; the CPU work runs on the pool, within the deadline, stopping when the caller
+     * gives up.
+     */
     private Result convert(Page page, URI requested, Options options) throws ReaderException {
+        if (!page.isHtml() || page.isPdf()) {
+            return heuristic(page, requested, options).result();
+        }
+        ReaderLm lm = settings.lm();
+        Result.LmUsage captions = null;
+        List<String> captionWarnings = List.of();
+        if (options.withGeneratedAlt() && lm != null && lm.hasVision()) {
+            // Captions are written into the page's <img alt>, so every format carries them.
+            URI base = base(page, requested, options);
+            Document doc = Jsoup.parse(page.text(), base == null ? "" : base.toString());
+            doc.outputSettings().prettyPrint(false);
+            ReaderLm.Captions written;
+            try {
+                written = lm.describeImages(doc, imageLoader(), settings.lmTimeout());
+            } catch (LmException e) {
+                throw lmFailure(e);
+            }
+            captions = usage(lm.settings().vlm().model(), written.usage());
+            captionWarnings = written.warnings();
+            page = withBody(page, doc.outerHtml());
+        }
+        boolean vlm = options.has(Options.Format.VLM);
+        boolean readerLm =
+                options.has(Options.Format.READERLM_V2)
+                        || options.jsonSchema() != null
+                        || options.instruction() != null;
+        Options heuristicOptions = options;
+        if (readerLm
+                && (options.has(Options.Format.CONTENT) || options.has(Options.Format.MARKDOWN))) {
+            // An instruction or schema with the default format: the model writes the content.
+            Set<Options.Format> formats = EnumSet.copyOf(options.formats());
+            formats.remove(Options.Format.CONTENT);
+            formats.remove(Options.Format.MARKDOWN);
+            formats.add(Options.Format.READERLM_V2);
+            heuristicOptions = options.toBuilder().formats(formats).build();
+        }
+        Converted converted = heuristic(page, requested, heuristicOptions);
+        Result result = converted.result();
+        if (vlm) {
+            result = withVlm(result, page, options);
+        } else if (readerLm) {
+            result = withLm(result, page, requested, options, null);
+        } else if (settings.lmFallback() && lm != null && unsure(converted, options)) {
+            try {
+                result =
+                        withLm(
+                                result,
+                                page,
+                                requested,
+                                options,
+                                "The heuristic extractor was unsure of the main content ("
+                                        + converted.confidence().textLength()
+                                        + " of "
+                                        + converted.confidence().pageTextLength()
+                                        + " characters of text, confidence "
+                                        + converted.confidence().score()
+                                        + "); "
+                                        + ReaderLm.ENGINE
+                                        + " read the page");
+            } catch (ReaderException e) {
+                // The fallback is a second opinion: without it the heuristic answer stands.
+                result =
+                        copy(
+                                result,
+                                result.content(),
+                                result.json(),
+                                List.of(
+                                        "The heuristic extractor was unsure of the main content,"
+                                                + " and "
+                                                + ReaderLm.ENGINE
+                                                + " could not read the page: "
+                                                + e.getMessage()),
+                                result.engine(),
+                                null);
+            }
+        }
+        if (captions != null) {
+            result =
+                    copy(
+                            result,
+                            result.content(),
+                            result.json(),
+                            captionWarnings,
+                            result.engine(),
+                            plus(result.lm(), captions));
+        }
+        return result;
+    }
+
+    /** The heuristic conversion on the pool, within the deadline. */
+    private Converted heuristic(Page page, URI requested, Options options) throws ReaderException {
         return settings.pool()
                 .run(
                         () -> convertNow(page, requested, options),
@@ -129,17 +261,210 @@ public final class Reader implements AutoCloseable {
                         "converting the page");
     }
 
-    private Result convertNow(Page page, URI requested, Options options) throws ReaderException {
+    /**
+     * Whether {@code lmFallback} should take this page: the default format from the {@code auto}
+     * engine, and an extraction that kept almost nothing of a page with plenty of text, or whose
+     * confidence is very low.
+     */
+    private static boolean unsure(Converted converted, Options options) {
+        Extractor.Confidence c = converted.confidence();
+        return c != null
+                && options.fetch().engine() == FetchOptions.Engine.AUTO
+                && options.formats().equals(Set.of(Options.Format.CONTENT))
+                && options.targetSelector().isEmpty()
+                && c.pageTextLength() >= UNSURE_PAGE_TEXT
+                && (c.textLength() < UNSURE_CONTENT_TEXT || c.score() < UNSURE_SCORE);
+    }
+
+    /** {@code result} with ReaderLM-v2's answer as its content (and JSON). */
+    private Result withLm(Result result, Page page, URI requested, Options options, String why)
+            throws ReaderException {
+        ReaderLm lm = settings.lm();
+        URI base = base(page, requested, options);
+        ReaderLm.Output out;
+        try {
+            out =
+                    lm.read(
+                            new ReaderLm.Input(
+                                    page.text(),
+                                    base,
+                                    options.instruction(),
+                                    options.jsonSchema(),
+                                    narrowing(options)),
+                            settings.lmTimeout());
+        } catch (LmException e) {
+            throw lmFailure(e);
+        }
+        List<String> warnings = new ArrayList<>();
+        if (why != null) {
+            warnings.add(why);
+        }
+        warnings.addAll(out.warnings());
+        int max = options.maxTokens();
+        String content =
+                max > 0 && out.markdown() != null
+                        ? Tokens.truncate(out.markdown(), max)
+                        : out.markdown();
+        return copy(
+                result,
+                content,
+                out.json() == null ? null : out.json().toString(),
+                warnings,
+                out.engine(),
+                plus(result.lm(), usage(out.model(), out.usage())));
+    }
+
+    /** {@code result} with the vision model's reading of the page's picture as its content. */
+    private Result withVlm(Result result, Page page, Options options) throws ReaderException {
+        if (page.screenshot() == null) {
+            throw new ReaderException(
+                    ReaderException.Kind.BAD_OPTION,
+                    "the vlm format reads the page's picture, and this page has none: it needs the"
+                            + " browser engine (X-Engine: browser) and a URL, not raw HTML");
+        }
+        ReaderLm.Output out;
+        try {
+            out = settings.lm().readScreenshot(page.screenshot(), settings.lmTimeout());
+        } catch (LmException e) {
+            throw lmFailure(e);
+        }
+        int max = options.maxTokens();
+        String content = max > 0 ? Tokens.truncate(out.markdown(), max) : out.markdown();
+        return copy(
+                result,
+                content,
+                null,
+                out.warnings(),
+                out.engine(),
+                plus(result.lm(), usage(out.model(), out.usage())));
+    }
+
+    /** The remove and target selectors as ReaderLm's pre-selection of what to send. */
+    private static java.util.function.Function<Document, Element> narrowing(Options options) {
+        if (options.removeSelector().isEmpty() && options.targetSelector().isEmpty()) {
+            return null;
+        }
+        return doc -> {
+            try {
+                for (String selector : options.removeSelector()) {
+                    Selectors.select(compile(selector), doc).remove();
+                }
+                if (options.targetSelector().isEmpty()) {
+                    return null;
+                }
+                Element chosen = new Element("div");
+                for (String selector : options.targetSelector()) {
+                    Selectors.select(compile(selector), doc)
+                            .forEach(e -> chosen.appendChild(e.clone()));
+                }
+                chosen.setBaseUri(doc.baseUri());
+                return chosen;
+            } catch (ReaderException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        };
+    }
+
+    /** Images for captions come through the caller's loader (its network guard and caps). */
+    private ReaderLm.ImageLoader imageLoader() {
+        ReaderLm.ImageLoader images = settings.images();
+        return images != null
+                ? images
+                : (url, timeout) -> {
+                    throw new java.io.IOException("no image loader is configured");
+                };
+    }
+
+    /** An LM failure as a reader failure; the server maps it by its cause's kind. */
+    private static ReaderException lmFailure(LmException e) {
+        ReaderException.Kind kind =
+                switch (e.kind()) {
+                    case BAD_REQUEST -> ReaderException.Kind.BAD_OPTION;
+                    case TOO_LARGE -> ReaderException.Kind.TOO_LARGE;
+                    default -> ReaderException.Kind.UNREADABLE;
+                };
+        return new ReaderException(kind, e.getMessage(), e);
+    }
+
+    private static Result.LmUsage usage(String model, ReaderLm.Usage usage) {
+        return new Result.LmUsage(
+                model, usage.promptTokens(), usage.completionTokens(), usage.estimated());
+    }
+
+    private static Result.LmUsage plus(Result.LmUsage a, Result.LmUsage b) {
+        if (a == null) {
+            return b;
+        }
+        return new Result.LmUsage(
+                a.model(),
+                a.promptTokens() + b.promptTokens(),
+                a.completionTokens() + b.completionTokens(),
+                a.estimated() || b.estimated());
+    }
+
+    /** {@code r} with another content, JSON, engine and usage, and more warnings. */
+    private static Result copy(
+            Result r,
+            String content,
+            String json,
+            List<String> moreWarnings,
+            String engine,
+            Result.LmUsage lm) {
+        List<String> warnings = new ArrayList<>(r.warnings());
+        warnings.addAll(moreWarnings);
+        return new Result(
+                r.title(),
+                r.description(),
+                r.url(),
+                content,
+                r.html(),
+                r.text(),
+                json,
+                r.publishedTime(),
+                r.metadata(),
+                r.links(),
+                r.images(),
+                warnings,
+                r.numPages(),
+                r.screenshot(),
+                r.origin(),
+                engine,
+                lm);
+    }
+
+    /** {@code page} with its HTML replaced (captions written in), as UTF-8. */
+    private static Page withBody(Page page, String html) {
+        return new Page(
+                page.url(),
+                page.status(),
+                "text/html",
+                StandardCharsets.UTF_8,
+                html.getBytes(StandardCharsets.UTF_8),
+                page.headers(),
+                page.warnings(),
+                page.screenshot(),
+                page.engine(),
+                page.loadedAt(),
+                page.cached());
+    }
+
+    /** X-Base: links resolve against the URL asked for, or the one after redirects. */
+    private static URI base(Page page, URI requested, Options options) {
+        return options.base() == Options.Base.FINAL || requested == null ? page.url() : requested;
+    }
+
+    /** A heuristic result and, for HTML that went through extraction, its confidence. */
+    private record Converted(Result result, Extractor.Confidence confidence) {}
+
+    private Converted convertNow(Page page, URI requested, Options options) throws ReaderException {
         Draft draft = new Draft(page, options);
         if (page.status() >= 400) {
             draft.warnings.add("Target URL returned error " + page.status());
         }
         if (page.isPdf()) {
-            return readPdf(page, requested, draft);
+            return new Converted(readPdf(page, requested, draft), null);
         }
-        // X-Base: links resolve against the URL asked for, or the one after redirects.
-        URI base =
-                options.base() == Options.Base.FINAL || requested == null ? page.url() : requested;
+        URI base = base(page, requested, options);
         if (!page.isHtml()) {
             Documents.Converted doc = Documents.convert(page);
             draft.title = doc.title();
@@ -148,7 +473,7 @@ public final class Reader implements AutoCloseable {
             if (options.has(Options.Format.TEXT) || options.has(Options.Format.HTML)) {
                 draft.text = page.text();
             }
-            return draft.result();
+            return new Converted(draft.result(), null);
         }
         Document doc =
                 Cancellation.parse(page.text(), base == null ? "about:blank" : base.toString());
@@ -159,7 +484,8 @@ public final class Reader implements AutoCloseable {
                     "The page looks script-rendered and was read without a browser; "
                             + "ask for X-Engine: browser (or auto) to render it");
         }
-        return convertHtml(doc, draft);
+        Result result = convertHtml(doc, draft);
+        return new Converted(result, draft.confidence);
     }
 
     /**
@@ -216,6 +542,7 @@ public final class Reader implements AutoCloseable {
             metadata = extraction.metadata();
             content = extraction.content();
             content.setBaseUri(doc.baseUri());
+            draft.confidence = extraction.confidence();
         } else {
             metadata = Extractor.metadata(doc);
         }
@@ -239,10 +566,9 @@ public final class Reader implements AutoCloseable {
                 }
                 case CONTENT_HTML -> draft.content = content.outerHtml();
                 case CONTENT_TEXT -> draft.content = PlainText.of(content);
-                case READERLM_V2, VLM ->
-                        throw new ReaderException(
-                                ReaderException.Kind.BAD_OPTION,
-                                "the " + format.wire() + " format is not wired to its model yet");
+                case READERLM_V2, VLM -> {
+                    // Written by the language model once the CPU work is done.
+                }
                 default -> throw new IllegalStateException(format + " is not a content format");
             }
         }
@@ -300,6 +626,7 @@ public final class Reader implements AutoCloseable {
         List<Result.Link> links = List.of();
         List<Result.Image> images = List.of();
         Integer numPages;
+        Extractor.Confidence confidence;
 
         Draft(Page page, Options options) {
             this.page = page;
@@ -327,7 +654,9 @@ public final class Reader implements AutoCloseable {
                     page.screenshot(),
                     page.engine() == null
                             ? null
-                            : new Result.Origin(page.engine(), page.loadedAt(), page.cached()));
+                            : new Result.Origin(page.engine(), page.loadedAt(), page.cached()),
+                    Result.HEURISTIC,
+                    null);
         }
     }
 
@@ -401,9 +730,15 @@ public final class Reader implements AutoCloseable {
         }
     }
 
-    /** Closes the page source (the browser, a cache). */
+    /** Closes the page source (the browser, a cache) and the language-model clients. */
     @Override
     public void close() {
-        source.close();
+        try {
+            source.close();
+        } finally {
+            if (settings.lm() != null) {
+                settings.lm().close();
+            }
+        }
     }
 }

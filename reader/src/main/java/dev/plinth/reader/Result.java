@@ -23,6 +23,10 @@ import java.util.Map;
  * @param numPages pages of a PDF, else null
  * @param screenshot PNG bytes for screenshot/pageshot output, else null
  * @param origin how the page was loaded; null for content the caller gave
+ * @param engine what wrote the content: {@code heuristic} (the extractor and Markdown writer),
+ *     {@code readerlm-v2} or {@code vlm} (a language model)
+ * @param lm the tokens language models spent on this read (the answer, generated alt text); null
+ *     when none was called
  */
 public record Result(
         String title,
@@ -39,7 +43,23 @@ public record Result(
         List<String> warnings,
         Integer numPages,
         byte[] screenshot,
-        Origin origin) {
+        Origin origin,
+        String engine,
+        LmUsage lm) {
+
+    /** The engine name of content written without a language model. */
+    public static final String HEURISTIC = "heuristic";
+
+    /**
+     * Tokens language models spent on a read, as the backend reported them ({@code estimated} when
+     * it did not and they were counted here).
+     */
+    public record LmUsage(String model, int promptTokens, int completionTokens, boolean estimated) {
+        /** Prompt plus completion tokens. */
+        public int total() {
+            return promptTokens + completionTokens;
+        }
+    }
 
     /** A link: its text and absolute URL. */
     public record Link(String text, String url) {}
@@ -73,6 +93,7 @@ public record Result(
         links = links == null ? List.of() : List.copyOf(links);
         images = images == null ? List.of() : List.copyOf(images);
         warnings = warnings == null ? List.of() : List.copyOf(warnings);
+        engine = engine == null ? HEURISTIC : engine;
     }
 
     /**

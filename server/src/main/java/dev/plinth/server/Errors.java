@@ -3,9 +3,11 @@ package dev.plinth.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.plinth.reader.ReaderException;
+import dev.plinth.reader.lm.LmException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,8 +24,16 @@ final class Errors {
     private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A failure reduced to what the client sees. */
-    record Failure(int status, String name, String message, long retryAfterSeconds) {}
+    /**
+     * A failure reduced to what the client sees; {@code errors} lists a JSON answer's schema
+     * violations (empty otherwise).
+     */
+    record Failure(
+            int status, String name, String message, long retryAfterSeconds, List<String> errors) {
+        Failure(int status, String name, String message, long retryAfterSeconds) {
+            this(status, name, message, retryAfterSeconds, List.of());
+        }
+    }
 
     private Errors() {}
 
@@ -63,6 +73,9 @@ final class Errors {
         if (e instanceof ApiException api) {
             return new Failure(api.status(), api.name(), api.getMessage(), api.retryAfterSeconds());
         }
+        if (e instanceof ReaderException re && re.getCause() instanceof LmException lm) {
+            return lmFailure(lm);
+        }
         if (e instanceof ReaderException re) {
             return new Failure(re.kind().status(), readerName(re.kind()), re.getMessage(), 0);
         }
@@ -75,6 +88,35 @@ final class Errors {
                 "InternalServerError",
                 "the server failed to handle this request; it has been logged",
                 0);
+    }
+
+    /**
+     * A language-model failure: its kind carries the status (400, 413, 422 for a schema still
+     * broken after the retry, 429 for a full queue or a backend that kept refusing, 502 for a
+     * backend down, failing or answering nonsense, 504 past the deadline).
+     */
+    private static Failure lmFailure(LmException lm) {
+        String name =
+                switch (lm.kind()) {
+                    case BAD_REQUEST -> "ParamValidationError";
+                    case TOO_LARGE -> "PayloadTooLargeError";
+                    case SCHEMA_MISMATCH -> "SchemaValidationError";
+                    case OVERLOADED -> "TooManyRequestsError";
+                    case BACKEND_ERROR, BAD_RESPONSE, UNAVAILABLE -> "LanguageModelBackendError";
+                    case TIMEOUT -> "LanguageModelTimeoutError";
+                };
+        String prefix =
+                switch (lm.kind()) {
+                    case BACKEND_ERROR, BAD_RESPONSE, UNAVAILABLE, TIMEOUT ->
+                            "the language-model backend failed: ";
+                    default -> "";
+                };
+        return new Failure(
+                lm.kind().status(),
+                name,
+                prefix + lm.getMessage(),
+                lm.retryAfterSeconds(),
+                lm.errors());
     }
 
     /** Writes {@code failure} as the response, in the shape of the route. */
@@ -105,6 +147,11 @@ final class Errors {
             body.put("status", failure.status() * 100 + subCode(failure.name()));
             body.put("message", failure.message());
             body.put("readableMessage", failure.name() + ": " + failure.message());
+            // The API's own convention for a 4xx/5xx: the message again as detail.
+            body.put("detail", failure.message());
+        }
+        if (!failure.errors().isEmpty()) {
+            body.set("errors", JSON.valueToTree(failure.errors()));
         }
         return body.toString();
     }

@@ -161,6 +161,16 @@ final class ReadCommand implements Callable<Integer> {
                     "Let URLs reach private and loopback addresses (default: $PLINTH_ALLOW_PRIVATE_NETWORK).")
     boolean allowPrivateNetwork;
 
+    @picocli.CommandLine.Mixin LmFlags lm = new LmFlags();
+
+    @Option(
+            names = "--schema",
+            paramLabel = "FILE|JSON",
+            description =
+                    "A JSON Schema (a file, or the JSON itself): ReaderLM-v2 answers JSON that"
+                            + " follows it, checked and retried once (needs --lm-url).")
+    String schema;
+
     /** One input's outcome: the text to emit, or why it failed. */
     private record Outcome(String input, String output, String error) {}
 
@@ -179,10 +189,15 @@ final class ReadCommand implements Callable<Integer> {
             Files.createDirectories(out);
         }
         Options options;
+        Server.Config models = new Server.Config();
         try {
             options = options();
-        } catch (ApiException e) {
+            lm.apply(models);
+        } catch (ApiException | IllegalArgumentException e) {
             stderr.println("plinth: " + e.getMessage());
+            return 2;
+        } catch (NoSuchFileException e) {
+            stderr.println("plinth: --schema: no such file " + e.getMessage());
             return 2;
         }
         boolean allowPrivate =
@@ -197,7 +212,8 @@ final class ReadCommand implements Callable<Integer> {
                                 new Engines(
                                         fetcher,
                                         Browser.ifInstalled(new Browser.Settings(allowPrivate)),
-                                        fetcher.settings().timeout()));
+                                        fetcher.settings().timeout()),
+                                Server.lmSettings(models, fetcher));
                 Progress progress =
                         Progress.to(
                                 stderr,
@@ -231,7 +247,7 @@ final class ReadCommand implements Callable<Integer> {
     }
 
     /** The reader's options from the flags, parsed as the HTTP API parses its headers. */
-    private Options options() {
+    private Options options() throws IOException {
         ParseResult parsed = spec.commandLine().getParseResult();
         Map<ReaderOptions.Option, List<String>> given = new HashMap<>();
         for (ReaderOptions.Option option : ReaderOptions.ALL) {
@@ -240,7 +256,17 @@ final class ReadCommand implements Callable<Integer> {
             }
         }
         Options options = ReaderOptions.parse(given, ReaderOptions.ServerSide.NONE).options();
-        Options.Builder b = options.toBuilder().respondWith(format.value);
+        Options.Builder b = options.toBuilder();
+        boolean modelFormat =
+                options.has(Options.Format.READERLM_V2) || options.has(Options.Format.VLM);
+        if (!(modelFormat && (format == Format.content || format == Format.json))) {
+            // --engine readerlm-v2 (or vlm) names the content's writer; --format the rest.
+            b.respondWith(format.value);
+        }
+        if (schema != null) {
+            String text = schema.strip();
+            b.jsonSchema(text.startsWith("{") ? text : Files.readString(Path.of(text)));
+        }
         if (format == Format.json) {
             b.linksSummary(
                             options.linksSummary() == Options.Links.NONE

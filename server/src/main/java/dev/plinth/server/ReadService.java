@@ -48,7 +48,10 @@ final class ReadService {
         try {
             result = slots.run(() -> reader.read(request));
         } catch (ReaderException e) {
-            metrics.fetchError(e.kind().name().toLowerCase(Locale.ROOT));
+            metrics.fetchError(
+                    e.getCause() instanceof dev.plinth.reader.lm.LmException lm
+                            ? "lm_" + lm.kind().name().toLowerCase(Locale.ROOT)
+                            : e.kind().name().toLowerCase(Locale.ROOT));
             throw e;
         }
         int tokens = result.tokens();

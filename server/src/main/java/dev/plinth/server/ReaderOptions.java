@@ -404,7 +404,7 @@ final class ReaderOptions {
                             (v, t) -> t.fetch.viewport(viewport(v))),
                     option(
                             "X-Instruction",
-                            null,
+                            "--instruction",
                             "text",
                             "What a language model extracts, with X-Json-Schema (needs --lm-url).",
                             (v, t) -> t.options.instruction(v.text())),

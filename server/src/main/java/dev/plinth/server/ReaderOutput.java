@@ -143,20 +143,38 @@ final class ReaderOutput {
         if (chunks != null) {
             data.set("chunks", JSON.valueToTree(chunks));
         }
-        data.putObject("usage").put("tokens", tokens);
+        data.put("engine", r.engine());
+        usage(data.putObject("usage"), r, tokens);
         return data;
+    }
+
+    /**
+     * {@code tokens} of the output and, when language models answered, what they spent: the model
+     * and its prompt and completion tokens ({@code estimated} when the backend did not say).
+     */
+    static void usage(ObjectNode usage, Result r, int tokens) {
+        usage.put("tokens", tokens);
+        if (r.lm() != null) {
+            usage.put("model", r.lm().model());
+            usage.put("promptTokens", r.lm().promptTokens());
+            usage.put("completionTokens", r.lm().completionTokens());
+            usage.put("totalTokens", r.lm().total());
+            if (r.lm().estimated()) {
+                usage.put("estimated", true);
+            }
+        }
     }
 
     /**
      * The JSON envelope around {@code data}: {@code code}, {@code status: 20000} and {@code
      * meta.usage}.
      */
-    static ObjectNode envelope(ObjectNode data, int tokens) {
+    static ObjectNode envelope(ObjectNode data, Result r, int tokens) {
         ObjectNode root = JSON.createObjectNode();
         root.put("code", 200);
         root.put("status", 20000);
         root.set("data", data);
-        root.putObject("meta").putObject("usage").put("tokens", tokens);
+        usage(root.putObject("meta").putObject("usage"), r, tokens);
         return root;
     }
 

@@ -155,7 +155,7 @@ final class ReaderRoutes implements RouteGroup {
                     ReaderOutput.data(
                             r, outcome.tokens(), options, chunks(r, params), picture(ctx, r));
             ctx.contentType("application/json; charset=utf-8")
-                    .result(ReaderOutput.envelope(data, outcome.tokens()).toString());
+                    .result(ReaderOutput.envelope(data, r, outcome.tokens()).toString());
         } else if (r.screenshot() != null && r.content() == null) {
             if (accept.contains("image/png")) {
                 ctx.contentType("image/png").result(r.screenshot());
@@ -235,6 +235,11 @@ final class ReaderRoutes implements RouteGroup {
     private static void headers(Context ctx, ReadService.Outcome outcome) {
         ctx.header("X-Usage-Tokens", Integer.toString(outcome.tokens()));
         ctx.header("X-Cache", outcome.cache().name());
+        // Which engine wrote the content: heuristic, readerlm-v2 or vlm (also data.engine).
+        ctx.header("X-Content-Engine", outcome.result().engine());
+        if (outcome.result().lm() != null) {
+            ctx.header("X-Lm-Tokens", Integer.toString(outcome.result().lm().total()));
+        }
         ctx.attribute("plinth.cache", outcome.cache().name().toLowerCase(Locale.ROOT));
     }
 
@@ -270,6 +275,8 @@ final class ReaderRoutes implements RouteGroup {
                           Accept               text/plain (default) | application/json | text/event-stream
                           Options              X-Respond-With: content|markdown|html|text, X-Target-Selector,
                                                X-Remove-Selector, X-With-Links-Summary, X-Max-Tokens, X-No-Cache, …
+                          Language model       X-Respond-With: readerlm-v2 | vlm, X-Instruction, X-Json-Schema,
+                                               X-With-Generated-Alt (plinth serve --lm-url / --vlm-url)
                           GET  /health, GET /metrics
                         """
                                 .formatted(ctx.scheme() + "://" + ctx.host()));

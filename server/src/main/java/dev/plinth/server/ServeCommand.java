@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code plinth serve}: the HTTP API. Flags override the environment ({@code PLINTH_HOST}, {@code
  * PLINTH_PORT}, {@code PLINTH_API_KEYS}, {@code PLINTH_ALLOW_PRIVATE_NETWORK}, {@code
- * PLINTH_CACHE_DIR}, {@code PLINTH_CACHE}), which overrides the defaults. Runs until SIGTERM or
- * Ctrl-C, then stops gracefully.
+ * PLINTH_CACHE_DIR}, {@code PLINTH_CACHE}, and the language models' {@code PLINTH_LM_*} of {@link
+ * LmFlags}), which overrides the defaults. Runs until SIGTERM or Ctrl-C, then stops gracefully.
  */
 @Command(
         name = "serve",
@@ -145,6 +145,8 @@ final class ServeCommand implements Callable<Integer> {
                             + " the default models (default: $PLINTH_ALIAS_PRESET; off).")
     String aliasPreset;
 
+    @picocli.CommandLine.Mixin LmFlags lm = new LmFlags();
+
     /** Model APIs mounted beside the reader, image URLs behind the default (strict) guard. */
     static List<RouteGroup> modelApis() {
         return modelApis(false);
@@ -262,7 +264,16 @@ final class ServeCommand implements Callable<Integer> {
             }
             proxyTable.put(country ? proxy.substring(0, 2).toLowerCase(Locale.ROOT) : "", url);
         }
+        Server.Config models = new Server.Config();
+        lm.apply(models);
         return c -> {
+            c.lm = models.lm;
+            c.vlm = models.vlm;
+            c.lmConcurrency = models.lmConcurrency;
+            c.lmQueue = models.lmQueue;
+            c.lmContextTokens = models.lmContextTokens;
+            c.lmTimeout = models.lmTimeout;
+            c.lmFallback = models.lmFallback;
             c.host = host;
             c.port = port;
             c.apiKeys = keys;

@@ -6,6 +6,7 @@ import dev.plinth.reader.Engines;
 import dev.plinth.reader.PageSource;
 import dev.plinth.reader.Reader;
 import dev.plinth.reader.fetch.Fetcher;
+import dev.plinth.reader.lm.ReaderLm;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
@@ -130,6 +131,30 @@ public final class Server implements AutoCloseable {
          * {@link #redis} is set).
          */
         public ShotStore shots;
+
+        /**
+         * The OpenAI-compatible backend serving ReaderLM-v2, for {@code readerlm-v2}, {@code
+         * instruction} and {@code jsonSchema}; null = none, and those options answer 400.
+         */
+        public ReaderLm.Backend lm;
+
+        /** The backend serving a vision model, for {@code vlm} and generated alt text; or null. */
+        public ReaderLm.Backend vlm;
+
+        /** Language-model calls in flight at once; <b>2</b>. */
+        public int lmConcurrency = 2;
+
+        /** Language-model calls waiting for a slot before 429; <b>16</b>. */
+        public int lmQueue = 16;
+
+        /** The model's context window as served, in tokens; <b>32768</b>. */
+        public int lmContextTokens = 32_768;
+
+        /** Longest one read waits for the language models; <b>120 s</b>. */
+        public Duration lmTimeout = Duration.ofSeconds(120);
+
+        /** Let {@code X-Engine: auto} hand unsure pages to the language model; <b>off</b>. */
+        public boolean lmFallback;
     }
 
     private final Config config;
@@ -290,6 +315,13 @@ public final class Server implements AutoCloseable {
             }
             throw e;
         }
+        if (config.lm != null) {
+            LOG.info(
+                    "language models: {}{}{}",
+                    config.lm,
+                    config.vlm == null ? "" : ", vision " + config.vlm,
+                    config.lmFallback ? ", fallback for unsure pages on" : "");
+        }
         LOG.info(
                 "plinth serving on http://{}:{} (cache: {}, auth: {}, private network: {})",
                 config.host,
@@ -337,7 +369,47 @@ public final class Server implements AutoCloseable {
             metrics.gauge("plinth.cache.bytes", "Bytes of cached page bodies", store::bytes);
             source = new CachingSource(source, store, metrics.cacheListener());
         }
-        return new Reader(source);
+        return new Reader(source, lmSettings(config, fetcher));
+    }
+
+    /** The reader's settings with the language models configured, if any. */
+    static Reader.Settings lmSettings(Config config, Fetcher fetcher) {
+        if (config.lm == null) {
+            if (config.vlm != null) {
+                throw new IllegalArgumentException(
+                        "--vlm-url needs --lm-url too: the vision model works beside ReaderLM-v2");
+            }
+            return Reader.Settings.DEFAULTS;
+        }
+        int context = config.lmContextTokens;
+        ReaderLm lm =
+                new ReaderLm(
+                        ReaderLm.Settings.builder(config.lm)
+                                .vlm(config.vlm)
+                                .concurrency(config.lmConcurrency, config.lmQueue)
+                                .vlmConcurrency(config.lmConcurrency, config.lmQueue)
+                                // A quarter of the context for the answer, as the model card's
+                                // 8k of 32k.
+                                .context(context, Math.max(64, Math.min(8192, context / 4)))
+                                .build());
+        return Reader.Settings.DEFAULTS.withLm(
+                lm, config.lmTimeout, config.lmFallback, images(fetcher));
+    }
+
+    /** Images to caption come through the reader's fetcher: its SSRF guard, size and time caps. */
+    static ReaderLm.ImageLoader images(Fetcher fetcher) {
+        return (url, timeout) -> {
+            dev.plinth.reader.Page page;
+            try {
+                page = fetcher.fetch(url, null);
+            } catch (dev.plinth.reader.ReaderException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            if (page.status() >= 400) {
+                throw new IOException("HTTP " + page.status());
+            }
+            return new ReaderLm.Image(page.body(), page.contentType());
+        };
     }
 
     /** Thrown by {@link #start} when the port is taken by another process. */

@@ -41,6 +41,12 @@ final class AltText {
             "Describe this image for alt text: one short sentence in the third person, with no"
                     + " preamble.";
 
+    /** What the VLM is asked for a page's picture. */
+    static final String PAGE_PROMPT =
+            "Transcribe the main content of this web page screenshot into Markdown: headings,"
+                    + " paragraphs, lists, tables and links as they read; leave out navigation and"
+                    + " ads; answer with the Markdown only.";
+
     /** Alt values that say nothing about the image, as CMSs fill them in by default. */
     private static final Set<String> GENERIC =
             Set.of("image", "img", "photo", "picture", "pic", "figure", "fig", "alt", "graphic");
@@ -215,6 +221,36 @@ final class AltText {
             cache.put(key, caption);
         }
         return new Outcome(caption, false, completion.usage(), null);
+    }
+
+    /**
+     * A page's picture read into Markdown by the VLM ({@code X-Respond-With: vlm}): one image, the
+     * answer limited to {@code maxTokens}.
+     */
+    ChatClient.Completion transcribe(byte[] png, int maxTokens, long deadline) throws LmException {
+        if (png.length > maxImageBytes) {
+            throw new LmException(
+                    LmException.Kind.TOO_LARGE,
+                    "the page's picture is "
+                            + png.length
+                            + " bytes, over the VLM image cap of "
+                            + maxImageBytes);
+        }
+        String dataUrl = "data:image/png;base64," + Base64.getEncoder().encodeToString(png);
+        List<Map<String, Object>> messages =
+                List.of(
+                        Map.of(
+                                "role",
+                                "user",
+                                "content",
+                                List.of(
+                                        Map.of("type", "text", "text", PAGE_PROMPT),
+                                        Map.of(
+                                                "type",
+                                                "image_url",
+                                                "image_url",
+                                                Map.of("url", dataUrl)))));
+        return vlm.complete(messages, maxTokens, deadline);
     }
 
     /** Releases the VLM client. */

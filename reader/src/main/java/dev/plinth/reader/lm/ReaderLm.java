@@ -43,6 +43,9 @@ public final class ReaderLm implements AutoCloseable {
     /** The engine name reported with every answer ({@code X-Respond-With: readerlm-v2}). */
     public static final String ENGINE = "readerlm-v2";
 
+    /** The engine name of a page read from its picture by the vision model. */
+    public static final String VLM_ENGINE = "vlm";
+
     /** Share of the token budget kept back for the tokenizer difference. */
     private static final double TOKEN_HEADROOM = 0.9;
 
@@ -492,6 +495,33 @@ public final class ReaderLm implements AutoCloseable {
                     "generated alt text needs a vision backend, and none is configured");
         }
         return altText.describe(root, loader, System.nanoTime() + timeout.toNanos());
+    }
+
+    /**
+     * Reads a page's picture (a PNG screenshot) into Markdown with the vision backend, within
+     * {@code timeout}: the {@code vlm} format.
+     */
+    public Output readScreenshot(byte[] png, Duration timeout) throws LmException {
+        if (altText == null) {
+            throw new LmException(
+                    LmException.Kind.BAD_REQUEST,
+                    "the vlm format needs a vision backend, and none is configured");
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ChatClient.Completion answer =
+                altText.transcribe(png, settings.maxOutputTokens(), deadline);
+        List<String> warnings = new ArrayList<>();
+        if (answer.truncated()) {
+            warnings.add(outputLimit(0, 1));
+        }
+        return new Output(
+                stripFence(answer.text(), MARKDOWN_FENCES),
+                null,
+                answer.usage(),
+                warnings,
+                VLM_ENGINE,
+                settings.vlm().model(),
+                1);
     }
 
     @Override
