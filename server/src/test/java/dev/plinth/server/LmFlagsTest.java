@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.plinth.reader.lm.FakeBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -193,8 +194,8 @@ class LmFlagsTest {
 
     @Test
     void readWithTheReaderLmEngine() throws Exception {
-        try (LmBackend lm = new LmBackend()) {
-            lm.script(LmBackend.text("```markdown\n# Tides from the model\n```"));
+        try (FakeBackend lm = new FakeBackend()) {
+            lm.script(FakeBackend.text("```markdown\n# Tides from the model\n```"));
             Run run =
                     run(
                             "read",
@@ -219,8 +220,8 @@ class LmFlagsTest {
     void readWithAnInstructionAndASchemaFile() throws Exception {
         Path schema = dir.resolve("schema.json");
         Files.writeString(schema, LmRoutesTest.SCHEMA);
-        try (LmBackend lm = new LmBackend()) {
-            lm.script(LmBackend.text("{\"title\": \"Tides\"}"));
+        try (FakeBackend lm = new FakeBackend()) {
+            lm.script(FakeBackend.text("{\"title\": \"Tides\"}"));
             Run run =
                     run(
                             "read",
@@ -247,8 +248,8 @@ class LmFlagsTest {
 
     @Test
     void readWithAnInlineSchemaPrintsTheJson() throws Exception {
-        try (LmBackend lm = new LmBackend()) {
-            lm.script(LmBackend.text("{\"title\": \"Tides\"}"));
+        try (FakeBackend lm = new FakeBackend()) {
+            lm.script(FakeBackend.text("{\"title\": \"Tides\"}"));
             Run run =
                     run(
                             "read",

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.plinth.reader.lm.FakeBackend;
 import dev.plinth.reader.lm.ReaderLm;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -130,7 +131,7 @@ class LmRoutesTest {
         return html.append("</ul></div></body></html>").toString();
     }
 
-    static Consumer<Server.Config> withLm(LmBackend backend, Consumer<Server.Config> more) {
+    static Consumer<Server.Config> withLm(FakeBackend backend, Consumer<Server.Config> more) {
         return Plinth.config(null)
                 .andThen(c -> {
                     c.lm = ReaderLm.Backend.of(backend.url().toString(), "readerlm-v2", null);
@@ -139,7 +140,7 @@ class LmRoutesTest {
                 .andThen(more);
     }
 
-    static Consumer<Server.Config> withLm(LmBackend backend) {
+    static Consumer<Server.Config> withLm(FakeBackend backend) {
         return withLm(backend, c -> {});
     }
 
@@ -149,9 +150,9 @@ class LmRoutesTest {
 
     @Test
     void readerLmGetsTheCardsPromptAndItsMarkdownIsTheContent() throws Exception {
-        try (LmBackend lm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
                 Plinth plinth = Plinth.start(withLm(lm))) {
-            lm.script(LmBackend.text("```markdown\n# Tides\n\nTwo a [day](/day).\n```"));
+            lm.script(FakeBackend.text("```markdown\n# Tides\n\nTwo a [day](/day).\n```"));
             HttpResponse<String> r =
                     plinth.get(
                             page("/small"),
@@ -166,15 +167,15 @@ class LmRoutesTest {
             assertEquals("readerlm-v2", data.get("engine").asText());
             assertEquals("Tides", data.get("title").asText());
             JsonNode usage = data.get("usage");
-            assertEquals(LmBackend.PROMPT_TOKENS, usage.get("promptTokens").asInt());
-            assertEquals(LmBackend.COMPLETION_TOKENS, usage.get("completionTokens").asInt());
+            assertEquals(FakeBackend.PROMPT_TOKENS, usage.get("promptTokens").asInt());
+            assertEquals(FakeBackend.COMPLETION_TOKENS, usage.get("completionTokens").asInt());
             assertEquals("readerlm-v2", usage.get("model").asText());
             assertEquals(
-                    LmBackend.PROMPT_TOKENS + LmBackend.COMPLETION_TOKENS,
+                    FakeBackend.PROMPT_TOKENS + FakeBackend.COMPLETION_TOKENS,
                     Plinth.json(r).at("/meta/usage/totalTokens").asInt());
 
             assertEquals(1, lm.calls().size());
-            LmBackend.Call call = lm.calls().get(0);
+            FakeBackend.Call call = lm.calls().get(0);
             assertTrue(call.stream(), "the engine asks for a stream");
             assertEquals("readerlm-v2", call.body().get("model").asText());
             assertEquals(1, call.messages().size());
@@ -194,9 +195,9 @@ class LmRoutesTest {
 
     @Test
     void aWholeJsonAnswerToAStreamedRequestIsReadToo() throws Exception {
-        try (LmBackend lm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
                 Plinth plinth = Plinth.start(withLm(lm))) {
-            lm.script(LmBackend.whole("# Tides"));
+            lm.script(FakeBackend.whole("# Tides"));
             HttpResponse<String> r = plinth.get(page("/small"), "X-Respond-With", "readerlm-v2");
             assertEquals(200, r.statusCode(), r.body());
             assertTrue(r.body().contains("Markdown Content:\n# Tides\n"), r.body());
@@ -206,10 +207,10 @@ class LmRoutesTest {
 
     @Test
     void aLongPageIsSentInChunksOnElementBoundariesAndTheAnswersJoined() throws Exception {
-        try (LmBackend lm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
                 Plinth plinth = Plinth.start(withLm(lm, c -> c.lmContextTokens = 2048))) {
             AtomicInteger n = new AtomicInteger();
-            lm.otherwise(call -> LmBackend.text("part " + n.incrementAndGet()));
+            lm.otherwise(call -> FakeBackend.text("part " + n.incrementAndGet()));
             HttpResponse<String> r =
                     plinth.get(page("/long"), JSON[0], JSON[1], "X-Engine", "readerlm-v2");
             assertEquals(200, r.statusCode(), r.body());
@@ -222,7 +223,7 @@ class LmRoutesTest {
             JsonNode data = Plinth.json(r).get("data");
             assertEquals(expected.toString(), data.get("content").asText());
             int seen = 0;
-            for (LmBackend.Call call : lm.calls()) {
+            for (FakeBackend.Call call : lm.calls()) {
                 String prompt = call.prompt();
                 assertTrue(prompt.startsWith("Extract the main content"), prompt);
                 assertTrue(prompt.endsWith("\n```"), prompt);
@@ -235,7 +236,7 @@ class LmRoutesTest {
             if (seen < 60) {
                 assertTrue(data.path("warning").asText().contains("cut"), data.toString());
             }
-            assertEquals(calls * LmBackend.PROMPT_TOKENS, data.at("/usage/promptTokens").asInt());
+            assertEquals(calls * FakeBackend.PROMPT_TOKENS, data.at("/usage/promptTokens").asInt());
         }
     }
 
@@ -247,11 +248,11 @@ class LmRoutesTest {
 
     @Test
     void jsonSchemaAnswersAreCheckedAndRetriedOnceWithTheErrors() throws Exception {
-        try (LmBackend lm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
                 Plinth plinth = Plinth.start(withLm(lm))) {
             lm.script(
-                    LmBackend.text("{\"name\": 1}"),
-                    LmBackend.text("```json\n{\"title\": \"Tides\"}\n```"));
+                    FakeBackend.text("{\"name\": 1}"),
+                    FakeBackend.text("```json\n{\"title\": \"Tides\"}\n```"));
             HttpResponse<String> r =
                     plinth.postJson(
                             "/",
@@ -279,15 +280,15 @@ class LmRoutesTest {
             assertEquals(3, retry.size());
             assertEquals("assistant", retry.get(1).get("role").asText());
             assertTrue(retry.get(2).get("content").asText().contains("title"), retry.toString());
-            assertEquals(2 * LmBackend.PROMPT_TOKENS, data.at("/usage/promptTokens").asInt());
+            assertEquals(2 * FakeBackend.PROMPT_TOKENS, data.at("/usage/promptTokens").asInt());
         }
     }
 
     @Test
     void aSchemaStillBrokenAfterTheRetryIs422WithTheErrors() throws Exception {
-        try (LmBackend lm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
                 Plinth plinth = Plinth.start(withLm(lm))) {
-            lm.otherwise(call -> LmBackend.text("{\"name\": 1}"));
+            lm.otherwise(call -> FakeBackend.text("{\"name\": 1}"));
             HttpResponse<String> r =
                     plinth.get(
                             page("/small"),
@@ -305,7 +306,7 @@ class LmRoutesTest {
 
     @Test
     void aSchemaThatIsNotJsonIs400BeforeAnyCall() throws Exception {
-        try (LmBackend lm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
                 Plinth plinth = Plinth.start(withLm(lm))) {
             HttpResponse<String> r = plinth.get(page("/small"), "X-Json-Schema", "{not json");
             assertEquals(400, r.statusCode(), r.body());
@@ -336,10 +337,10 @@ class LmRoutesTest {
 
     @Test
     void aBackendSlowerThanTheDeadlineIs504() throws Exception {
-        try (LmBackend lm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
                 Plinth plinth =
                         Plinth.start(withLm(lm, c -> c.lmTimeout = Duration.ofSeconds(1)))) {
-            lm.otherwise(call -> LmBackend.dripping(Duration.ofMillis(200)));
+            lm.otherwise(call -> FakeBackend.dripping(Duration.ofMillis(200)));
             long start = System.nanoTime();
             HttpResponse<String> r = plinth.get(page("/small"), "X-Respond-With", "readerlm-v2");
             assertEquals(504, r.statusCode(), r.body());
@@ -350,9 +351,9 @@ class LmRoutesTest {
 
     @Test
     void aBackendFailingWith500Is502AfterTheRetries() throws Exception {
-        try (LmBackend lm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
                 Plinth plinth = Plinth.start(withLm(lm))) {
-            lm.otherwise(call -> LmBackend.status(500, Map.of()));
+            lm.otherwise(call -> FakeBackend.status(500, Map.of()));
             HttpResponse<String> r = plinth.get(page("/small"), "X-Respond-With", "readerlm-v2");
             assertEquals(502, r.statusCode(), r.body());
             assertEquals(3, lm.calls().size(), "a first attempt and two retries");
@@ -362,9 +363,9 @@ class LmRoutesTest {
 
     @Test
     void malformedJsonFromTheBackendIs502() throws Exception {
-        try (LmBackend lm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
                 Plinth plinth = Plinth.start(withLm(lm))) {
-            lm.otherwise(call -> LmBackend.raw("application/json", "{\"choices\": [oops"));
+            lm.otherwise(call -> FakeBackend.raw("application/json", "{\"choices\": [oops"));
             HttpResponse<String> r = plinth.get(page("/small"), "X-Respond-With", "readerlm-v2");
             assertEquals(502, r.statusCode(), r.body());
             assertEquals("LanguageModelBackendError", Plinth.json(r).get("name").asText());
@@ -373,9 +374,9 @@ class LmRoutesTest {
 
     @Test
     void aBackendThatKeepsAnswering429Is429WithRetryAfter() throws Exception {
-        try (LmBackend lm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
                 Plinth plinth = Plinth.start(withLm(lm))) {
-            lm.otherwise(call -> LmBackend.status(429, Map.of("Retry-After", "1")));
+            lm.otherwise(call -> FakeBackend.status(429, Map.of("Retry-After", "1")));
             HttpResponse<String> r = plinth.get(page("/small"), "X-Respond-With", "readerlm-v2");
             assertEquals(429, r.statusCode(), r.body());
             assertTrue(r.headers().firstValue("Retry-After").isPresent(), r.headers().toString());
@@ -385,7 +386,7 @@ class LmRoutesTest {
     @Test
     void aFullLmQueueIs429WithRetryAfter() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        try (LmBackend lm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
                 Plinth plinth =
                         Plinth.start(
                                 withLm(
@@ -394,7 +395,7 @@ class LmRoutesTest {
                                             c.lmConcurrency = 1;
                                             c.lmQueue = 0;
                                         }))) {
-            lm.script(LmBackend.held(release, LmBackend.text("first")));
+            lm.script(FakeBackend.held(release, FakeBackend.text("first")));
             CompletableFuture<HttpResponse<String>> first =
                     CompletableFuture.supplyAsync(() -> {
                         try {
@@ -443,9 +444,9 @@ class LmRoutesTest {
 
     @Test
     void lmFallbackTakesAnUnsurePageAndLeavesAGoodOne() throws Exception {
-        try (LmBackend lm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
                 Plinth plinth = Plinth.start(withLm(lm, c -> c.lmFallback = true))) {
-            lm.otherwise(call -> LmBackend.text("# Stories\n\n- Story number 1"));
+            lm.otherwise(call -> FakeBackend.text("# Stories\n\n- Story number 1"));
             HttpResponse<String> good = plinth.get(page("/article"), JSON);
             assertEquals(200, good.statusCode(), good.body());
             assertEquals("heuristic", good.headers().firstValue("X-Content-Engine").orElseThrow());
@@ -470,7 +471,7 @@ class LmRoutesTest {
 
     @Test
     void withoutLmFallbackAnUnsurePageStaysHeuristic() throws Exception {
-        try (LmBackend lm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
                 Plinth plinth = Plinth.start(withLm(lm))) {
             HttpResponse<String> r = plinth.get(page("/links"), JSON);
             assertEquals(200, r.statusCode(), r.body());
@@ -481,9 +482,9 @@ class LmRoutesTest {
 
     @Test
     void aFailedFallbackKeepsTheHeuristicAnswerWithAWarning() throws Exception {
-        try (LmBackend lm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
                 Plinth plinth = Plinth.start(withLm(lm, c -> c.lmFallback = true))) {
-            lm.otherwise(call -> LmBackend.raw("application/json", "nonsense"));
+            lm.otherwise(call -> FakeBackend.raw("application/json", "nonsense"));
             HttpResponse<String> r = plinth.get(page("/links"), JSON);
             assertEquals(200, r.statusCode(), r.body());
             JsonNode data = Plinth.json(r).get("data");
@@ -496,8 +497,8 @@ class LmRoutesTest {
 
     @Test
     void generatedAltCaptionsEachImageOnceAndCachesItByHash() throws Exception {
-        try (LmBackend lm = new LmBackend();
-                LmBackend vlm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
+                FakeBackend vlm = new FakeBackend();
                 Plinth plinth =
                         Plinth.start(
                                 withLm(
@@ -508,7 +509,7 @@ class LmRoutesTest {
                                                                 vlm.url().toString(),
                                                                 "vision",
                                                                 null)))) {
-            vlm.otherwise(call -> LmBackend.text("A fishing boat leaving the harbour."));
+            vlm.otherwise(call -> FakeBackend.text("A fishing boat leaving the harbour."));
             int before = imageHits.get();
             HttpResponse<String> r =
                     plinth.get(page("/pictures"), "X-With-Generated-Alt", "true", JSON[0], JSON[1]);
@@ -545,8 +546,8 @@ class LmRoutesTest {
 
     @Test
     void vlmReadsThePagesPictureTakenByTheBrowser() throws Exception {
-        try (LmBackend lm = new LmBackend();
-                LmBackend vlm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
+                FakeBackend vlm = new FakeBackend();
                 Plinth plinth =
                         Plinth.start(
                                 withLm(
@@ -557,7 +558,7 @@ class LmRoutesTest {
                                                     ReaderLm.Backend.of(
                                                             vlm.url().toString(), "vision", null);
                                         }))) {
-            vlm.otherwise(call -> LmBackend.text("# Reading the Web\n\nFrom the picture."));
+            vlm.otherwise(call -> FakeBackend.text("# Reading the Web\n\nFrom the picture."));
             HttpResponse<String> r =
                     plinth.get(page("/article"), "X-Respond-With", "vlm", JSON[0], JSON[1]);
             assertEquals(200, r.statusCode(), r.body());
@@ -582,8 +583,8 @@ class LmRoutesTest {
 
     @Test
     void vlmWithoutAPictureIs400() throws Exception {
-        try (LmBackend lm = new LmBackend();
-                LmBackend vlm = new LmBackend();
+        try (FakeBackend lm = new FakeBackend();
+                FakeBackend vlm = new FakeBackend();
                 Plinth plinth =
                         Plinth.start(
                                 withLm(

@@ -29,40 +29,41 @@ import java.util.function.Function;
 /**
  * An OpenAI-compatible chat backend on a loopback port that speaks the real wire format — a JSON
  * completion, or server-sent {@code data:} chunks ending in {@code [DONE]} when the request asks
- * for a stream — records every request it receives, and answers from a script.
+ * for a stream — records every request it receives, and answers from a script. The server's tests
+ * point {@code --lm-url} (and {@code --vlm-url}) at it too.
  */
-final class FakeBackend implements AutoCloseable {
+public final class FakeBackend implements AutoCloseable {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     /** Usage the fake reports, so tests can tell reported from estimated. */
-    static final int PROMPT_TOKENS = 111;
+    public static final int PROMPT_TOKENS = 111;
 
-    static final int COMPLETION_TOKENS = 22;
+    public static final int COMPLETION_TOKENS = 22;
 
     /** A request as received. */
-    record Call(JsonNode body, Headers headers) {
+    public record Call(JsonNode body, Headers headers) {
         /** The messages sent. */
-        List<JsonNode> messages() {
+        public List<JsonNode> messages() {
             List<JsonNode> list = new ArrayList<>();
             body.path("messages").forEach(list::add);
             return list;
         }
 
         /** The content of the last user message (a string for text prompts). */
-        String prompt() {
+        public String prompt() {
             List<JsonNode> messages = messages();
             return messages.get(messages.size() - 1).path("content").asText();
         }
 
-        boolean stream() {
+        public boolean stream() {
             return body.path("stream").asBoolean(false);
         }
     }
 
     /** One scripted answer. */
     @FunctionalInterface
-    interface Reply {
+    public interface Reply {
         void send(HttpExchange exchange, Call call) throws IOException;
     }
 
@@ -72,7 +73,7 @@ final class FakeBackend implements AutoCloseable {
     private final Deque<Reply> script = new ArrayDeque<>();
     private volatile Function<Call, Reply> otherwise = call -> text("ok");
 
-    FakeBackend() throws IOException {
+    public FakeBackend() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(executor);
         server.createContext(
@@ -97,7 +98,7 @@ final class FakeBackend implements AutoCloseable {
     }
 
     /** Queues answers for the next calls, in order. */
-    FakeBackend script(Reply... replies) {
+    public FakeBackend script(Reply... replies) {
         synchronized (script) {
             script.addAll(List.of(replies));
         }
@@ -105,17 +106,17 @@ final class FakeBackend implements AutoCloseable {
     }
 
     /** What to answer once the script is used up (default: the text "ok"). */
-    FakeBackend otherwise(Function<Call, Reply> answer) {
+    public FakeBackend otherwise(Function<Call, Reply> answer) {
         this.otherwise = answer;
         return this;
     }
 
     /** The base URL a client is configured with. */
-    URI url() {
+    public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/v1");
     }
 
-    List<Call> calls() {
+    public List<Call> calls() {
         return calls;
     }
 
@@ -128,52 +129,62 @@ final class FakeBackend implements AutoCloseable {
     // ---- replies ----
 
     /** {@code text}, streamed in small chunks or whole as the request asks, with usage. */
-    static Reply text(String text) {
+    public static Reply text(String text) {
         return answer(text, "stop", true);
     }
 
     /** {@code text} without any usage, as some servers stream. */
-    static Reply textWithoutUsage(String text) {
+    public static Reply textWithoutUsage(String text) {
         return answer(text, "stop", false);
     }
 
     /** {@code text} cut at the token limit ({@code finish_reason: length}). */
-    static Reply truncated(String text) {
+    public static Reply truncated(String text) {
         return answer(text, "length", true);
+    }
+
+    /** {@code text} as one JSON completion even when a stream was asked for, as some servers do. */
+    public static Reply whole(String text) {
+        return (exchange, call) -> completion(exchange, text, "stop", true);
     }
 
     private static Reply answer(String text, String finish, boolean usage) {
         return (exchange, call) -> {
-            if (call.stream()) {
-                List<String> events = new ArrayList<>();
-                for (int i = 0; i < text.length(); i += 7) {
-                    events.add(chunk(text.substring(i, Math.min(text.length(), i + 7)), null));
-                }
-                events.add(chunk(null, finish));
-                if (usage && call.body().path("stream_options").path("include_usage").asBoolean()) {
-                    ObjectNode last = JSON.createObjectNode();
-                    last.putArray("choices");
-                    last.set("usage", usage());
-                    events.add(last.toString());
-                }
-                events.add("[DONE]");
-                sse(exchange, events, Duration.ZERO);
-            } else {
-                ObjectNode body = JSON.createObjectNode();
-                body.put("id", "chatcmpl-1").put("object", "chat.completion");
-                ObjectNode choice = body.putArray("choices").addObject();
-                choice.put("index", 0).put("finish_reason", finish);
-                choice.putObject("message").put("role", "assistant").put("content", text);
-                if (usage) {
-                    body.set("usage", usage());
-                }
-                send(exchange, 200, "application/json", body.toString(), Map.of());
+            if (!call.stream()) {
+                completion(exchange, text, finish, usage);
+                return;
             }
+            List<String> events = new ArrayList<>();
+            for (int i = 0; i < text.length(); i += 7) {
+                events.add(chunk(text.substring(i, Math.min(text.length(), i + 7)), null));
+            }
+            events.add(chunk(null, finish));
+            if (usage && call.body().path("stream_options").path("include_usage").asBoolean()) {
+                ObjectNode last = JSON.createObjectNode();
+                last.putArray("choices");
+                last.set("usage", usage());
+                events.add(last.toString());
+            }
+            events.add("[DONE]");
+            sse(exchange, events, Duration.ZERO);
         };
     }
 
+    private static void completion(HttpExchange exchange, String text, String finish, boolean usage)
+            throws IOException {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("id", "chatcmpl-1").put("object", "chat.completion");
+        ObjectNode choice = body.putArray("choices").addObject();
+        choice.put("index", 0).put("finish_reason", finish);
+        choice.putObject("message").put("role", "assistant").put("content", text);
+        if (usage) {
+            body.set("usage", usage());
+        }
+        send(exchange, 200, "application/json", body.toString(), Map.of());
+    }
+
     /** An error status with a JSON error body and optional headers. */
-    static Reply status(int status, Map<String, String> headers) {
+    public static Reply status(int status, Map<String, String> headers) {
         return (exchange, call) ->
                 send(
                         exchange,
@@ -184,17 +195,17 @@ final class FakeBackend implements AutoCloseable {
     }
 
     /** A 200 with this content type and body, whatever it is. */
-    static Reply raw(String contentType, String body) {
+    public static Reply raw(String contentType, String body) {
         return (exchange, call) -> send(exchange, 200, contentType, body, Map.of());
     }
 
     /** Server-sent events with these data payloads, {@code gap} apart. */
-    static Reply events(Duration gap, String... data) {
+    public static Reply events(Duration gap, String... data) {
         return (exchange, call) -> sse(exchange, List.of(data), gap);
     }
 
     /** A stream that sends one small chunk every {@code gap}, never ending. */
-    static Reply dripping(Duration gap) {
+    public static Reply dripping(Duration gap) {
         return (exchange, call) -> {
             exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
             exchange.sendResponseHeaders(200, 0);
@@ -210,7 +221,7 @@ final class FakeBackend implements AutoCloseable {
     }
 
     /** Waits {@code delay} before answering with {@code then}. */
-    static Reply after(Duration delay, Reply then) {
+    public static Reply after(Duration delay, Reply then) {
         return (exchange, call) -> {
             sleep(delay);
             then.send(exchange, call);
@@ -218,7 +229,7 @@ final class FakeBackend implements AutoCloseable {
     }
 
     /** Waits until {@code release} opens (at most 30 s) before answering with {@code then}. */
-    static Reply held(CountDownLatch release, Reply then) {
+    public static Reply held(CountDownLatch release, Reply then) {
         return (exchange, call) -> {
             try {
                 release.await(30, TimeUnit.SECONDS);
@@ -232,7 +243,7 @@ final class FakeBackend implements AutoCloseable {
 
     // ---- wire helpers ----
 
-    static String chunk(String content, String finish) {
+    public static String chunk(String content, String finish) {
         ObjectNode chunk = JSON.createObjectNode();
         chunk.put("id", "chatcmpl-1").put("object", "chat.completion.chunk");
         ArrayNode choices = chunk.putArray("choices");
@@ -270,7 +281,7 @@ final class FakeBackend implements AutoCloseable {
         }
     }
 
-    static void send(
+    public static void send(
             HttpExchange exchange,
             int status,
             String contentType,
