@@ -1,6 +1,7 @@
 package dev.plinth.spark;
 
 import ai.onnxruntime.OrtSession;
+import dev.plinth.models.BatchOptions;
 import dev.plinth.models.Embedder;
 import dev.plinth.models.ModelRegistry;
 import dev.plinth.models.SessionOptions;
@@ -70,7 +71,22 @@ final class PerJvm {
                 new SessionOptions(
                         executorCores(), false, OrtSession.SessionOptions.OptLevel.ALL_OPT);
         return ModelRegistry.create(
-                ModelRegistry.Options.defaults().withFolders(List.of(dir)).withSession(session));
+                ModelRegistry.Options.defaults()
+                        .withFolders(List.of(dir))
+                        .withSession(session)
+                        .withBatching(batching()));
+    }
+
+    /**
+     * A job's batching: the server's queue bounds (a 429 rather than a long wait) would fail rows
+     * whenever the executor's tasks together queue more than ten seconds of work, which a batch job
+     * does by design. Its queue is bounded instead by the job itself: each task holds one request
+     * of {@link Vectors#BATCH} rows at a time.
+     */
+    static BatchOptions batching() {
+        return BatchOptions.defaults()
+                .withQueue(Long.MAX_VALUE, Duration.ofDays(1))
+                .withWorkers(executorCores());
     }
 
     /** The cores this executor runs tasks on. */
