@@ -271,6 +271,9 @@ public final class Server implements AutoCloseable {
                                         redis,
                                         new MemoryShotStore(SHOTS_BYTES),
                                         metrics::shotStoreFailed);
+        // MCP's tools call the API itself on loopback, so they meet the same guards and messages.
+        String self = "http://" + loopbackFor(config.host) + ":";
+        groups.add(dev.plinth.server.mcp.Mcp.http(() -> self + app.port(), !apis.isEmpty()));
         groups.add(
                 new ReaderRoutes(
                         service,
@@ -477,6 +480,21 @@ public final class Server implements AutoCloseable {
             return "/v1/other";
         }
         return OPEN.contains(path) || path.equals("/metrics") ? path : "/{url}";
+    }
+
+    /** The address this machine reaches the server at: a wildcard bind answers on loopback. */
+    private static String loopbackFor(String host) {
+        try {
+            InetAddress address = InetAddress.getByName(host);
+            if (address.isAnyLocalAddress()) {
+                return "127.0.0.1";
+            }
+            return address instanceof java.net.Inet6Address
+                    ? "[" + address.getHostAddress() + "]"
+                    : address.getHostAddress();
+        } catch (UnknownHostException e) {
+            return host;
+        }
     }
 
     private static boolean isLoopback(String host) {
