@@ -48,7 +48,11 @@ public final class Server implements AutoCloseable {
     private static final Logger ACCESS = LoggerFactory.getLogger("plinth.access");
 
     /** Paths anyone may call without a key, and that no rate limit counts. */
-    private static final Set<String> OPEN = Set.of("/", "/health", "/favicon.ico");
+    private static final Set<String> OPEN =
+            Set.of("/", "/health", "/favicon.ico", "/openapi.json", "/openapi.yaml");
+
+    /** Where the playground's static files are served; open too, since the page asks for keys. */
+    static final String PLAYGROUND = "/playground/";
 
     /** Bytes of screenshots an embedded shot store keeps. */
     private static final long SHOTS_BYTES = 256L << 20;
@@ -275,6 +279,9 @@ public final class Server implements AutoCloseable {
         String self = "http://" + loopbackFor(config.host) + ":";
         groups.add(dev.plinth.server.mcp.Mcp.http(() -> self + app.port(), !apis.isEmpty()));
         groups.add(
+                dev.plinth.server.openapi.OpenApi.routes(
+                        ReaderOptions.documented(), !apis.isEmpty()));
+        groups.add(
                 new ReaderRoutes(
                         service,
                         config.maxBodyBytes,
@@ -388,7 +395,8 @@ public final class Server implements AutoCloseable {
         }
 
         void admit(Context ctx) {
-            if (OPEN.contains(ctx.path()) && ctx.method().name().equals("GET")) {
+            if ((OPEN.contains(ctx.path()) || ctx.path().startsWith(PLAYGROUND))
+                    && ctx.method().name().equals("GET")) {
                 return;
             }
             String client = "ip:" + ctx.ip();
