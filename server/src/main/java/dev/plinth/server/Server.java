@@ -52,7 +52,7 @@ public final class Server implements AutoCloseable {
             Set.of("/", "/health", "/favicon.ico", "/openapi.json", "/openapi.yaml");
 
     /** Where the playground's static files are served; open too, since the page asks for keys. */
-    static final String PLAYGROUND = "/playground/";
+    static final String PLAYGROUND = dev.plinth.server.playground.Playground.PATH;
 
     /** Bytes of screenshots an embedded shot store keeps. */
     private static final long SHOTS_BYTES = 256L << 20;
@@ -278,6 +278,7 @@ public final class Server implements AutoCloseable {
         // MCP's tools call the API itself on loopback, so they meet the same guards and messages.
         String self = "http://" + loopbackFor(config.host) + ":";
         groups.add(dev.plinth.server.mcp.Mcp.http(() -> self + app.port(), !apis.isEmpty()));
+        groups.add(dev.plinth.server.playground.Playground.routes(!apis.isEmpty()));
         groups.add(
                 dev.plinth.server.openapi.OpenApi.routes(
                         ReaderOptions.documented(), !apis.isEmpty()));

@@ -43,6 +43,9 @@ final class ApiContract {
         if (DOCUMENT.path("paths").has(path)) {
             return path;
         }
+        if (path.startsWith("/playground/")) {
+            return "/playground/{file}";
+        }
         if (path.startsWith("/shots/")) {
             return "/shots/{id}";
         }

@@ -97,6 +97,7 @@ class OpenApiTest {
                         "/",
                         "/{url}",
                         "/shots/{id}",
+                        "/playground/{file}",
                         "/health",
                         "/metrics",
                         "/openapi.json",

@@ -314,6 +314,28 @@ public final class OpenApi {
             paths.putObject("/openapi." + format).set("get", doc);
         }
 
+        ObjectNode files =
+                operation(
+                        "playground",
+                        "The playground's files",
+                        "The HTML, CSS and script of the playground page (GET / in a browser), from the jar; needs no key.",
+                        "service");
+        files.putArray("parameters")
+                .add(
+                        param("file", "path")
+                                .put("required", true)
+                                .put("description", "index.html, playground.css or playground.js")
+                                .set("schema", str()));
+        ObjectNode file = response("The file, under a strict Content-Security-Policy");
+        ObjectNode fileContent = file.putObject("content");
+        for (String type : List.of("text/html", "text/css", "text/javascript")) {
+            fileContent.set(type, obj("schema", str()));
+        }
+        files.putObject("responses").set("200", file);
+        errors((ObjectNode) files.get("responses"), READER_ERROR, 404);
+        files.set("security", arr(JSON.createObjectNode()));
+        paths.putObject("/playground/{file}").set("get", files);
+
         ObjectNode mcp = JSON.createObjectNode();
         for (String method : List.of("post", "get", "delete")) {
             ObjectNode op =
