@@ -103,7 +103,7 @@ class McpTest {
 
     private static CallToolResult call(
             McpSyncClient client, String tool, Map<String, Object> args) {
-        return client.callTool(new CallToolRequest(tool, args));
+        return client.callTool(CallToolRequest.builder(tool).arguments(args).build());
     }
 
     private static String text(CallToolResult result) {
@@ -247,6 +247,92 @@ class McpTest {
             assertTrue(
                     text(call(client, "read_url", Map.of("url", site.url("/article"))))
                             .contains("Second Section"));
+        }
+    }
+
+    @Test
+    void overHttpASessionMayListenAndEnd() throws Exception {
+        // The transport's other two verbs: GET opens the server's event stream for a session,
+        // DELETE ends the session; both through Javalin's handler, behind the key.
+        HttpResponse<String> init =
+                plinth.http.send(
+                        HttpRequest.newBuilder(URI.create(plinth.base() + "/mcp"))
+                                .header("Authorization", "Bearer " + KEY)
+                                .header("Content-Type", "application/json")
+                                .header("Accept", "application/json, text/event-stream")
+                                .POST(
+                                        HttpRequest.BodyPublishers.ofString(
+                                                "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\":"
+                                                        + " \"initialize\", \"params\":"
+                                                        + " {\"protocolVersion\": \"2025-06-18\","
+                                                        + " \"capabilities\": {}, \"clientInfo\":"
+                                                        + " {\"name\": \"raw\", \"version\": \"1\"}}}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, init.statusCode(), init.body());
+        assertTrue(init.body().contains("\"serverInfo\""), init.body());
+        String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+
+        HttpResponse<java.io.InputStream> stream =
+                plinth.http.send(
+                        HttpRequest.newBuilder(URI.create(plinth.base() + "/mcp"))
+                                .header("Authorization", "Bearer " + KEY)
+                                .header("Accept", "text/event-stream")
+                                .header("Mcp-Session-Id", session)
+                                .timeout(Duration.ofSeconds(10))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, stream.statusCode());
+        assertTrue(
+                stream.headers()
+                        .firstValue("Content-Type")
+                        .orElse("")
+                        .startsWith("text/event-stream"));
+        stream.body().close();
+
+        HttpResponse<String> end =
+                plinth.http.send(
+                        HttpRequest.newBuilder(URI.create(plinth.base() + "/mcp"))
+                                .header("Authorization", "Bearer " + KEY)
+                                .header("Mcp-Session-Id", session)
+                                .DELETE()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, end.statusCode(), end.body());
+        // The ended session is gone.
+        HttpResponse<String> after =
+                plinth.http.send(
+                        HttpRequest.newBuilder(URI.create(plinth.base() + "/mcp"))
+                                .header("Authorization", "Bearer " + KEY)
+                                .header("Content-Type", "application/json")
+                                .header("Accept", "application/json, text/event-stream")
+                                .header("Mcp-Session-Id", session)
+                                .POST(
+                                        HttpRequest.BodyPublishers.ofString(
+                                                "{\"jsonrpc\": \"2.0\", \"id\": 2, \"method\":"
+                                                        + " \"tools/list\"}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, after.statusCode(), after.body());
+    }
+
+    @Test
+    void withoutModelsOnlyTheReadersToolsAreOffered() throws Exception {
+        try (Plinth bare = Plinth.start(Plinth.config(null));
+                McpSyncClient client =
+                        McpClient.sync(
+                                        HttpClientStreamableHttpTransport.builder(bare.base())
+                                                .endpoint("/mcp")
+                                                .build())
+                                .requestTimeout(Duration.ofSeconds(30))
+                                .build()) {
+            client.initialize();
+            assertEquals(
+                    Set.of("read_url", "read_html", "screenshot"),
+                    client.listTools().tools().stream()
+                            .map(McpSchema.Tool::name)
+                            .collect(Collectors.toSet()));
         }
     }
 

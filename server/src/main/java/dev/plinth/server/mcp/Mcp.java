@@ -113,12 +113,13 @@ public final class Mcp {
                         })
                         .build();
         Tools tools = new Tools(new Api(base), mapper, null, false);
-        McpServer.sync(transport)
-                .serverInfo("plinth", VERSION)
-                .instructions(INSTRUCTIONS)
-                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
-                .tools(tools.all(models))
-                .build();
+        McpSyncServer server =
+                McpServer.sync(transport)
+                        .serverInfo("plinth", VERSION)
+                        .instructions(INSTRUCTIONS)
+                        .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+                        .tools(tools.all(models))
+                        .build();
         return app -> {
             // The SDK's transport is a servlet; Javalin's handler hands it the exchange after
             // the server's own admission (keys, limits, body cap) has let the request through.
@@ -127,6 +128,8 @@ public final class Mcp {
             app.get(PATH, serve);
             app.post(PATH, serve);
             app.delete(PATH, serve);
+            // Sessions end with the server, once the requests in flight have finished.
+            app.events(e -> e.serverStopped(server::closeGracefully));
         };
     }
 }

@@ -87,11 +87,7 @@ final class Tools {
 
     private SyncToolSpecification tool(String name, String help, String schema, Call call) {
         McpSchema.Tool tool =
-                McpSchema.Tool.builder()
-                        .name(name)
-                        .description(help)
-                        .inputSchema(mapper, schema)
-                        .build();
+                McpSchema.Tool.builder(name, mapper, schema).description(help).build();
         return SyncToolSpecification.builder()
                 .tool(tool)
                 .callHandler((exchange, request) -> {
@@ -211,10 +207,10 @@ final class Tools {
         }
         return CallToolResult.builder()
                 .addContent(
-                        new McpSchema.ImageContent(
-                                null,
-                                Base64.getEncoder().encodeToString(answer.body()),
-                                answer.type().split(";", 2)[0].strip()))
+                        McpSchema.ImageContent.builder(
+                                        Base64.getEncoder().encodeToString(answer.body()),
+                                        answer.type().split(";", 2)[0].strip())
+                                .build())
                 .isError(false)
                 .build();
     }
@@ -433,7 +429,9 @@ final class Tools {
             }
             try {
                 exchange.progressNotification(
-                        new McpSchema.ProgressNotification(token, step++, null, message));
+                        McpSchema.ProgressNotification.builder(token, step++)
+                                .message(message)
+                                .build());
             } catch (RuntimeException e) {
                 // A client gone mid-call: the call's own answer will fail the same way.
                 LOG.debug("progress not sent: {}", e.getMessage());
