@@ -277,7 +277,9 @@ public final class Server implements AutoCloseable {
                                         metrics::shotStoreFailed);
         // MCP's tools call the API itself on loopback, so they meet the same guards and messages.
         String self = "http://" + loopbackFor(config.host) + ":";
-        groups.add(dev.plinth.server.mcp.Mcp.http(() -> self + app.port(), !apis.isEmpty()));
+        groups.add(
+                dev.plinth.server.mcp.Mcp.http(
+                        () -> self + app.port(), admission.internal, !apis.isEmpty()));
         groups.add(dev.plinth.server.playground.Playground.routes(!apis.isEmpty()));
         groups.add(
                 dev.plinth.server.openapi.OpenApi.routes(
@@ -387,6 +389,15 @@ public final class Server implements AutoCloseable {
         private final RateLimiter authFailures;
         private final int maxBody;
 
+        /** The secret that marks the MCP tools' calls of the API; new with every start. */
+        final String internal = secret();
+
+        private static String secret() {
+            byte[] bytes = new byte[24];
+            new java.security.SecureRandom().nextBytes(bytes);
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        }
+
         Admission(Config config, RateLimiter limiter, RateLimiter authFailures) {
             this.keys =
                     config.apiKeys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
@@ -431,7 +442,13 @@ public final class Server implements AutoCloseable {
                 client = "key:" + key;
                 ctx.attribute(API_KEY, key);
             }
-            if (!ctx.path().equals("/metrics")) {
+            // A tool call's own API call was counted as the /mcp request that made it.
+            boolean ownCall =
+                    MessageDigest.isEqual(
+                            internal.getBytes(StandardCharsets.UTF_8),
+                            String.valueOf(ctx.header(dev.plinth.server.mcp.Mcp.INTERNAL_HEADER))
+                                    .getBytes(StandardCharsets.UTF_8));
+            if (!ctx.path().equals("/metrics") && !ownCall) {
                 long wait = limiter.acquire(client);
                 if (wait > 0) {
                     throw ApiException.tooManyRequests(

@@ -337,6 +337,40 @@ class McpTest {
     }
 
     @Test
+    void aToolCallCountsOnceAgainstTheRateLimit() throws Exception {
+        // Six requests a minute: initialize, its notification and three calls are five. Were
+        // each call's own read counted too, the third call would be refused.
+        try (Plinth limited =
+                        Plinth.start(Plinth.config(null).andThen(c -> c.rateLimitPerMinute = 6));
+                McpSyncClient client =
+                        McpClient.sync(
+                                        HttpClientStreamableHttpTransport.builder(limited.base())
+                                                .endpoint("/mcp")
+                                                .build())
+                                .requestTimeout(Duration.ofSeconds(30))
+                                .build()) {
+            client.initialize();
+            for (int i = 0; i < 3; i++) {
+                CallToolResult read =
+                        call(client, "read_html", Map.of("html", "<p>Call number " + i + ".</p>"));
+                assertFalse(Boolean.TRUE.equals(read.isError()), () -> text(read));
+            }
+            // A forged marker is no way around the limit.
+            HttpResponse<String> forged = null;
+            for (int i = 0; i < 3; i++) {
+                forged =
+                        limited.http.send(
+                                HttpRequest.newBuilder(URI.create(limited.base() + "/health?x"))
+                                        .header("X-Plinth-Internal", "guess")
+                                        .POST(HttpRequest.BodyPublishers.ofString(""))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+            }
+            assertEquals(429, forged.statusCode(), forged.body());
+        }
+    }
+
+    @Test
     void overHttpTheApiKeyIsRequired() throws Exception {
         assertThrows(RuntimeException.class, () -> http(null, List.of()).close());
         HttpResponse<String> refused =

@@ -26,6 +26,7 @@ final class Api {
     private static final Duration TIMEOUT = Duration.ofSeconds(200);
 
     private final Supplier<String> base;
+    private final String internal;
     private final HttpClient http =
             HttpClient.newBuilder()
                     .connectTimeout(Duration.ofSeconds(5))
@@ -66,9 +67,13 @@ final class Api {
         }
     }
 
-    /** {@code base} gives {@code http://host:port} once the server is listening. */
-    Api(Supplier<String> base) {
+    /**
+     * {@code base} gives {@code http://host:port} once the server is listening; {@code internal},
+     * when not null, is the server's secret for its own calls ({@link Mcp#INTERNAL_HEADER}).
+     */
+    Api(Supplier<String> base, String internal) {
         this.base = base;
+        this.internal = internal;
     }
 
     /** POSTs {@code body} as JSON to {@code path} with {@code headers} (name, value, …). */
@@ -81,6 +86,9 @@ final class Api {
                         .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
         if (authorization != null && !authorization.isBlank()) {
             request.header("Authorization", authorization);
+        }
+        if (internal != null) {
+            request.header(Mcp.INTERNAL_HEADER, internal);
         }
         if (headers.length > 0) {
             request.headers(headers);

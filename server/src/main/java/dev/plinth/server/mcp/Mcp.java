@@ -32,6 +32,12 @@ public final class Mcp {
     /** The route of the streamable-HTTP transport. */
     public static final String PATH = "/mcp";
 
+    /**
+     * The header carrying the secret that marks a tool's call of the API, so that the rate limit
+     * counts the {@code /mcp} request once rather than twice; the key is still checked.
+     */
+    public static final String INTERNAL_HEADER = "X-Plinth-Internal";
+
     private static final String VERSION = "0.1.0";
 
     private static final String INSTRUCTIONS =
@@ -78,7 +84,7 @@ public final class Mcp {
                         return n;
                     }
                 };
-        Tools tools = new Tools(new Api(base), mapper, authorization, true);
+        Tools tools = new Tools(new Api(base, null), mapper, authorization, true);
         McpSyncServer server =
                 McpServer.sync(new StdioServerTransportProvider(mapper, watched, out))
                         .serverInfo("plinth", VERSION)
@@ -95,9 +101,9 @@ public final class Mcp {
 
     /**
      * The {@code /mcp} route for {@code plinth serve}; tool calls go to the API at {@code base}
-     * with the caller's own {@code Authorization}.
+     * with the caller's own {@code Authorization} and the server's {@code internal} secret.
      */
-    public static RouteGroup http(Supplier<String> base, boolean models) {
+    public static RouteGroup http(Supplier<String> base, String internal, boolean models) {
         McpJsonMapper mapper = mapper();
         HttpServletStreamableServerTransportProvider transport =
                 HttpServletStreamableServerTransportProvider.builder()
@@ -112,7 +118,7 @@ public final class Mcp {
                             return McpTransportContext.create(context);
                         })
                         .build();
-        Tools tools = new Tools(new Api(base), mapper, null, false);
+        Tools tools = new Tools(new Api(base, internal), mapper, null, false);
         McpSyncServer server =
                 McpServer.sync(transport)
                         .serverInfo("plinth", VERSION)
