@@ -413,13 +413,18 @@ final class Tools {
             try {
                 while (!finished.get()) {
                     Thread.sleep(PROGRESS_EVERY_MS);
-                    if (!finished.get()) {
-                        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
-                        send(what + " (" + seconds + " s)");
-                    }
+                    long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+                    tick(what + " (" + seconds + " s)");
                 }
             } catch (InterruptedException e) {
                 // The call ended.
+            }
+        }
+
+        /** A note while working; never after the last one, which {@link #done} sends. */
+        private synchronized void tick(String message) {
+            if (!finished.get()) {
+                send(message);
             }
         }
 
@@ -438,7 +443,7 @@ final class Tools {
             }
         }
 
-        void done(String message) {
+        synchronized void done(String message) {
             if (finished.compareAndSet(false, true)) {
                 if (ticker != null) {
                     ticker.interrupt();
