@@ -27,6 +27,7 @@ public final class Main {
         COMMANDS.put("embed", EmbedCommand::new);
         COMMANDS.put("models", ModelsCommand::new);
         COMMANDS.put("rerank", RerankCommand::new);
+        COMMANDS.put("mcp", McpCommand::new);
     }
 
     public static void main(String[] args) {

@@ -416,6 +416,15 @@ final class ReaderOptions {
                                     + " --lm-url).",
                             (v, t) -> t.options.jsonSchema(v.json())));
 
+    /** The table as the API document shows it. */
+    static List<dev.plinth.server.openapi.OpenApi.ReaderOption> documented() {
+        return ALL.stream()
+                .map(o ->
+                        new dev.plinth.server.openapi.OpenApi.ReaderOption(
+                                o.header(), o.aliases(), o.field(), o.values(), o.help()))
+                .toList();
+    }
+
     private static final Pattern PAGES = Pattern.compile("\\d+(-\\d*)?(,\\d+(-\\d*)?)*");
 
     /** Cookies split on commas, except those inside an attribute such as {@code Expires=…}. */

@@ -27,9 +27,9 @@ import java.util.Map;
  * The reader's HTTP routes, wire-compatible with the hosted reader: {@code GET /{url}} with options
  * in headers; {@code POST /} (or {@code POST /{url}}) with a JSON, form or multipart body naming a
  * {@code url}, raw {@code html}, a base64 {@code pdf} or an uploaded {@code file}, plus options in
- * camelCase; {@code GET /} for usage. The answer's form follows {@code Accept}: the text layout by
- * default, the JSON envelope for {@code application/json}, an SSE {@code data} event for {@code
- * text/event-stream}.
+ * camelCase ({@code GET /} itself is the playground's). The answer's form follows {@code Accept}:
+ * the text layout by default, the JSON envelope for {@code application/json}, an SSE {@code data}
+ * event for {@code text/event-stream}.
  */
 final class ReaderRoutes implements RouteGroup {
 
@@ -59,7 +59,6 @@ final class ReaderRoutes implements RouteGroup {
 
     @Override
     public void register(Javalin app) {
-        app.get("/", this::usage);
         app.get("/favicon.ico", ctx -> ctx.status(404));
         app.get(SHOTS + "{id}", this::shot);
         app.get("/<target>", this::readGet);
@@ -247,39 +246,6 @@ final class ReaderRoutes implements RouteGroup {
         return params.chunkDepth() > 0
                 ? MarkdownChunks.split(r.content(), params.chunkDepth())
                 : null;
-    }
-
-    private void usage(Context ctx) {
-        String accept =
-                ctx.header("Accept") == null ? "" : ctx.header("Accept").toLowerCase(Locale.ROOT);
-        if (accept.contains("application/json")) {
-            ObjectNode usage = JSON.createObjectNode();
-            usage.put("name", "plinth reader");
-            usage.put("read", "GET /{url}");
-            usage.put(
-                    "post",
-                    "POST / with {\"url\"} or {\"html\", \"url\"} or {\"pdf\"} and options in camelCase");
-            usage.put("accept", "text/plain (default) | application/json | text/event-stream");
-            usage.put("health", "GET /health");
-            usage.put("metrics", "GET /metrics");
-            ctx.contentType("application/json; charset=utf-8").result(usage.toString());
-            return;
-        }
-        ctx.contentType("text/plain; charset=utf-8")
-                .result(
-                        """
-                        plinth reader: any URL to LLM-ready Markdown.
-
-                          GET  /{url}          curl %1$s/https://example.com
-                          POST /               {"url": "…"} | {"html": "…", "url": "base"} | {"pdf": "<base64>"} | multipart file
-                          Accept               text/plain (default) | application/json | text/event-stream
-                          Options              X-Respond-With: content|markdown|html|text, X-Target-Selector,
-                                               X-Remove-Selector, X-With-Links-Summary, X-Max-Tokens, X-No-Cache, …
-                          Language model       X-Respond-With: readerlm-v2 | vlm, X-Instruction, X-Json-Schema,
-                                               X-With-Generated-Alt (plinth serve --lm-url / --vlm-url)
-                          GET  /health, GET /metrics
-                        """
-                                .formatted(ctx.scheme() + "://" + ctx.host()));
     }
 
     // ---- request bodies

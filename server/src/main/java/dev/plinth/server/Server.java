@@ -49,7 +49,11 @@ public final class Server implements AutoCloseable {
     private static final Logger ACCESS = LoggerFactory.getLogger("plinth.access");
 
     /** Paths anyone may call without a key, and that no rate limit counts. */
-    private static final Set<String> OPEN = Set.of("/", "/health", "/favicon.ico");
+    private static final Set<String> OPEN =
+            Set.of("/", "/health", "/favicon.ico", "/openapi.json", "/openapi.yaml");
+
+    /** Where the playground's static files are served; open too, since the page asks for keys. */
+    static final String PLAYGROUND = dev.plinth.server.playground.Playground.PATH;
 
     /** Bytes of screenshots an embedded shot store keeps. */
     private static final long SHOTS_BYTES = 256L << 20;
@@ -296,6 +300,15 @@ public final class Server implements AutoCloseable {
                                         redis,
                                         new MemoryShotStore(SHOTS_BYTES),
                                         metrics::shotStoreFailed);
+        // MCP's tools call the API itself on loopback, so they meet the same guards and messages.
+        String self = "http://" + loopbackFor(config.host) + ":";
+        groups.add(
+                dev.plinth.server.mcp.Mcp.http(
+                        () -> self + app.port(), admission.internal, !apis.isEmpty()));
+        groups.add(dev.plinth.server.playground.Playground.routes(!apis.isEmpty()));
+        groups.add(
+                dev.plinth.server.openapi.OpenApi.routes(
+                        ReaderOptions.documented(), !apis.isEmpty()));
         groups.add(
                 new ReaderRoutes(
                         service,
@@ -448,6 +461,15 @@ public final class Server implements AutoCloseable {
         private final RateLimiter authFailures;
         private final int maxBody;
 
+        /** The secret that marks the MCP tools' calls of the API; new with every start. */
+        final String internal = secret();
+
+        private static String secret() {
+            byte[] bytes = new byte[24];
+            new java.security.SecureRandom().nextBytes(bytes);
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        }
+
         Admission(Config config, RateLimiter limiter, RateLimiter authFailures) {
             this.keys =
                     config.apiKeys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
@@ -457,7 +479,8 @@ public final class Server implements AutoCloseable {
         }
 
         void admit(Context ctx) {
-            if (OPEN.contains(ctx.path()) && ctx.method().name().equals("GET")) {
+            if ((OPEN.contains(ctx.path()) || ctx.path().startsWith(PLAYGROUND))
+                    && ctx.method().name().equals("GET")) {
                 return;
             }
             String client = "ip:" + ctx.ip();
@@ -491,7 +514,13 @@ public final class Server implements AutoCloseable {
                 client = "key:" + key;
                 ctx.attribute(API_KEY, key);
             }
-            if (!ctx.path().equals("/metrics")) {
+            // A tool call's own API call was counted as the /mcp request that made it.
+            boolean ownCall =
+                    MessageDigest.isEqual(
+                            internal.getBytes(StandardCharsets.UTF_8),
+                            String.valueOf(ctx.header(dev.plinth.server.mcp.Mcp.INTERNAL_HEADER))
+                                    .getBytes(StandardCharsets.UTF_8));
+            if (!ctx.path().equals("/metrics") && !ownCall) {
                 long wait = limiter.acquire(client);
                 if (wait > 0) {
                     throw ApiException.tooManyRequests(
@@ -549,6 +578,21 @@ public final class Server implements AutoCloseable {
             return "/v1/other";
         }
         return OPEN.contains(path) || path.equals("/metrics") ? path : "/{url}";
+    }
+
+    /** The address this machine reaches the server at: a wildcard bind answers on loopback. */
+    private static String loopbackFor(String host) {
+        try {
+            InetAddress address = InetAddress.getByName(host);
+            if (address.isAnyLocalAddress()) {
+                return "127.0.0.1";
+            }
+            return address instanceof java.net.Inet6Address
+                    ? "[" + address.getHostAddress() + "]"
+                    : address.getHostAddress();
+        } catch (UnknownHostException e) {
+            return host;
+        }
     }
 
     private static boolean isLoopback(String host) {

@@ -59,7 +59,15 @@ final class Plinth implements AutoCloseable {
         if (headers.length > 0) {
             b.headers(headers);
         }
-        return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+        return checked(
+                "GET", path, http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    /** Every answer the API tests see is checked against the OpenAPI document. */
+    private static HttpResponse<String> checked(
+            String method, String path, HttpResponse<String> response) {
+        ApiContract.check(method, path.split("[?]", 2)[0], response);
+        return response;
     }
 
     /** POST a JSON body to {@code path}. */
@@ -78,7 +86,10 @@ final class Plinth implements AutoCloseable {
         if (headers.length > 0) {
             b.headers(headers);
         }
-        return http.send(b.POST(body).build(), HttpResponse.BodyHandlers.ofString());
+        return checked(
+                "POST",
+                path,
+                http.send(b.POST(body).build(), HttpResponse.BodyHandlers.ofString()));
     }
 
     static JsonNode json(HttpResponse<String> response) throws IOException {
