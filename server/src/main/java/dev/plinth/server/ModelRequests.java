@@ -183,10 +183,13 @@ final class ModelRequests {
         return new ApiException(422, "ValidationError", message);
     }
 
-    /** Runs a model call, turning its refusals into the statuses the API promises. */
-    static <T> T call(java.util.function.Supplier<T> work) {
+    /**
+     * Runs a model call for {@code ctx}'s request, turning its refusals into the statuses the API
+     * promises; a client that leaves meanwhile cancels it ({@link Disconnects}).
+     */
+    static <T> T call(Context ctx, java.util.function.Supplier<T> work) {
         try {
-            return work.get();
+            return Disconnects.watch(ctx, work::get);
         } catch (IllegalArgumentException e) {
             throw invalid(e.getMessage());
         } catch (ModelException e) {
@@ -197,6 +200,12 @@ final class ModelRequests {
                         ApiException.tooManyRequests(e.getMessage(), e.retryAfterSeconds());
                 // The server's state, not the request's: a model that cannot load (no
                 // ORT_DISABLE_TELEMETRY, a broken folder) or models closed by a stopping server.
+                // Only a client that left interrupts a request: Disconnects answers it as 499.
+                case CANCELLED ->
+                        new ApiException(
+                                Disconnects.CLIENT_CLOSED,
+                                "ClientClosedRequestError",
+                                e.getMessage());
                 case LOAD_FAILED, UNAVAILABLE ->
                         new ApiException(503, "ServiceUnavailableError", e.getMessage());
                 case RUNTIME -> e;
