@@ -22,9 +22,25 @@ import java.util.List;
  */
 final class ModelRequests {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = bodyReader();
 
     private ModelRequests() {}
+
+    /**
+     * A mapper for request bodies. Jackson refuses strings over 20 M characters by default, which
+     * would make the body's size a 422 "not valid JSON" below the body cap and pre-empt it above:
+     * here the cap alone bounds a body (413), and what is in it is judged by its meaning (an
+     * embeddings input by its characters, a page by the reader's limits).
+     */
+    static ObjectMapper bodyReader() {
+        return new ObjectMapper(
+                com.fasterxml.jackson.core.JsonFactory.builder()
+                        .streamReadConstraints(
+                                com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                                        .maxStringLength(Integer.MAX_VALUE)
+                                        .build())
+                        .build());
+    }
 
     /** The body as a JSON object, or a 422. */
     static ObjectNode body(Context ctx) {

@@ -33,7 +33,7 @@ import java.util.Map;
  */
 final class ReaderRoutes implements RouteGroup {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = ModelRequests.bodyReader();
 
     /** Where stored screenshots and pageshots are served. */
     static final String SHOTS = "/shots/";
