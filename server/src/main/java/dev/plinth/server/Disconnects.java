@@ -1,6 +1,7 @@
 package dev.plinth.server;
 
 import io.javalin.http.Context;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -140,8 +141,11 @@ final class Disconnects {
             int n;
             try {
                 n = endPoint.fill(buffer);
-            } catch (Exception e) {
+            } catch (IOException e) {
                 n = -1; // a reset is a client that left as surely as a close
+            } catch (RuntimeException e) {
+                state.compareAndSet(WATCHING, OFF); // the endpoint is going away: not our call
+                return;
             }
             if (n < 0) {
                 if (state.compareAndSet(WATCHING, LEFT)) {
@@ -160,14 +164,14 @@ final class Disconnects {
             }
         }
 
-        /** The read interest was withdrawn ({@link #close}) or the endpoint closed. */
+        /**
+         * The read interest failed: withdrawn by {@link #close}, or the endpoint's idle timeout or
+         * the server's own stop. None of these says the client left, so the watch just ends; a
+         * request the server is draining must finish.
+         */
         @Override
         public void failed(Throwable x) {
-            if (state.get() == WATCHING && !(x instanceof CancellationException)) {
-                if (state.compareAndSet(WATCHING, LEFT)) {
-                    thread.interrupt();
-                }
-            }
+            state.compareAndSet(WATCHING, OFF);
         }
 
         @Override
