@@ -205,6 +205,14 @@ class ServerBombsTest {
     }
 
     @Test
+    void aTwentyMegabyteEmbeddingsInputToTruncateIsCutByCharactersFirst() throws Exception {
+        String body = "{\"truncate\": true, \"input\": [\"" + "word ".repeat(4 << 20) + "\"]}";
+        JsonNode answer =
+                within(Duration.ofSeconds(5), 200, () -> plinth.postJson("/v1/embeddings", body));
+        assertEquals(1, answer.get("data").size(), answer.toString().substring(0, 200));
+    }
+
+    @Test
     void pdfBombsEndInAClearAnswerWithinTheirDeadline() throws Exception {
         JsonNode inflating = within(Duration.ofSeconds(60), 422, read("/pdf-inflates"));
         assertTrue(
