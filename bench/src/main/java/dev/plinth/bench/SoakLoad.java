@@ -459,7 +459,9 @@ public final class SoakLoad {
     private static HttpServer site() throws IOException {
         HttpServer site =
                 HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
-        site.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        // Platform threads: the site shares this JVM with hundreds of client threads in overload,
+        // and on their carriers its pages would come late, taken for the server's slowness.
+        site.setExecutor(Executors.newCachedThreadPool());
         site.createContext(
                 "/page/",
                 ex -> {
