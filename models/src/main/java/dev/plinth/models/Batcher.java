@@ -7,7 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -190,15 +190,53 @@ final class Batcher implements AutoCloseable {
         return ticket.future;
     }
 
-    /** {@link #submit} and wait; rethrows the run's {@link ModelException}. */
+    /** {@link #submit} and {@link #await}. */
     public <T> List<T> run(List<long[]> sequences, Long taskId, Readout<T> readout) {
+        return await(submit(sequences, taskId, readout));
+    }
+
+    /**
+     * Waits for a future from {@link #submit}; rethrows the run's {@link ModelException}. An
+     * interrupted caller (a server's client that left) withdraws the request: its sequences still
+     * queued are dropped at once, so no worker spends time on an answer nobody will read, and the
+     * wait ends with {@link ModelException.Reason#CANCELLED} and the interrupt kept.
+     */
+    public <T> T await(CompletableFuture<T> future) {
         try {
-            return submit(sequences, taskId, readout).join();
-        } catch (CompletionException e) {
+            return future.get();
+        } catch (InterruptedException e) {
+            withdraw(future);
+            Thread.currentThread().interrupt();
+            throw new ModelException(
+                    ModelException.Reason.CANCELLED, "the request was cancelled", null);
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof ModelException m) throw m;
             throw new ModelException(
                     ModelException.Reason.RUNTIME, String.valueOf(e.getCause()), e.getCause());
         }
+    }
+
+    /**
+     * Fails {@code future}'s request and takes its sequences out of the queue and out of the
+     * batches no worker has taken yet; a batch already running finishes, its results unread.
+     */
+    private void withdraw(CompletableFuture<?> future) {
+        future.cancel(false);
+        lock.lock();
+        try {
+            queue.removeIf(item -> dropped(item, future));
+            for (List<Item> batch : ready) batch.removeIf(item -> dropped(item, future));
+            ready.removeIf(List::isEmpty);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // Under the lock: whether item belongs to future's request, releasing its tokens if so.
+    private boolean dropped(Item item, CompletableFuture<?> future) {
+        if (item.ticket.future != future) return false;
+        pendingTokens -= item.ids.length;
+        return true;
     }
 
     /** How sequences share a run in this batcher. */

@@ -3,7 +3,6 @@ package dev.plinth.models;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletionException;
 
 /**
  * Encodes texts as a {@code colbert} model folder expects, for {@link MultiVector}: markers, query
@@ -54,17 +53,11 @@ final class ColBertReader {
         }
         MultiVector.checkValues(values, maxValues);
 
-        List<float[][]> states;
-        try {
-            states =
-                    model.batcher()
-                            .submit(sequences, null, attended, null, OnnxEncoder.Output::tokens)
-                            .join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof ModelException m) throw m;
-            throw new ModelException(
-                    ModelException.Reason.RUNTIME, String.valueOf(e.getCause()), e.getCause());
-        }
+        Batcher batcher = model.batcher();
+        List<float[][]> states =
+                batcher.await(
+                        batcher.submit(
+                                sequences, null, attended, null, OnnxEncoder.Output::tokens));
 
         List<MultiVector.Encoded> out = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {

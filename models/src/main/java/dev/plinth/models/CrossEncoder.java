@@ -3,7 +3,6 @@ package dev.plinth.models;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletionException;
 
 /**
  * Scores (query, document) pairs with a cross-encoder: a model folder with {@code "kind":
@@ -84,20 +83,14 @@ final class CrossEncoder {
         List<Double> windowScores = new ArrayList<>(ids.size());
         for (int from = 0; from < ids.size(); from += SLICE) {
             int to = Math.min(ids.size(), from + SLICE);
-            try {
-                windowScores.addAll(
-                        model.batcher()
-                                .submit(
-                                        ids.subList(from, to),
-                                        types.subList(from, to),
-                                        null,
-                                        (out, i) -> relevance(out.logits(i), activation))
-                                .join());
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof ModelException m) throw m;
-                throw new ModelException(
-                        ModelException.Reason.RUNTIME, String.valueOf(e.getCause()), e.getCause());
-            }
+            Batcher batcher = model.batcher();
+            windowScores.addAll(
+                    batcher.await(
+                            batcher.submit(
+                                    ids.subList(from, to),
+                                    types.subList(from, to),
+                                    null,
+                                    (out, i) -> relevance(out.logits(i), activation))));
         }
         double[] scores = new double[documents.size()];
         Arrays.fill(scores, Double.NEGATIVE_INFINITY);

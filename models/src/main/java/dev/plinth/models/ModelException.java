@@ -20,7 +20,9 @@ public final class ModelException extends RuntimeException {
         /** The runtime failed while running a loaded model. */
         RUNTIME,
         /** The registry or the model is closed (the server is stopping); nothing was run. */
-        UNAVAILABLE
+        UNAVAILABLE,
+        /** The caller was interrupted (its client left); what it had queued was dropped. */
+        CANCELLED
     }
 
     private final Reason reason;

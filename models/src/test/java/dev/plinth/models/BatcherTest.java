@@ -147,6 +147,63 @@ class BatcherTest {
     }
 
     @Test
+    void anInterruptedWait_dropsItsQueuedSequencesAtOnce() throws Exception {
+        // One worker, kept busy by a long request: a second request's sequences wait in the queue
+        // until its caller is interrupted (its client left), and are then gone, tokens and all.
+        ModelRegistry one =
+                ModelRegistry.create(
+                        ModelRegistry.Options.defaults()
+                                .withFolders(List.of())
+                                .withBatching(
+                                        BatchOptions.defaults()
+                                                .withWorkers(1)
+                                                .withQueue(
+                                                        1 << 20, java.time.Duration.ofMinutes(5))));
+        try (one) {
+            Model model = one.get(Shared.EN);
+            long[] ids = model.tokenizer().encode("word ".repeat(400), 512).ids();
+            CompletableFuture<List<float[]>> busy =
+                    model.batcher()
+                            .submit(
+                                    java.util.Collections.nCopies(64, ids),
+                                    null,
+                                    (o, i) -> o.pooled(i, PoolingMode.CLS));
+            long busyTokens = 64L * ids.length;
+            CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+            CountDownLatch submitted = new CountDownLatch(1);
+            Thread waiter =
+                    Thread.ofVirtual()
+                            .start(() -> {
+                                try {
+                                    var f =
+                                            model.batcher()
+                                                    .submit(
+                                                            java.util.Collections.nCopies(8, ids),
+                                                            null,
+                                                            (o, i) -> o.pooled(i, PoolingMode.CLS));
+                                    submitted.countDown();
+                                    model.batcher().await(f);
+                                    outcome.complete(null);
+                                } catch (Throwable t) {
+                                    outcome.complete(t);
+                                }
+                            });
+            submitted.await();
+            assertTrue(model.batcher().pendingTokens() > busyTokens, "both requests queued");
+            waiter.interrupt();
+            Throwable t = outcome.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(t instanceof ModelException, String.valueOf(t));
+            assertEquals(ModelException.Reason.CANCELLED, ((ModelException) t).reason());
+            assertTrue(!busy.isDone(), "the long request is still running: the test needs it");
+            assertTrue(
+                    model.batcher().pendingTokens() <= busyTokens,
+                    "the interrupted request's tokens left the queue at once");
+            assertEquals(64, busy.join().size());
+            assertEquals(0, model.batcher().pendingTokens(), "every token accounted for");
+        }
+    }
+
+    @Test
     void waitBound_refusesWorkThatWouldWaitLongerThanItAllows() {
         // Room for a million tokens, but only 50 ms of waiting at the measured throughput: the
         // wait bound alone must refuse, with a Retry-After from the work ahead.

@@ -41,7 +41,7 @@ final class ClassifyRoutes implements RouteGroup {
         List<Embedder.Input> input =
                 ModelRequests.inputs(body, "input", Embedder.MAX_INPUTS, new ImageInputs(images));
         Classifier.Result result =
-                ModelRequests.call(() -> classifier.classifyInputs(model, input, labels));
+                ModelRequests.call(ctx, () -> classifier.classifyInputs(model, input, labels));
         ctx.json(ClassifyResponse.of(result));
     }
 }

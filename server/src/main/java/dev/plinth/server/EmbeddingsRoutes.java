@@ -62,7 +62,7 @@ final class EmbeddingsRoutes implements RouteGroup {
         Embedder.Request request =
                 new Embedder.Request(
                         model, input, task, dimensions, normalized, truncate, lateChunking);
-        Embedder.Result result = ModelRequests.call(() -> embedder.embed(request));
+        Embedder.Result result = ModelRequests.call(ctx, () -> embedder.embed(request));
         List<Object> out = new ArrayList<>(result.embeddings().size());
         for (float[] v : result.embeddings()) {
             if (types.size() == 1) {

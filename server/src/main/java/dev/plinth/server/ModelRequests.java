@@ -22,9 +22,25 @@ import java.util.List;
  */
 final class ModelRequests {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = bodyReader();
 
     private ModelRequests() {}
+
+    /**
+     * A mapper for request bodies. Jackson refuses strings over 20 M characters by default, which
+     * would make the body's size a 422 "not valid JSON" below the body cap and pre-empt it above:
+     * here the cap alone bounds a body (413), and what is in it is judged by its meaning (an
+     * embeddings input by its characters, a page by the reader's limits).
+     */
+    static ObjectMapper bodyReader() {
+        return new ObjectMapper(
+                com.fasterxml.jackson.core.JsonFactory.builder()
+                        .streamReadConstraints(
+                                com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                                        .maxStringLength(Integer.MAX_VALUE)
+                                        .build())
+                        .build());
+    }
 
     /** The body as a JSON object, or a 422. */
     static ObjectNode body(Context ctx) {
@@ -183,10 +199,13 @@ final class ModelRequests {
         return new ApiException(422, "ValidationError", message);
     }
 
-    /** Runs a model call, turning its refusals into the statuses the API promises. */
-    static <T> T call(java.util.function.Supplier<T> work) {
+    /**
+     * Runs a model call for {@code ctx}'s request, turning its refusals into the statuses the API
+     * promises; a client that leaves meanwhile cancels it ({@link Disconnects}).
+     */
+    static <T> T call(Context ctx, java.util.function.Supplier<T> work) {
         try {
-            return work.get();
+            return Disconnects.watch(ctx, work::get);
         } catch (IllegalArgumentException e) {
             throw invalid(e.getMessage());
         } catch (ModelException e) {
@@ -197,6 +216,12 @@ final class ModelRequests {
                         ApiException.tooManyRequests(e.getMessage(), e.retryAfterSeconds());
                 // The server's state, not the request's: a model that cannot load (no
                 // ORT_DISABLE_TELEMETRY, a broken folder) or models closed by a stopping server.
+                // Only a client that left interrupts a request: Disconnects answers it as 499.
+                case CANCELLED ->
+                        new ApiException(
+                                Disconnects.CLIENT_CLOSED,
+                                "ClientClosedRequestError",
+                                e.getMessage());
                 case LOAD_FAILED, UNAVAILABLE ->
                         new ApiException(503, "ServiceUnavailableError", e.getMessage());
                 case RUNTIME -> e;

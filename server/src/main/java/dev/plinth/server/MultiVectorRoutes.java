@@ -42,7 +42,8 @@ final class MultiVectorRoutes implements RouteGroup {
                 };
         Integer dimensions = ModelRequests.integer(body, "dimensions");
         MultiVector.Result result =
-                ModelRequests.call(() -> multiVector.embed(model, input, inputType, dimensions));
+                ModelRequests.call(
+                        ctx, () -> multiVector.embed(model, input, inputType, dimensions));
         ctx.json(MultiVectorResponse.of(result));
     }
 }

@@ -33,7 +33,7 @@ import java.util.Map;
  */
 final class ReaderRoutes implements RouteGroup {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = ModelRequests.bodyReader();
 
     /** Where stored screenshots and pageshots are served. */
     static final String SHOTS = "/shots/";
@@ -146,7 +146,7 @@ final class ReaderRoutes implements RouteGroup {
                             + "): send Accept: application/json or text/event-stream to get"
                             + " one field each");
         }
-        ReadService.Outcome outcome = service.read(request, params);
+        ReadService.Outcome outcome = Disconnects.watch(ctx, () -> service.read(request, params));
         Result r = outcome.result();
         headers(ctx, outcome);
         if (json) {
@@ -209,7 +209,8 @@ final class ReaderRoutes implements RouteGroup {
     private void stream(Context ctx, Request request, ReadParams params) {
         ctx.contentType("text/event-stream; charset=utf-8").header("Cache-Control", "no-cache");
         try {
-            ReadService.Outcome outcome = service.read(request, params);
+            ReadService.Outcome outcome =
+                    Disconnects.watch(ctx, () -> service.read(request, params));
             headers(ctx, outcome);
             Result r = outcome.result();
             ctx.result(

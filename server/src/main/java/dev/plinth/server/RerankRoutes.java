@@ -47,7 +47,7 @@ final class RerankRoutes implements RouteGroup {
                 ModelRequests.inputs(
                         body, "documents", Reranker.MAX_DOCUMENTS, new ImageInputs(images));
         Reranker.Ranking ranking =
-                ModelRequests.call(() -> reranker.rerankInputs(model, query, documents, topN));
+                ModelRequests.call(ctx, () -> reranker.rerankInputs(model, query, documents, topN));
         List<String> texts = new ArrayList<>(documents.size());
         for (int i = 0; i < documents.size(); i++) {
             switch (documents.get(i)) {

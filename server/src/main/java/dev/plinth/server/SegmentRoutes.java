@@ -28,19 +28,23 @@ final class SegmentRoutes implements RouteGroup {
         String content = ModelRequests.requiredString(body, "content");
         Integer maxChunkLength = ModelRequests.integer(body, "max_chunk_length");
         Segmenter.Segmentation result =
-                ModelRequests.call(() ->
-                        segmenter.segment(
-                                content,
-                                new Segmenter.Options(
-                                        ModelRequests.string(
-                                                body, "tokenizer", Segmenter.DEFAULT_TOKENIZER),
-                                        ModelRequests.bool(body, "return_tokens", false),
-                                        ModelRequests.bool(body, "return_chunks", false),
-                                        maxChunkLength == null
-                                                ? Segmenter.DEFAULT_MAX_CHUNK_LENGTH
-                                                : maxChunkLength,
-                                        ModelRequests.integer(body, "head"),
-                                        ModelRequests.integer(body, "tail"))));
+                ModelRequests.call(
+                        ctx,
+                        () ->
+                                segmenter.segment(
+                                        content,
+                                        new Segmenter.Options(
+                                                ModelRequests.string(
+                                                        body,
+                                                        "tokenizer",
+                                                        Segmenter.DEFAULT_TOKENIZER),
+                                                ModelRequests.bool(body, "return_tokens", false),
+                                                ModelRequests.bool(body, "return_chunks", false),
+                                                maxChunkLength == null
+                                                        ? Segmenter.DEFAULT_MAX_CHUNK_LENGTH
+                                                        : maxChunkLength,
+                                                ModelRequests.integer(body, "head"),
+                                                ModelRequests.integer(body, "tail"))));
         ctx.json(SegmentResponse.of(result));
     }
 }
