@@ -114,6 +114,47 @@ final class Batcher implements AutoCloseable {
     }
 
     /**
+     * Refuses at once, as {@link #submit} would, when {@code tokens} more could not be queued.
+     * Callers check a lower bound of a request's tokens before tokenizing it, so that an overloaded
+     * model refuses for the cost of reading the request and never spends the cores that {@code
+     * /health} and the admitted requests need.
+     */
+    void admit(long tokens) {
+        lock.lock();
+        try {
+            refuseWhenFull(tokens);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The admission rule; the caller holds the lock. */
+    private void refuseWhenFull(long tokens) {
+        double tps = tokensPerSecond;
+        double waitSeconds = pendingTokens / tps;
+        if (pendingTokens > 0
+                && (pendingTokens + tokens > options.queueTokens()
+                        || waitSeconds > options.maxWait().toMillis() / 1000.0)) {
+            int retry = (int) Math.max(1, Math.ceil((pendingTokens + tokens) / tps));
+            throw ModelException.overloaded(
+                    "model "
+                            + encoder.config().name()
+                            + " is busy: "
+                            + pendingTokens
+                            + " tokens are waiting (about "
+                            + Math.round(waitSeconds)
+                            + " s of work, bounds "
+                            + options.queueTokens()
+                            + " tokens and "
+                            + options.maxWait().toSeconds()
+                            + " s); retry in "
+                            + retry
+                            + " s",
+                    retry);
+        }
+    }
+
+    /**
      * Queues sequences (each with its special tokens) for one run of the model with the same task
      * id (null when the model has none); the future gets one result per sequence, in order. Refuses
      * at once with {@link ModelException.Reason#OVERLOADED} when the queue is full.
@@ -150,28 +191,7 @@ final class Batcher implements AutoCloseable {
         try {
             if (closed)
                 throw ModelException.unavailable("model " + encoder.config().name() + " is closed");
-            double tps = tokensPerSecond;
-            double waitSeconds = pendingTokens / tps;
-            if (pendingTokens > 0
-                    && (pendingTokens + tokens > options.queueTokens()
-                            || waitSeconds > options.maxWait().toMillis() / 1000.0)) {
-                int retry = (int) Math.max(1, Math.ceil((pendingTokens + tokens) / tps));
-                throw ModelException.overloaded(
-                        "model "
-                                + encoder.config().name()
-                                + " is busy: "
-                                + pendingTokens
-                                + " tokens are waiting (about "
-                                + Math.round(waitSeconds)
-                                + " s of work, bounds "
-                                + options.queueTokens()
-                                + " tokens and "
-                                + options.maxWait().toSeconds()
-                                + " s); retry in "
-                                + retry
-                                + " s",
-                        retry);
-            }
+            refuseWhenFull(tokens);
             pendingTokens += tokens;
             for (int i = 0; i < sequences.size(); i++) {
                 queue.add(

@@ -54,6 +54,12 @@ final class CrossEncoder {
                             + " tokens leaves no room for a query and a document");
         }
         ModelConfig.Activation activation = model.config().scoreActivation();
+        // An overloaded model refuses before any document is tokenized.
+        long least = 0;
+        for (String document : documents) {
+            least += Tokenizer.leastTokens(query.length() + document.length(), room);
+        }
+        model.batcher().admit(least);
         Tokenizer tokenizer = model.tokenizer();
         long[] q = tokenizer.pieces(query, room / 2);
         q = Arrays.copyOf(q, Math.min(q.length, room / 2));

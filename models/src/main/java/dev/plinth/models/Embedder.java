@@ -218,6 +218,19 @@ public final class Embedder {
                 throw tooManyCharacters(i, t.text().length(), config);
         }
 
+        // An overloaded model refuses before any text is tokenized, on a lower bound of its tokens.
+        long least = 0;
+        for (Input in : inputs) {
+            least +=
+                    switch (in) {
+                        case Input.Text t ->
+                                Tokenizer.leastTokens(t.text().length(), config.maxTokens());
+                        case Input.Tokens t -> Math.min(t.ids().length, config.maxTokens());
+                        case Input.Image img -> 0;
+                    };
+        }
+        model.batcher().admit(least);
+
         List<float[]> pooled;
         int tokens;
         if (request.lateChunking()) {

@@ -33,6 +33,14 @@ final class Tokenizer implements AutoCloseable {
     public static final int MAX_CHARS_PER_TOKEN = 16;
 
     /**
+     * A lower bound of the tokens a text of {@code chars} characters encodes to, cut at {@code
+     * max}: what admission to a busy model is judged on before the work of tokenizing is spent.
+     */
+    static long leastTokens(long chars, int max) {
+        return Math.min(max, 1 + chars / MAX_CHARS_PER_TOKEN);
+    }
+
+    /**
      * One encoded text.
      *
      * @param ids token ids, special tokens included, at most the limit asked for

@@ -147,6 +147,43 @@ class BatcherTest {
     }
 
     @Test
+    void admit_refusesWhatSubmitWouldRefuse_withoutQueueingAnything() {
+        long bound = 8 * 402;
+        ModelRegistry small =
+                ModelRegistry.create(
+                        ModelRegistry.Options.defaults()
+                                .withFolders(List.of())
+                                .withBatching(
+                                        BatchOptions.defaults()
+                                                .withQueue(
+                                                        bound, java.time.Duration.ofSeconds(10))));
+        try (small) {
+            Model model = small.get(Shared.EN);
+            model.batcher().admit(bound); // an idle model admits up to its bound
+            long[] ids = model.tokenizer().encode("word ".repeat(400), 512).ids();
+            List<long[]> six = java.util.Collections.nCopies(6, ids);
+            List<CompletableFuture<List<float[]>>> queued = new ArrayList<>();
+            ModelException e = null;
+            // The workers may drain a request at once; keep queueing until the check bites.
+            for (int k = 0; k < 50 && e == null; k++) {
+                try {
+                    queued.add(
+                            model.batcher()
+                                    .submit(six, null, (o, i) -> o.pooled(i, PoolingMode.CLS)));
+                    model.batcher().admit(bound);
+                } catch (ModelException refused) {
+                    e = refused;
+                }
+            }
+            assertTrue(e != null, "a busy model must refuse a bound's worth of tokens");
+            assertEquals(ModelException.Reason.OVERLOADED, e.reason());
+            assertTrue(e.getMessage().contains("is busy"), e.getMessage());
+            for (CompletableFuture<List<float[]>> f : queued) assertEquals(6, f.join().size());
+            model.batcher().admit(bound); // and admits again once drained: admit queued nothing
+        }
+    }
+
+    @Test
     void anInterruptedWait_dropsItsQueuedSequencesAtOnce() throws Exception {
         // One worker, kept busy by a long request: a second request's sequences wait in the queue
         // until its caller is interrupted (its client left), and are then gone, tokens and all.
