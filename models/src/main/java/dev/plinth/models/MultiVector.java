@@ -125,6 +125,8 @@ public final class MultiVector {
                     "model "
                             + config.name()
                             + " pools inside its ONNX graph: it has no token embeddings");
+        // An overloaded model refuses before any text is tokenized.
+        model.batcher().admit(Tokenizer.leastTokens(texts, config.maxTokens()));
         if (config.kind() == ModelConfig.Kind.COLBERT)
             return ColBertReader.encode(model, texts, type, width, maxValues);
         ModelConfig.Task task =

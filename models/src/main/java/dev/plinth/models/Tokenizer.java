@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -38,6 +39,13 @@ final class Tokenizer implements AutoCloseable {
      */
     static long leastTokens(long chars, int max) {
         return Math.min(max, 1 + chars / MAX_CHARS_PER_TOKEN);
+    }
+
+    /** {@link #leastTokens(long, int)} of each text, added up. */
+    static long leastTokens(List<String> texts, int max) {
+        long least = 0;
+        for (String text : texts) least += leastTokens(text.length(), max);
+        return least;
     }
 
     /**
