@@ -31,7 +31,7 @@ import org.netpreserve.jwarc.WarcWriter;
  * EMBED} false skips the {@code --embed} run):
  *
  * <pre>{@code
- * mvn -q -B -pl bench -am compile exec:java -Dexec.mainClass=dev.plinth.bench.BatchSpeed
+ * mvn -q -B -pl bench -am test-compile exec:java -Dexec.mainClass=dev.plinth.bench.BatchSpeed
  * }</pre>
  *
  * The launcher builds the server and spark jars first if they are missing or stale (not timed).

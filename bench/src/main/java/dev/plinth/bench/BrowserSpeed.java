@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Every read is a whole {@link Reader#read}: load, extraction and Markdown. The quiet-DOM rule (500
  * ms without network) sets the floor of a warm read.
  *
- * <p>Run: {@code mvn -q -B -Dplinth.build=target-browser -pl bench -am compile exec:java
+ * <p>Run: {@code mvn -q -B -Dplinth.build=target-browser -pl bench -am test-compile exec:java
  * -Dexec.mainClass=dev.plinth.bench.BrowserSpeed} (optional arguments: pages, cold starts, threads;
  * defaults 200 5 2).
  */

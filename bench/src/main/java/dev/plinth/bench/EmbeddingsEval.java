@@ -26,7 +26,7 @@ import java.util.Map;
  * bench/target-models/models}):
  *
  * <pre>{@code
- * mvn -q -B -Dplinth.build=target-models -pl bench -am compile exec:java \
+ * mvn -q -B -Dplinth.build=target-models -pl bench -am test-compile exec:java \
  *     -Dexec.mainClass=dev.plinth.bench.EmbeddingsEval -Dplinth.bench.models=bench/target-models/models \
  *     [-Dexec.args="bge-small-en-v1.5 e5-small-v2-noprefix"]
  * }</pre>

@@ -58,7 +58,7 @@ import java.util.function.Supplier;
  * <p>Run from the project root (after {@code source scripts/jdk.sh}):
  *
  * <pre>{@code
- * mvn -q -B -Dplinth.build=target-models -pl bench -am compile exec:java \
+ * mvn -q -B -Dplinth.build=target-models -pl bench -am test-compile exec:java \
  *     -Dexec.mainClass=dev.plinth.bench.EmbeddingsSpeed -Dplinth.bench.models=bench/target-models/models \
  *     [-Dexec.args="SENTENCES PARAGRAPHS"]
  * }</pre>

@@ -42,7 +42,7 @@ import org.jsoup.Jsoup;
  * <p>Run from the project root:
  *
  * <pre>{@code
- * mvn -q -B -Dplinth.build=target-extract -pl bench -am compile exec:java \
+ * mvn -q -B -Dplinth.build=target-extract -pl bench -am test-compile exec:java \
  *     -Dexec.mainClass=dev.plinth.bench.ExtractionEval \
  *     [-Dexec.args="[--set scrapinghub|readability] [--worst N] [--by-lang] [--metadata-diff] \
  *                   [--dump DIR] [--scrapinghub DIR] [--readability DIR]"]

@@ -29,7 +29,7 @@ import org.jsoup.Jsoup;
  * <p>Run from the project root:
  *
  * <pre>{@code
- * mvn -q -B -Dplinth.build=target-markdown -pl bench -am compile exec:java \
+ * mvn -q -B -Dplinth.build=target-markdown -pl bench -am test-compile exec:java \
  *     -Dexec.mainClass=dev.plinth.bench.MarkdownEval [-Dexec.args="[DATA_DIR] [--verbose] [--diff]"]
  * }</pre>
  *

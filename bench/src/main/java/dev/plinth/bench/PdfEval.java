@@ -28,7 +28,7 @@ import org.jsoup.parser.Parser;
  * and leftover page furniture (the LibreOffice sources' headers and footers are not body text) all
  * cost.
  *
- * <p>Run: {@code mvn -q -B -Dplinth.build=target-pdf -pl bench -am compile exec:java
+ * <p>Run: {@code mvn -q -B -Dplinth.build=target-pdf -pl bench -am test-compile exec:java
  * -Dexec.mainClass=dev.plinth.bench.PdfEval} (optional argument: the fixture folder).
  */
 public final class PdfEval {

@@ -26,7 +26,7 @@ import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
  * is read whole by {@link PdfReader#read} twice to warm up, then timed over five runs; the median
  * is reported. One thread, so the figure is per core.
  *
- * <p>Run: {@code mvn -q -B -Dplinth.build=target-pdf -pl bench -am compile exec:java
+ * <p>Run: {@code mvn -q -B -Dplinth.build=target-pdf -pl bench -am test-compile exec:java
  * -Dexec.mainClass=dev.plinth.bench.PdfSpeed} (optional argument: the fixture folder).
  */
 public final class PdfSpeed {

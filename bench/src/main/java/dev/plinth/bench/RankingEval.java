@@ -46,7 +46,7 @@ import org.jsoup.nodes.Element;
  * pass each giving both the pooled and the token vectors ({@link MultiVector#encode}). Binary
  * relevance; nDCG@10 over the ideal ranking of all relevant candidates; MRR over the whole list.
  *
- * <p>Run: {@code mvn -q -B -Dplinth.build=target-rerank -pl bench -am compile exec:java
+ * <p>Run: {@code mvn -q -B -Dplinth.build=target-rerank -pl bench -am test-compile exec:java
  * -Dexec.mainClass=dev.plinth.bench.RankingEval -Dplinth.bench.models=bench/target-rerank/models
  * -Dexec.args="bge-small-en-v1.5-int8"} (with {@code ORT_DISABLE_TELEMETRY=1 OPT_OUT_TRACKING=true}
  * exported, as {@code scripts/jdk.sh} does). Arguments: the encoder models to evaluate (default:

@@ -51,7 +51,7 @@ import org.jsoup.Jsoup;
  * llama-server -m readerlm-v2-q8_0.gguf -c 32768 --port 8080
  * # or vLLM: vllm serve jinaai/ReaderLM-v2 --max-model-len 32768
  *
- * mvn -q -B -Dplinth.build=target-lm -pl bench -am compile exec:java \
+ * mvn -q -B -Dplinth.build=target-lm -pl bench -am test-compile exec:java \
  *     -Dexec.mainClass=dev.plinth.bench.ReaderLmEval \
  *     -Dexec.args="--url http://127.0.0.1:8080/v1 --model readerlm-v2 [--api-key KEY] \
  *                  [--context 32768] [--max-output 8192] [--chunks 4] [--timeout 600] \
@@ -70,7 +70,7 @@ import org.jsoup.Jsoup;
  * a check of the scoring path, not a result:
  *
  * <pre>{@code
- * mvn -q -B -Dplinth.build=target-lm -pl bench -am compile exec:java \
+ * mvn -q -B -Dplinth.build=target-lm -pl bench -am test-compile exec:java \
  *     -Dexec.mainClass=dev.plinth.bench.ReaderLmEval -Dexec.args="--fake [--passes 3]"
  * }</pre>
  */

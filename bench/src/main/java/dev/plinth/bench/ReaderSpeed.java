@@ -27,7 +27,7 @@ import java.util.Map;
  * [TIMED_PASSES]"}):
  *
  * <pre>{@code
- * mvn -q -B -Dplinth.build=target-extract -pl bench -am compile exec:java -Dexec.mainClass=dev.plinth.bench.ReaderSpeed
+ * mvn -q -B -Dplinth.build=target-extract -pl bench -am test-compile exec:java -Dexec.mainClass=dev.plinth.bench.ReaderSpeed
  * }</pre>
  *
  * For a one-core figure pin the JVM, e.g. {@code taskset -c 0 java -XX:ActiveProcessorCount=1 …}.

@@ -47,7 +47,7 @@ import java.util.function.Consumer;
  * <p>Run from the project root (args: {@code [CLIENTS] [SECONDS] [REDIS_URL|-] [DATA_DIR]}):
  *
  * <pre>{@code
- * MAVEN_OPTS=-Xmx1g mvn -q -B -Dplinth.build=target-server -pl bench -am compile exec:java \
+ * MAVEN_OPTS=-Xmx1g mvn -q -B -Dplinth.build=target-server -pl bench -am test-compile exec:java \
  *   -Dexec.mainClass=dev.plinth.bench.ReplicasLoad -Dexec.args="64 20"
  * }</pre>
  */

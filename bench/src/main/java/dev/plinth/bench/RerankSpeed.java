@@ -33,7 +33,7 @@ import java.util.Map;
  *       JSON to {@code POST /v1/rerank}, one at a time; p50 and p90 latency.
  * </ol>
  *
- * <p>Run: {@code mvn -q -B -Dplinth.build=target-rerank -pl bench -am compile exec:java
+ * <p>Run: {@code mvn -q -B -Dplinth.build=target-rerank -pl bench -am test-compile exec:java
  * -Dexec.mainClass=dev.plinth.bench.RerankSpeed} (with {@code ORT_DISABLE_TELEMETRY=1
  * OPT_OUT_TRACKING=true} exported, as {@code scripts/jdk.sh} does). Optional argument: the rerank
  * model (default: the server's default).

@@ -50,7 +50,7 @@ import java.util.function.Consumer;
  * the heap cap shows that overload does not grow memory:
  *
  * <pre>{@code
- * MAVEN_OPTS=-Xmx1g mvn -q -B -Dplinth.build=target-server -pl bench -am compile exec:java \
+ * MAVEN_OPTS=-Xmx1g mvn -q -B -Dplinth.build=target-server -pl bench -am test-compile exec:java \
  *   -Dexec.mainClass=dev.plinth.bench.ServerLoad -Dexec.args="200 30 1000"
  * }</pre>
  */

@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (args: {@code [TRIALS] [WINDOW_SECONDS] [JAR]}):
  *
  * <pre>{@code
- * mvn -q -B -o -pl bench -am compile exec:java -Dexec.mainClass=dev.plinth.bench.SigtermTrials \
+ * mvn -q -B -o -pl bench -am test-compile exec:java -Dexec.mainClass=dev.plinth.bench.SigtermTrials \
  *   -Dexec.args="50 8 server/target/plinth.jar"
  * }</pre>
  */

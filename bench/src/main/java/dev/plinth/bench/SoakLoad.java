@@ -48,7 +48,7 @@ import java.util.regex.Pattern;
  * -B -ntp -o -q -DskipTests package -pl server -am} (args: {@code [MINUTES] [CLIENTS] [JAR]}):
  *
  * <pre>{@code
- * mvn -q -B -o -pl bench -am compile exec:java -Dexec.mainClass=dev.plinth.bench.SoakLoad \
+ * mvn -q -B -o -pl bench -am test-compile exec:java -Dexec.mainClass=dev.plinth.bench.SoakLoad \
  *   -Dexec.args="10 8 server/target/plinth.jar"
  * }</pre>
  */
