@@ -39,7 +39,15 @@ final class TargetUrl {
                     "no target URL: put it after the first slash, e.g. /https://example.com");
         }
         if (!target.contains("://") && looksEncoded(target)) {
-            target = URLDecoder.decode(target.replace("+", "%2B"), StandardCharsets.UTF_8);
+            try {
+                target = URLDecoder.decode(target.replace("+", "%2B"), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badParameter(
+                        "the target URL is percent-encoded, but not correctly ("
+                                + e.getMessage()
+                                + "): "
+                                + input);
+            }
         }
         if (target.regionMatches(true, 0, "view-source:", 0, 12)) {
             target = target.substring(12);

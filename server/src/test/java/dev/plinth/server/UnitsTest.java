@@ -45,6 +45,16 @@ class UnitsTest {
     }
 
     @Test
+    void anEncodedTargetWithABrokenEscapeIs400() {
+        // Found by fuzz-campaign: URLDecoder's IllegalArgumentException left the parser.
+        for (String target : List.of("https%3A%F", "https%3A%2F%rFexample.com")) {
+            ApiException e = assertThrows(ApiException.class, () -> TargetUrl.parse(target));
+            assertEquals(400, e.status());
+            assertTrue(e.getMessage().contains("percent-encoded"), e.getMessage());
+        }
+    }
+
+    @Test
     void optionsFromHeadersAndBody() throws Exception {
         Map<String, List<String>> headers =
                 Map.of(
