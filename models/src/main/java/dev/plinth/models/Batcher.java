@@ -11,7 +11,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 
 /**
  * The one queue in front of a model's ONNX session: every request's sequences go in, batches of
@@ -60,9 +59,6 @@ import java.util.function.Supplier;
  * keeps arriving after it.
  */
 final class Batcher implements AutoCloseable {
-
-    /** Set on a thread while it runs the parts of a request admitted whole. */
-    private static final ThreadLocal<Boolean> WHOLE = ThreadLocal.withInitial(() -> false);
 
     /** Reads sequence {@code index}'s result out of a run's output (on the worker thread). */
     @FunctionalInterface
@@ -132,27 +128,8 @@ final class Batcher implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs the parts of a request that {@link #admit} judged whole beforehand (a query, then its
-     * documents) without judging each part again: an admitted request is never refused halfway,
-     * after its first part waited its turn. What it may add beyond the bound is the difference
-     * between its tokens and the lower bound it was judged on.
-     */
-    static <T> T admitted(Supplier<T> parts) {
-        boolean outer = WHOLE.get();
-        WHOLE.set(true);
-        try {
-            return parts.get();
-        } finally {
-            WHOLE.set(outer);
-        }
-    }
-
-    /**
-     * The admission rule; the caller holds the lock. Nothing is refused inside {@link #admitted}.
-     */
+    /** The admission rule; the caller holds the lock. */
     private void refuseWhenFull(long tokens) {
-        if (WHOLE.get()) return;
         double tps = tokensPerSecond;
         double waitSeconds = pendingTokens / tps;
         if (pendingTokens > 0

@@ -210,18 +210,13 @@ public final class Reranker {
      */
     private static Scored lateInteraction(
             Model model, Scoring scoring, String query, List<String> documents) {
-        // An overloaded model refuses the whole request now; once admitted, its documents are never
-        // refused after its query waited its turn.
+        // An overloaded model refuses the whole request now, before its query waits in the queue
+        // only for its documents to be refused after it.
         int max = model.config().maxTokens();
         model.batcher()
                 .admit(
                         Tokenizer.leastTokens(query.length(), max)
                                 + Tokenizer.leastTokens(documents, max));
-        return Batcher.admitted(() -> scoreLateInteraction(model, scoring, query, documents));
-    }
-
-    private static Scored scoreLateInteraction(
-            Model model, Scoring scoring, String query, List<String> documents) {
         MultiVector.Encoded q =
                 MultiVector.encode(model, List.of(query), MultiVector.InputType.QUERY, null)
                         .getFirst();
