@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -201,16 +199,10 @@ class BrowserRoutesTest {
     }
 
     /** Runs the CLI in-process and returns its stdout (the exit status is checked to be 0). */
-    private static synchronized String readCommand(String... args) {
-        PrintStream oldOut = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            assertEquals(0, Main.run(args));
-        } finally {
-            System.setOut(oldOut);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+    private static String readCommand(String... args) {
+        Cli.Run run = Cli.run(args);
+        assertEquals(0, run.exit(), run.err());
+        return run.out();
     }
 
     private static void assertPng(byte[] png, int width, int height) {

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,29 +13,12 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code plinth embed} and {@code plinth models list} through the real command line. */
 class EmbedCommandTest {
 
-    record Run(int code, String out, String err) {}
-
-    static synchronized Run run(String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(args);
-            return new Run(
-                    code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
-
     @Test
     void embed_writesOneJsonLinePerTextInInputOrder(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("in.txt");
         Files.writeString(file, "first line\n\nthird line is longer than the first\n");
-        Run r =
-                run(
+        Cli.Run r =
+                Cli.run(
                         "embed",
                         "--models-dir",
                         dir.toString(),
@@ -47,7 +27,7 @@ class EmbedCommandTest {
                         "--task",
                         "retrieval.query",
                         file.toString());
-        assertEquals(0, r.code(), r.err());
+        assertEquals(0, r.exit(), r.err());
         String[] lines = r.out().strip().split("\n");
         assertEquals(2, lines.length, r.out());
         ObjectMapper json = new ObjectMapper();
@@ -65,15 +45,16 @@ class EmbedCommandTest {
     void embed_failsClearlyOnAnUnknownTask(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("in.txt");
         Files.writeString(file, "x\n");
-        Run r = run("embed", "--models-dir", dir.toString(), "--task", "nope", file.toString());
-        assertEquals(2, r.code());
+        Cli.Run r =
+                Cli.run("embed", "--models-dir", dir.toString(), "--task", "nope", file.toString());
+        assertEquals(2, r.exit());
         assertTrue(r.err().contains("unknown task 'nope'"), r.err());
     }
 
     @Test
     void modelsList_showsBundledAndInstallable(@TempDir Path dir) {
-        Run r = run("models", "list", "--models-dir", dir.toString());
-        assertEquals(0, r.code(), r.err());
+        Cli.Run r = Cli.run("models", "list", "--models-dir", dir.toString());
+        assertEquals(0, r.exit(), r.err());
         assertTrue(
                 r.out().contains("bge-small-en-v1.5-int8") && r.out().contains("(default)"),
                 r.out());
@@ -85,8 +66,8 @@ class EmbedCommandTest {
 
     @Test
     void modelsAdd_refusesAnUnknownName(@TempDir Path dir) {
-        Run r = run("models", "add", "nope", "--models-dir", dir.toString());
-        assertEquals(2, r.code());
+        Cli.Run r = Cli.run("models", "add", "nope", "--models-dir", dir.toString());
+        assertEquals(2, r.exit());
         assertTrue(r.err().contains("known: bge-small-en-v1.5"), r.err());
     }
 }

@@ -8,9 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.plinth.reader.lm.FakeBackend;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -165,27 +162,6 @@ class LmFlagsTest {
 
     // ---- plinth read ----
 
-    private record Run(int exit, String out, String err) {}
-
-    private static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = Main.run(args);
-            return new Run(
-                    exit,
-                    out.toString(StandardCharsets.UTF_8),
-                    err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     private Path page() throws Exception {
         Path file = dir.resolve("tides.html");
         Files.writeString(file, LmRoutesTest.SMALL);
@@ -196,8 +172,8 @@ class LmFlagsTest {
     void readWithTheReaderLmEngine() throws Exception {
         try (FakeBackend lm = new FakeBackend()) {
             lm.script(FakeBackend.text("```markdown\n# Tides from the model\n```"));
-            Run run =
-                    run(
+            Cli.Run run =
+                    Cli.run(
                             "read",
                             "--engine",
                             "readerlm-v2",
@@ -222,8 +198,8 @@ class LmFlagsTest {
         Files.writeString(schema, LmRoutesTest.SCHEMA);
         try (FakeBackend lm = new FakeBackend()) {
             lm.script(FakeBackend.text("{\"title\": \"Tides\"}"));
-            Run run =
-                    run(
+            Cli.Run run =
+                    Cli.run(
                             "read",
                             "--instruction",
                             "Find the title.",
@@ -250,8 +226,8 @@ class LmFlagsTest {
     void readWithAnInlineSchemaPrintsTheJson() throws Exception {
         try (FakeBackend lm = new FakeBackend()) {
             lm.script(FakeBackend.text("{\"title\": \"Tides\"}"));
-            Run run =
-                    run(
+            Cli.Run run =
+                    Cli.run(
                             "read",
                             "--schema",
                             LmRoutesTest.SCHEMA,
@@ -267,10 +243,11 @@ class LmFlagsTest {
 
     @Test
     void readWithoutABackendNamesTheFlag() throws Exception {
-        Run run = run("read", "--engine", "readerlm-v2", page().toString());
+        Cli.Run run = Cli.run("read", "--engine", "readerlm-v2", page().toString());
         assertEquals(1, run.exit());
         assertTrue(run.err().contains("--lm-url"), run.err());
-        Run missing = run("read", "--schema", dir.resolve("none.json").toString(), "x.html");
+        Cli.Run missing =
+                Cli.run("read", "--schema", dir.resolve("none.json").toString(), "x.html");
         assertEquals(2, missing.exit());
         assertTrue(missing.err().contains("--schema"), missing.err());
     }

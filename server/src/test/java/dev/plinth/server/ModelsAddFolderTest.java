@@ -18,33 +18,32 @@ class ModelsAddFolderTest {
 
     @Test
     void validFolder_isCheckedAndInstalled(@TempDir Path models) throws Exception {
-        EmbedCommandTest.Run r =
-                EmbedCommandTest.run(
+        Cli.Run r =
+                Cli.run(
                         "models",
                         "add",
                         TINY.resolve("tiny-jina-clip").toString(),
                         "--models-dir",
                         models.toString());
-        assertEquals(0, r.code(), r.err());
+        assertEquals(0, r.exit(), r.err());
         assertTrue(
                 r.err().contains("is a valid clip model 'tiny-jina-clip' (4 dimensions)"), r.err());
         assertTrue(Files.isRegularFile(models.resolve("tiny-jina-clip/preprocessor_config.json")));
-        EmbedCommandTest.Run list =
-                EmbedCommandTest.run("models", "list", "--models-dir", models.toString());
+        Cli.Run list = Cli.run("models", "list", "--models-dir", models.toString());
         assertTrue(list.out().contains("tiny-jina-clip"), list.out());
     }
 
     @Test
     void checkOnly_installsNothing(@TempDir Path models) {
-        EmbedCommandTest.Run r =
-                EmbedCommandTest.run(
+        Cli.Run r =
+                Cli.run(
                         "models",
                         "add",
                         "--check",
                         TINY.resolve("tiny-jina-colbert").toString(),
                         "--models-dir",
                         models.toString());
-        assertEquals(0, r.code(), r.err());
+        assertEquals(0, r.exit(), r.err());
         assertFalse(Files.exists(models.resolve("tiny-jina-colbert")));
     }
 
@@ -56,14 +55,14 @@ class ModelsAddFolderTest {
         Files.writeString(
                 folder.resolve("plinth-model.json"),
                 "{\"name\": \"broken\", \"pooling\": \"mean\", \"max_tokens\": 512, \"dimensions\": 8}");
-        EmbedCommandTest.Run r =
-                EmbedCommandTest.run(
+        Cli.Run r =
+                Cli.run(
                         "models",
                         "add",
                         folder.toString(),
                         "--models-dir",
                         dir.resolve("m").toString());
-        assertEquals(2, r.code());
+        assertEquals(2, r.exit());
         assertEquals(
                 1,
                 r.err().lines().filter(l -> l.startsWith("plinth models add:")).count(),

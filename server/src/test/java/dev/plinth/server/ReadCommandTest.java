@@ -75,37 +75,15 @@ class ReadCommandTest {
         server.stop(0);
     }
 
-    /** What one run printed and returned. */
-    private record Run(int exit, String out, String err) {}
-
-    private static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = Main.run(args);
-            return new Run(
-                    exit,
-                    out.toString(StandardCharsets.UTF_8),
-                    err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void printsMainContentOfAnHtmlFileAsMarkdown() throws IOException {
         Path page = Files.writeString(dir.resolve("tides.html"), ARTICLE);
-        Run run = run("read", page.toString());
-        assertEquals(0, run.exit, run.err);
-        assertTrue(run.out.contains("two tides a day"), run.out);
-        assertTrue(run.out.contains("Storm surges are the danger"), run.out);
-        assertFalse(run.out.contains("Copyright 2024"), "boilerplate left out: " + run.out);
-        assertEquals("", run.err);
+        Cli.Run run = Cli.run("read", page.toString());
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("two tides a day"), run.out());
+        assertTrue(run.out().contains("Storm surges are the danger"), run.out());
+        assertFalse(run.out().contains("Copyright 2024"), "boilerplate left out: " + run.out());
+        assertEquals("", run.err());
     }
 
     @Test
@@ -124,8 +102,8 @@ class ReadCommandTest {
                             .getBytes(Charset.forName("windows-1251")));
         }
         Path missing = dir.resolve("missing.html");
-        Run run =
-                run(
+        Cli.Run run =
+                Cli.run(
                         "read",
                         "--out",
                         out.toString(),
@@ -135,13 +113,13 @@ class ReadCommandTest {
                         "--allow-private-network",
                         base + "/news/tides.html");
 
-        assertEquals(1, run.exit);
-        assertEquals("plinth: " + missing + ": no such file", run.err.strip());
+        assertEquals(1, run.exit());
+        assertEquals("plinth: " + missing + ": no such file", run.err().strip());
         assertTrue(Files.readString(out.resolve("tides.md")).contains("two tides a day"));
         assertTrue(Files.readString(out.resolve("russian.md")).contains(RUSSIAN));
         assertTrue(
                 Files.readString(out.resolve("127.0.0.1-news-tides.md")).contains("Storm surges"));
-        assertEquals("", run.out, "nothing on stdout with --out");
+        assertEquals("", run.out(), "nothing on stdout with --out");
     }
 
     @Test
@@ -149,47 +127,47 @@ class ReadCommandTest {
         Path page = Files.writeString(dir.resolve("ok.html"), ARTICLE);
         String blocked = base + "/news/tides.html";
         String refused = "http://127.0.0.1:1/";
-        Run run = run("read", blocked, page.toString(), "ftp://example.com/x");
-        assertEquals(1, run.exit);
-        String[] lines = run.err.strip().split("\n");
-        assertEquals(2, lines.length, run.err);
+        Cli.Run run = Cli.run("read", blocked, page.toString(), "ftp://example.com/x");
+        assertEquals(1, run.exit());
+        String[] lines = run.err().strip().split("\n");
+        assertEquals(2, lines.length, run.err());
         assertTrue(
                 lines[0].startsWith("plinth: " + blocked + ": ") && lines[0].contains("127.0.0.1"),
                 lines[0]);
         assertTrue(lines[1].startsWith("plinth: ftp://example.com/x: "), lines[1]);
-        assertTrue(run.out.contains("two tides a day"), "the good input is still read");
+        assertTrue(run.out().contains("two tides a day"), "the good input is still read");
 
-        Run unreachable = run("read", "--allow-private-network", refused);
-        assertEquals(1, unreachable.exit);
+        Cli.Run unreachable = Cli.run("read", "--allow-private-network", refused);
+        assertEquals(1, unreachable.exit());
         assertTrue(
-                unreachable.err.startsWith("plinth: " + refused + ": cannot fetch"),
-                unreachable.err);
-        assertFalse(unreachable.err.contains("\tat "), "no stack trace");
+                unreachable.err().startsWith("plinth: " + refused + ": cannot fetch"),
+                unreachable.err());
+        assertFalse(unreachable.err().contains("\tat "), "no stack trace");
     }
 
     @Test
     void separatesSeveralInputsOnStdout() throws IOException {
         Path a = Files.writeString(dir.resolve("a.html"), ARTICLE);
         Path b = Files.writeString(dir.resolve("b.htm"), ARTICLE.replace("North Sea", "Baltic"));
-        Run run = run("read", a.toString(), b.toString());
-        assertEquals(0, run.exit, run.err);
-        int first = run.out.indexOf("==> " + a + " <==");
-        int second = run.out.indexOf("==> " + b + " <==");
-        assertTrue(first == 0 && second > first, run.out);
-        assertTrue(run.out.substring(second).contains("Baltic"));
+        Cli.Run run = Cli.run("read", a.toString(), b.toString());
+        assertEquals(0, run.exit(), run.err());
+        int first = run.out().indexOf("==> " + a + " <==");
+        int second = run.out().indexOf("==> " + b + " <==");
+        assertTrue(first == 0 && second > first, run.out());
+        assertTrue(run.out().substring(second).contains("Baltic"));
     }
 
     @Test
     void jsonCarriesTheDataObject() throws IOException {
-        Run run =
-                run(
+        Cli.Run run =
+                Cli.run(
                         "read",
                         "--format",
                         "json",
                         "--allow-private-network",
                         base + "/news/tides.html");
-        assertEquals(0, run.exit, run.err);
-        JsonNode data = new ObjectMapper().readTree(run.out);
+        assertEquals(0, run.exit(), run.err());
+        JsonNode data = new ObjectMapper().readTree(run.out());
         assertEquals("Tides of the North Sea", data.get("title").asText());
         assertEquals("How tides shape the coast.", data.get("description").asText());
         assertEquals(base + "/news/tides.html", data.get("url").asText());
@@ -201,8 +179,8 @@ class ReadCommandTest {
     @Test
     void formatsSelectorsAndRemovals() throws IOException {
         Path page = Files.writeString(dir.resolve("tides.html"), ARTICLE);
-        Run text =
-                run(
+        Cli.Run text =
+                Cli.run(
                         "read",
                         "--format",
                         "text",
@@ -211,16 +189,16 @@ class ReadCommandTest {
                         "--remove",
                         ".note",
                         page.toString());
-        assertEquals(0, text.exit, text.err);
-        assertTrue(text.out.contains("two tides a day"));
-        assertFalse(text.out.contains("Read more"), text.out);
-        assertFalse(text.out.contains("#"), "plain text has no Markdown headings: " + text.out);
+        assertEquals(0, text.exit(), text.err());
+        assertTrue(text.out().contains("two tides a day"));
+        assertFalse(text.out().contains("Read more"), text.out());
+        assertFalse(text.out().contains("#"), "plain text has no Markdown headings: " + text.out());
 
-        Run html = run("read", "--format", "html", page.toString());
-        assertTrue(html.out.contains("<p>"), html.out);
+        Cli.Run html = Cli.run("read", "--format", "html", page.toString());
+        assertTrue(html.out().contains("<p>"), html.out());
 
         Path out = dir.resolve("formats");
-        run("read", "--format", "markdown", "--out", out.toString(), page.toString());
+        Cli.run("read", "--format", "markdown", "--out", out.toString(), page.toString());
         String whole = Files.readString(out.resolve("tides.md"));
         assertTrue(
                 whole.contains("Home") && whole.contains("Copyright 2024"),
@@ -243,8 +221,8 @@ class ReadCommandTest {
             doc.save(pdf.toFile());
         }
         Path out = dir.resolve("pdf-out");
-        Run run = run("read", "--out", out.toString(), pdf.toString());
-        assertEquals(0, run.exit, run.err);
+        Cli.Run run = Cli.run("read", "--out", out.toString(), pdf.toString());
+        assertEquals(0, run.exit(), run.err());
         assertTrue(
                 Files.readString(out.resolve("letter.md"))
                         .contains("Harbour dues are payable on arrival."));
@@ -280,38 +258,40 @@ class ReadCommandTest {
                         dir.resolve("guide.html"),
                         "<h1 id='intro'>Guide</h1><p><a href='#intro'>Top</a> "
                                 + "<a href='setup.html'>Setup</a> <img src='img/map.png' alt='Map'></p>");
-        Run plain = run("read", "--format", "markdown", page.toString());
-        assertEquals(0, plain.exit, plain.err);
+        Cli.Run plain = Cli.run("read", "--format", "markdown", page.toString());
+        assertEquals(0, plain.exit(), plain.err());
         assertTrue(
-                plain.out.contains(
-                        "[Top](#intro) [Setup](setup.html) ![Image 1: Map](img/map.png)"),
-                plain.out);
-        assertFalse(plain.out.contains("file:"), plain.out);
+                plain.out()
+                        .contains("[Top](#intro) [Setup](setup.html) ![Image 1: Map](img/map.png)"),
+                plain.out());
+        assertFalse(plain.out().contains("file:"), plain.out());
 
-        Run based =
-                run(
+        Cli.Run based =
+                Cli.run(
                         "read",
                         "--format",
                         "markdown",
                         "--base",
                         "https://example.org/docs/",
                         page.toString());
-        assertEquals(0, based.exit, based.err);
+        assertEquals(0, based.exit(), based.err());
         assertTrue(
-                based.out.contains(
-                        "[Top](https://example.org/docs/#intro) [Setup](https://example.org/docs/setup.html) "
-                                + "![Image 1: Map](https://example.org/docs/img/map.png)"),
-                based.out);
+                based.out()
+                        .contains(
+                                "[Top](https://example.org/docs/#intro) [Setup](https://example.org/docs/setup.html) "
+                                        + "![Image 1: Map](https://example.org/docs/img/map.png)"),
+                based.out());
 
-        Run relative = run("read", "--base", "docs/", page.toString());
-        assertEquals(2, relative.exit);
-        assertTrue(relative.err.contains("--base must be an absolute http(s) URL"), relative.err);
+        Cli.Run relative = Cli.run("read", "--base", "docs/", page.toString());
+        assertEquals(2, relative.exit());
+        assertTrue(
+                relative.err().contains("--base must be an absolute http(s) URL"), relative.err());
     }
 
     @Test
     void badFormatIsAUsageError() {
-        Run run = run("read", "--format", "yaml", "x.html");
-        assertEquals(2, run.exit);
+        Cli.Run run = Cli.run("read", "--format", "yaml", "x.html");
+        assertEquals(2, run.exit());
     }
 
     @Test

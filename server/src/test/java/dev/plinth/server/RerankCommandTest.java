@@ -3,9 +3,6 @@ package dev.plinth.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,27 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RerankCommandTest {
-
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            int exit = Main.run(args);
-            return new Run(
-                    exit,
-                    stdout.toString(StandardCharsets.UTF_8),
-                    stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
 
     @Test
     void printsTheLinesBestFirstWithScoreAndLineNumber(@TempDir Path dir) throws Exception {
@@ -45,7 +21,7 @@ class RerankCommandTest {
                         "",
                         "Paris is the capital of France.",
                         "The Rhine flows north."));
-        Run run = run("rerank", "--query", "capital of France", file.toString());
+        Cli.Run run = Cli.run("rerank", "--query", "capital of France", file.toString());
         assertEquals(0, run.exit(), run.err());
         List<String> lines = run.out().lines().toList();
         assertEquals(3, lines.size(), "blank lines are not documents: " + run.out());
@@ -64,11 +40,12 @@ class RerankCommandTest {
     @Test
     void failsClearlyOnBadInput(@TempDir Path dir) throws Exception {
         Path empty = Files.writeString(dir.resolve("empty.txt"), "\n\n");
-        Run none = run("rerank", "--query", "q", empty.toString());
+        Cli.Run none = Cli.run("rerank", "--query", "q", empty.toString());
         assertEquals(2, none.exit());
         assertTrue(none.err().contains("no documents"), none.err());
         Path one = Files.writeString(dir.resolve("one.txt"), "a document\n");
-        Run unknown = run("rerank", "--query", "q", "--model", "no-such-model", one.toString());
+        Cli.Run unknown =
+                Cli.run("rerank", "--query", "q", "--model", "no-such-model", one.toString());
         assertEquals(2, unknown.exit());
         assertTrue(unknown.err().contains("unknown rerank model"), unknown.err());
     }
