@@ -155,6 +155,57 @@ final class Batcher implements AutoCloseable {
     }
 
     /**
+     * Holds {@code tokens} against the queue's bounds for a request queued in parts, one after
+     * another (a query, then its documents a slice at a time), refusing as {@link #submit} would.
+     * Judged part by part, such a request could be refused halfway, after its first part had waited
+     * its turn: late, and for nothing. Judged whole and held, it is refused at once or never. The
+     * caller knows its exact tokens (it has tokenized every part) and closes the reservation when
+     * its last part is queued, which gives back what it did not use.
+     */
+    Reservation reserve(long tokens) {
+        lock.lock();
+        try {
+            if (closed) throw closedError();
+            refuseWhenFull(tokens);
+            pendingTokens += tokens;
+            return new Reservation(tokens);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Tokens held by {@link #reserve}; its parts are queued through it without being judged. */
+    final class Reservation implements AutoCloseable {
+        private long held;
+
+        private Reservation(long held) {
+            this.held = held;
+        }
+
+        /** As {@link Batcher#submit(List, List, int[], Long, Readout)}, never refused as full. */
+        <T> CompletableFuture<List<T>> submit(
+                List<long[]> sequences,
+                List<long[]> typeIds,
+                int[] attended,
+                Long taskId,
+                Readout<T> readout) {
+            return enqueue(sequences, typeIds, attended, taskId, this, readout);
+        }
+
+        /** Gives back the tokens no part used. */
+        @Override
+        public void close() {
+            lock.lock();
+            try {
+                pendingTokens -= held;
+                held = 0;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
      * Queues sequences (each with its special tokens) for one run of the model with the same task
      * id (null when the model has none); the future gets one result per sequence, in order. Refuses
      * at once with {@link ModelException.Reason#OVERLOADED} when the queue is full.
@@ -180,6 +231,17 @@ final class Batcher implements AutoCloseable {
             int[] attended,
             Long taskId,
             Readout<T> readout) {
+        return enqueue(sequences, typeIds, attended, taskId, null, readout);
+    }
+
+    /** Queues a request, judged against the bounds now, or drawn from a reservation held for it. */
+    private <T> CompletableFuture<List<T>> enqueue(
+            List<long[]> sequences,
+            List<long[]> typeIds,
+            int[] attended,
+            Long taskId,
+            Reservation reservation,
+            Readout<T> readout) {
         Ticket<T> ticket = new Ticket<>(sequences.size(), readout);
         if (sequences.isEmpty()) {
             ticket.future.complete(List.of());
@@ -189,10 +251,15 @@ final class Batcher implements AutoCloseable {
         for (long[] s : sequences) tokens += s.length;
         lock.lock();
         try {
-            if (closed)
-                throw ModelException.unavailable("model " + encoder.config().name() + " is closed");
-            refuseWhenFull(tokens);
-            pendingTokens += tokens;
+            if (closed) throw closedError();
+            if (reservation == null) {
+                refuseWhenFull(tokens);
+                pendingTokens += tokens;
+            } else { // already counted as far as it was held
+                long drawn = Math.min(reservation.held, tokens);
+                reservation.held -= drawn;
+                pendingTokens += tokens - drawn;
+            }
             for (int i = 0; i < sequences.size(); i++) {
                 queue.add(
                         new Item(
@@ -438,7 +505,7 @@ final class Batcher implements AutoCloseable {
     }
 
     private ModelException closedError() {
-        return ModelException.unavailable("model " + encoder.config().name() + " closed");
+        return ModelException.unavailable("model " + encoder.config().name() + " is closed");
     }
 
     /**

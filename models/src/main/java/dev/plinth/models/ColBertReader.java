@@ -14,12 +14,9 @@ final class ColBertReader {
 
     private ColBertReader() {}
 
-    static List<MultiVector.Encoded> encode(
-            Model model,
-            List<String> texts,
-            MultiVector.InputType type,
-            int width,
-            long maxValues) {
+    /** Tokenizes {@code texts} as {@code type}: markers, padding, the window. */
+    static MultiVector.Prepared prepare(
+            Model model, List<String> texts, MultiVector.InputType type, int width) {
         ModelConfig config = model.config();
         ModelConfig.ColBert c = config.colbert();
         Model.ColBertIds k = model.colbert();
@@ -34,7 +31,6 @@ final class ColBertReader {
 
         List<long[]> sequences = new ArrayList<>(texts.size());
         int[] attended = new int[texts.size()];
-        long values = 0;
         for (int i = 0; i < texts.size(); i++) {
             long[] pieces = tokenizer.pieces(texts.get(i), room);
             if (pieces.length > room) pieces = Arrays.copyOf(pieces, room);
@@ -49,19 +45,22 @@ final class ColBertReader {
             while (at < total) ids[at++] = k.mask();
             sequences.add(ids);
             attended[i] = c.attendToExpansion() ? total : real;
-            values += (long) total * width;
         }
-        MultiVector.checkValues(values, maxValues);
+        return new MultiVector.Prepared(type, width, sequences, attended, null, 0);
+    }
 
-        Batcher batcher = model.batcher();
-        List<float[][]> states =
-                batcher.await(
-                        batcher.submit(
-                                sequences, null, attended, null, OnnxEncoder.Output::tokens));
-
-        List<MultiVector.Encoded> out = new ArrayList<>(texts.size());
-        for (int i = 0; i < texts.size(); i++) {
-            long[] ids = sequences.get(i);
+    /**
+     * Reads the token states of a run: every position of a query, a document's tokens but bare
+     * punctuation, each projected, cut and normalized.
+     */
+    static List<MultiVector.Encoded> read(
+            Model model, MultiVector.Prepared prepared, List<float[][]> states) {
+        Model.ColBertIds k = model.colbert();
+        boolean query = prepared.type() == MultiVector.InputType.QUERY;
+        int width = prepared.width();
+        List<MultiVector.Encoded> out = new ArrayList<>(states.size());
+        for (int i = 0; i < states.size(); i++) {
+            long[] ids = prepared.sequences().get(i);
             float[][] tokens = states.get(i);
             List<float[]> kept = new ArrayList<>(tokens.length);
             for (int t = 0; t < tokens.length; t++) {

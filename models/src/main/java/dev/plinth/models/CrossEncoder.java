@@ -85,26 +85,29 @@ final class CrossEncoder {
         }
         int[] owner = owners.stream().mapToInt(Integer::intValue).toArray();
 
-        // Submitted a slice at a time so a long request never fills the shared queue by itself.
+        int tokens = 0;
+        for (long[] pair : ids) tokens += pair.length;
+        // Held whole, so it is refused now or never, but queued a slice at a time, so that other
+        // requests' work runs between its slices.
         List<Double> windowScores = new ArrayList<>(ids.size());
-        for (int from = 0; from < ids.size(); from += SLICE) {
-            int to = Math.min(ids.size(), from + SLICE);
-            Batcher batcher = model.batcher();
-            windowScores.addAll(
-                    batcher.await(
-                            batcher.submit(
-                                    ids.subList(from, to),
-                                    types.subList(from, to),
-                                    null,
-                                    (out, i) -> relevance(out.logits(i), activation))));
+        Batcher batcher = model.batcher();
+        try (Batcher.Reservation held = batcher.reserve(tokens)) {
+            for (int from = 0; from < ids.size(); from += SLICE) {
+                int to = Math.min(ids.size(), from + SLICE);
+                windowScores.addAll(
+                        batcher.await(
+                                held.submit(
+                                        ids.subList(from, to),
+                                        types.subList(from, to),
+                                        null,
+                                        null,
+                                        (out, i) -> relevance(out.logits(i), activation))));
+            }
         }
         double[] scores = new double[documents.size()];
         Arrays.fill(scores, Double.NEGATIVE_INFINITY);
-        int tokens = 0;
-        for (int w = 0; w < owner.length; w++) {
+        for (int w = 0; w < owner.length; w++)
             scores[owner[w]] = Math.max(scores[owner[w]], windowScores.get(w));
-            tokens += ids.get(w).length;
-        }
         return new Scores(scores, tokens);
     }
 

@@ -118,6 +118,40 @@ public final class MultiVector {
 
     private static List<Encoded> encode(
             Model model, List<String> texts, InputType type, Integer dimensions, long maxValues) {
+        // An overloaded model refuses before any text is tokenized.
+        model.batcher().admit(Tokenizer.leastTokens(texts, model.config().maxTokens()));
+        Prepared prepared = prepare(model, texts, type, dimensions);
+        checkValues(prepared.tokens() * prepared.width(), maxValues);
+        try (Batcher.Reservation held = model.batcher().reserve(prepared.tokens())) {
+            return run(model, prepared, held);
+        }
+    }
+
+    /**
+     * Texts tokenized for one {@link #run}, with what the run needs to read them back: the tokens
+     * they will cost are known before any of them is queued.
+     *
+     * @param attended per sequence, how many tokens are under the attention mask (null: all)
+     * @param head the tokens before the text's own (special tokens, the task prefix) that are not
+     *     part of it; a {@code colbert} folder keeps them and skips punctuation instead
+     */
+    record Prepared(
+            InputType type,
+            int width,
+            List<long[]> sequences,
+            int[] attended,
+            Long taskId,
+            int head) {
+        /** Tokens run, special tokens and prefixes included. */
+        long tokens() {
+            long n = 0;
+            for (long[] ids : sequences) n += ids.length;
+            return n;
+        }
+    }
+
+    /** Tokenizes {@code texts} as {@code type}, cut to the model's window. */
+    static Prepared prepare(Model model, List<String> texts, InputType type, Integer dimensions) {
         ModelConfig config = model.config();
         int width = checkDimensions(config, dimensions);
         if (!model.encoder().tokenStates())
@@ -125,42 +159,52 @@ public final class MultiVector {
                     "model "
                             + config.name()
                             + " pools inside its ONNX graph: it has no token embeddings");
-        // An overloaded model refuses before any text is tokenized.
-        model.batcher().admit(Tokenizer.leastTokens(texts, config.maxTokens()));
         if (config.kind() == ModelConfig.Kind.COLBERT)
-            return ColBertReader.encode(model, texts, type, width, maxValues);
+            return ColBertReader.prepare(model, texts, type, width);
         ModelConfig.Task task =
                 config.tasks().containsKey(type.task())
                         ? config.task(type.task())
                         : config.task(null);
         String prefix = task == null ? "" : task.prefixOrEmpty();
         Long taskId = task == null || task.id() == null ? null : task.id().longValue();
-
-        Tokenizer tokenizer = model.tokenizer();
-        int leading = tokenizer.leading().length;
-        int trailing = tokenizer.trailing().length;
-        int prefixTokens = prefixLength(model, prefix);
         List<long[]> sequences = new ArrayList<>(texts.size());
-        long values = 0;
-        for (String text : texts) {
-            long[] ids = tokenizer.encode(prefix + text, config.maxTokens()).ids();
-            sequences.add(ids);
-            values += (long) ids.length * width;
-        }
-        checkValues(values, maxValues);
+        for (String text : texts)
+            sequences.add(model.tokenizer().encode(prefix + text, config.maxTokens()).ids());
+        int head = model.tokenizer().leading().length + prefixLength(model, prefix);
+        return new Prepared(type, width, sequences, null, taskId, head);
+    }
 
-        PoolingMode pooling = config.pooling();
+    /** Runs prepared texts, drawing their tokens from {@code held}. */
+    static List<Encoded> run(Model model, Prepared prepared, Batcher.Reservation held) {
+        if (model.config().kind() == ModelConfig.Kind.COLBERT) {
+            List<float[][]> states =
+                    model.batcher()
+                            .await(
+                                    held.submit(
+                                            prepared.sequences(),
+                                            null,
+                                            prepared.attended(),
+                                            null,
+                                            OnnxEncoder.Output::tokens));
+            return ColBertReader.read(model, prepared, states);
+        }
+        PoolingMode pooling = model.config().pooling();
         List<Raw> raw =
                 model.batcher()
-                        .run(
-                                sequences,
-                                taskId,
-                                (out, i) -> new Raw(out.tokens(i), out.pooled(i, pooling)));
-
+                        .await(
+                                held.submit(
+                                        prepared.sequences(),
+                                        null,
+                                        null,
+                                        prepared.taskId(),
+                                        (out, i) ->
+                                                new Raw(out.tokens(i), out.pooled(i, pooling))));
+        int width = prepared.width();
+        int trailing = model.tokenizer().trailing().length;
         List<Encoded> encoded = new ArrayList<>(raw.size());
-        for (int i = 0; i < raw.size(); i++) {
-            float[][] states = raw.get(i).states();
-            int from = Math.min(states.length, leading + prefixTokens);
+        for (Raw r : raw) {
+            float[][] states = r.states();
+            int from = Math.min(states.length, prepared.head());
             int to = Math.max(from, states.length - trailing);
             if (from == to) { // an empty text: its special tokens are all there is
                 from = 0;
@@ -170,10 +214,7 @@ public final class MultiVector {
             for (int t = from; t < to; t++)
                 tokens[t - from] = Pooling.finish(states[t], width, true);
             encoded.add(
-                    new Encoded(
-                            tokens,
-                            Pooling.finish(raw.get(i).pooled(), width, true),
-                            states.length));
+                    new Encoded(tokens, Pooling.finish(r.pooled(), width, true), states.length));
         }
         return encoded;
     }

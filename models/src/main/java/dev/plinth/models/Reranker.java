@@ -206,47 +206,48 @@ public final class Reranker {
     /**
      * The query encoded once, then the documents a slice at a time: each slice's token vectors are
      * scored and dropped, so memory stays bounded (2048 documents of 512 tokens would otherwise
-     * hold 1.6 GB of token vectors).
+     * hold 1.6 GB of token vectors). Everything is tokenized first and its tokens reserved whole,
+     * so an overloaded model refuses now, never after the query has waited its turn.
      */
     private static Scored lateInteraction(
             Model model, Scoring scoring, String query, List<String> documents) {
-        // An overloaded model refuses the whole request now, before its query waits in the queue
-        // only for its documents to be refused after it.
         int max = model.config().maxTokens();
+        // Refused for the cost of reading the request, before anything is tokenized.
         model.batcher()
                 .admit(
                         Tokenizer.leastTokens(query.length(), max)
                                 + Tokenizer.leastTokens(documents, max));
-        MultiVector.Encoded q =
-                MultiVector.encode(model, List.of(query), MultiVector.InputType.QUERY, null)
-                        .getFirst();
-        double[] scores = new double[documents.size()];
-        int tokens = q.length();
+        MultiVector.Prepared q =
+                MultiVector.prepare(model, List.of(query), MultiVector.InputType.QUERY, null);
+        List<MultiVector.Prepared> slices = new ArrayList<>();
+        long tokens = q.tokens();
         for (int from = 0; from < documents.size(); from += SLICE) {
-            List<MultiVector.Encoded> slice =
-                    MultiVector.encode(
-                            model,
-                            documents.subList(from, Math.min(documents.size(), from + SLICE)),
-                            MultiVector.InputType.DOCUMENT,
-                            null);
-            for (int i = 0; i < slice.size(); i++) {
-                MultiVector.Encoded doc = slice.get(i);
-                tokens += doc.length();
-                scores[from + i] =
-                        switch (scoring) {
-                            case COSINE -> LateInteraction.cosine(q.pooled(), doc.pooled());
-                            case MAXSIM -> LateInteraction.maxSim(q.tokens(), doc.tokens());
-                            case FUSED ->
-                                    LateInteraction.fuse(
-                                            LateInteraction.cosine(q.pooled(), doc.pooled()),
-                                            LateInteraction.maxSim(q.tokens(), doc.tokens()));
-                            case CROSS_ENCODER ->
-                                    throw new IllegalStateException(
-                                            "not a late-interaction scoring");
-                        };
+            List<String> slice = documents.subList(from, Math.min(documents.size(), from + SLICE));
+            slices.add(MultiVector.prepare(model, slice, MultiVector.InputType.DOCUMENT, null));
+            tokens += slices.getLast().tokens();
+        }
+        double[] scores = new double[documents.size()];
+        try (Batcher.Reservation held = model.batcher().reserve(tokens)) {
+            MultiVector.Encoded qv = MultiVector.run(model, q, held).getFirst();
+            int at = 0;
+            for (MultiVector.Prepared slice : slices) {
+                for (MultiVector.Encoded doc : MultiVector.run(model, slice, held)) {
+                    scores[at++] =
+                            switch (scoring) {
+                                case COSINE -> LateInteraction.cosine(qv.pooled(), doc.pooled());
+                                case MAXSIM -> LateInteraction.maxSim(qv.tokens(), doc.tokens());
+                                case FUSED ->
+                                        LateInteraction.fuse(
+                                                LateInteraction.cosine(qv.pooled(), doc.pooled()),
+                                                LateInteraction.maxSim(qv.tokens(), doc.tokens()));
+                                case CROSS_ENCODER ->
+                                        throw new IllegalStateException(
+                                                "not a late-interaction scoring");
+                            };
+                }
             }
         }
-        return new Scored(scores, tokens);
+        return new Scored(scores, Math.toIntExact(tokens));
     }
 
     /** The query's text vector against each document's (text or image) vector, for CLIP. */

@@ -2,6 +2,7 @@ package dev.plinth.models;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -180,6 +181,100 @@ class BatcherTest {
             assertTrue(e.getMessage().contains("is busy"), e.getMessage());
             for (CompletableFuture<List<float[]>> f : queued) assertEquals(6, f.join().size());
             model.batcher().admit(bound); // and admits again once drained: admit queued nothing
+        }
+    }
+
+    @Test
+    void aReservation_holdsItsTokensUntilClosed_andItsPartsAreNeverRefused() {
+        long bound = 8 * 402;
+        ModelRegistry small =
+                ModelRegistry.create(
+                        ModelRegistry.Options.defaults()
+                                .withFolders(List.of())
+                                .withBatching(
+                                        BatchOptions.defaults()
+                                                .withQueue(
+                                                        bound, java.time.Duration.ofSeconds(60))));
+        try (small) {
+            Batcher batcher = small.get(Shared.EN).batcher();
+            long[] ids = small.get(Shared.EN).tokenizer().encode("word ".repeat(400), 512).ids();
+            assertEquals(402, ids.length);
+            List<CompletableFuture<List<float[]>>> parts = new ArrayList<>();
+            try (Batcher.Reservation held = batcher.reserve(bound)) {
+                // Held, though nothing is queued yet: others are refused at once.
+                assertEquals(bound, batcher.pendingTokens());
+                ModelException e = assertThrows(ModelException.class, () -> batcher.admit(402));
+                assertEquals(ModelException.Reason.OVERLOADED, e.reason());
+                // Its own parts queue unjudged, even beyond what it held (10 texts of 402).
+                parts.add(
+                        held.submit(
+                                java.util.Collections.nCopies(4, ids),
+                                null,
+                                null,
+                                null,
+                                (o, i) -> o.pooled(i, PoolingMode.CLS)));
+                parts.add(
+                        held.submit(
+                                java.util.Collections.nCopies(6, ids),
+                                null,
+                                null,
+                                null,
+                                (o, i) -> o.pooled(i, PoolingMode.CLS)));
+            }
+            assertEquals(4, parts.get(0).join().size());
+            assertEquals(6, parts.get(1).join().size());
+            assertEquals(0, batcher.pendingTokens(), "every token given back");
+            batcher.admit(bound);
+        }
+    }
+
+    @Test
+    void anOverloadedRerank_isRefusedBeforeItsQueryWaitsItsTurn() {
+        // One worker busy for a second or more with one batch of 16 long texts (its tokens stay
+        // pending until the batch ends), and a reservation filling the queue to 600 tokens short
+        // of its bound: a rerank whose lower bound fits that room but whose real tokens (about
+        // 820) do not is refused now, not after its query has waited behind the long batch.
+        long bound = 100_000;
+        ModelRegistry one =
+                ModelRegistry.create(
+                        ModelRegistry.Options.defaults()
+                                .withFolders(List.of())
+                                .withBatching(
+                                        new BatchOptions(
+                                                16 * 512,
+                                                16,
+                                                bound,
+                                                java.time.Duration.ofSeconds(600),
+                                                BatchOptions.Grouping.PADDED,
+                                                1)));
+        try (one) {
+            Model model = one.get(Shared.EN);
+            Batcher batcher = model.batcher();
+            long[] ids = model.tokenizer().encode("word ".repeat(600), 512).ids();
+            CompletableFuture<List<float[]>> busy =
+                    batcher.submit(
+                            java.util.Collections.nCopies(16, ids),
+                            null,
+                            (o, i) -> o.pooled(i, PoolingMode.CLS));
+            List<String> documents =
+                    java.util.Collections.nCopies(8, "a sentence of several words ".repeat(20));
+            try (Batcher.Reservation filler =
+                    batcher.reserve(bound - 600 - batcher.pendingTokens())) {
+                ModelException e =
+                        assertThrows(
+                                ModelException.class,
+                                () ->
+                                        new Reranker(one)
+                                                .rerank(
+                                                        Shared.EN,
+                                                        "which sentence?",
+                                                        documents,
+                                                        null));
+                assertEquals(ModelException.Reason.OVERLOADED, e.reason());
+                assertTrue(!busy.isDone(), "refused while the long batch still runs");
+            }
+            assertEquals(16, busy.join().size());
+            assertEquals(0, batcher.pendingTokens(), "the refused rerank left nothing behind");
         }
     }
 
