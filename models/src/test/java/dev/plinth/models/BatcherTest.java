@@ -185,6 +185,29 @@ class BatcherTest {
     }
 
     @Test
+    void anIdleModel_runsASingleRunRequestOnTheCallersThread() {
+        Model model = Shared.REGISTRY.get(Shared.EN);
+        Batcher batcher = model.batcher();
+        List<long[]> two =
+                List.of(
+                        model.tokenizer().encode("a short query", 512).ids(),
+                        model.tokenizer().encode("another short one", 512).ids());
+        Thread caller = Thread.currentThread();
+        // Nothing else runs in this test class at once: the model is idle, and two short texts
+        // make one run.
+        List<Thread> ranOn = batcher.run(two, null, (o, i) -> Thread.currentThread());
+        assertEquals(List.of(caller, caller), ranOn);
+        // More texts than one run takes go to the workers.
+        long[] longText = model.tokenizer().encode("word ".repeat(300), 512).ids();
+        List<Thread> queued =
+                batcher.run(
+                        java.util.Collections.nCopies(2, longText),
+                        null,
+                        (o, i) -> Thread.currentThread());
+        for (Thread t : queued) assertTrue(t.getName().startsWith("plinth-batcher-"), t.getName());
+    }
+
+    @Test
     void aReservation_holdsItsTokensUntilClosed_andItsPartsAreNeverRefused() {
         long bound = 8 * 402;
         ModelRegistry small =
@@ -230,10 +253,12 @@ class BatcherTest {
 
     @Test
     void anOverloadedRerank_isRefusedBeforeItsQueryWaitsItsTurn() {
-        // One worker busy for a second or more with one batch of 16 long texts (its tokens stay
-        // pending until the batch ends), and a reservation filling the queue to 600 tokens short
-        // of its bound: a rerank whose lower bound fits that room but whose real tokens (about
-        // 820) do not is refused now, not after its query has waited behind the long batch.
+        // One worker busy for a second or more with a batch of 16 long texts (their tokens stay
+        // pending until the batch ends; a 17th makes two runs, so the request goes to the worker
+        // rather than being run in place as an idle model's single run is), and a reservation
+        // filling the queue to 600 tokens short of its bound: a rerank whose lower bound fits that
+        // room but whose real tokens (about 820) do not is refused now, not after its query has
+        // waited behind the long batch.
         long bound = 100_000;
         ModelRegistry one =
                 ModelRegistry.create(
@@ -253,7 +278,7 @@ class BatcherTest {
             long[] ids = model.tokenizer().encode("word ".repeat(600), 512).ids();
             CompletableFuture<List<float[]>> busy =
                     batcher.submit(
-                            java.util.Collections.nCopies(16, ids),
+                            java.util.Collections.nCopies(17, ids),
                             null,
                             (o, i) -> o.pooled(i, PoolingMode.CLS));
             List<String> documents =
@@ -273,7 +298,7 @@ class BatcherTest {
                 assertEquals(ModelException.Reason.OVERLOADED, e.reason());
                 assertTrue(!busy.isDone(), "refused while the long batch still runs");
             }
-            assertEquals(16, busy.join().size());
+            assertEquals(17, busy.join().size());
             assertEquals(0, batcher.pendingTokens(), "the refused rerank left nothing behind");
         }
     }
