@@ -301,18 +301,7 @@ final class Batcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (here) {
-            try {
-                runBatch(items, false);
-            } finally {
-                lock.lock();
-                try {
-                    running--;
-                } finally {
-                    lock.unlock();
-                }
-            }
-        }
+        if (here) runCounted(items, false);
         return ticket.future;
     }
 
@@ -427,15 +416,20 @@ final class Batcher implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
+            runCounted(batch, alone);
+        }
+    }
+
+    /** {@link #runBatch}, for a run already counted in {@code running}. */
+    private void runCounted(List<Item> batch, boolean alone) {
+        try {
+            runBatch(batch, alone);
+        } finally {
+            lock.lock();
             try {
-                runBatch(batch, alone);
+                running--;
             } finally {
-                lock.lock();
-                try {
-                    running--;
-                } finally {
-                    lock.unlock();
-                }
+                lock.unlock();
             }
         }
     }

@@ -16,6 +16,12 @@ import org.junit.jupiter.api.Test;
 
 class BatcherTest {
 
+    /** A registry of the bundled models of its own, batching by {@code batching}. */
+    static ModelRegistry bundled(BatchOptions batching) {
+        return ModelRegistry.create(
+                ModelRegistry.Options.defaults().withFolders(List.of()).withBatching(batching));
+    }
+
     static final List<String> TEXTS =
             List.of(
                     "short",
@@ -112,14 +118,9 @@ class BatcherTest {
     @Test
     void fullQueueRefusesAtOnceWithRetryAfter() {
         ModelRegistry small =
-                ModelRegistry.create(
-                        ModelRegistry.Options.defaults()
-                                .withFolders(List.of())
-                                .withBatching(
-                                        BatchOptions.defaults()
-                                                .withQueue(
-                                                        8 * 402,
-                                                        java.time.Duration.ofSeconds(10))));
+                bundled(
+                        BatchOptions.defaults()
+                                .withQueue(8 * 402, java.time.Duration.ofSeconds(10)));
         try (small) {
             Model model = small.get(Shared.EN);
             long[] ids = model.tokenizer().encode("word ".repeat(400), 512).ids();
@@ -151,13 +152,7 @@ class BatcherTest {
     void admit_refusesWhatSubmitWouldRefuse_withoutQueueingAnything() {
         long bound = 8 * 402;
         ModelRegistry small =
-                ModelRegistry.create(
-                        ModelRegistry.Options.defaults()
-                                .withFolders(List.of())
-                                .withBatching(
-                                        BatchOptions.defaults()
-                                                .withQueue(
-                                                        bound, java.time.Duration.ofSeconds(10))));
+                bundled(BatchOptions.defaults().withQueue(bound, java.time.Duration.ofSeconds(10)));
         try (small) {
             Model model = small.get(Shared.EN);
             model.batcher().admit(bound); // an idle model admits up to its bound
@@ -211,13 +206,7 @@ class BatcherTest {
     void aReservation_holdsItsTokensUntilClosed_andItsPartsAreNeverRefused() {
         long bound = 8 * 402;
         ModelRegistry small =
-                ModelRegistry.create(
-                        ModelRegistry.Options.defaults()
-                                .withFolders(List.of())
-                                .withBatching(
-                                        BatchOptions.defaults()
-                                                .withQueue(
-                                                        bound, java.time.Duration.ofSeconds(60))));
+                bundled(BatchOptions.defaults().withQueue(bound, java.time.Duration.ofSeconds(60)));
         try (small) {
             Batcher batcher = small.get(Shared.EN).batcher();
             long[] ids = small.get(Shared.EN).tokenizer().encode("word ".repeat(400), 512).ids();
@@ -261,17 +250,14 @@ class BatcherTest {
         // waited behind the long batch.
         long bound = 100_000;
         ModelRegistry one =
-                ModelRegistry.create(
-                        ModelRegistry.Options.defaults()
-                                .withFolders(List.of())
-                                .withBatching(
-                                        new BatchOptions(
-                                                16 * 512,
-                                                16,
-                                                bound,
-                                                java.time.Duration.ofSeconds(600),
-                                                BatchOptions.Grouping.PADDED,
-                                                1)));
+                bundled(
+                        new BatchOptions(
+                                16 * 512,
+                                16,
+                                bound,
+                                java.time.Duration.ofSeconds(600),
+                                BatchOptions.Grouping.PADDED,
+                                1));
         try (one) {
             Model model = one.get(Shared.EN);
             Batcher batcher = model.batcher();
@@ -308,14 +294,10 @@ class BatcherTest {
         // One worker, kept busy by a long request: a second request's sequences wait in the queue
         // until its caller is interrupted (its client left), and are then gone, tokens and all.
         ModelRegistry one =
-                ModelRegistry.create(
-                        ModelRegistry.Options.defaults()
-                                .withFolders(List.of())
-                                .withBatching(
-                                        BatchOptions.defaults()
-                                                .withWorkers(1)
-                                                .withQueue(
-                                                        1 << 20, java.time.Duration.ofMinutes(5))));
+                bundled(
+                        BatchOptions.defaults()
+                                .withWorkers(1)
+                                .withQueue(1 << 20, java.time.Duration.ofMinutes(5)));
         try (one) {
             Model model = one.get(Shared.EN);
             long[] ids = model.tokenizer().encode("word ".repeat(400), 512).ids();
@@ -365,13 +347,9 @@ class BatcherTest {
         // Room for a million tokens, but only 50 ms of waiting at the measured throughput: the
         // wait bound alone must refuse, with a Retry-After from the work ahead.
         ModelRegistry small =
-                ModelRegistry.create(
-                        ModelRegistry.Options.defaults()
-                                .withFolders(List.of())
-                                .withBatching(
-                                        BatchOptions.defaults()
-                                                .withQueue(
-                                                        1 << 20, java.time.Duration.ofMillis(50))));
+                bundled(
+                        BatchOptions.defaults()
+                                .withQueue(1 << 20, java.time.Duration.ofMillis(50)));
         try (small) {
             Model model = small.get(Shared.EN);
             long[] ids = model.tokenizer().encode("word ".repeat(400), 512).ids();
@@ -399,12 +377,7 @@ class BatcherTest {
     @Test
     void paddedGrouping_batchesSimilarLengthsAndBoundsPadding() {
         ModelRegistry padded =
-                ModelRegistry.create(
-                        ModelRegistry.Options.defaults()
-                                .withFolders(List.of())
-                                .withBatching(
-                                        BatchOptions.defaults()
-                                                .withGrouping(BatchOptions.Grouping.PADDED)));
+                bundled(BatchOptions.defaults().withGrouping(BatchOptions.Grouping.PADDED));
         try (padded) {
             Model model = padded.get(Shared.EN);
             List<String> texts =
