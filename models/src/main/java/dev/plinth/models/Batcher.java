@@ -23,18 +23,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * operators last microseconds, and ORT's per-operator hand-off between threads then costs more than
  * it saves (idle threads sleep, or spin and steal the CPU from the server's own work); worse,
  * beside a busy neighbour every operator waits for the thread on the shared core. Independent runs
- * have no hand-off, and a worker slowed by a neighbour simply takes fewer batches. Two exceptions,
- * both for an idle model, where latency is all that counts:
+ * have no hand-off, and a worker slowed by a neighbour simply takes fewer batches. An idle model,
+ * where latency is all that counts, is the exception:
  *
  * <ul>
- *   <li>A short request that makes one run (a lone query) runs on the caller's own thread, on one
- *       core: handing it to a worker and back costs two thread wake-ups, and its operators are too
- *       small to share. A 16-token query through HTTP, p50: 5.6–7.0 ms handed to a worker that ran
- *       it on both cores; 4.8–5.6 ms run in place on one; beside a busy core, 10.4–11.9 ms on both
- *       cores against 5.2–5.5 ms on one.
- *   <li>A longer run that finds nothing else running or queued (a long text) runs on every core,
- *       through the session's second, multi-threaded ORT session: its operators are big enough to
- *       share (512 tokens: 83 ms on two cores, 158 ms on one; 64 tokens: 16 ms and 13 ms).
+ *   <li>A short request that makes one run (a lone query) runs on the caller's own thread: handing
+ *       it to a worker and back costs two thread wake-ups. A 16-token query through HTTP, p50:
+ *       5.6–7.0 ms handed to a worker that ran it on both cores; 4.8–5.6 ms run in place on one.
+ *   <li>A run that has the model to itself (in place, or a worker's that finds nothing else running
+ *       or queued) may take every core, through the session's second, multi-threaded ORT session.
+ *       Whether it does is measured, per size of run, by {@link Spread}: on two free cores a
+ *       16-token query takes 3.2 ms spread and 4.2 ms on one, a 512-token text 83 ms and 158 ms;
+ *       beside a busy neighbour the spread query takes 8–11 ms through HTTP, and is not chosen.
  * </ul>
  *
  * LangChain4j's one-text-per-call, many-callers model oversubscribes instead: each call spreads
@@ -90,6 +90,9 @@ final class Batcher implements AutoCloseable {
     // Batches cut from the last round and not yet taken by a worker.
     private final ArrayDeque<List<Item>> ready = new ArrayDeque<>();
     private final List<Thread> workers = new ArrayList<>();
+    // Chooses one core or all for runs that have the model to themselves; null when the encoder
+    // has no multi-threaded session.
+    private final Spread spread;
     private volatile boolean closed;
     // Tokens submitted and not yet read out or failed: the queue plus the round being run.
     private long pendingTokens;
@@ -113,6 +116,7 @@ final class Batcher implements AutoCloseable {
                 chosen == BatchOptions.Grouping.PADDED && !encoder.feedsMask()
                         ? BatchOptions.Grouping.EQUAL_LENGTH
                         : chosen;
+        this.spread = encoder.canSpread() ? new Spread() : null;
         for (int w = 0; w < options.workers(); w++) {
             Thread t =
                     Thread.ofPlatform()
@@ -301,7 +305,7 @@ final class Batcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (here) runCounted(items, false);
+        if (here) runCounted(items, true);
         return ticket.future;
     }
 
@@ -503,16 +507,24 @@ final class Batcher implements AutoCloseable {
                 types.add(item.typeIds != null ? item.typeIds : new long[item.ids.length]);
         }
         int[] attended = new int[live.size()];
-        for (int i = 0; i < live.size(); i++) attended[i] = live.get(i).attended;
+        int longest = 0;
+        for (int i = 0; i < live.size(); i++) {
+            attended[i] = live.get(i).attended;
+            longest = Math.max(longest, live.get(i).ids.length);
+        }
+        long padded = (long) longest * live.size();
+        boolean wide = alone && spread != null && spread.wide(padded);
         long start = System.nanoTime();
         OnnxEncoder.Output output;
         try {
-            output = encoder.run(ids, types, attended, live.getFirst().task, alone);
+            output = encoder.run(ids, types, attended, live.getFirst().task, wide);
         } catch (RuntimeException e) {
             fail(live, e);
             return;
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        long nanos = System.nanoTime() - start;
+        if (alone && spread != null) spread.record(padded, wide, nanos);
+        double seconds = nanos / 1e9;
         // Workers run side by side: the batcher's throughput is about theirs added up.
         if (seconds > 0)
             tokensPerSecond = 0.8 * tokensPerSecond + 0.2 * (tokens / seconds) * options.workers();

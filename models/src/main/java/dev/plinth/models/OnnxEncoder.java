@@ -367,16 +367,21 @@ final class OnnxEncoder implements AutoCloseable {
         return run(ids, typeIds, attended, taskId, false);
     }
 
+    /** Whether runs may take every core: a second, multi-threaded session is loaded. */
+    boolean canSpread() {
+        return lone != null;
+    }
+
     /**
-     * As {@link #run(List, List, int[], Long)}; {@code alone} says nothing else is running or
-     * queued for the model, so the run may take every core (the second session, when loaded).
+     * As {@link #run(List, List, int[], Long)}; {@code wide} runs on every core (the second
+     * session, when loaded).
      */
     public Output run(
-            List<long[]> ids, List<long[]> typeIds, int[] attended, Long taskId, boolean alone) {
+            List<long[]> ids, List<long[]> typeIds, int[] attended, Long taskId, boolean wide) {
         use.readLock().lock();
         try {
             if (closed) throw ModelException.unavailable("model " + config.name() + " is closed");
-            return runOpen(ids, typeIds, attended, taskId, alone && lone != null ? lone : session);
+            return runOpen(ids, typeIds, attended, taskId, wide && lone != null ? lone : session);
         } finally {
             use.readLock().unlock();
         }

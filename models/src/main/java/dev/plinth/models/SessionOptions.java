@@ -10,10 +10,11 @@ import ai.onnxruntime.OrtSession;
  * threads busy-wait for the next op; {@code optimization} is ORT's graph optimisation level.
  *
  * <p>Spinning is on by default, as in ORT, but it only happens in runs with more than one thread,
- * which the batcher starts only for a long run that finds nothing else queued or running for the
- * model, where waking a sleeping thread for each op would cost more than it saves. Under load every
- * run is single-threaded and nothing spins, so spinning threads never steal the cores from the
- * server's own work or a neighbour's. {@code -Dplinth.ort.spinning=false} turns it off anyway.
+ * which the batcher starts only for a run that finds nothing else queued or running for the model,
+ * and only where {@link Spread} measured such runs faster than single-threaded ones at that size:
+ * on free cores, where waking a sleeping thread for each op would cost more than spinning saves.
+ * Under load every run is single-threaded and nothing spins; beside a busy neighbour spread runs
+ * measure slower and stop. {@code -Dplinth.ort.spinning=false} turns it off anyway.
  */
 public record SessionOptions(
         int threads, boolean spinning, OrtSession.SessionOptions.OptLevel optimization) {
